@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal.httpkit import headed_redirect_response
+from django.http import HttpRequest, HttpResponse
+
+from . import selectors
+from .models import User
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
+        response = super().pre_login(request, user, **kwargs)
+        if response is not None:
+            return response
+        if isinstance(user, User) and selectors.is_awaiting_parental_consent(user):
+            # CHD-02: the account exists but opens only once a parent agrees.
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return headed_redirect_response("accounts:awaiting_parental_consent")
+        return None

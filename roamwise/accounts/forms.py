@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from datetime import date
+
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+
+from . import services
+from .models import User
+
+
+def normalise_phone(raw: str) -> str:
+    """Parse a phone number with ``phonenumbers`` and return it in E.164."""
+    try:
+        number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise forms.ValidationError("Enter a valid phone number, for example +44 7700 900123.") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError("This phone number is not valid.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class PhoneField(forms.CharField):
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+
+    def clean(self, value: object) -> str:
+        text = super().clean(value)
+        return normalise_phone(text) if text else text
+
+
+class SignupDetailsForm(forms.Form):
+    """Extra sign-up fields, merged by allauth into its sign-up form (web and API).
+
+    The age gate lives in validation: a person under the minimum age gets an
+    error and nothing about them is saved (CHD-01).
+    """
+
+    phone = PhoneField(label="Mobile phone number")
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+    )
+    parent_email = forms.EmailField(
+        label="Parent or guardian's email (only if you are under 18)",
+        required=False,
+    )
+
+    def clean_date_of_birth(self) -> date:
+        born: date = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if born > today:
+            raise forms.ValidationError("The date of birth is in the future.")
+        if services.age_on(born, today) > 120:
+            raise forms.ValidationError("Enter your real date of birth.")
+        if services.age_on(born, today) < settings.MINIMUM_AGE:
+            raise forms.ValidationError(
+                f"Sorry, you must be at least {settings.MINIMUM_AGE} to open an account.",
+                code="under_minimum_age",
+            )
+        return born
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        born = cleaned.get("date_of_birth")
+        parent_email = (cleaned.get("parent_email") or "").strip().lower()
+        if born and services.needs_parental_consent(born, timezone.localdate()):
+            if not parent_email:
+                self.add_error(
+                    "parent_email",
+                    "Under 18, a parent or guardian must agree: give their email address.",
+                )
+            elif parent_email == (cleaned.get("email") or "").strip().lower():
+                self.add_error("parent_email", "Give your parent's address, not your own.")
+        return cleaned
+
+    def signup(self, request: HttpRequest, user: User) -> None:
+        born = self.cleaned_data["date_of_birth"]
+        parent_email = self.cleaned_data.get("parent_email") or None
+        if not services.needs_parental_consent(born, timezone.localdate()):
+            parent_email = None
+        services.signup_complete(
+            user=user,
+            phone=self.cleaned_data["phone"],
+            date_of_birth=born,
+            parent_email=parent_email,
+        )
+
+
+class PhoneUpdateForm(forms.Form):
+    phone = PhoneField(label="Mobile phone number")

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from roamwise.core.models import TimeStampedModel
+
+
+class User(AbstractUser):
+    """A customer or a member of staff.
+
+    ``public_id`` is what a customer sees in URLs and the API; the integer
+    primary key never leaves the server.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+
+class Profile(TimeStampedModel):
+    """What sign-up collects beyond allauth's user and email rows."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    phone = models.CharField(max_length=32, help_text="E.164, for example +447700900123")
+    date_of_birth = models.DateField()
+
+    def __str__(self) -> str:
+        return f"profile of user {self.user_id}"
+
+
+class ParentalConsent(TimeStampedModel):
+    """A 13-17 year old's account stays locked until a parent grants consent (CHD-02).
+
+    The link sent to the parent carries a random token; only its SHA-256 is
+    stored, so a database reader cannot grant consent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the parent"
+        GRANTED = "granted", "Granted"
+
+    child = models.OneToOneField(User, on_delete=models.CASCADE, related_name="parental_consent")
+    parent_email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "granted"]),
+                name="parental_consent_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | Q(status="granted", decided_at__isnull=False),
+                name="parental_consent_decided_when_granted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"parental consent for user {self.child_id}: {self.status}"
+
+
+class AccountClosure(TimeStampedModel):
+    """A closed account: it stopped working at ``closed_at`` and its personal
+    data is due for deletion at ``delete_after`` (ACC-05, RET-01)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="closure")
+    closed_at = models.DateTimeField()
+    delete_after = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delete_after__gt=models.F("closed_at")),
+                name="account_closure_deletes_after_closing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"closure of user {self.user_id}"

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from .models import ParentalConsent, User
+
+
+def is_awaiting_parental_consent(user: User) -> bool:
+    return ParentalConsent.objects.filter(
+        child_id=user.pk, status=ParentalConsent.Status.PENDING
+    ).exists()
+
+
+def is_closed(user: User) -> bool:
+    return hasattr(user, "closure")

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from allauth.account.decorators import reauthentication_required
+from allauth.account.models import EmailAddress
+from allauth.mfa.utils import is_mfa_enabled
+from allauth.usersessions.models import UserSession
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from roamwise.core.errors import DomainError
+
+from . import services
+from .errors import ConsentLinkExpired
+from .forms import PhoneUpdateForm
+
+
+@login_required
+def account_settings(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "profile": getattr(user, "profile", None),
+        "emails": EmailAddress.objects.filter(user=user).order_by("-primary", "email"),
+        "mfa_enabled": is_mfa_enabled(user),
+        "session_count": UserSession.objects.filter(user=user).count(),
+    }
+    return render(request, "accounts/settings.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phone_update(request: HttpRequest) -> HttpResponse:
+    form = PhoneUpdateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.profile_update_phone(user=request.user, phone=form.cleaned_data["phone"])
+        messages.success(request, "Your phone number was updated.")
+        return redirect("accounts:settings")
+    return render(request, "accounts/phone_update.html", {"form": form})
+
+
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def account_close(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if request.POST.get("confirm") != "close":
+            messages.error(request, "Tick the box to confirm that you want to close the account.")
+            return render(request, "accounts/close.html", status=400)
+        closure = services.account_close(user=request.user)
+        logout(request)
+        return render(request, "accounts/closed.html", {"closure": closure})
+    return render(request, "accounts/close.html")
+
+
+def awaiting_parental_consent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/awaiting_parental_consent.html", status=403)
+
+
+@require_http_methods(["GET", "POST"])
+def parental_consent(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        consent = services.parental_consent_get(token=token)
+    except DomainError as exc:
+        raise Http404(exc.message) from exc
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        try:
+            if decision == "grant":
+                services.parental_consent_grant(token=token)
+                return render(request, "accounts/parental_consent_done.html", {"granted": True})
+            if decision == "refuse":
+                services.parental_consent_refuse(token=token)
+                return render(request, "accounts/parental_consent_done.html", {"granted": False})
+        except ConsentLinkExpired as exc:
+            return render(
+                request, "accounts/parental_consent.html", {"error": exc.message}, status=410
+            )
+        except DomainError as exc:
+            return render(
+                request,
+                "accounts/parental_consent.html",
+                {"consent": consent, "error": exc.message},
+                status=400,
+            )
+        return render(
+            request,
+            "accounts/parental_consent.html",
+            {"consent": consent, "error": "Choose whether you agree."},
+            status=400,
+        )
+    return render(request, "accounts/parental_consent.html", {"consent": consent})

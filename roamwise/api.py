@@ -1,0 +1,71 @@
+"""The JSON API: one NinjaAPI, each app contributing a router.
+
+Errors are always ``{"code": ..., "message": ...}`` with a 4xx status for bad
+input; ``detail`` carries field-level validation problems.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from roamwise.accounts.api import router as accounts_router
+from roamwise.catalog.api import router as catalog_router
+from roamwise.core.errors import DomainError
+
+api = NinjaAPI(
+    title="Roamwise API",
+    version="1",
+    description=(
+        "Travel eSIM catalogue and account API. Authenticate with the browser session, "
+        "or with the `X-Session-Token` header obtained from allauth's headless "
+        "endpoints under `/_allauth/app/v1/`."
+    ),
+    urls_namespace="api",
+    docs_url=None,
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, detail: Any = None
+) -> HttpResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if detail is not None:
+        body["detail"] = detail
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = [
+        {"loc": list(error.get("loc", [])), "msg": str(error.get("msg", ""))}
+        for error in exc.errors
+    ]
+    return error_response(request, 422, "invalid_input", "The request is not valid.", detail)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "not_authenticated", "Sign in to use this endpoint.")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, "error", str(exc))
+
+
+api.add_router("/", catalog_router)
+api.add_router("/", accounts_router)

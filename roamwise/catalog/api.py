@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Path, Query, Router, Schema
+
+from . import selectors
+from .models import Destination, Plan
+
+router = Router(tags=["catalogue"])
+
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+DESTINATION_CODE = Path(
+    ..., min_length=2, max_length=16, pattern=r"^[A-Za-z0-9-]+$", description="ISO code or slug."
+)
+
+
+class DestinationOut(Schema):
+    code: str
+    name: str
+    kind: Literal["country", "region", "global"]
+    flag: str
+
+
+class DestinationPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[DestinationOut]
+
+
+class NetworkOut(Schema):
+    name: str
+    mcc_mnc: str
+    country_code: str
+
+
+class PlanOut(Schema):
+    id: uuid.UUID
+    name: str
+    destination: DestinationOut
+    data_mb: int | None = Field(description="Data included in MB; null for unlimited.")
+    unlimited: bool
+    fair_use_mb_per_day: int | None
+    validity_days: int
+    price: Decimal = Field(description="Decimal amount in the plan's currency.")
+    currency: str
+    networks: list[NetworkOut]
+
+
+class DestinationFilter(Schema):
+    q: str = Field(
+        "", max_length=100, pattern=NO_CONTROL_CHARACTERS, description="Name, alias or ISO code."
+    )
+    kind: Literal["country", "region", "global"] | None = None
+    limit: int = Field(50, ge=1, le=250)
+    offset: int = Field(0, ge=0, le=100_000)
+
+
+def _destination_out(destination: Destination) -> DestinationOut:
+    return DestinationOut(
+        code=destination.code,
+        name=destination.name,
+        kind=destination.kind,  # type: ignore[arg-type]
+        flag=destination.flag,
+    )
+
+
+def _plan_out(plan: Plan) -> PlanOut:
+    return PlanOut(
+        id=plan.public_id,
+        name=plan.name,
+        destination=_destination_out(plan.destination),
+        data_mb=plan.data_mb,
+        unlimited=plan.is_unlimited,
+        fair_use_mb_per_day=plan.fair_use_mb_per_day,
+        validity_days=plan.validity_days,
+        price=plan.price,
+        currency=plan.currency,
+        networks=[
+            NetworkOut(name=n.name, mcc_mnc=n.mcc_mnc, country_code=n.country.code)
+            for n in plan.networks.all()
+        ],
+    )
+
+
+@router.get("/destinations", response=DestinationPage, summary="List or search destinations")
+def list_destinations(request: HttpRequest, filters: Query[DestinationFilter]) -> DestinationPage:
+    found = selectors.destination_search(query=filters.q, kind=filters.kind)
+    page = found[filters.offset : filters.offset + filters.limit]
+    return DestinationPage(
+        count=found.count(),
+        limit=filters.limit,
+        offset=filters.offset,
+        items=[_destination_out(d) for d in page],
+    )
+
+
+@router.get("/destinations/{code}", response=DestinationOut, summary="One destination")
+def get_destination(request: HttpRequest, code: str = DESTINATION_CODE) -> DestinationOut:
+    return _destination_out(selectors.destination_get(code=code))
+
+
+@router.get(
+    "/destinations/{code}/plans",
+    response=list[PlanOut],
+    summary="Plans usable in a destination (its own, its regions', global)",
+)
+def list_destination_plans(request: HttpRequest, code: str = DESTINATION_CODE) -> list[PlanOut]:
+    destination = selectors.destination_get(code=code)
+    return [_plan_out(p) for p in selectors.plans_covering(destination=destination)]
+
+
+@router.get("/plans/{plan_id}", response=PlanOut, summary="One plan")
+def get_plan(request: HttpRequest, plan_id: uuid.UUID) -> PlanOut:
+    return _plan_out(selectors.plan_get(public_id=plan_id))

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from roamwise.core.models import TimeStampedModel
+from roamwise.core.money import Money
+
+
+class Destination(TimeStampedModel):
+    """A country (ISO 3166-1), a region of countries, or the whole world."""
+
+    class Kind(models.TextChoices):
+        COUNTRY = "country", "Country"
+        REGION = "region", "Region"
+        GLOBAL = "global", "Global"
+
+    # ISO 3166-1 alpha-2 for countries ("FR"); a lower-case slug for the rest.
+    code = models.CharField(max_length=16, unique=True)
+    alpha3 = models.CharField(max_length=3, blank=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=100, db_index=True)
+    aliases = models.CharField(
+        max_length=300, blank=True, help_text="Other names people search for, separated by ';'."
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    countries = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="regions",
+        limit_choices_to={"kind": "country"},
+        help_text="For a region: the countries it covers.",
+    )
+    popularity = models.PositiveIntegerField(default=0, help_text="Higher shows first.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["country", "region", "global"]),
+                name="destination_kind_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def flag(self) -> str:
+        """The emoji flag of a country, from its two regional-indicator letters."""
+        if self.kind != self.Kind.COUNTRY or len(self.code) != 2:
+            return "🌍" if self.kind == self.Kind.GLOBAL else "🗺️"
+        return "".join(chr(0x1F1E6 + ord(letter) - ord("A")) for letter in self.code.upper())
+
+
+class Network(TimeStampedModel):
+    """A mobile network operator, by its MCC-MNC, that plans roam onto."""
+
+    country = models.ForeignKey(
+        Destination,
+        on_delete=models.CASCADE,
+        related_name="networks",
+        limit_choices_to={"kind": "country"},
+    )
+    name = models.CharField(max_length=80)
+    mcc_mnc = models.CharField(max_length=6, unique=True)
+
+    class Meta:
+        ordering = ["country__name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.mcc_mnc})"
+
+
+class Plan(TimeStampedModel):
+    """An eSIM data plan: data (or unlimited with a daily fair-use), validity, price."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    destination = models.ForeignKey(Destination, on_delete=models.PROTECT, related_name="plans")
+    name = models.CharField(max_length=100)
+    data_mb = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Data included, in MB; empty for unlimited."
+    )
+    fair_use_mb_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Unlimited plans only: full speed up to this much a day."
+    )
+    validity_days = models.PositiveSmallIntegerField()
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    networks = models.ManyToManyField(Network, related_name="plans", blank=True)
+    profile_type = models.CharField(
+        max_length=64, default="roamwise-standard", help_text="The SM-DP+ profile type to order."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["price", "validity_days"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="plan_price_positive"),
+            models.CheckConstraint(
+                condition=Q(validity_days__gt=0), name="plan_validity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(data_mb__isnull=False, fair_use_mb_per_day__isnull=True)
+                | Q(data_mb__isnull=True, fair_use_mb_per_day__isnull=False),
+                name="plan_data_or_unlimited_with_fair_use",
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="plan_currency_iso4217"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.destination.name}: {self.name}"
+
+    @property
+    def is_unlimited(self) -> bool:
+        return self.data_mb is None
+
+    @property
+    def money(self) -> Money:
+        return Money(Decimal(self.price), self.currency)
+
+    @property
+    def data_label(self) -> str:
+        if self.data_mb is None:
+            return "Unlimited"
+        if self.data_mb >= 1024 and self.data_mb % 1024 == 0:
+            return f"{self.data_mb // 1024} GB"
+        return f"{self.data_mb} MB"
