@@ -17,6 +17,10 @@ class AccountAdapter(DefaultAccountAdapter):
             return response
         if isinstance(user, User) and selectors.is_awaiting_parental_consent(user):
             # CHD-02: the account exists but opens only once a parent agrees.
+            if kwargs.get("signup") and not selectors.has_verified_email(user):
+                # At sign-up, let allauth's mandatory verification stage send the
+                # child's confirmation email; that stage stops the login itself.
+                return None
             from allauth.account.internal.stagekit import clear_login
 
             clear_login(request)

@@ -5,6 +5,7 @@ from datetime import date
 import phonenumbers
 from django import forms
 from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ def normalise_phone(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise forms.ValidationError("Enter a valid phone number, for example +44 7700 900123.") from exc
+        raise forms.ValidationError("Enter a valid phone number, for example +44 7911 123456.") from exc
     if not phonenumbers.is_valid_number(number):
         raise forms.ValidationError("This phone number is not valid.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -68,14 +69,15 @@ class SignupDetailsForm(forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean() or {}
         born = cleaned.get("date_of_birth")
-        parent_email = (cleaned.get("parent_email") or "").strip().lower()
+        parent_email = BaseUserManager.normalize_email(cleaned.get("parent_email") or "")
+        cleaned["parent_email"] = parent_email
         if born and services.needs_parental_consent(born, timezone.localdate()):
             if not parent_email:
                 self.add_error(
                     "parent_email",
                     "Under 18, a parent or guardian must agree: give their email address.",
                 )
-            elif parent_email == (cleaned.get("email") or "").strip().lower():
+            elif parent_email.lower() == (cleaned.get("email") or "").strip().lower():
                 self.add_error("parent_email", "Give your parent's address, not your own.")
         return cleaned
 

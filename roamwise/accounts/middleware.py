@@ -33,7 +33,8 @@ class StaffMFAMiddleware:
                 )
                 return HttpResponseRedirect(reverse("mfa_activate_totp"))
             if not any(
-                record.get("method") == "mfa" for record in get_authentication_records(request)
+                record.get("method") == "mfa"
+                for record in get_authentication_records(request, user)
             ):
                 query = urlencode({"next": request.get_full_path()})
                 return HttpResponseRedirect(f"{reverse('mfa_reauthenticate')}?{query}")

@@ -23,7 +23,7 @@ class Profile(TimeStampedModel):
     """What sign-up collects beyond allauth's user and email rows."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
-    phone = models.CharField(max_length=32, help_text="E.164, for example +447700900123")
+    phone = models.CharField(max_length=32, help_text="E.164, for example +447911123456")
     date_of_birth = models.DateField()
 
     def __str__(self) -> str:

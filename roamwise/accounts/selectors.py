@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
+
 from .models import ParentalConsent, User
 
 
@@ -11,3 +13,7 @@ def is_awaiting_parental_consent(user: User) -> bool:
 
 def is_closed(user: User) -> bool:
     return hasattr(user, "closure")
+
+
+def has_verified_email(user: User) -> bool:
+    return EmailAddress.objects.filter(user=user, verified=True).exists()

@@ -1,0 +1,112 @@
+"""Shared test fixtures: people (customers, staff), the catalogue, and helpers.
+
+Personas follow the project's convention: ``alice`` is a verified customer,
+``bob`` another customer, ``staff`` a back-office user.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.apps import apps
+from django.core.cache import cache
+from django.db import connection, models
+
+from roamwise.accounts.models import Profile, User
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(db: None) -> None:
+    # Rate limits live in the cache; each test starts with none counted.
+    cache.clear()
+
+
+def make_customer(username: str, *, verified: bool = True, **extra: object) -> User:
+    user = User.objects.create_user(
+        username=username, email=f"{username}@example.com", password=PASSWORD, **extra
+    )
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
+    Profile.objects.create(user=user, phone="+447911555123", date_of_birth=date(1990, 5, 17))
+    return user
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return make_customer("alice")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return make_customer("bob")
+
+
+@pytest.fixture
+def staff(db: None) -> User:
+    return make_customer("staffer", is_staff=True, is_superuser=True)
+
+
+def totp_code(secret: str) -> str:
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def enable_totp(user: User) -> str:
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+@pytest.fixture
+def catalog(db: None) -> None:
+    from roamwise.catalog.services import catalog_load_demo
+
+    catalog_load_demo()
+
+
+def link_in(body: str, path_fragment: str) -> str:
+    match = re.search(rf"https?://[^\s]+{re.escape(path_fragment)}[^\s]*", body)
+    assert match, f"no link containing {path_fragment!r} in:\n{body}"
+    return re.sub(r"^https?://[^/]+", "", match.group(0))
+
+
+def rows_containing(needle: str) -> list[str]:
+    """Every table and column, across all models, whose text holds ``needle``.
+
+    Includes decoded sessions and the database cache table, so that "nothing
+    kept" means nothing anywhere in the database.
+    """
+    hits: list[str] = []
+    for model in apps.get_models(include_auto_created=True):
+        text_fields = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField | models.JSONField)
+        ]
+        for name in text_fields:
+            lookup = f"{name}__icontains"
+            if model._default_manager.filter(**{lookup: needle}).exists():
+                hits.append(f"{model._meta.db_table}.{name}")
+    from django.contrib.sessions.models import Session
+
+    for session in Session.objects.all():
+        if needle.lower() in str(session.get_decoded()).lower():
+            hits.append(f"session {session.session_key}")
+    if "roamwise_cache" in connection.introspection.table_names():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT cache_key, value FROM roamwise_cache")
+            for key, value in cursor.fetchall():
+                if needle.lower() in (key + value).lower():
+                    hits.append(f"cache {key}")
+    return hits
