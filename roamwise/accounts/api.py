@@ -3,15 +3,27 @@ from __future__ import annotations
 import uuid
 
 from allauth.account.models import EmailAddress
-from allauth.headless.contrib.ninja.security import x_session_token_auth
+from allauth.headless.contrib.ninja.security import XSessionTokenAuth
 from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
+from roamwise.core.schemas import ErrorOut
+
 from .models import User
 
 router = Router(tags=["account"])
+
+
+class SessionTokenAuth(XSessionTokenAuth):
+    """allauth's headless session token, described fully in the OpenAPI spec."""
+
+    openapi_in = "header"
+    openapi_name = "X-Session-Token"
+
+
+session_token_auth = SessionTokenAuth()
 
 
 class MeOut(Schema):
@@ -25,8 +37,8 @@ class MeOut(Schema):
 
 @router.get(
     "/me",
-    response=MeOut,
-    auth=[x_session_token_auth, django_auth],
+    response={200: MeOut, 401: ErrorOut},
+    auth=[session_token_auth, django_auth],
     summary="The signed-in customer",
 )
 def me(request: HttpRequest) -> MeOut:

@@ -7,6 +7,8 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 
+from roamwise.core.schemas import ErrorOut
+
 from . import selectors
 from .models import Destination, Plan
 
@@ -87,7 +89,7 @@ def _plan_out(plan: Plan) -> PlanOut:
     )
 
 
-@router.get("/destinations", response=DestinationPage, summary="List or search destinations")
+@router.get("/destinations", response={200: DestinationPage, 422: ErrorOut}, summary="List or search destinations")
 def list_destinations(request: HttpRequest, filters: Query[DestinationFilter]) -> DestinationPage:
     found = selectors.destination_search(query=filters.q, kind=filters.kind)
     page = found[filters.offset : filters.offset + filters.limit]
@@ -99,14 +101,15 @@ def list_destinations(request: HttpRequest, filters: Query[DestinationFilter]) -
     )
 
 
-@router.get("/destinations/{code}", response=DestinationOut, summary="One destination")
+@router.get(
+    "/destinations/{code}", response={200: DestinationOut, 404: ErrorOut, 422: ErrorOut}, summary="One destination")
 def get_destination(request: HttpRequest, code: str = DESTINATION_CODE) -> DestinationOut:
     return _destination_out(selectors.destination_get(code=code))
 
 
 @router.get(
     "/destinations/{code}/plans",
-    response=list[PlanOut],
+    response={200: list[PlanOut], 404: ErrorOut, 422: ErrorOut},
     summary="Plans usable in a destination (its own, its regions', global)",
 )
 def list_destination_plans(request: HttpRequest, code: str = DESTINATION_CODE) -> list[PlanOut]:
@@ -114,6 +117,7 @@ def list_destination_plans(request: HttpRequest, code: str = DESTINATION_CODE) -
     return [_plan_out(p) for p in selectors.plans_covering(destination=destination)]
 
 
-@router.get("/plans/{plan_id}", response=PlanOut, summary="One plan")
+@router.get(
+    "/plans/{plan_id}", response={200: PlanOut, 404: ErrorOut, 422: ErrorOut}, summary="One plan")
 def get_plan(request: HttpRequest, plan_id: uuid.UUID) -> PlanOut:
     return _plan_out(selectors.plan_get(public_id=plan_id))
