@@ -17,8 +17,12 @@ def test_visitor_searches_a_country_and_opens_a_plan(
     page.get_by_label("Where are you travelling?").fill("Japan")  # type: ignore[attr-defined]
     page.get_by_role("button", name="Find plans").click()  # type: ignore[attr-defined]
     page.get_by_role("link", name="Japan").click()  # type: ignore[attr-defined]
-    assert page.get_by_role("heading", level=1).inner_text().endswith(  # type: ignore[attr-defined]
-        "eSIM data plans for Japan"
+    assert (
+        page.get_by_role("heading", level=1)
+        .inner_text()
+        .endswith(  # type: ignore[attr-defined]
+            "eSIM data plans for Japan"
+        )
     )
     screenshot("destination-japan")
 

@@ -13,12 +13,12 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from roamwise.core.env import (
+    ensure_secret_file,
     env_bool,
     env_choice,
     env_int,
     env_list,
     env_str,
-    ensure_secret_file,
     random_secret,
 )
 from roamwise.core.keyring import new_keyring_json
@@ -107,7 +107,7 @@ if DATABASE_URL:
 else:
     _database = {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": DATA_DIR / "db.sqlite3",
+        "NAME": str(DATA_DIR / "db.sqlite3"),
     }
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the job consumer read while one writes;

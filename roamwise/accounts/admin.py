@@ -17,7 +17,7 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [ProfileInline]
     list_display = ("username", "email", "is_active", "is_staff", "date_joined")
     readonly_fields = ("public_id", "last_login", "date_joined")
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Public id", {"fields": ("public_id",)}))
+    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Public id", {"fields": ("public_id",)}))
 
 
 @admin.register(ParentalConsent)

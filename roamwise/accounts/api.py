@@ -42,14 +42,17 @@ class MeOut(Schema):
     summary="The signed-in customer",
 )
 def me(request: HttpRequest) -> MeOut:
-    user = request.auth if isinstance(request.auth, User) else request.user
+    authenticated = getattr(request, "auth", None)
+    user = authenticated if isinstance(authenticated, User) else request.user
     assert isinstance(user, User)
     profile = getattr(user, "profile", None)
     return MeOut(
         id=user.public_id,
         username=user.username,
         email=user.email,
-        email_verified=EmailAddress.objects.filter(user=user, email=user.email, verified=True).exists(),
+        email_verified=EmailAddress.objects.filter(
+            user=user, email=user.email, verified=True
+        ).exists(),
         phone=profile.phone if profile else None,
         mfa_enabled=is_mfa_enabled(user),
     )

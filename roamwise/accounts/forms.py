@@ -18,7 +18,9 @@ def normalise_phone(raw: str) -> str:
     try:
         number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise forms.ValidationError("Enter a valid phone number, for example +44 7911 123456.") from exc
+        raise forms.ValidationError(
+            "Enter a valid phone number, for example +44 7911 123456."
+        ) from exc
     if not phonenumbers.is_valid_number(number):
         raise forms.ValidationError("This phone number is not valid.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

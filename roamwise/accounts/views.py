@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from roamwise.core.errors import DomainError
+from roamwise.core.typing import AuthenticatedRequest
 
 from . import services
 from .errors import ConsentLinkExpired
@@ -19,7 +20,7 @@ from .forms import PhoneUpdateForm
 
 
 @login_required
-def account_settings(request: HttpRequest) -> HttpResponse:
+def account_settings(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     context = {
         "profile": getattr(user, "profile", None),
@@ -32,7 +33,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def phone_update(request: HttpRequest) -> HttpResponse:
+def phone_update(request: AuthenticatedRequest) -> HttpResponse:
     form = PhoneUpdateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.profile_update_phone(user=request.user, phone=form.cleaned_data["phone"])
@@ -44,7 +45,7 @@ def phone_update(request: HttpRequest) -> HttpResponse:
 @login_required
 @reauthentication_required
 @require_http_methods(["GET", "POST"])
-def account_close(request: HttpRequest) -> HttpResponse:
+def account_close(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("confirm") != "close":
             messages.error(request, "Tick the box to confirm that you want to close the account.")

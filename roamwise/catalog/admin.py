@@ -22,7 +22,15 @@ class NetworkAdmin(admin.ModelAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("name", "destination", "data_mb", "validity_days", "price", "currency", "is_active")
+    list_display = (
+        "name",
+        "destination",
+        "data_mb",
+        "validity_days",
+        "price",
+        "currency",
+        "is_active",
+    )
     list_filter = ("is_active", "destination__kind", "currency")
     search_fields = ("name", "destination__name")
     list_select_related = ("destination",)

@@ -89,7 +89,11 @@ def _plan_out(plan: Plan) -> PlanOut:
     )
 
 
-@router.get("/destinations", response={200: DestinationPage, 422: ErrorOut}, summary="List or search destinations")
+@router.get(
+    "/destinations",
+    response={200: DestinationPage, 422: ErrorOut},
+    summary="List or search destinations",
+)
 def list_destinations(request: HttpRequest, filters: Query[DestinationFilter]) -> DestinationPage:
     found = selectors.destination_search(query=filters.q, kind=filters.kind)
     page = found[filters.offset : filters.offset + filters.limit]
@@ -102,7 +106,10 @@ def list_destinations(request: HttpRequest, filters: Query[DestinationFilter]) -
 
 
 @router.get(
-    "/destinations/{code}", response={200: DestinationOut, 404: ErrorOut, 422: ErrorOut}, summary="One destination")
+    "/destinations/{code}",
+    response={200: DestinationOut, 404: ErrorOut, 422: ErrorOut},
+    summary="One destination",
+)
 def get_destination(request: HttpRequest, code: str = DESTINATION_CODE) -> DestinationOut:
     return _destination_out(selectors.destination_get(code=code))
 
@@ -118,6 +125,7 @@ def list_destination_plans(request: HttpRequest, code: str = DESTINATION_CODE) -
 
 
 @router.get(
-    "/plans/{plan_id}", response={200: PlanOut, 404: ErrorOut, 422: ErrorOut}, summary="One plan")
+    "/plans/{plan_id}", response={200: PlanOut, 404: ErrorOut, 422: ErrorOut}, summary="One plan"
+)
 def get_plan(request: HttpRequest, plan_id: uuid.UUID) -> PlanOut:
     return _plan_out(selectors.plan_get(public_id=plan_id))

@@ -101,9 +101,7 @@ class Plan(TimeStampedModel):
         ordering = ["price", "validity_days"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gt=0), name="plan_price_positive"),
-            models.CheckConstraint(
-                condition=Q(validity_days__gt=0), name="plan_validity_positive"
-            ),
+            models.CheckConstraint(condition=Q(validity_days__gt=0), name="plan_validity_positive"),
             models.CheckConstraint(
                 condition=Q(data_mb__isnull=False, fair_use_mb_per_day__isnull=True)
                 | Q(data_mb__isnull=True, fair_use_mb_per_day__isnull=False),

@@ -46,9 +46,7 @@ def _plans_with_details() -> QuerySet[Plan]:
     return (
         Plan.objects.filter(is_active=True)
         .select_related("destination")
-        .prefetch_related(
-            Prefetch("networks", queryset=Network.objects.select_related("country"))
-        )
+        .prefetch_related(Prefetch("networks", queryset=Network.objects.select_related("country")))
     )
 
 

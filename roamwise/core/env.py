@@ -39,7 +39,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no.")
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no."
+    )
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -85,7 +87,9 @@ def ensure_secret_file(path: Path, make: Callable[[], str]) -> str:
             if value:
                 return value
             time.sleep(0.02)
-        raise ImproperlyConfigured(f"{path} exists but is empty; delete it to regenerate.") from None
+        raise ImproperlyConfigured(
+            f"{path} exists but is empty; delete it to regenerate."
+        ) from None
     with os.fdopen(fd, "w") as handle:
         value = make()
         handle.write(value + "\n")

@@ -101,8 +101,13 @@ def test_under_thirteen_is_refused_and_nothing_about_them_is_kept(client: Client
     assert response.status_code == 200
     assert "at least 13" in str(response.context["form"].errors["date_of_birth"])
     assert User.objects.count() == 0
-    for needle in ["tiny_tim", "tiny.tim@example.com", "+447911654321", "7911 654321",
-                   "tims.parent@example.com"]:
+    for needle in [
+        "tiny_tim",
+        "tiny.tim@example.com",
+        "+447911654321",
+        "7911 654321",
+        "tims.parent@example.com",
+    ]:
         assert rows_containing(needle) == [], needle
     assert mail.outbox == []
 

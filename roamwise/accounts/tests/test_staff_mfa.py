@@ -28,8 +28,12 @@ def test_staff_with_mfa_reach_the_back_office(client: Client, staff: User) -> No
     staff_login(client, staff.username)
     client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
 
-    for path in ["/admin/", "/admin/accounts/user/", "/admin/catalog/plan/",
-                 "/admin/catalog/destination/"]:
+    for path in [
+        "/admin/",
+        "/admin/accounts/user/",
+        "/admin/catalog/plan/",
+        "/admin/catalog/destination/",
+    ]:
         assert client.get(path).status_code == 200, path
 
 

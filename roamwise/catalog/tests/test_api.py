@@ -38,9 +38,18 @@ def test_plans_for_a_destination(client: Client, catalog: None) -> None:
     assert response.status_code == 200
     assert {p["destination"]["code"] for p in plans} == {"JP", "asia", "global"}
     first = plans[0]
-    assert set(first) == {"id", "name", "destination", "data_mb", "unlimited",
-                          "fair_use_mb_per_day", "validity_days", "price", "currency",
-                          "networks"}
+    assert set(first) == {
+        "id",
+        "name",
+        "destination",
+        "data_mb",
+        "unlimited",
+        "fair_use_mb_per_day",
+        "validity_days",
+        "price",
+        "currency",
+        "networks",
+    }
     plan = Plan.objects.get(public_id=first["id"])
     assert Decimal(first["price"]) == plan.price
     assert first["currency"] == "USD"

@@ -94,17 +94,25 @@ def test_home_search_destination_and_plan_pages(client: Client, catalog: None) -
     assert str(plan.money) in body
 
 
-@pytest.mark.parametrize("query,expected", [("usa", "US"), ("DEU", "DE"), ("viet", "VN"),
-                                            ("uk", "GB")])
-def test_search_finds_aliases_and_codes(client: Client, catalog: None, query: str,
-                                        expected: str) -> None:
+@pytest.mark.parametrize(
+    "query,expected", [("usa", "US"), ("DEU", "DE"), ("viet", "VN"), ("uk", "GB")]
+)
+def test_search_finds_aliases_and_codes(
+    client: Client, catalog: None, query: str, expected: str
+) -> None:
     results = client.get("/destinations/", {"q": query}).context["results"]
 
     assert expected in [d.code for d in results]
 
 
-@pytest.mark.parametrize("path", ["/destinations/atlantis/", "/plans/not-a-uuid/",
-                                  "/plans/00000000-0000-0000-0000-000000000000/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/destinations/atlantis/",
+        "/plans/not-a-uuid/",
+        "/plans/00000000-0000-0000-0000-000000000000/",
+    ],
+)
 def test_unknown_pages_are_404(client: Client, catalog: None, path: str) -> None:
     assert client.get(path).status_code == 404
 

@@ -30,6 +30,7 @@ def loaded_catalog(db: None) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_api_never_errors_and_matches_its_schema(case: schemathesis.Case,
-                                                 loaded_catalog: None) -> None:
+def test_api_never_errors_and_matches_its_schema(
+    case: schemathesis.Case, loaded_catalog: None
+) -> None:
     case.call_and_validate()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from roamwise.core.env import env_bool, env_choice, env_int, env_str, ensure_secret_file
+from roamwise.core.env import ensure_secret_file, env_bool, env_choice, env_int, env_str
 
 
 def test_env_bool_accepts_usual_spellings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -18,10 +18,15 @@ def test_env_bool_accepts_usual_spellings(monkeypatch: pytest.MonkeyPatch) -> No
     assert env_bool("FLAG", True) is True
 
 
-@pytest.mark.parametrize("reader,value", [(lambda: env_bool("X", False), "maybe"),
-                                          (lambda: env_int("X", 1), "ten"),
-                                          (lambda: env_int("X", 1, minimum=1), "0"),
-                                          (lambda: env_choice("X", "a", ("a", "b")), "c")])
+@pytest.mark.parametrize(
+    "reader,value",
+    [
+        (lambda: env_bool("X", False), "maybe"),
+        (lambda: env_int("X", 1), "ten"),
+        (lambda: env_int("X", 1, minimum=1), "0"),
+        (lambda: env_choice("X", "a", ("a", "b")), "c"),
+    ],
+)
 def test_bad_values_fail_loudly_naming_the_variable(
     monkeypatch: pytest.MonkeyPatch, reader: object, value: str
 ) -> None:
@@ -57,11 +62,17 @@ def test_settings_refuse_a_bad_database_url(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    env = {**os.environ, "DATABASE_URL": "mysql://root@localhost/x",
-           "ROAMWISE_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": "mysql://root@localhost/x",
+        "ROAMWISE_DATA_DIR": str(tmp_path),
+    }
     result = subprocess.run(
         [sys.executable, "-c", "import roamwise.settings"],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
     assert result.returncode != 0

@@ -39,7 +39,10 @@ def test_jobs_go_through_the_configured_queue_to_a_real_consumer() -> None:
     result = heartbeat(token)
     consumer = subprocess.Popen(
         [sys.executable, "manage.py", "run_huey", "--workers", "1", "--no-periodic"],
-        cwd=ROOT, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         assert result.get(blocking=True, timeout=60) == f"pong:{token}"

@@ -30,27 +30,35 @@ class Command(BaseCommand):
             "--access-logfile", "-", "--graceful-timeout", "10",
         ]  # fmt: skip
         jobs = [sys.executable, "-m", "django", "run_huey"]
-        children = [subprocess.Popen(web, env=env), subprocess.Popen(jobs, env=env)]
-        self.stdout.write(f"Serving on http://{options['bind']}/ with a job consumer. Ctrl-C stops.")
+        children = {
+            "web server": subprocess.Popen(web, env=env),
+            "job consumer": subprocess.Popen(jobs, env=env),
+        }
+        self.stdout.write(
+            f"Serving on http://{options['bind']}/ with a job consumer. Ctrl-C stops."
+        )
 
         def stop(signum: int, frame: Any) -> None:
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, stop)
         try:
-            while all(child.poll() is None for child in children):
+            while all(child.poll() is None for child in children.values()):
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass
         finally:
-            for child in children:
+            for child in children.values():
                 if child.poll() is None:
                     child.send_signal(signal.SIGINT)
-            for child in children:
+            for child in children.values():
                 try:
                     child.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     child.kill()
-        failed = [child.args[2] for child in children if child.returncode not in (0, -2, -15, None)]
+        stopped_by_signal = (0, -signal.SIGINT, -signal.SIGTERM)
+        failed = [
+            name for name, child in children.items() if child.returncode not in stopped_by_signal
+        ]
         if failed:
-            self.stderr.write(f"stopped because a process exited: {failed}")
+            self.stderr.write(f"Stopped because this exited with an error: {', '.join(failed)}")
