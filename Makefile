@@ -20,6 +20,7 @@ install: $(STAMP)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --noinput --database vault
 	$(BIN)/python manage.py createcachetable
 
 demo: migrate

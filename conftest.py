@@ -20,11 +20,26 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.apps import apps
 from django.core.cache import cache
-from django.db import connection, models
+from django.db import connection, connections, router
 
 from roamwise.accounts.models import Profile, User
 
 PASSWORD = "correct horse battery staple 42"
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every database test may use both databases: the primary and the key store."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if marker is None and not fixtures & DB_FIXTURES:
+            continue
+        kwargs = dict(marker.kwargs) if marker else {}
+        if fixtures & {"transactional_db", "live_server"}:
+            kwargs["transaction"] = True
+        kwargs["databases"] = "__all__"
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
 @pytest.fixture(autouse=True)
@@ -88,16 +103,21 @@ def rows_containing(needle: str) -> list[str]:
     kept" means nothing anywhere in the database.
     """
     hits: list[str] = []
+    text_types = {"CharField", "TextField", "JSONField", "EmailField", "SlugField"}
     for model in apps.get_models(include_auto_created=True):
-        text_fields = [
-            f.name
-            for f in model._meta.concrete_fields
-            if isinstance(f, models.CharField | models.TextField | models.JSONField)
-        ]
-        for name in text_fields:
-            lookup = f"{name}__icontains"
-            if model._default_manager.filter(**{lookup: needle}).exists():
-                hits.append(f"{model._meta.db_table}.{name}")
+        alias = router.db_for_read(model) or "default"
+        db = connections[alias]
+        table = db.ops.quote_name(model._meta.db_table)
+        for field in model._meta.concrete_fields:
+            if field.get_internal_type() not in text_types:
+                continue
+            column = db.ops.quote_name(field.column)
+            # Raw SQL over the stored text: what a database reader would see.
+            sql = f"SELECT COUNT(*) FROM {table} WHERE LOWER(CAST({column} AS TEXT)) LIKE %s"
+            with db.cursor() as cursor:
+                cursor.execute(sql, [f"%{needle.lower()}%"])
+                if cursor.fetchone()[0]:
+                    hits.append(f"{model._meta.db_table}.{field.column}")
     from django.contrib.sessions.models import Session
 
     for session in Session.objects.all():

@@ -53,8 +53,12 @@ INSTALLED_APPS = [
     "allauth.headless",
     "huey.contrib.djhuey",
     "roamwise.core",
+    "roamwise.datamap",
+    "roamwise.vault",
     "roamwise.accounts",
     "roamwise.catalog",
+    # Last: its post-migrate step gives roles the permissions of every app above.
+    "roamwise.audit",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "roamwise.vault.middleware.KeyCacheMiddleware",
+    "roamwise.audit.middleware.RequestIdMiddleware",
     "roamwise.accounts.middleware.StaffMFAMiddleware",
 ]
 
@@ -118,7 +124,27 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-DATABASES = {"default": _database}
+
+# The key store: subjects' data keys live in their own database, so that a
+# backup or copy of the primary holds ciphertext only (ADR 0003).
+VAULT_DATABASE_URL = env_str("VAULT_DATABASE_URL")
+if VAULT_DATABASE_URL:
+    try:
+        _vault = dj_database_url.parse(VAULT_DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"VAULT_DATABASE_URL is not a valid database URL: {exc}"
+        ) from exc
+else:
+    _vault = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "vault.sqlite3")}
+if _vault["ENGINE"] == "django.db.backends.sqlite3":
+    _vault["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+# Tests on SQLite use files, so that tests can read what a disk or a backup holds.
+for _alias, _db in (("default", _database), ("vault", _vault)):
+    if _db["ENGINE"] == "django.db.backends.sqlite3":
+        _db["TEST"] = {"NAME": str(DATA_DIR / f"test-{_alias}.sqlite3")}
+DATABASES = {"default": _database, "vault": _vault}
+DATABASE_ROUTERS = ["roamwise.vault.router.VaultRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, jobs ----------------------------------------------------------------
@@ -203,6 +229,7 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+MFA_ADAPTER = "roamwise.accounts.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG

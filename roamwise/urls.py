@@ -8,6 +8,7 @@ from ninja.openapi.views import openapi_view
 
 from roamwise.api import api
 from roamwise.core import views as core_views
+from roamwise.datamap import views as datamap_views
 
 # The back office signs staff in through allauth, so MFA applies there too.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -26,6 +27,11 @@ urlpatterns = [
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", api.urls),
     path("api/docs", api_docs, name="api_docs"),
+    path(
+        "admin/records-of-processing/",
+        datamap_views.records_of_processing,
+        name="records_of_processing",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("privacy/", core_views.privacy_policy, name="privacy_policy"),

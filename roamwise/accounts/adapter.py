@@ -4,7 +4,10 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal.httpkit import headed_redirect_response
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.http import HttpRequest, HttpResponse
+
+from roamwise.vault import services as vault
 
 from . import selectors
 from .models import User
@@ -26,3 +29,16 @@ class AccountAdapter(DefaultAccountAdapter):
             clear_login(request)
             return headed_redirect_response("accounts:awaiting_parental_consent")
         return None
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP seeds and recovery-code seeds are stored encrypted (AES-256-GCM
+    under the keyring's key-encryption key), never in clear."""
+
+    def encrypt(self, text: str) -> str:
+        return vault.seal_system_secret(text, "mfa")
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not vault.is_system_secret(encrypted_text):
+            return encrypted_text  # written before encryption was turned on
+        return vault.open_system_secret(encrypted_text, "mfa")

@@ -1,33 +1,80 @@
 from __future__ import annotations
 
+from contextlib import suppress
+from typing import Any
+
+from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
+
+from roamwise.audit.admin import PersonalDataAdmin, can_see_contact
+from roamwise.audit.masking import mask_email, mask_phone
 
 from .models import AccountClosure, ParentalConsent, Profile, User
+
+# allauth's own admin pages would show emails, sessions and authenticators
+# without a reason or an audit record; staff see them through the user page.
+for model in (EmailAddress, EmailConfirmation, Authenticator, UserSession):
+    with suppress(NotRegistered):
+        admin.site.unregister(model)
 
 
 class ProfileInline(admin.StackedInline):
     model = Profile
     can_delete = False
     extra = 0
+    readonly_fields = ("masked_phone",)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and can_see_contact(request, obj):
+            return ["phone", "date_of_birth"]
+        return ["masked_phone", "date_of_birth"]
+
+    @admin.display(description="Phone")
+    def masked_phone(self, profile: Profile) -> str:
+        return mask_phone(profile.phone)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PersonalDataAdmin, DjangoUserAdmin):
     inlines = [ProfileInline]
-    list_display = ("username", "email", "is_active", "is_staff", "date_joined")
-    readonly_fields = ("public_id", "last_login", "date_joined")
-    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("Public id", {"fields": ("public_id",)}))
+    inline_personal_fields = {"profile": ("phone", "date_of_birth")}
+    list_display = ("username", "masked_email", "is_active", "is_staff", "date_joined")
+    readonly_fields = ("public_id", "last_login", "date_joined", "masked_email")
+    # Names are encrypted and cannot be searched; username and email can.
+    search_fields = ("username", "email")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None:
+            return fieldsets
+        show_contact = can_see_contact(request, obj)
+        result = []
+        for title, options in fieldsets:
+            fields = list(options["fields"])
+            if not show_contact:
+                fields = ["masked_email" if f == "email" else f for f in fields]
+            result.append((title, {**options, "fields": fields}))
+        result.append(("Public id", {"fields": ("public_id",)}))
+        return result
+
+    @admin.display(description="Email")
+    def masked_email(self, user: User) -> str:
+        return mask_email(user.email)
 
 
 @admin.register(ParentalConsent)
-class ParentalConsentAdmin(admin.ModelAdmin):
+class ParentalConsentAdmin(PersonalDataAdmin):
     list_display = ("child", "status", "expires_at", "decided_at")
     list_filter = ("status",)
     readonly_fields = ("token_hash",)
 
 
 @admin.register(AccountClosure)
-class AccountClosureAdmin(admin.ModelAdmin):
+class AccountClosureAdmin(PersonalDataAdmin):
     list_display = ("user", "closed_at", "delete_after")
     date_hierarchy = "delete_after"

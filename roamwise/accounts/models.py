@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from roamwise.core.models import TimeStampedModel
+from roamwise.vault.fields import BlindIndexField, EncryptedDateField, EncryptedTextField
 
 
 class User(AbstractUser):
@@ -17,14 +18,23 @@ class User(AbstractUser):
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    first_name = EncryptedTextField("first name", subject="self", row_key="public_id", blank=True)
+    last_name = EncryptedTextField("last name", subject="self", row_key="public_id", blank=True)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        permissions = [("view_contact_details", "Can see customers' contact details unmasked")]
 
 
 class Profile(TimeStampedModel):
     """What sign-up collects beyond allauth's user and email rows."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
-    phone = models.CharField(max_length=32, help_text="E.164, for example +447911123456")
-    date_of_birth = models.DateField()
+    phone = EncryptedTextField(
+        subject="user", row_key="user_id", help_text="E.164, for example +447911123456"
+    )
+    phone_index = BlindIndexField(source="phone")
+    date_of_birth = EncryptedDateField(subject="user", row_key="user_id")
 
     def __str__(self) -> str:
         return f"profile of user {self.user_id}"
@@ -42,7 +52,7 @@ class ParentalConsent(TimeStampedModel):
         GRANTED = "granted", "Granted"
 
     child = models.OneToOneField(User, on_delete=models.CASCADE, related_name="parental_consent")
-    parent_email = models.EmailField()
+    parent_email = EncryptedTextField(subject="child", row_key="child_id")
     token_hash = models.CharField(max_length=64, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     expires_at = models.DateTimeField()

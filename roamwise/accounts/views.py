@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from roamwise.audit.selectors import accesses_of
 from roamwise.core.errors import DomainError
 from roamwise.core.typing import AuthenticatedRequest
 
@@ -29,6 +30,13 @@ def account_settings(request: AuthenticatedRequest) -> HttpResponse:
         "session_count": UserSession.objects.filter(user=user).count(),
     }
     return render(request, "accounts/settings.html", context)
+
+
+@login_required
+def data_access(request: AuthenticatedRequest) -> HttpResponse:
+    """Who at the company opened or changed this customer's data, when and why."""
+    events = accesses_of(subject=request.user)[:200]
+    return render(request, "accounts/data_access.html", {"events": events})
 
 
 @login_required

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import models
+from django.utils import timezone
+
+
+class AccessEvent(models.Model):
+    """One staff read or change of a customer's personal data (SEC-04).
+
+    Append-only and hash-chained: each row stores the hash of the row before,
+    so an edited, deleted or reordered row breaks the chain (``audit_verify``).
+    It references people by id; it copies none of their data.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        LIST = "list", "Listed"
+        CHANGE = "change", "Changed"
+        CREATE = "create", "Created"
+        DELETE = "delete", "Deleted"
+        EXPORT = "export", "Exported"
+
+    occurred_at = models.DateTimeField(default=timezone.now)
+    actor_id = models.BigIntegerField(help_text="The staff user's id.")
+    actor_role = models.CharField(max_length=64)
+    subject_id = models.UUIDField(db_index=True, help_text="The customer's public id.")
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    fields = models.JSONField(default=list)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    reason = models.TextField()
+    request_id = models.CharField(max_length=64, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        permissions = [
+            ("verify_chain", "Can verify the audit chain"),
+            ("view_records_of_processing", "Can see the records of processing"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_role} {self.action} {self.object_type}"
+        )
+
+    def content(self) -> dict:
+        return {
+            "occurred_at": self.occurred_at.isoformat(),
+            "actor_id": self.actor_id,
+            "actor_role": self.actor_role,
+            "subject_id": str(self.subject_id),
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "fields": list(self.fields),
+            "action": self.action,
+            "reason": self.reason,
+            "request_id": self.request_id,
+        }
+
+    def compute_hash(self) -> str:
+        canonical = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256((self.previous_hash + canonical).encode()).hexdigest()
+
+
+class ChainHead(models.Model):
+    """The newest hash of the chain: one row, locked to append in order.
+
+    It also shows when rows were cut from the end of the chain.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_event_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit chain head at event {self.last_event_id}"

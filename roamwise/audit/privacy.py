@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import QuerySet
+
+from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
+
+from .models import AccessEvent
+
+
+def _events_about(user: object) -> QuerySet[AccessEvent]:
+    return AccessEvent.objects.filter(subject_id=user.public_id)  # type: ignore[attr-defined]
+
+
+data_map.declare(
+    Declaration(
+        model="audit.AccessEvent",
+        subject=_events_about,
+        description="Who at the company accessed your data, when, and why.",
+        fields=(
+            PersonalField("subject_id", "user.unique_id"),
+            PersonalField("fields", "user.privacy.staff_access"),
+            PersonalField("reason", "user.privacy.staff_access"),
+            PersonalField("occurred_at", "user.privacy.staff_access"),
+        ),
+        purposes=("security", "legal"),
+        legal_basis="legal_obligation",
+        retention=Retention(
+            action="delete",
+            period=timedelta(days=6 * 365),
+            anchor="occurred_at",
+            summary="6 years, as proof of who accessed personal data",
+        ),
+        erasure=Erasure.retain("Accountability: proof of who accessed personal data"),
+    )
+)

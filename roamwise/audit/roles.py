@@ -1,0 +1,93 @@
+"""Staff roles on a need-to-know basis (SEC-03), as Django groups.
+
+The groups are (re)created after every migrate with exactly these
+permissions; change a role here, not in the admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+
+SUPPORT_AGENT = "Support agent"
+BILLING = "Billing"
+PRIVACY_OFFICER = "Privacy officer"
+ADMINISTRATOR = "Administrator"
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # Contact details masked until a reason is given (no view_contact_details).
+    SUPPORT_AGENT: [
+        "accounts.view_user",
+        "accounts.view_profile",
+        "catalog.view_destination",
+        "catalog.view_plan",
+        "catalog.view_network",
+    ],
+    BILLING: [
+        "accounts.view_user",
+        "catalog.view_destination",
+        "catalog.view_plan",
+    ],
+    PRIVACY_OFFICER: [
+        "accounts.view_user",
+        "accounts.change_user",
+        "accounts.view_profile",
+        "accounts.change_profile",
+        "accounts.view_contact_details",
+        "accounts.view_parentalconsent",
+        "accounts.view_accountclosure",
+        "audit.view_accessevent",
+        "audit.verify_chain",
+        "audit.view_records_of_processing",
+    ],
+    ADMINISTRATOR: [
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_profile",
+        "accounts.change_profile",
+        "accounts.view_contact_details",
+        "accounts.view_parentalconsent",
+        "accounts.view_accountclosure",
+        "audit.view_accessevent",
+        "audit.view_records_of_processing",
+        "auth.view_group",
+        "catalog.view_destination",
+        "catalog.add_destination",
+        "catalog.change_destination",
+        "catalog.view_plan",
+        "catalog.add_plan",
+        "catalog.change_plan",
+        "catalog.view_network",
+        "catalog.add_network",
+        "catalog.change_network",
+    ],
+}
+ROLE_ORDER = [ADMINISTRATOR, PRIVACY_OFFICER, BILLING, SUPPORT_AGENT]
+
+
+def ensure_roles(**kwargs: Any) -> None:
+    for name, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is None:
+                # Not created yet (a partial migrate); the next run completes it.
+                continue
+            permissions.append(permission)
+        group.permissions.set(permissions)
+
+
+def role_of(user: Any) -> str:
+    if user.is_superuser:
+        return ADMINISTRATOR
+    names = set(user.groups.values_list("name", flat=True))
+    for role in ROLE_ORDER:
+        if role in names:
+            return role
+    return "Staff"

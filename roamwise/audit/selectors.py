@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from roamwise.accounts.models import User
+
+from .models import AccessEvent, ChainHead
+
+
+def accesses_of(*, subject: User) -> QuerySet[AccessEvent]:
+    """What a customer sees: when, which role, what, and why (no staff names)."""
+    return AccessEvent.objects.filter(subject_id=subject.public_id).order_by("-occurred_at")
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    event_id: int | None
+    problem: str
+
+
+def verify_chain(*, chunk_size: int = 2000) -> Iterator[ChainProblem]:
+    """Walk the chain in order and report every break, with the row it is at."""
+    previous_hash = "0" * 64
+    previous_id = 0
+    last_id = 0
+    queryset = AccessEvent.objects.order_by("id")
+    while True:
+        chunk = list(queryset.filter(id__gt=last_id)[:chunk_size])
+        if not chunk:
+            break
+        for event in chunk:
+            if event.compute_hash() != event.hash:
+                yield ChainProblem(
+                    event.pk, f"event {event.pk} was edited: its content no longer matches its hash"
+                )
+            if event.previous_hash != previous_hash:
+                yield ChainProblem(
+                    event.pk,
+                    f"event {event.pk} does not follow event {previous_id}: "
+                    "rows between them were deleted or the order was changed",
+                )
+            previous_hash, previous_id = event.hash, event.pk
+        last_id = chunk[-1].pk
+    head = ChainHead.objects.filter(pk=1).first()
+    expected = head.last_hash if head else "0" * 64
+    if expected != previous_hash:
+        yield ChainProblem(
+            head.last_event_id if head else None,
+            f"the chain ends at event {previous_id} but its head records event "
+            f"{head.last_event_id if head else 0}: rows were deleted from the end",
+        )
