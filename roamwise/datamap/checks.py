@@ -90,7 +90,8 @@ def check_declaration(declaration: Declaration) -> list[checks.CheckMessage]:
         if not isinstance(anchor, models.DateTimeField | models.DateField):
             errors.append(
                 _error(
-                    f"{declaration.model}: retention anchor {retention.anchor!r} is not a date field.",
+                    f"{declaration.model}: retention anchor {retention.anchor!r} "
+                    "is not a date field.",
                     model,
                     9,
                 )

@@ -78,7 +78,7 @@ class EncryptedMixin(models.Field):
     def contribute_to_class(
         self, cls: type[models.Model], name: str, private_only: bool = False
     ) -> None:
-        super().contribute_to_class(cls, name, private_only)
+        super().contribute_to_class(cls, name, private_only=private_only)
         setattr(cls, self.attname, _EncryptedAttribute(self))
 
     def associated_data(self, instance: models.Model) -> bytes:
@@ -144,7 +144,7 @@ class EncryptedTextField(EncryptedMixin, models.TextField):
         return ""
 
 
-class EncryptedDateField(EncryptedMixin, models.DateField):
+class EncryptedDateField(EncryptedMixin, models.DateField):  # type: ignore[misc]
     def to_bytes(self, value: Any) -> bytes:
         if isinstance(value, str):
             value = datetime.date.fromisoformat(value)
