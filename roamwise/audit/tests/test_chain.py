@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from roamwise.accounts.models import User
+from roamwise.audit.models import AccessEvent
+from roamwise.audit.selectors import verify_chain
+from roamwise.audit.services import Access, access_record
+
+
+@pytest.fixture
+def chain(alice: User, staff: User) -> list[AccessEvent]:
+    return [
+        access_record(
+            Access(
+                actor=staff,
+                subject=alice,
+                obj=alice.profile,
+                fields=("phone",),
+                action="view",
+                reason=f"ticket {n}: customer call",
+            )
+        )
+        for n in range(5)
+    ]
+
+
+def problems() -> list[str]:
+    return [p.problem for p in verify_chain()]
+
+
+def raw(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.mark.commitment("SEC-04")
+def test_an_intact_chain_verifies(chain: list[AccessEvent]) -> None:
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+
+    assert "audit chain intact: 5 events" in out.getvalue()
+    assert [e.previous_hash for e in chain[1:]] == [e.hash for e in chain[:-1]]
+
+
+@pytest.mark.commitment("SEC-04")
+def test_an_edited_row_is_found(chain: list[AccessEvent]) -> None:
+    raw("UPDATE audit_accessevent SET reason = %s WHERE id = %s", ["nothing to see", chain[2].pk])
+
+    assert problems() == [f"event {chain[2].pk} was edited: its content no longer matches its hash"]
+    with pytest.raises(CommandError, match="broken in 1 place"):
+        call_command("audit_verify", stderr=StringIO())
+
+
+@pytest.mark.commitment("SEC-04")
+def test_an_edited_row_with_a_recomputed_hash_is_found(chain: list[AccessEvent]) -> None:
+    forged = AccessEvent.objects.get(pk=chain[1].pk)
+    forged.reason = "routine check"
+    raw(
+        "UPDATE audit_accessevent SET reason = %s, hash = %s WHERE id = %s",
+        [forged.reason, forged.compute_hash(), forged.pk],
+    )
+
+    assert problems() == [
+        f"event {chain[2].pk} does not follow event {chain[1].pk}: "
+        "rows between them were deleted or the order was changed"
+    ]
+
+
+@pytest.mark.commitment("SEC-04")
+def test_a_deleted_row_is_found(chain: list[AccessEvent]) -> None:
+    raw("DELETE FROM audit_accessevent WHERE id = %s", [chain[2].pk])
+
+    assert problems() == [
+        f"event {chain[3].pk} does not follow event {chain[1].pk}: "
+        "rows between them were deleted or the order was changed"
+    ]
+
+
+@pytest.mark.commitment("SEC-04")
+def test_rows_cut_from_the_end_are_found(chain: list[AccessEvent]) -> None:
+    raw("DELETE FROM audit_accessevent WHERE id = %s", [chain[4].pk])
+
+    assert problems() == [
+        f"the chain ends at event {chain[3].pk} but its head records event {chain[4].pk}: "
+        "rows were deleted from the end"
+    ]
+
+
+@pytest.mark.commitment("SEC-04")
+def test_reordered_rows_are_found(chain: list[AccessEvent]) -> None:
+    first, second = chain[1].pk, chain[2].pk
+    parking = 10_000_000
+    raw("UPDATE audit_accessevent SET id = %s WHERE id = %s", [parking, first])
+    raw("UPDATE audit_accessevent SET id = %s WHERE id = %s", [first, second])
+    raw("UPDATE audit_accessevent SET id = %s WHERE id = %s", [second, parking])
+
+    found = problems()
+
+    assert found
+    assert any(f"event {first} does not follow" in p for p in found)
+
+
+def test_a_reason_is_required(alice: User, staff: User) -> None:
+    from roamwise.audit.errors import ReasonRequired
+
+    with pytest.raises(ReasonRequired):
+        access_record(
+            Access(
+                actor=staff, subject=alice, obj=alice, fields=("email",), action="view", reason="  "
+            )
+        )
+    assert AccessEvent.objects.count() == 0
