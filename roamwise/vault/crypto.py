@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -15,15 +16,20 @@ from .errors import TamperedCiphertext
 NONCE_BYTES = 12
 
 
-def encrypt(key: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
+def cipher(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
+def encrypt(key: bytes | AESGCM, plaintext: bytes, associated_data: bytes) -> bytes:
+    aead = key if isinstance(key, AESGCM) else AESGCM(key)
     nonce = secrets.token_bytes(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, associated_data)
+    return nonce + aead.encrypt(nonce, plaintext, associated_data)
 
 
-def decrypt(key: bytes, sealed: bytes, associated_data: bytes) -> bytes:
-    nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
+def decrypt(key: bytes | AESGCM, sealed: bytes, associated_data: bytes) -> bytes:
+    aead = key if isinstance(key, AESGCM) else AESGCM(key)
     try:
-        return AESGCM(key).decrypt(nonce, body, associated_data)
+        return aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated_data)
     except InvalidTag as exc:
         raise TamperedCiphertext("the value does not authenticate for this row and column") from exc
 
@@ -33,11 +39,14 @@ def new_data_key() -> bytes:
 
 
 def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+    return base64.b64encode(data).decode()
 
 
 def unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    try:
+        return binascii.a2b_base64(text)
+    except binascii.Error as exc:
+        raise TamperedCiphertext("the value is not valid base64") from exc
 
 
 def blind_index(key: bytes, purpose: str, value: str) -> str:

@@ -87,7 +87,16 @@ class EncryptedMixin(models.Field):
             raise FieldError(
                 f"{type(instance).__name__}.{self.name}: {self.row_key} must be set before saving"
             )
-        return f"{self.model._meta.db_table}\x1f{self.column}\x1f{row}\x1f".encode()
+        prefix = self.__dict__.get("_aad_prefix")
+        if prefix is None:
+            prefix = self.__dict__["_aad_prefix"] = (
+                f"{self.model._meta.db_table}\x1f{self.column}\x1f".encode()
+            )
+        # Several encrypted fields of one row share the row's part.
+        cached = instance.__dict__.get("_vault_row")
+        if cached is None or cached[0] != row:
+            cached = instance.__dict__["_vault_row"] = (row, str(row).encode() + b"\x1f")
+        return prefix + cached[1]
 
     def to_bytes(self, value: Any) -> bytes:
         raise NotImplementedError

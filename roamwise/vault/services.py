@@ -3,6 +3,8 @@
 A sealed value is text: ``v1.<subject id hex>.<base64 nonce+ciphertext>``. The
 subject id lets a value be opened without loading its owner; the associated
 data (table, column, row, subject) makes a value moved anywhere else fail.
+Unwrapped keys are cached as ready AES-GCM objects, keyed by the subject's hex
+id, for the length of one request or job.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -28,7 +31,7 @@ _MAX_CACHED_KEYS = 50_000
 
 class _KeyCache(threading.local):
     def __init__(self) -> None:
-        self.keys: dict[uuid.UUID, bytes] = {}
+        self.keys: dict[str, AESGCM] = {}
 
 
 _cache = _KeyCache()
@@ -48,10 +51,12 @@ def key_cache_scope() -> Iterator[None]:
         clear_key_cache()
 
 
-def _remember(subject_id: uuid.UUID, key: bytes) -> None:
+def _remember(subject_hex: str, key: bytes) -> AESGCM:
     if len(_cache.keys) >= _MAX_CACHED_KEYS:
         _cache.keys.clear()
-    _cache.keys[subject_id] = key
+    aead = crypto.cipher(key)
+    _cache.keys[subject_hex] = aead
+    return aead
 
 
 def _wrap_aad(subject_id: uuid.UUID) -> bytes:
@@ -78,10 +83,15 @@ def _create_key(subject_id: uuid.UUID) -> bytes:
     return key
 
 
-def data_key(subject_id: uuid.UUID, *, create: bool) -> bytes:
-    key = _cache.keys.get(subject_id)
-    if key is not None:
-        return key
+def data_key(subject_id: uuid.UUID, *, create: bool) -> AESGCM:
+    return _data_key(subject_id.hex, create=create)
+
+
+def _data_key(subject_hex: str, *, create: bool) -> AESGCM:
+    aead = _cache.keys.get(subject_hex)
+    if aead is not None:
+        return aead
+    subject_id = uuid.UUID(hex=subject_hex)
     row = DataKey.objects.filter(subject_id=subject_id).first()
     if row is not None:
         key = _unwrap(row)
@@ -89,18 +99,46 @@ def data_key(subject_id: uuid.UUID, *, create: bool) -> bytes:
         key = _create_key(subject_id)
     else:
         raise DataErased(subject_id)
-    _remember(subject_id, key)
-    return key
+    return _remember(subject_hex, key)
 
 
-def prefetch_keys(subject_ids: Iterable[uuid.UUID]) -> int:
-    """Unwrap many subjects' keys with one query (for lists)."""
-    wanted = {s for s in subject_ids if s not in _cache.keys}
+def prefetch_keys(subject_ids: Iterable[uuid.UUID | str]) -> int:
+    """Unwrap many subjects' keys with one query (for lists); ids or hex ids."""
+    wanted = {
+        uuid.UUID(hex=s) if isinstance(s, str) else s
+        for s in subject_ids
+        if (s if isinstance(s, str) else s.hex) not in _cache.keys
+    }
     if not wanted:
         return 0
     for row in DataKey.objects.filter(subject_id__in=wanted):
-        _remember(row.subject_id, _unwrap(row))
+        _remember(row.subject_id.hex, _unwrap(row))
     return len(wanted)
+
+
+def create_keys(subject_ids: Iterable[uuid.UUID]) -> int:
+    """Create the data keys of many new subjects with one insert (bulk imports)."""
+    keyring = get_keyring()
+    wanted = {s for s in subject_ids if s.hex not in _cache.keys}
+    existing = set(
+        DataKey.objects.filter(subject_id__in=wanted).values_list("subject_id", flat=True)
+    )
+    new_rows, new_keys = [], {}
+    for subject_id in wanted - existing:
+        key = crypto.new_data_key()
+        new_keys[subject_id] = key
+        new_rows.append(
+            DataKey(
+                subject_id=subject_id,
+                wrapped_key=crypto.encrypt(keyring.active_kek, key, _wrap_aad(subject_id)),
+                kek_version=keyring.active_version,
+            )
+        )
+    with transaction.atomic(using=VAULT_DB):
+        DataKey.objects.bulk_create(new_rows, batch_size=1000)
+    for subject_id, key in new_keys.items():
+        _remember(subject_id.hex, key)
+    return len(new_rows)
 
 
 def has_key(subject_id: uuid.UUID) -> bool:
@@ -110,9 +148,13 @@ def has_key(subject_id: uuid.UUID) -> bool:
 def shred(subject_id: uuid.UUID) -> bool:
     """Destroy a subject's data key. Every value sealed with it, in this
     database and in any copy or backup of it, can never be opened again."""
-    _cache.keys.pop(subject_id, None)
+    _cache.keys.pop(subject_id.hex, None)
     deleted, _ = DataKey.objects.filter(subject_id=subject_id).delete()
     return deleted > 0
+
+
+# "v1." + 32 hex digits + "." + body
+_HEX_END = len(ENVELOPE_VERSION) + 1 + 32
 
 
 @dataclass(frozen=True)
@@ -122,26 +164,30 @@ class Sealed:
     token: str
 
     @property
+    def subject_hex(self) -> str:
+        return self.token[len(ENVELOPE_VERSION) + 1 : _HEX_END]
+
+    @property
     def subject_id(self) -> uuid.UUID:
-        return uuid.UUID(hex=self.token.split(".", 2)[1])
+        return uuid.UUID(hex=self.subject_hex)
 
 
 def seal(subject_id: uuid.UUID, plaintext: bytes, associated_data: bytes) -> str:
-    key = data_key(subject_id, create=True)
-    body = crypto.encrypt(key, plaintext, associated_data + subject_id.bytes)
-    return f"{ENVELOPE_VERSION}.{subject_id.hex}.{crypto.b64(body)}"
+    subject_hex = subject_id.hex
+    aead = _data_key(subject_hex, create=True)
+    body = crypto.encrypt(aead, plaintext, associated_data + subject_hex.encode())
+    return f"{ENVELOPE_VERSION}.{subject_hex}.{crypto.b64(body)}"
 
 
 def open_sealed(sealed: Sealed, associated_data: bytes) -> bytes:
-    try:
-        version, subject_hex, body = sealed.token.split(".", 2)
-        subject_id = uuid.UUID(hex=subject_hex)
-    except ValueError as exc:
-        raise TamperedCiphertext("not a sealed value") from exc
-    if version != ENVELOPE_VERSION:
-        raise TamperedCiphertext(f"unknown envelope version {version!r}")
-    key = data_key(subject_id, create=False)
-    return crypto.decrypt(key, crypto.unb64(body), associated_data + subject_id.bytes)
+    token = sealed.token
+    if not token.startswith(ENVELOPE_VERSION + ".") or token[_HEX_END : _HEX_END + 1] != ".":
+        raise TamperedCiphertext("not a sealed value")
+    subject_hex = token[len(ENVELOPE_VERSION) + 1 : _HEX_END]
+    aead = _data_key(subject_hex, create=False)
+    return crypto.decrypt(
+        aead, crypto.unb64(token[_HEX_END + 1 :]), associated_data + subject_hex.encode()
+    )
 
 
 def blind_index(purpose: str, value: str) -> str:

@@ -56,9 +56,8 @@ def test_an_undeclared_personal_field_makes_check_fail(monkeypatch: pytest.Monke
 
 @pytest.mark.commitment("POL-01")
 def test_a_category_typo_makes_check_fail(monkeypatch: pytest.MonkeyPatch) -> None:
-    typo = (PersonalField("phone", "user.contact.phonenumber"),) + tuple(
-        f for f in profile_declaration().fields if f.name != "phone"
-    )
+    others = [f for f in profile_declaration().fields if f.name != "phone"]
+    typo = (PersonalField("phone", "user.contact.phonenumber"), *others)
     monkeypatch.setitem(data_map.declarations, "accounts.profile", profile_declaration(fields=typo))
 
     with pytest.raises(SystemCheckError) as raised:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from roamwise.accounts.services import parental_consent_request
 from roamwise.accounts.models import Profile, User
+from roamwise.accounts.services import parental_consent_request
 
 ROOT = Path(__file__).resolve().parents[3]
 KNOWN = {
