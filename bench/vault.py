@@ -25,16 +25,16 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ROAMWISE_DATA_DIR", tempfile.mkdtemp(prefix="roamwise-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roamwise.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, models  # noqa: E402
+from django.core.management import call_command
+from django.db import connection, models
 
-from roamwise.vault import services  # noqa: E402
-from roamwise.vault.fields import EncryptedDateField, EncryptedTextField  # noqa: E402
-from roamwise.vault.services import Sealed  # noqa: E402
+from roamwise.vault import services
+from roamwise.vault.fields import EncryptedDateField, EncryptedTextField
+from roamwise.vault.services import Sealed
 
 
 class PlainRow(models.Model):
