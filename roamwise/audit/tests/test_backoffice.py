@@ -184,3 +184,21 @@ def test_audit_log_cannot_be_changed_from_the_back_office(customer: User) -> Non
     page = client.post(f"/admin/audit/accessevent/{event.pk}/change/", {"reason": "x"})
     assert AccessEvent.objects.get().reason == event.reason
     assert page.status_code in (200, 403)
+
+
+@pytest.mark.commitment("SEC-04")
+def test_every_back_office_page_of_customer_data_is_audited() -> None:
+    from django.contrib import admin
+
+    from roamwise.audit.admin import PersonalDataAdmin
+    from roamwise.datamap.registry import data_map
+
+    unaudited = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if (declaration := data_map.for_model(model)) is not None
+        and model._meta.label != "audit.AccessEvent"
+        and not isinstance(model_admin, PersonalDataAdmin)
+    ]
+    assert unaudited == []
+    assert data_map.for_model(User) is not None
