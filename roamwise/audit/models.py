@@ -48,6 +48,15 @@ class AccessEvent(models.Model):
             f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_role} {self.action} {self.object_type}"
         )
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Append-only: a row is written once, by audit.services, never updated.
+        if not self._state.adding:
+            raise ValueError("audit events are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("audit events are append-only")
+
     def content(self) -> dict:
         return {
             "occurred_at": self.occurred_at.isoformat(),

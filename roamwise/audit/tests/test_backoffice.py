@@ -196,7 +196,7 @@ def test_every_back_office_page_of_customer_data_is_audited() -> None:
     unaudited = [
         model._meta.label
         for model, model_admin in admin.site._registry.items()
-        if (declaration := data_map.for_model(model)) is not None
+        if data_map.for_model(model) is not None
         and model._meta.label != "audit.AccessEvent"
         and not isinstance(model_admin, PersonalDataAdmin)
     ]

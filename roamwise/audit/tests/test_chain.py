@@ -116,3 +116,14 @@ def test_a_reason_is_required(alice: User, staff: User) -> None:
             )
         )
     assert AccessEvent.objects.count() == 0
+
+
+def test_events_cannot_be_updated_or_deleted_through_the_orm(chain: list[AccessEvent]) -> None:
+    event = AccessEvent.objects.get(pk=chain[0].pk)
+    event.reason = "rewritten"
+
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
+    with pytest.raises(ValueError, match="append-only"):
+        event.delete()
+    assert problems() == []

@@ -12,6 +12,7 @@ import sys
 import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
@@ -23,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # gunicorn runs no system checks; a broken data map must stop us here.
+        call_command("check", fail_level="ERROR")
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "roamwise.settings"}
         web = [
             sys.executable, "-m", "gunicorn", "roamwise.wsgi:application",
