@@ -6,6 +6,8 @@ Personas follow the project's convention: ``alice`` is a verified customer,
 
 from __future__ import annotations
 
+import base64
+import pickle
 import re
 from datetime import date
 
@@ -127,6 +129,8 @@ def rows_containing(needle: str) -> list[str]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT cache_key, value FROM roamwise_cache")
             for key, value in cursor.fetchall():
-                if needle.lower() in (key + value).lower():
+                # The database cache stores base64-encoded pickles: look inside.
+                decoded = str(pickle.loads(base64.b64decode(value)))  # noqa: S301
+                if needle.lower() in (key + decoded).lower():
                     hits.append(f"cache {key}")
     return hits

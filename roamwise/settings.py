@@ -7,6 +7,7 @@ secret key and keyring generated once in the data folder.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -16,6 +17,7 @@ from roamwise.core.env import (
     ensure_secret_file,
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -28,9 +30,16 @@ DATA_DIR = Path(env_str("ROAMWISE_DATA_DIR") or BASE_DIR / "var").resolve()
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY") or ensure_secret_file(DATA_DIR / "secret_key", random_secret)
-KEYRING_FILE = Path(env_str("ROAMWISE_KEYRING_FILE") or DATA_DIR / "keyring.json")
-if not KEYRING_FILE.exists():
-    ensure_secret_file(KEYRING_FILE, new_keyring_json)
+if env_str("ROAMWISE_KEYRING_FILE"):
+    # A keyring given explicitly must exist: a fresh one would silently make
+    # every customer's data unreadable.
+    KEYRING_FILE = Path(env_str("ROAMWISE_KEYRING_FILE") or "")
+    if not KEYRING_FILE.is_file():
+        raise ImproperlyConfigured(f"ROAMWISE_KEYRING_FILE={KEYRING_FILE} does not exist.")
+else:
+    KEYRING_FILE = DATA_DIR / "keyring.json"
+    if not KEYRING_FILE.exists():
+        ensure_secret_file(KEYRING_FILE, new_keyring_json)
 
 SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME") or "Roamwise"
@@ -145,6 +154,8 @@ for _alias, _db in (("default", _database), ("vault", _vault)):
         _db["TEST"] = {"NAME": str(DATA_DIR / f"test-{_alias}.sqlite3")}
 DATABASES = {"default": _database, "vault": _vault}
 DATABASE_ROUTERS = ["roamwise.vault.router.VaultRouter"]
+# dumpdata and fixtures carry encrypted fields as ciphertext.
+SERIALIZATION_MODULES = {"json": "roamwise.vault.serializers"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, jobs ----------------------------------------------------------------
@@ -254,6 +265,48 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Roamwise <hello@roamwise.example>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+
+# --- Commerce ------------------------------------------------------------------
+def _vat_rates(raw: str) -> dict[str, Decimal]:
+    rates = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        country, _, rate = item.partition("=")
+        try:
+            rates[country.strip().upper()] = Decimal(rate)
+        except InvalidOperation as exc:
+            raise ImproperlyConfigured(f"VAT_RATES: {item!r} is not COUNTRY=RATE") from exc
+    return rates
+
+
+# Rates of the countries where the demo retailer charges VAT; others: DEFAULT_VAT_RATE.
+VAT_RATES = _vat_rates(
+    env_str("VAT_RATES")
+    or "GB=0.20,FR=0.20,DE=0.19,ES=0.21,IT=0.22,NL=0.21,BE=0.21,PT=0.23,IE=0.23,AT=0.20,"
+    "PL=0.23,SE=0.25,DK=0.25,FI=0.255,GR=0.24,CZ=0.21,HU=0.27,RO=0.19,HR=0.25"
+)
+DEFAULT_VAT_RATE = Decimal(env_str("DEFAULT_VAT_RATE") or "0")
+PAYMENT_GATEWAY = env_choice("PAYMENT_GATEWAY", "simulated", ("simulated", "stripe"))
+# The simulated hosted gateway (roamwise.gateway), reached over HTTP like any processor.
+GATEWAY_URL = (env_str("GATEWAY_URL") or f"{SITE_URL}/gateway").rstrip("/")
+GATEWAY_SECRET_KEY = env_str("GATEWAY_SECRET_KEY") or ensure_secret_file(
+    DATA_DIR / "gateway_secret_key", random_secret
+)
+GATEWAY_WEBHOOK_SECRET = env_str("GATEWAY_WEBHOOK_SECRET") or ensure_secret_file(
+    DATA_DIR / "gateway_webhook_secret", random_secret
+)
+GATEWAY_WEBHOOK_TOLERANCE = env_int("GATEWAY_WEBHOOK_TOLERANCE", 300, minimum=1)
+# Real processors repeat and reorder webhooks; so does the simulator, this often.
+GATEWAY_DUPLICATE_RATE = env_float("GATEWAY_DUPLICATE_RATE", 0.2, minimum=0, maximum=1)
+STRIPE_API_KEY = env_str("STRIPE_API_KEY") or ""
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET") or ""
+STRIPE_API_BASE = env_str("STRIPE_API_BASE") or "https://api.stripe.com"
+HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 10, minimum=1)
+STAFF_ALERT_EMAIL = env_str("STAFF_ALERT_EMAIL") or "operations@roamwise.example"
+if PAYMENT_GATEWAY == "stripe" and not (STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "PAYMENT_GATEWAY=stripe needs STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET."
+    )
 
 # --- Privacy contact (POL-03) ---------------------------------------------------
 PRIVACY_EMAIL = env_str("PRIVACY_EMAIL") or "privacy@roamwise.example"

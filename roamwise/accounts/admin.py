@@ -9,11 +9,13 @@ from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from roamwise.audit.admin import PersonalDataAdmin, can_see_contact
 from roamwise.audit.masking import mask_email, mask_phone
 
+from . import services
 from .models import AccountClosure, ParentalConsent, Profile, User
 
 # allauth's own admin pages would show emails, sessions and authenticators
@@ -45,8 +47,8 @@ class UserAdmin(PersonalDataAdmin, DjangoUserAdmin):
     inline_personal_fields = {"profile": ("phone", "date_of_birth")}
     list_display = ("username", "masked_email", "is_active", "is_staff", "date_joined")
     readonly_fields = ("public_id", "last_login", "date_joined", "masked_email")
-    # Names are encrypted and cannot be searched; username and email can.
-    search_fields = ("username", "email")
+    # Names are encrypted and cannot be searched; see get_search_fields.
+    search_fields = ("username",)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -65,6 +67,33 @@ class UserAdmin(PersonalDataAdmin, DjangoUserAdmin):
     @admin.display(description="Email")
     def masked_email(self, user: User) -> str:
         return mask_email(user.email)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Only a superuser grants powers; nobody else can raise their own.
+            fields += ["is_superuser", "is_staff", "groups", "user_permissions"]
+        return fields
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        # Searching by email would tell a role without contact access whether
+        # an address belongs to a customer.
+        if request.user.has_perm("accounts.view_contact_details"):
+            return ("username", "email")
+        return ("username",)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.record_deletion(request, obj)
+        services.account_delete(user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset:
+            self.delete_model(request, user)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        if not request.user.is_superuser:
+            raise PermissionDenied("Customers reset their own password by email.")
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(ParentalConsent)

@@ -37,6 +37,15 @@ class PhoneField(forms.CharField):
         return normalise_phone(text) if text else text
 
 
+class StrictDateField(forms.DateField):
+    """A date from text only: JSON numbers or lists are refused, not crashed on."""
+
+    def to_python(self, value: object) -> date | None:
+        if value is not None and not isinstance(value, str | date):
+            raise forms.ValidationError("Enter a date as YYYY-MM-DD.", code="invalid")
+        return super().to_python(value)
+
+
 class SignupDetailsForm(forms.Form):
     """Extra sign-up fields, merged by allauth into its sign-up form (web and API).
 
@@ -45,7 +54,7 @@ class SignupDetailsForm(forms.Form):
     """
 
     phone = PhoneField(label="Mobile phone number")
-    date_of_birth = forms.DateField(
+    date_of_birth = StrictDateField(
         label="Date of birth",
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
     )

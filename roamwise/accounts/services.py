@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from allauth.usersessions.models import UserSession
 from django.conf import settings
@@ -13,6 +13,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from roamwise.vault import services as vault
 
 from .errors import AccountAlreadyClosed, ConsentLinkExpired, ConsentLinkInvalid
 from .models import AccountClosure, ParentalConsent, Profile, User
@@ -38,7 +40,7 @@ def profile_create(*, user: User, phone: str, date_of_birth: date) -> Profile:
 def profile_update_phone(*, user: User, phone: str) -> Profile:
     profile = user.profile
     profile.phone = phone
-    profile.save(update_fields=["phone", "updated_at"])
+    profile.save(update_fields=["phone", "phone_index", "updated_at"])
     return profile
 
 
@@ -112,8 +114,34 @@ def parental_consent_refuse(*, token: str) -> None:
     consent = parental_consent_get(token=token)
     if consent.status == ParentalConsent.Status.GRANTED:
         raise ConsentLinkInvalid("Consent was already granted; use the account's closing page.")
-    _end_all_sessions(consent.child)
-    consent.child.delete()
+    account_delete(user=consent.child)
+
+
+def account_delete(*, user: User) -> None:
+    """Delete an account: its data key first, so that every copy of its
+    encrypted fields (backups included) is unreadable, then its rows.
+
+    The full erasure through the data map (records kept by law, anonymised
+    rows) replaces this when the rights work lands; today an account's rows
+    all cascade from the user.
+    """
+    _end_all_sessions(user)
+    vault.shred(user.public_id)
+    user.delete()
+
+
+def closed_accounts_due(*, now: datetime | None = None) -> list[User]:
+    moment = now or timezone.now()
+    return list(User.objects.filter(closure__delete_after__lte=moment).order_by("pk"))
+
+
+def closed_accounts_sweep(*, dry_run: bool = False, now: datetime | None = None) -> int:
+    """Delete the accounts whose closure grace period has ended (ACC-05, RET-01)."""
+    due = closed_accounts_due(now=now)
+    if not dry_run:
+        for user in due:
+            account_delete(user=user)
+    return len(due)
 
 
 def _end_all_sessions(user: User) -> None:

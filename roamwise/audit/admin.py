@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -87,6 +88,8 @@ class PersonalDataAdmin(admin.ModelAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None or subject_of(obj) is None:
             return super().change_view(request, object_id, form_url, extra_context)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
         if request.method == "POST" and "_audit_reason" in request.POST:
             return self._grant_access(request, obj)
         if current_grant(request, obj) is None:
@@ -139,6 +142,14 @@ class PersonalDataAdmin(admin.ModelAdmin):
                     changed,
                     grant.get("reason", "changed in the back office"),
                 )
+            elif not change:
+                self._record(
+                    request,
+                    obj,
+                    AccessEvent.Action.CREATE,
+                    self.personal_fields(obj),
+                    "created in the back office",
+                )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         with transaction.atomic():
@@ -159,17 +170,27 @@ class PersonalDataAdmin(admin.ModelAdmin):
                         grant.get("reason", "changed in the back office"),
                     )
 
+    def record_deletion(self, request: HttpRequest, obj: models.Model) -> None:
+        grant = current_grant(request, obj) or {}
+        self._record(
+            request,
+            obj,
+            AccessEvent.Action.DELETE,
+            self.personal_fields(obj),
+            grant.get("reason", "deleted in the back office"),
+        )
+
     def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
         with transaction.atomic():
-            grant = current_grant(request, obj) or {}
-            self._record(
-                request,
-                obj,
-                AccessEvent.Action.DELETE,
-                self.personal_fields(obj),
-                grant.get("reason", "deleted in the back office"),
-            )
+            self.record_deletion(request, obj)
             super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        # The bulk "delete selected" action: one event per deleted record.
+        with transaction.atomic():
+            for obj in queryset:
+                self.record_deletion(request, obj)
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(AccessEvent)

@@ -1,10 +1,21 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 
 from django.db import models
 from django.utils import timezone
+
+from roamwise.vault.keyring import audit_chain_key
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: object) -> int:
+        raise ValueError("audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError("audit events are append-only")
 
 
 class AccessEvent(models.Model):
@@ -35,6 +46,8 @@ class AccessEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -72,8 +85,11 @@ class AccessEvent(models.Model):
         }
 
     def compute_hash(self) -> str:
+        # Keyed (HMAC): someone who can write to the database but does not hold
+        # the keyring cannot forge a consistent chain.
         canonical = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256((self.previous_hash + canonical).encode()).hexdigest()
+        message = (self.previous_hash + canonical).encode()
+        return hmac.new(audit_chain_key(), message, hashlib.sha256).hexdigest()
 
 
 class ChainHead(models.Model):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import uuid
 from typing import Any
 
@@ -26,9 +27,30 @@ from . import services
 from .services import Sealed
 
 SELF = "self"
+TOKEN = re.compile(r"^v1\.[0-9a-f]{32}\.[A-Za-z0-9+/]+={0,2}$")
+
+
+def as_sealed(value: Any) -> Any:
+    """A stored token read back from a fixture or dump is still ciphertext."""
+    if isinstance(value, str) and TOKEN.match(value):
+        return Sealed(value)
+    return value
+
+
+# Records kept under a legal obligation after their customer is erased (invoices)
+# are sealed with a key per scope and year, "@billing:issued_at", which the
+# retention sweep destroys once the period ends.
+RETENTION_NAMESPACE = uuid.UUID("5b0c7f3e-2d8a-4c55-9a51-3f1f8f0f6a10")
+
+
+def retention_subject(scope: str, year: int) -> uuid.UUID:
+    return uuid.uuid5(RETENTION_NAMESPACE, f"{scope}:{year}")
 
 
 def _subject_id(instance: models.Model, path: str) -> uuid.UUID:
+    if path.startswith("@"):
+        scope, _, date_attr = path[1:].partition(":")
+        return retention_subject(scope, getattr(instance, date_attr).year)
     target: Any = instance
     if path != SELF:
         for part in path.split("."):
@@ -136,7 +158,9 @@ class EncryptedMixin(models.Field):
         return None
 
     def value_to_string(self, obj: models.Model) -> str:
-        return str(getattr(obj, self.attname))
+        # Serialisation (dumpdata, fixtures) writes ciphertext, never plaintext.
+        token = self.pre_save(obj, add=False)
+        return "" if token is None else str(token)
 
 
 class EncryptedTextField(EncryptedMixin, models.TextField):
@@ -147,7 +171,7 @@ class EncryptedTextField(EncryptedMixin, models.TextField):
         return data.decode()
 
     def to_python(self, value: Any) -> Any:
-        return value
+        return as_sealed(value)
 
     def empty_value(self) -> str:
         return ""
@@ -163,6 +187,7 @@ class EncryptedDateField(EncryptedMixin, models.DateField):  # type: ignore[misc
         return datetime.date.fromisoformat(data.decode())
 
     def to_python(self, value: Any) -> Any:
+        value = as_sealed(value)
         if isinstance(value, Sealed):
             return value
         return super().to_python(value)
@@ -176,7 +201,7 @@ class EncryptedJSONField(EncryptedMixin, models.TextField):
         return json.loads(data)
 
     def to_python(self, value: Any) -> Any:
-        return value
+        return as_sealed(value)
 
 
 class BlindIndexField(models.CharField):

@@ -7,6 +7,8 @@ implement the same three functions. Keys never appear in logs or reprs.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -51,10 +53,24 @@ def _path() -> Path:
     return Path(settings.KEYRING_FILE)
 
 
-@lru_cache(maxsize=1)
 def get_keyring() -> Keyring:
+    """The keyring as the file holds it now.
+
+    Re-read when the file changes, so that every running process picks up a
+    new key version (rotation runs in another process) without a restart.
+    """
+    path = _path()
     try:
-        data = json.loads(_path().read_text())
+        stamp = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise ImproperlyConfigured(f"keyring file {path} is unreadable: {exc}") from exc
+    return _load(str(path), stamp)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, stamp: int) -> Keyring:
+    try:
+        data = json.loads(Path(path).read_text())
         keks = {int(v): _decode(k, f"key {v}") for v, k in data["keys"].items()}
         keyring = Keyring(
             active_version=int(data["active_version"]),
@@ -62,13 +78,13 @@ def get_keyring() -> Keyring:
             blind_index_key=_decode(data["blind_index_key"], "blind_index_key"),
         )
     except (OSError, ValueError, KeyError) as exc:
-        raise ImproperlyConfigured(f"keyring file {_path()} is unreadable: {exc}") from exc
+        raise ImproperlyConfigured(f"keyring file {path} is unreadable: {exc}") from exc
     keyring.kek(keyring.active_version)
     return keyring
 
 
 def reload_keyring() -> Keyring:
-    get_keyring.cache_clear()
+    _load.cache_clear()
     return get_keyring()
 
 
@@ -100,3 +116,8 @@ def retire_kek(version: int) -> None:
         raise UnknownKeyVersion(f"version {version} is not in the keyring")
     del data["keys"][str(version)]
     _write(data)
+
+
+def audit_chain_key() -> bytes:
+    """The key of the audit log's hash chain, derived from the blind-index key."""
+    return hmac.new(get_keyring().blind_index_key, b"roamwise-audit-chain", hashlib.sha256).digest()

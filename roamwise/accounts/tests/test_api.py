@@ -71,3 +71,25 @@ def test_headless_signup_applies_the_same_age_gate(client: Client, db: None) -> 
     assert response.status_code == 400
     assert "date_of_birth" in response.content.decode()
     assert not User.objects.exists()
+
+
+@pytest.mark.parametrize("bad", [5, ["2000-01-01"], {"y": 2000}, "31/31/2000", None])
+def test_headless_signup_with_a_malformed_date_is_a_400(
+    client: Client, db: None, bad: object
+) -> None:
+    response = client.post(
+        "/_allauth/app/v1/auth/signup",
+        data=json.dumps(
+            {
+                "username": "dora",
+                "email": "dora@example.com",
+                "password": PASSWORD,
+                "phone": "+447911000111",
+                "date_of_birth": bad,
+            }
+        ),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert not User.objects.exists()

@@ -199,3 +199,29 @@ def test_closing_without_confirmation_changes_nothing(client: Client, alice: Use
     alice.refresh_from_db()
     assert alice.is_active is True
     assert not AccountClosure.objects.filter(user=alice).exists()
+
+
+@pytest.mark.commitment("ACC-05")
+@pytest.mark.commitment("RET-01")
+def test_the_sweep_deletes_accounts_whose_grace_period_ended(alice: User, bob: User) -> None:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from roamwise.accounts.services import account_close, closed_accounts_sweep
+    from roamwise.vault.models import DataKey
+
+    account_close(user=alice)
+    account_close(user=bob)
+    month_ago = timezone.now() - timedelta(days=31)
+    AccountClosure.objects.filter(user=alice).update(
+        closed_at=month_ago, delete_after=month_ago + timedelta(days=30)
+    )
+
+    call_command("closed_accounts_sweep", "--dry-run")
+    assert User.objects.filter(pk=alice.pk).exists()
+
+    assert closed_accounts_sweep() == 1
+
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert not DataKey.objects.filter(subject_id=alice.public_id).exists()
+    assert User.objects.filter(pk=bob.pk).exists()  # still in its grace period

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from conftest import PASSWORD, link_in, rows_containing
 from roamwise.accounts.models import ParentalConsent, Profile, User
+from roamwise.vault.models import DataKey
 
 
 def years_ago(years: int, days: int = 0) -> date:
@@ -175,11 +176,15 @@ def test_parent_refusing_deletes_the_minor_account(client: Client) -> None:
     to_parent = next(m for m in mail.outbox if m.to == ["parent@example.com"])
     consent_page = link_in(to_parent.body, "/account/parental-consent/")
 
+    child = User.objects.get(username="carol")
+    assert DataKey.objects.filter(subject_id=child.public_id).exists()
+
     response = Client().post(consent_page, {"decision": "refuse"})
 
     assert response.status_code == 200
     assert not User.objects.filter(username="carol").exists()
     assert rows_containing("carol@example.com") == []
+    assert not DataKey.objects.filter(subject_id=child.public_id).exists()
 
 
 @pytest.mark.commitment("CHD-02")

@@ -14,6 +14,7 @@ from roamwise.audit.models import AccessEvent
 
 
 def staff_client(role: str | None, username: str) -> tuple[Client, User]:
+    """role None: a superuser; "": staff with no role at all."""
     member = make_customer(username, is_staff=True, is_superuser=role is None)
     if role:
         member.groups.add(Group.objects.get(name=role))
@@ -202,3 +203,56 @@ def test_every_back_office_page_of_customer_data_is_audited() -> None:
     ]
     assert unaudited == []
     assert data_map.for_model(User) is not None
+
+
+@pytest.mark.commitment("SEC-03")
+def test_staff_without_permission_get_no_reason_form_and_leave_no_event(customer: User) -> None:
+    client, _ = staff_client("", "nobody")
+    url = f"/admin/accounts/user/{customer.pk}/change/"
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"_audit_reason": "just looking around"}).status_code == 403
+    assert AccessEvent.objects.count() == 0
+
+
+@pytest.mark.commitment("SEC-03")
+def test_no_role_but_a_superuser_can_grant_powers_or_set_passwords(customer: User) -> None:
+    client, member = staff_client(roles.PRIVACY_OFFICER, "paula")
+    open_record(client, member)
+    form = client.get(f"/admin/accounts/user/{member.pk}/change/").context["adminform"].form
+
+    assert "is_superuser" not in form.fields and "groups" not in form.fields
+    assert client.get(f"/admin/accounts/user/{customer.pk}/password/").status_code == 403
+
+
+@pytest.mark.commitment("SEC-03")
+def test_roles_without_contact_access_cannot_search_by_email(customer: User) -> None:
+    client, _ = staff_client(roles.BILLING, "bill")
+
+    found = client.get("/admin/accounts/user/", {"q": "carol@example.com"})
+
+    assert "0 results" in found.content.decode()
+    assert (
+        client.get("/admin/accounts/user/", {"q": "carol"})
+        .content.decode()
+        .count('href="/admin/accounts/user/')
+        >= 1
+    )
+
+
+@pytest.mark.commitment("SEC-04")
+def test_bulk_deletion_is_logged_and_shreds_keys(customer: User) -> None:
+    from roamwise.vault.models import DataKey
+
+    client, _ = staff_client(None, "root")
+    other = make_customer("dave")
+
+    client.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "post": "yes", "_selected_action": [customer.pk, other.pk]},
+    )
+
+    assert not User.objects.filter(pk__in=[customer.pk, other.pk]).exists()
+    deleted = AccessEvent.objects.filter(action="delete")
+    assert {e.subject_id for e in deleted} == {customer.public_id, other.public_id}
+    assert not DataKey.objects.filter(subject_id__in=[customer.public_id, other.public_id])

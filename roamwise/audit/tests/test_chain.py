@@ -35,7 +35,15 @@ def problems() -> list[str]:
 
 
 def raw(sql: str, params: list) -> None:
+    """Tamper as someone with full rights on the database would: first lift
+    the append-only trigger, then write."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ALTER TABLE audit_accessevent DISABLE TRIGGER audit_accessevent_append_only"
+            )
+        else:
+            cursor.execute("DROP TRIGGER IF EXISTS audit_accessevent_no_update")
         cursor.execute(sql, params)
 
 
@@ -126,4 +134,57 @@ def test_events_cannot_be_updated_or_deleted_through_the_orm(chain: list[AccessE
         event.save()
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
+    with pytest.raises(ValueError, match="append-only"):
+        AccessEvent.objects.filter(pk=event.pk).update(reason="rewritten")
+    with pytest.raises(ValueError, match="append-only"):
+        AccessEvent.objects.all().delete()
     assert problems() == []
+
+
+@pytest.mark.commitment("SEC-04")
+def test_the_database_refuses_updates_and_deletes(alice: User, staff: User) -> None:
+    from django.db import DatabaseError, transaction
+
+    event = access_record(
+        Access(
+            actor=staff,
+            subject=alice,
+            obj=alice,
+            fields=("email",),
+            action="view",
+            reason="ticket 7: checking",
+        )
+    )
+    statements = ["UPDATE audit_accessevent SET reason = 'x' WHERE id = %s"]
+    if connection.vendor == "postgresql":
+        statements.append("DELETE FROM audit_accessevent WHERE id = %s")
+
+    for sql in statements:
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
+    assert AccessEvent.objects.get(pk=event.pk).reason == "ticket 7: checking"
+
+
+def test_a_chain_forged_without_the_key_is_found(chain: list[AccessEvent]) -> None:
+    import hashlib
+    import json
+
+    # Recompute every hash as plain SHA-256, as someone without the keyring would.
+    previous = "0" * 64
+    for event in AccessEvent.objects.order_by("id"):
+        canonical = json.dumps(event.content(), sort_keys=True, separators=(",", ":"))
+        forged = hashlib.sha256((previous + canonical).encode()).hexdigest()
+        raw(
+            "UPDATE audit_accessevent SET previous_hash = %s, hash = %s WHERE id = %s",
+            [previous, forged, event.pk],
+        )
+        previous = forged
+    from roamwise.audit.models import ChainHead
+
+    ChainHead.objects.filter(pk=1).update(last_hash=previous)
+
+    assert len(problems()) >= len(chain)

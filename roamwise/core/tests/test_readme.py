@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 READERS = re.compile(
-    r"""(?:env_str|env_bool|env_int|env_list|env_choice|os\.environ\.get)\(\s*["']([A-Z][A-Z0-9_]+)["']"""
+    r"""(?:env_str|env_bool|env_int|env_float|env_list|env_choice|os\.environ\.get)\(\s*["']([A-Z][A-Z0-9_]+)["']"""
 )
 NOT_CONFIGURATION = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 

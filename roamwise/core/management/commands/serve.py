@@ -15,13 +15,15 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from roamwise.core.env import env_int, env_str
+
 
 class Command(BaseCommand):
     help = "Run gunicorn and the Huey job consumer together until interrupted."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+        parser.add_argument("--bind", default=env_str("BIND") or "127.0.0.1:8000")
+        parser.add_argument("--workers", type=int, default=env_int("WEB_WORKERS", 2, minimum=1))
 
     def handle(self, *args: Any, **options: Any) -> None:
         # gunicorn runs no system checks; a broken data map must stop us here.

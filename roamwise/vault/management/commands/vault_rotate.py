@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from allauth.mfa.models import Authenticator
@@ -10,6 +11,13 @@ from roamwise.vault import services
 from roamwise.vault.keyring import get_keyring
 
 
+def positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 class Command(BaseCommand):
     help = (
         "Re-wrap every data key (and every TOTP seed) under the newest key-encryption key, "
@@ -17,7 +25,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--chunk-size", type=int, default=500)
+        parser.add_argument("--chunk-size", type=positive_int, default=500)
         parser.add_argument("--dry-run", action="store_true", help="Count, change nothing.")
 
     def handle(self, *args: Any, **options: Any) -> None:
