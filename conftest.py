@@ -134,3 +134,47 @@ def rows_containing(needle: str) -> list[str]:
                 if needle.lower() in (key + decoded).lower():
                     hits.append(f"cache {key}")
     return hits
+
+
+def run_jobs(max_rounds: int = 200) -> int:
+    """Run every queued job in this process, including ones scheduled for
+    later (retries), until the queue is empty. Returns how many ran."""
+    import datetime as dt
+
+    from huey.contrib.djhuey import HUEY
+
+    ran = 0
+    for _ in range(max_rounds):
+        task = HUEY.dequeue()
+        if task is None:
+            due = HUEY.read_schedule(
+                dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
+            )
+            if not due:
+                break
+            for scheduled in due:
+                HUEY.enqueue(scheduled)
+            continue
+        HUEY.execute(task)
+        ran += 1
+    return ran
+
+
+@pytest.fixture
+def jobs(db: None) -> object:
+    """A clean job queue for the test; call ``jobs()`` to run what is queued."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()
+    yield run_jobs
+    HUEY.flush()
+
+
+@pytest.fixture
+def shop(live_server: object, settings: object, catalog: None, jobs: object) -> str:
+    """The site served on loopback, with the simulated processor reached over HTTP."""
+    url = live_server.url  # type: ignore[attr-defined]
+    settings.SITE_URL = url  # type: ignore[attr-defined]
+    settings.GATEWAY_URL = f"{url}/gateway"  # type: ignore[attr-defined]
+    settings.ALLOWED_HOSTS = ["*"]  # type: ignore[attr-defined]
+    return url

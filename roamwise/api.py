@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from roamwise.accounts.api import router as accounts_router
 from roamwise.catalog.api import router as catalog_router
 from roamwise.core.errors import DomainError
+from roamwise.orders.api import router as orders_router
 
 api = NinjaAPI(
     title="Roamwise API",
@@ -62,10 +63,16 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, "not_found", "Not found.")
 
 
+HTTP_ERROR_CODES = {403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error_response(request, exc.status_code, "error", str(exc))
+    # 403 here is ninja's CSRF check for cookie-authenticated unsafe requests.
+    code = HTTP_ERROR_CODES.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, str(exc))
 
 
 api.add_router("/", catalog_router)
 api.add_router("/", accounts_router)
+api.add_router("/", orders_router)

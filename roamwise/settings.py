@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "roamwise.vault",
     "roamwise.accounts",
     "roamwise.catalog",
+    "roamwise.governance",
+    "roamwise.orders",
+    "roamwise.payments",
+    "roamwise.gateway",
     # Last: its post-migrate step gives roles the permissions of every app above.
     "roamwise.audit",
 ]

@@ -22,6 +22,10 @@ def api_docs(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("", include("roamwise.catalog.urls")),
+    path("", include("roamwise.orders.urls")),
+    path("payments/", include("roamwise.payments.urls")),
+    # The simulated payment processor: a separate system on its own prefix.
+    path("gateway/", include("roamwise.gateway.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("roamwise.accounts.urls")),
     path("_allauth/", include("allauth.headless.urls")),

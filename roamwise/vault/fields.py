@@ -194,6 +194,10 @@ class EncryptedDateField(EncryptedMixin, models.DateField):  # type: ignore[misc
 
 
 class EncryptedJSONField(EncryptedMixin, models.TextField):
+    # For django-stubs: the Python value is any JSON value, not text.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     def to_bytes(self, value: Any) -> bytes:
         return json.dumps(value, sort_keys=True).encode()
 

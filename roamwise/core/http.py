@@ -1,0 +1,79 @@
+"""The one outbound HTTP client: explicit timeouts, typed errors.
+
+Every adapter to an outside system (payment processor, SM-DP+, network
+partner) goes through here. ``TransportError.permanent`` says whether trying
+again can help.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from django.conf import settings
+
+_session = requests.Session()
+_session.headers["User-Agent"] = "Roamwise/1"
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, *, permanent: bool, status: int | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.status = status
+
+
+def request_json(
+    method: str,
+    url: str,
+    *,
+    json: Any = None,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> Any:
+    """Send a request and return its JSON body (None for an empty 2xx)."""
+    response = send(method, url, json=json, data=data, headers=headers, timeout=timeout)
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise TransportError(
+            f"{url} answered with something that is not JSON", permanent=False
+        ) from exc
+
+
+def send(
+    method: str,
+    url: str,
+    *,
+    json: Any = None,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> requests.Response:
+    try:
+        response = _session.request(
+            method,
+            url,
+            json=json,
+            data=data,
+            headers=headers,
+            timeout=timeout or settings.HTTP_TIMEOUT_SECONDS,
+        )
+    except requests.Timeout as exc:
+        raise TransportError(f"{url} timed out", permanent=False) from exc
+    except requests.RequestException as exc:
+        raise TransportError(f"{url} could not be reached: {exc}", permanent=False) from exc
+    if response.status_code >= 500 or response.status_code == 429:
+        raise TransportError(
+            f"{url} answered {response.status_code}", permanent=False, status=response.status_code
+        )
+    if response.status_code >= 400:
+        raise TransportError(
+            f"{url} refused the request ({response.status_code}): {response.text[:200]}",
+            permanent=True,
+            status=response.status_code,
+        )
+    return response

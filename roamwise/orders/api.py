@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Field, Header, Router, Schema
+from ninja.security import django_auth
+
+from roamwise.accounts.api import session_token_auth
+from roamwise.accounts.forms import normalise_phone
+from roamwise.accounts.models import User
+from roamwise.catalog import selectors as catalog
+from roamwise.core.errors import DomainError
+from roamwise.core.schemas import ErrorOut
+from roamwise.payments import services as payments
+
+from . import selectors, services
+from .forms import COUNTRIES
+from .models import Order
+
+router = Router(tags=["orders"], auth=[session_token_auth, django_auth])
+COUNTRY_CODES = {code for code, _ in COUNTRIES}
+TEXT = r"^[^\x00-\x1f\x7f]*$"
+
+
+class BillingIn(Schema):
+    name: str = Field(min_length=1, max_length=120, pattern=TEXT)
+    line1: str = Field(min_length=1, max_length=200, pattern=TEXT)
+    line2: str = Field("", max_length=200, pattern=TEXT)
+    city: str = Field(min_length=1, max_length=100, pattern=TEXT)
+    postcode: str = Field("", max_length=20, pattern=TEXT)
+    country: str = Field(min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$")
+    phone: str = Field(min_length=3, max_length=32, pattern=TEXT)
+
+
+class OrderIn(Schema):
+    plan_id: uuid.UUID
+    billing: BillingIn
+
+
+class OrderOut(Schema):
+    id: uuid.UUID
+    plan_id: uuid.UUID
+    plan_name: str
+    status: str
+    currency: str
+    net_amount: Decimal
+    tax_rate: Decimal
+    tax_amount: Decimal
+    total: Decimal
+    refunded_amount: Decimal
+    invoice_number: str | None
+    created_at: str
+
+
+class PaymentStartOut(Schema):
+    payment_url: str
+
+
+def _user(request: HttpRequest) -> User:
+    authenticated = getattr(request, "auth", None)
+    user = authenticated if isinstance(authenticated, User) else request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _out(order: Order) -> OrderOut:
+    invoice = getattr(order, "invoice", None)
+    return OrderOut(
+        id=order.public_id,
+        plan_id=order.plan.public_id,
+        plan_name=order.plan.name,
+        status=order.status,
+        currency=order.currency,
+        net_amount=order.net_amount,
+        tax_rate=order.tax_rate,
+        tax_amount=order.tax_amount,
+        total=order.total,
+        refunded_amount=order.refunded_amount,
+        invoice_number=invoice.number if invoice else None,
+        created_at=order.created_at.isoformat(),
+    )
+
+
+class InvalidBilling(DomainError):
+    code = "invalid_billing"
+    status = 422
+
+
+@router.post(
+    "/orders",
+    response={
+        201: OrderOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Create an order (send an Idempotency-Key to retry safely)",
+)
+def create_order(
+    request: HttpRequest,
+    body: OrderIn,
+    idempotency_key: str = Header(
+        "", alias="Idempotency-Key", max_length=64, pattern=r"^[A-Za-z0-9._:-]*$"
+    ),
+) -> tuple[int, OrderOut]:
+    if body.billing.country.upper() not in COUNTRY_CODES:
+        raise InvalidBilling("Unknown billing country.")
+    try:
+        phone = normalise_phone(body.billing.phone)
+    except Exception as exc:
+        raise InvalidBilling("The contact number is not a valid phone number.") from exc
+    plan = catalog.plan_get(public_id=body.plan_id)
+    billing = services.BillingDetails(
+        name=body.billing.name,
+        line1=body.billing.line1,
+        line2=body.billing.line2,
+        city=body.billing.city,
+        postcode=body.billing.postcode,
+        country=body.billing.country.upper(),
+        phone=phone,
+    )
+    order = services.order_create(
+        customer=_user(request), plan=plan, billing=billing, idempotency_key=idempotency_key
+    )
+    return 201, _out(order)
+
+
+@router.get("/orders", response={200: list[OrderOut], 401: ErrorOut}, summary="Your orders")
+def list_orders(request: HttpRequest) -> list[OrderOut]:
+    return [_out(o) for o in selectors.orders_of(customer=_user(request))[:200]]
+
+
+@router.get(
+    "/orders/{order_id}",
+    response={200: OrderOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="One of your orders",
+)
+def get_order(request: HttpRequest, order_id: uuid.UUID) -> OrderOut:
+    return _out(selectors.order_of(customer=_user(request), public_id=order_id))
+
+
+@router.post(
+    "/orders/{order_id}/pay",
+    response={
+        200: PaymentStartOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        503: ErrorOut,
+    },
+    summary="Start paying an order: returns the processor's hosted page",
+)
+def pay_order(request: HttpRequest, order_id: uuid.UUID) -> PaymentStartOut:
+    order = selectors.order_of(customer=_user(request), public_id=order_id)
+    return PaymentStartOut(payment_url=payments.payment_start(order=order))

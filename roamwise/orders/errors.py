@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from roamwise.core.errors import DomainError, InvalidTransition
+
+
+class OrderTransitionError(InvalidTransition):
+    code = "invalid_order_transition"
+
+
+class EmailNotVerified(DomainError):
+    code = "email_not_verified"
+    status = 403
+
+
+class PlanUnavailable(DomainError):
+    code = "plan_unavailable"
+    status = 409
+
+
+class IdempotencyConflict(DomainError):
+    code = "idempotency_conflict"
+    status = 409
+
+
+class RefundNotAllowed(DomainError):
+    code = "refund_not_allowed"
+    status = 409

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from roamwise.core.models import TimeStampedModel
+from roamwise.core.money import Money
+from roamwise.vault.fields import EncryptedJSONField, EncryptedTextField
+
+
+class OrderStatus(models.TextChoices):
+    CREATED = "created", "Created"
+    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+    PAID = "paid", "Paid"
+    FULFILLED = "fulfilled", "Fulfilled"
+    FAILED = "failed", "Failed"
+    REFUNDED = "refunded", "Refunded"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+    DISPUTED = "disputed", "Disputed"
+
+
+# Every allowed move of an order, and nothing else (STYLE 5).
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.CREATED: {OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED},
+    OrderStatus.AWAITING_PAYMENT: {OrderStatus.PAID, OrderStatus.FAILED},
+    OrderStatus.PAID: {
+        OrderStatus.FULFILLED,
+        OrderStatus.FAILED,
+        OrderStatus.REFUNDED,
+        OrderStatus.PARTIALLY_REFUNDED,
+        OrderStatus.DISPUTED,
+    },
+    OrderStatus.FULFILLED: {
+        OrderStatus.REFUNDED,
+        OrderStatus.PARTIALLY_REFUNDED,
+        OrderStatus.DISPUTED,
+    },
+    OrderStatus.FAILED: {OrderStatus.REFUNDED, OrderStatus.DISPUTED},
+    OrderStatus.PARTIALLY_REFUNDED: {
+        OrderStatus.PARTIALLY_REFUNDED,
+        OrderStatus.REFUNDED,
+        OrderStatus.DISPUTED,
+    },
+    OrderStatus.REFUNDED: {OrderStatus.DISPUTED},
+    OrderStatus.DISPUTED: {OrderStatus.REFUNDED, OrderStatus.FULFILLED, OrderStatus.PAID},
+}
+
+
+class Order(TimeStampedModel):
+    class Kind(models.TextChoices):
+        ESIM = "esim", "New eSIM"
+        TOPUP = "topup", "Top-up"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    plan = models.ForeignKey("catalog.Plan", on_delete=models.PROTECT, related_name="orders")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ESIM)
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.CREATED
+    )
+    currency = models.CharField(max_length=3)
+    net_amount = models.DecimalField(max_digits=10, decimal_places=2)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    tax_amount = models.DecimalField(max_digits=10, decimal_places=2)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    billing_name = EncryptedTextField(subject="customer", row_key="public_id")
+    billing_address = EncryptedJSONField(subject="customer", row_key="public_id")
+    billing_country = models.CharField(max_length=2, help_text="Decides the VAT rate.")
+    contact_phone = EncryptedTextField(subject="customer", row_key="public_id")
+    idempotency_key = models.CharField(max_length=64, blank=True)
+    legal_hold = models.BooleanField(
+        default=False, help_text="Set by a dispute: retention must not delete these records."
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(total__gt=0), name="order_total_positive"),
+            models.CheckConstraint(
+                condition=Q(total=F("net_amount") + F("tax_amount")), name="order_total_adds_up"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("total")),
+                name="order_refund_within_total",
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="order_idempotency_key_unique_per_customer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.public_id}"
+
+    @property
+    def money_total(self) -> Money:
+        return Money(Decimal(self.total), self.currency)
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        return Decimal(self.total) - Decimal(self.refunded_amount)
+
+
+class OrderEvent(models.Model):
+    """One transition of an order, written in the transaction that made it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    actor = models.CharField(max_length=64, help_text="customer, staff:<id>, webhook:<processor>")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} -> {self.to_status}"
+
+
+class Fulfilment(models.Model):
+    """The one request to fulfil a paid order (provision the eSIM or the top-up).
+
+    Created in the transaction that marks the order paid; its uniqueness is
+    what makes fulfilment exactly-once whatever the webhooks do.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="fulfilment")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"fulfilment of {self.order_id}: {self.status}"
+
+
+class InvoiceSequence(models.Model):
+    """The last invoice number issued in a year; locked to number without gaps."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """A numbered invoice, kept 7 years (RET-03).
+
+    The billing details are sealed with the billing key of the year, not the
+    customer's key: erasing a customer keeps what tax law needs, and the
+    year's key is destroyed when the period ends.
+    """
+
+    number = models.CharField(max_length=20, unique=True)
+    year = models.PositiveIntegerField()
+    sequence = models.PositiveIntegerField()
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="invoice")
+    issued_at = models.DateTimeField(default=timezone.now)
+    billing_name = EncryptedTextField(subject="@billing:issued_at", row_key="number")
+    billing_address = EncryptedJSONField(subject="@billing:issued_at", row_key="number")
+    billing_country = models.CharField(max_length=2)
+    description = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3)
+    net_amount = models.DecimalField(max_digits=10, decimal_places=2)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    tax_amount = models.DecimalField(max_digits=10, decimal_places=2)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="invoice_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Refund(TimeStampedModel):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested by the customer"
+        PENDING = "pending", "Sent to the payment processor"
+        SUCCEEDED = "succeeded", "Refunded"
+        FAILED = "failed", "Failed"
+        DECLINED = "declined", "Declined by staff"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reason = models.CharField(max_length=200)
+    requested_by = models.CharField(max_length=64)
+    processor_ref = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} {self.currency} of {self.order_id}"

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
+
+BILLING_LAW = "Tax law: invoices and billing records are kept 7 years"
+
+data_map.declare(
+    Declaration(
+        model="orders.Order",
+        subject="customer",
+        description="Your orders: plan, price, billing name, address and contact number.",
+        fields=(
+            PersonalField("billing_name", "user.name"),
+            PersonalField("billing_address", "user.contact.address"),
+            PersonalField("billing_country", "user.contact.address"),
+            PersonalField("contact_phone", "user.contact.phone_number"),
+            PersonalField("total", "user.behavior.purchase_history"),
+            PersonalField("status", "user.behavior.purchase_history"),
+            PersonalField("created_at", "user.behavior.purchase_history"),
+        ),
+        purposes=("service", "billing"),
+        legal_basis="contract",
+        retention=Retention(
+            action="keep",
+            period=None,
+            anchor="",
+            legal_obligation=BILLING_LAW,
+            summary="7 years after the purchase (billing records)",
+        ),
+        erasure=Erasure.retain(BILLING_LAW),
+        recipients=("payment", "hosting"),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="orders.OrderEvent",
+        subject="order__customer",
+        description="The history of each order.",
+        fields=(
+            PersonalField("actor", "user.behavior.purchase_history"),
+            PersonalField("note", "user.behavior.purchase_history"),
+        ),
+        purposes=("service", "billing"),
+        legal_basis="contract",
+        retention=Retention(
+            action="keep", legal_obligation=BILLING_LAW, anchor="", summary="With its order"
+        ),
+        erasure=Erasure.retain(BILLING_LAW),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="orders.Fulfilment",
+        subject="order__customer",
+        description="Whether each paid order was delivered.",
+        fields=(PersonalField("status", "user.behavior.purchase_history"),),
+        purposes=("service",),
+        legal_basis="contract",
+        retention=Retention(
+            action="keep", legal_obligation=BILLING_LAW, anchor="", summary="With its order"
+        ),
+        erasure=Erasure.retain(BILLING_LAW),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="orders.Invoice",
+        subject="order__customer",
+        description="Invoices, sealed with the billing key of their year.",
+        fields=(
+            PersonalField("billing_name", "user.name"),
+            PersonalField("billing_address", "user.contact.address"),
+            PersonalField("billing_country", "user.contact.address"),
+            PersonalField("total", "user.behavior.purchase_history"),
+        ),
+        purposes=("billing", "legal"),
+        legal_basis="legal_obligation",
+        retention=Retention(
+            action="keep",
+            period=None,
+            anchor="",
+            legal_obligation=BILLING_LAW,
+            summary="7 years from the end of the year of issue",
+        ),
+        erasure=Erasure.retain(BILLING_LAW),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="orders.Refund",
+        subject="order__customer",
+        description="Refunds asked for and made.",
+        fields=(
+            PersonalField("amount", "user.behavior.purchase_history"),
+            PersonalField("reason", "user.behavior.purchase_history"),
+        ),
+        purposes=("billing",),
+        legal_basis="legal_obligation",
+        retention=Retention(
+            action="keep", legal_obligation=BILLING_LAW, anchor="", summary="With its order"
+        ),
+        erasure=Erasure.retain(BILLING_LAW),
+        recipients=("payment",),
+    )
+)

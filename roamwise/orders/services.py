@@ -1,0 +1,224 @@
+"""Order writes: checkout, the state machine, invoices, refunds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from roamwise.accounts.models import User
+from roamwise.accounts.selectors import has_verified_email
+from roamwise.catalog.models import Plan
+
+from .errors import (
+    EmailNotVerified,
+    IdempotencyConflict,
+    OrderTransitionError,
+    PlanUnavailable,
+    RefundNotAllowed,
+)
+from .models import (
+    ALLOWED_TRANSITIONS,
+    Fulfilment,
+    Invoice,
+    InvoiceSequence,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Refund,
+)
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class BillingDetails:
+    name: str
+    line1: str
+    line2: str
+    city: str
+    postcode: str
+    country: str  # ISO 3166-1 alpha-2
+    phone: str
+
+    def address(self) -> dict[str, str]:
+        return {
+            "line1": self.line1,
+            "line2": self.line2,
+            "city": self.city,
+            "postcode": self.postcode,
+            "country": self.country,
+        }
+
+
+@dataclass(frozen=True)
+class PriceBreakdown:
+    net: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+def vat_rate(country: str) -> Decimal:
+    return settings.VAT_RATES.get(country.upper(), settings.DEFAULT_VAT_RATE)
+
+
+def price_breakdown(*, price: Decimal, country: str) -> PriceBreakdown:
+    """Catalogue prices include VAT; split out the tax of the billing country."""
+    rate = vat_rate(country)
+    net = (price / (1 + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return PriceBreakdown(net=net, tax_rate=rate, tax=price - net, total=price)
+
+
+def order_create(
+    *,
+    customer: User,
+    plan: Plan,
+    billing: BillingDetails,
+    idempotency_key: str = "",
+    kind: str = Order.Kind.ESIM,
+) -> Order:
+    """Create an order, or return the one this idempotency key already made."""
+    if idempotency_key:
+        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _same_request_or_conflict(existing, plan)
+    if not has_verified_email(customer):
+        raise EmailNotVerified("Verify your email address before buying.")
+    if not plan.is_active:
+        raise PlanUnavailable("This plan is no longer on sale.")
+    prices = price_breakdown(price=plan.price, country=billing.country)
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                customer=customer,
+                plan=plan,
+                kind=kind,
+                currency=plan.currency,
+                net_amount=prices.net,
+                tax_rate=prices.tax_rate,
+                tax_amount=prices.tax,
+                total=prices.total,
+                billing_name=billing.name,
+                billing_address=billing.address(),
+                billing_country=billing.country.upper(),
+                contact_phone=billing.phone,
+                idempotency_key=idempotency_key,
+            )
+            OrderEvent.objects.create(
+                order=order, from_status="", to_status=OrderStatus.CREATED, actor="customer"
+            )
+    except IntegrityError:
+        # The same key raced us to it: the other request's order is the answer.
+        existing = Order.objects.get(customer=customer, idempotency_key=idempotency_key)
+        return _same_request_or_conflict(existing, plan)
+    return order
+
+
+def _same_request_or_conflict(existing: Order, plan: Plan) -> Order:
+    if existing.plan_id != plan.pk:
+        raise IdempotencyConflict("This idempotency key was used for another order.")
+    return existing
+
+
+def _move(
+    order_id: int, from_status: str, to_status: str, *, actor: str, note: str = "", **fields: Any
+) -> bool:
+    """Compare-and-set one transition and write its event; False if the order moved."""
+    if to_status not in ALLOWED_TRANSITIONS[from_status]:
+        raise OrderTransitionError(f"An order cannot go from {from_status} to {to_status}.")
+    now = timezone.now()
+    updated = Order.objects.filter(pk=order_id, status=from_status).update(
+        status=to_status, updated_at=now, **fields
+    )
+    if updated != 1:
+        return False
+    OrderEvent.objects.create(
+        order_id=order_id, from_status=from_status, to_status=to_status, actor=actor, note=note
+    )
+    return True
+
+
+def order_transition(
+    *, order: Order, to_status: str, actor: str, note: str = "", **fields: Any
+) -> Order:
+    with transaction.atomic():
+        if not _move(order.pk, order.status, to_status, actor=actor, note=note, **fields):
+            raise OrderTransitionError("The order changed meanwhile; reload and try again.")
+    order.refresh_from_db()
+    return order
+
+
+def order_await_payment(*, order: Order) -> Order:
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        return order
+    return order_transition(order=order, to_status=OrderStatus.AWAITING_PAYMENT, actor="customer")
+
+
+def order_mark_paid(*, order_id: int, actor: str) -> bool:
+    """Mark an order paid, once. Returns True only for the call that did it.
+
+    Must run inside the caller's transaction: the invoice and the fulfilment
+    request are written with the transition, or not at all.
+    """
+    if not _move(
+        order_id,
+        OrderStatus.AWAITING_PAYMENT,
+        OrderStatus.PAID,
+        actor=actor,
+        paid_at=timezone.now(),
+    ):
+        return False
+    order = Order.objects.select_related("plan__destination").get(pk=order_id)
+    invoice_issue(order=order)
+    Fulfilment.objects.create(order=order)
+    return True
+
+
+def invoice_issue(*, order: Order) -> Invoice:
+    """Number invoices without gaps: the year's counter is locked, and the
+    number is taken in the same transaction as the payment."""
+    issued_at = timezone.now()
+    year = issued_at.year
+    InvoiceSequence.objects.get_or_create(year=year)
+    sequence = InvoiceSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return Invoice.objects.create(
+        number=f"RW-{year}-{sequence.last_number:06d}",
+        year=year,
+        sequence=sequence.last_number,
+        order=order,
+        issued_at=issued_at,
+        billing_name=order.billing_name,
+        billing_address=order.billing_address,
+        billing_country=order.billing_country,
+        description=f"{order.get_kind_display()}: {order.plan.name}",
+        currency=order.currency,
+        net_amount=order.net_amount,
+        tax_rate=order.tax_rate,
+        tax_amount=order.tax_amount,
+        total=order.total,
+    )
+
+
+def refund_request(*, order: Order, reason: str) -> Refund:
+    """A customer asks for a refund of an unused eSIM; staff decide (ORD-05)."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status not in (OrderStatus.PAID, OrderStatus.FULFILLED):
+            raise RefundNotAllowed("Only a paid order can be refunded.")
+        if locked.refunds.exclude(status=Refund.Status.DECLINED).exists():
+            raise RefundNotAllowed("A refund is already on its way for this order.")
+        return Refund.objects.create(
+            order=locked,
+            amount=locked.refundable_amount,
+            currency=locked.currency,
+            status=Refund.Status.REQUESTED,
+            reason=reason or "unused eSIM",
+            requested_by="customer",
+        )

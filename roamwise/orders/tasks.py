@@ -1,0 +1,70 @@
+"""Jobs after an order is paid. They take ids and are safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage, send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from huey.contrib.djhuey import task
+
+from .invoices import invoice_pdf
+from .models import Fulfilment, Order
+
+log = logging.getLogger(__name__)
+
+# The eSIM service registers the function that provisions a paid order.
+FULFILLERS: dict[str, object] = {}
+
+
+@task()
+def fulfil_order(order_id: int) -> str:
+    """Hand a paid order to the service that fulfils its kind (eSIM provisioning).
+
+    Until that service registers itself the request stays pending, recorded.
+    """
+    fulfilment = Fulfilment.objects.select_related("order").filter(order_id=order_id).first()
+    if fulfilment is None or fulfilment.status != Fulfilment.Status.PENDING:
+        return "nothing to do"
+    fulfil = FULFILLERS.get(fulfilment.order.kind)
+    if fulfil is None:
+        log.info("order %s is paid; no fulfiller for %s yet", order_id, fulfilment.order.kind)
+        return "waiting for a fulfiller"
+    return str(fulfil(order_id))  # type: ignore[operator]
+
+
+@task(retries=3, retry_delay=60)
+def send_order_paid_emails(order_id: int) -> None:
+    """Order confirmation, and the receipt with its invoice attached (ORD-04)."""
+    order = Order.objects.select_related("customer", "plan", "invoice").get(pk=order_id)
+    invoice = order.invoice
+    link = settings.SITE_URL + reverse("orders:detail", args=[order.public_id])
+    context = {"order": order, "invoice": invoice, "link": link, "site_name": settings.SITE_NAME}
+    send_mail(
+        f"[{settings.SITE_NAME}] Order confirmed: {order.plan.name}",
+        render_to_string("orders/email/confirmation.txt", context),
+        settings.DEFAULT_FROM_EMAIL,
+        [order.customer.email],
+    )
+    receipt = EmailMessage(
+        f"[{settings.SITE_NAME}] Receipt {invoice.number}",
+        render_to_string("orders/email/receipt.txt", context),
+        settings.DEFAULT_FROM_EMAIL,
+        [order.customer.email],
+    )
+    receipt.attach(f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")
+    receipt.send()
+
+
+@task()
+def notify_staff_of_dispute(order_id: int) -> None:
+    order = Order.objects.get(pk=order_id)
+    send_mail(
+        f"[{settings.SITE_NAME}] Dispute opened on order {order.public_id}",
+        f"A cardholder disputed order {order.public_id} ({order.total} {order.currency}).\n"
+        "Its records are on legal hold. Answer the dispute at the payment processor.\n",
+        settings.DEFAULT_FROM_EMAIL,
+        [settings.STAFF_ALERT_EMAIL],
+    )

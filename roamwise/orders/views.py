@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from roamwise.catalog import selectors as catalog
+from roamwise.core.errors import DomainError, NotFound
+from roamwise.core.typing import AuthenticatedRequest
+from roamwise.payments import services as payments
+
+from . import selectors, services
+from .forms import CheckoutForm
+from .invoices import invoice_pdf
+from .models import Invoice, Order, OrderStatus, Refund
+
+
+def _own_order(request: AuthenticatedRequest, public_id: uuid.UUID) -> Order:
+    try:
+        return selectors.order_of(customer=request.user, public_id=public_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
+    try:
+        plan = catalog.plan_get(public_id=plan_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    profile = getattr(request.user, "profile", None)
+    form = CheckoutForm(request.POST or None, initial={"phone": profile.phone if profile else ""})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        billing = services.BillingDetails(
+            name=data["name"],
+            line1=data["line1"],
+            line2=data["line2"],
+            city=data["city"],
+            postcode=data["postcode"],
+            country=data["country"],
+            phone=data["phone"],
+        )
+        try:
+            order = services.order_create(
+                customer=request.user,
+                plan=plan,
+                billing=billing,
+                idempotency_key=request.POST.get("idempotency_key", "")[:64],
+            )
+            return HttpResponseRedirect(payments.payment_start(order=order))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return render(request, "orders/checkout.html", {"plan": plan, "form": form})
+
+
+@login_required
+def order_list(request: AuthenticatedRequest) -> HttpResponse:
+    return render(
+        request, "orders/order_list.html", {"orders": selectors.orders_of(customer=request.user)}
+    )
+
+
+@login_required
+def order_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    order = _own_order(request, public_id)
+    context = {
+        "order": order,
+        "events": order.events.all(),
+        "payments": order.payments.all(),
+        "refunds": order.refunds.all(),
+        "invoice": getattr(order, "invoice", None),
+        "confirming": request.GET.get("paid") == "1"
+        and order.status == OrderStatus.AWAITING_PAYMENT,
+        "can_pay": order.status in (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT),
+        "can_ask_refund": order.status in (OrderStatus.PAID, OrderStatus.FULFILLED)
+        and not order.refunds.exclude(status=Refund.Status.DECLINED).exists(),
+    }
+    return render(request, "orders/order_detail.html", context)
+
+
+@login_required
+@require_POST
+def order_pay(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    order = _own_order(request, public_id)
+    try:
+        return HttpResponseRedirect(payments.payment_start(order=order))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("orders:detail", public_id=order.public_id)
+
+
+@login_required
+@require_POST
+def refund_request(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    order = _own_order(request, public_id)
+    try:
+        services.refund_request(order=order, reason=request.POST.get("reason", "")[:200])
+        messages.success(request, "We have your refund request; you will hear from us shortly.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("orders:detail", public_id=order.public_id)
+
+
+def _own_invoice(request: AuthenticatedRequest, public_id: uuid.UUID) -> Invoice:
+    order = _own_order(request, public_id)
+    invoice = getattr(order, "invoice", None)
+    if invoice is None:
+        raise Http404("This order has no invoice yet.")
+    return invoice
+
+
+@login_required
+def invoice_html(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    return render(request, "orders/invoice.html", {"invoice": _own_invoice(request, public_id)})
+
+
+@login_required
+def invoice_download(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    invoice = _own_invoice(request, public_id)
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return response

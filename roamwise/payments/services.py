@@ -1,0 +1,261 @@
+"""Payment writes: start a checkout, receive processor events exactly once, refund."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+
+from roamwise.governance.services import disclosure_record
+from roamwise.orders import services as orders
+from roamwise.orders.errors import RefundNotAllowed
+from roamwise.orders.models import Order, OrderStatus, Refund
+
+from .gateways import get_gateway
+from .gateways.base import GatewayEvent
+from .models import Payment, WebhookEvent
+
+log = logging.getLogger(__name__)
+
+PAYABLE = {OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT}
+REFUNDABLE = {
+    OrderStatus.PAID,
+    OrderStatus.FULFILLED,
+    OrderStatus.FAILED,
+    OrderStatus.PARTIALLY_REFUNDED,
+}
+
+
+def payment_start(*, order: Order) -> str:
+    """Open a checkout at the processor; return the URL of its hosted page."""
+    if order.status not in PAYABLE:
+        raise RefundNotAllowed("This order is not waiting for payment.")
+    order = orders.order_await_payment(order=order)
+    gateway = get_gateway()
+    order_url = settings.SITE_URL + reverse("orders:detail", args=[order.public_id])
+    # Network I/O outside any transaction (STYLE 7).
+    start = gateway.start_checkout(
+        order=order,
+        success_url=f"{order_url}?paid=1",
+        cancel_url=order_url,
+        webhook_url=settings.SITE_URL + reverse("payments:webhook", args=[gateway.name]),
+    )
+    with transaction.atomic():
+        Payment.objects.create(
+            order=order,
+            processor=gateway.name,
+            processor_ref=start.processor_ref,
+            amount=order.total,
+            currency=order.currency,
+        )
+        disclosure_record(
+            subject_id=order.customer.public_id,
+            recipient="payment",
+            categories=gateway.categories_sent,
+            purpose="billing",
+            reference=str(order.public_id),
+        )
+    return start.redirect_url
+
+
+def webhook_receive(*, processor: str, body: bytes, headers: Mapping[str, str]) -> str:
+    """Verify, deduplicate and apply one processor event. Returns what it did.
+
+    Whatever the number, order or timing of deliveries, an order is marked
+    paid once and its fulfilment requested once (ORD-03, exactly-once).
+    """
+    gateway = get_gateway(processor)
+    event = gateway.parse_event(body=body, headers=headers)  # raises on a bad signature
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = WebhookEvent.objects.create(
+                    processor=processor, event_id=event.event_id, event_type=event.event_type
+                )
+        except IntegrityError:
+            return "duplicate"
+        outcome = _apply(processor, event)
+        WebhookEvent.objects.filter(pk=record.pk).update(outcome=outcome)
+    return outcome
+
+
+def _find_payment(processor: str, event: GatewayEvent) -> Payment | None:
+    payments = Payment.objects.select_for_update().filter(processor=processor)
+    if event.processor_ref:
+        found = payments.filter(processor_ref=event.processor_ref).first()
+        if found:
+            return found
+    if event.payment_ref:
+        return payments.filter(payment_ref=event.payment_ref).first()
+    return None
+
+
+def _apply(processor: str, event: GatewayEvent) -> str:
+    if event.kind == "ignored":
+        return "ignored"
+    payment = _find_payment(processor, event)
+    if payment is None:
+        log.warning("%s event %s for an unknown payment", processor, event.event_id)
+        return "unknown_payment"
+    if event.kind == "payment_succeeded":
+        return _payment_succeeded(processor, payment, event)
+    if event.kind == "payment_failed":
+        updated = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            status=Payment.Status.FAILED, failure_code=event.failure_code[:40]
+        )
+        return "payment_failed" if updated else "stale"
+    if event.kind == "refund_succeeded":
+        return _refund_confirmed(payment, event)
+    if event.kind == "dispute_opened":
+        return _dispute_opened(processor, payment)
+    return "ignored"  # payment_processing: nothing to do, the outcome follows
+
+
+def _payment_succeeded(processor: str, payment: Payment, event: GatewayEvent) -> str:
+    fields: dict[str, object] = {"status": Payment.Status.SUCCEEDED, "failure_code": ""}
+    if event.payment_ref:
+        fields["payment_ref"] = event.payment_ref
+    if event.card:
+        fields.update(
+            card_brand=event.card.brand[:20],
+            card_last4=event.card.last4 if event.card.last4.isdigit() else "",
+            card_exp_month=event.card.exp_month,
+            card_exp_year=event.card.exp_year,
+        )
+    Payment.objects.filter(pk=payment.pk).update(**fields)
+    if not orders.order_mark_paid(order_id=payment.order_id, actor=f"webhook:{processor}"):
+        return "already_paid"
+    order_id = payment.order_id
+    from roamwise.orders.tasks import fulfil_order, send_order_paid_emails
+
+    transaction.on_commit(lambda: fulfil_order(order_id))
+    transaction.on_commit(lambda: send_order_paid_emails(order_id))
+    return "paid"
+
+
+def _dispute_opened(processor: str, payment: Payment) -> str:
+    order = Order.objects.select_for_update().get(pk=payment.order_id)
+    Order.objects.filter(pk=order.pk).update(legal_hold=True)
+    if order.status != OrderStatus.DISPUTED:
+        orders.order_transition(
+            order=order,
+            to_status=OrderStatus.DISPUTED,
+            actor=f"webhook:{processor}",
+            note="the cardholder disputed the payment; records on legal hold",
+        )
+    order_id = order.pk
+    from roamwise.orders.tasks import notify_staff_of_dispute
+
+    transaction.on_commit(lambda: notify_staff_of_dispute(order_id))
+    return "disputed"
+
+
+def _refund_confirmed(payment: Payment, event: GatewayEvent) -> str:
+    refunds = Refund.objects.select_for_update().filter(order_id=payment.order_id)
+    refund = None
+    if event.refund_reference:
+        refund = refunds.filter(public_id=event.refund_reference).first()
+    if refund is None and event.refund_ref:
+        refund = refunds.filter(processor_ref=event.refund_ref).first()
+    if refund is None:
+        # Refunded at the processor directly (its dashboard): record it here too.
+        amount = event.refund_amount or Decimal("0")
+        if amount <= 0:
+            return "unknown_refund"
+        refund = Refund.objects.create(
+            order_id=payment.order_id,
+            amount=amount,
+            currency=payment.currency,
+            status=Refund.Status.PENDING,
+            reason="refunded at the processor",
+            requested_by="processor",
+            processor_ref=event.refund_ref,
+        )
+    return "refunded" if _settle_refund(refund, event.refund_ref) else "already_refunded"
+
+
+def _settle_refund(refund: Refund, processor_ref: str) -> bool:
+    """Mark a refund succeeded once, and move the order's refunded amount and status."""
+    updated = Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
+        status=Refund.Status.SUCCEEDED, processor_ref=processor_ref or refund.processor_ref
+    )
+    if not updated:
+        return False
+    Order.objects.filter(pk=refund.order_id).update(
+        refunded_amount=F("refunded_amount") + refund.amount
+    )
+    order = Order.objects.get(pk=refund.order_id)
+    target = (
+        OrderStatus.REFUNDED
+        if order.refunded_amount >= order.total
+        else OrderStatus.PARTIALLY_REFUNDED
+    )
+    if order.status != OrderStatus.DISPUTED and (
+        order.status != target or target == OrderStatus.PARTIALLY_REFUNDED
+    ):
+        orders.order_transition(
+            order=order,
+            to_status=target,
+            actor="refund",
+            note=f"{refund.amount} {refund.currency} refunded",
+        )
+    return True
+
+
+def refund_issue(
+    *, order: Order, amount: Decimal, reason: str, actor: str, refund: Refund | None = None
+) -> Refund:
+    """Refund all or part of a paid order through its processor (ORD-05)."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status not in REFUNDABLE:
+            raise RefundNotAllowed(
+                f"An order that is {locked.get_status_display().lower()} cannot be refunded."
+            )
+        in_flight = sum(r.amount for r in locked.refunds.filter(status=Refund.Status.PENDING))
+        if amount <= 0 or amount > locked.refundable_amount - in_flight:
+            raise RefundNotAllowed(
+                f"At most {locked.refundable_amount - in_flight} can be refunded."
+            )
+        payment = locked.payments.filter(status=Payment.Status.SUCCEEDED).first()
+        if payment is None:
+            raise RefundNotAllowed("This order has no successful payment to refund.")
+        if refund is None:
+            refund = Refund.objects.create(
+                order=locked,
+                amount=amount,
+                currency=locked.currency,
+                status=Refund.Status.PENDING,
+                reason=reason[:200],
+                requested_by=actor,
+            )
+        else:
+            Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.PENDING, amount=amount)
+        disclosure_record(
+            subject_id=order.customer.public_id,
+            recipient="payment",
+            categories=("user.behavior.purchase_history",),
+            purpose="billing",
+            reference=str(order.public_id),
+        )
+    gateway = get_gateway(payment.processor)
+    try:
+        result = gateway.refund(payment=payment, amount=amount, reference=str(refund.public_id))
+    except Exception:
+        Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
+            status=Refund.Status.FAILED
+        )
+        raise
+    with transaction.atomic():
+        locked_refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if result.succeeded:
+            _settle_refund(locked_refund, result.processor_ref)
+        else:
+            Refund.objects.filter(pk=refund.pk).update(processor_ref=result.processor_ref)
+    refund.refresh_from_db()
+    return refund
