@@ -4,7 +4,7 @@ import uuid
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Field, Header, Router, Schema
+from ninja import Field, Header, Router, Schema, Status
 from ninja.security import django_auth
 
 from roamwise.accounts.api import session_token_auth
@@ -106,7 +106,7 @@ def create_order(
     idempotency_key: str = Header(
         "", alias="Idempotency-Key", max_length=64, pattern=r"^[A-Za-z0-9._:-]*$"
     ),
-) -> tuple[int, OrderOut]:
+) -> Status[OrderOut]:
     if body.billing.country.upper() not in COUNTRY_CODES:
         raise InvalidBilling("Unknown billing country.")
     try:
@@ -126,7 +126,7 @@ def create_order(
     order = services.order_create(
         customer=_user(request), plan=plan, billing=billing, idempotency_key=idempotency_key
     )
-    return 201, _out(order)
+    return Status(201, _out(order))
 
 
 @router.get("/orders", response={200: list[OrderOut], 401: ErrorOut}, summary="Your orders")

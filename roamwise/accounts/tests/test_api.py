@@ -30,7 +30,7 @@ def test_me_with_the_browser_session(client: Client, alice: User) -> None:
         "username": "alice",
         "email": "alice@example.com",
         "email_verified": True,
-        "phone": "+447911555123",
+        "phone": "+447911123456",
         "mfa_enabled": False,
     }
 

@@ -89,7 +89,7 @@ def test_changes_are_logged_with_the_changed_fields(customer: User) -> None:
             "profile-MAX_NUM_FORMS": "1",
             "profile-0-id": str(customer.profile.pk),
             "profile-0-user": str(customer.pk),
-            "profile-0-phone": "+447911555123",
+            "profile-0-phone": "+447911123456",
             "profile-0-date_of_birth": "1990-05-17",
         }
     )
@@ -113,12 +113,12 @@ def test_support_agents_see_contact_details_masked_unless_they_ask(customer: Use
 
     masked = open_record(client, customer)
     assert "c•••@example.com" in masked
-    assert "+447911555123" not in masked and "+44 ••• ••23" in masked
+    assert "+447911123456" not in masked and "+44 ••• ••56" in masked
     first = AccessEvent.objects.get()
     assert "email" not in first.fields and "profile.phone" not in first.fields
 
     unmasked = open_record(client, customer, reason="Ticket 43: call back", contact=True)
-    assert "carol@example.com" in unmasked and "+447911555123" in unmasked
+    assert "carol@example.com" in unmasked and "+447911123456" in unmasked
     second = AccessEvent.objects.latest("id")
     assert "email" in second.fields and "profile.phone" in second.fields
 
@@ -158,7 +158,7 @@ def test_billing_does_not_see_profiles(customer: User) -> None:
 
     page = open_record(client, customer)
 
-    assert "+447911555123" not in page
+    assert "+447911123456" not in page
     assert "1990" not in page
 
 

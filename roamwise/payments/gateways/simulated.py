@@ -116,5 +116,5 @@ class SimulatedGateway:
                 refund_reference=str(refund.get("reference") or ""),
                 refund_amount=Decimal(refund["amount"]) if refund.get("amount") else None,
             )
-        except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation) as exc:
             raise MalformedEvent("The webhook body is not a valid event.") from exc

@@ -6,6 +6,7 @@ a local server that answers as Stripe does.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -53,9 +54,9 @@ class StripeGateway:
             http_client=stripe.RequestsClient(timeout=settings.HTTP_TIMEOUT_SECONDS),
         )
 
-    def _call(self, fn: Any, **kwargs: Any) -> Any:
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(**kwargs)
+            return fn(*args, **kwargs)
         except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
             raise GatewayUnavailable("Stripe is unavailable; try again.") from exc
         except stripe.StripeError as exc:
@@ -106,11 +107,15 @@ class StripeGateway:
     def _card_of(self, payment_intent_id: str) -> CardDetails | None:
         intent = self._call(
             self.client.v1.payment_intents.retrieve,
-            intent=payment_intent_id,
+            payment_intent_id,
             params={"expand": ["latest_charge"]},
-        )
+        ).to_dict()
         charge = intent.get("latest_charge")
-        card = (charge or {}).get("payment_method_details", {}).get("card") if charge else None
+        card = (
+            charge.get("payment_method_details", {}).get("card")
+            if isinstance(charge, dict)
+            else None
+        )
         if not card:
             return None
         return CardDetails(
@@ -122,9 +127,11 @@ class StripeGateway:
 
     def parse_event(self, *, body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
         try:
-            event = stripe.Webhook.construct_event(
+            stripe.Webhook.construct_event(
                 body, headers.get("Stripe-Signature", ""), settings.STRIPE_WEBHOOK_SECRET
             )
+            # Verified: read it as plain JSON.
+            event = json.loads(body)
         except stripe.SignatureVerificationError as exc:
             raise InvalidSignature("The Stripe signature does not match.") from exc
         except ValueError as exc:

@@ -35,9 +35,9 @@ def test_encrypted_fields_hold_ciphertext_and_read_back_plaintext(alice: User) -
     raw = stored("accounts_profile", "phone", "user_id", alice.pk)
 
     assert raw.startswith(f"v1.{alice.public_id.hex}.")
-    assert "7911555123" not in raw
+    assert "7911123456" not in raw
     profile = fresh(Profile, alice.profile.pk)
-    assert profile.phone == "+447911555123"
+    assert profile.phone == "+447911123456"
     assert profile.date_of_birth == date(1990, 5, 17)
 
 
@@ -46,7 +46,7 @@ def test_each_value_uses_a_fresh_nonce(alice: User) -> None:
     profile = alice.profile
     tokens = set()
     for _ in range(3):
-        profile.phone = "+447911555123"  # same value, same subject, same row
+        profile.phone = "+447911123456"  # same value, same subject, same row
         profile.save()
         tokens.add(stored("accounts_profile", "phone", "user_id", alice.pk))
 
@@ -77,10 +77,10 @@ def test_encrypted_fields_refuse_lookups_but_the_blind_index_finds(alice: User, 
     from django.core.exceptions import FieldError
 
     with pytest.raises(FieldError):
-        list(Profile.objects.filter(phone="+447911555123"))
+        list(Profile.objects.filter(phone="+447911123456"))
 
     Profile.objects.filter(pk=bob.profile.pk).update(phone_index="")
-    found = Profile.objects.filter(**blind_index_lookup(Profile, "phone_index", "+447911555123"))
+    found = Profile.objects.filter(**blind_index_lookup(Profile, "phone_index", "+447911123456"))
     assert list(found) == [alice.profile]
 
 
@@ -104,7 +104,7 @@ def test_shredding_makes_every_encrypted_field_of_the_subject_unreadable(
     # Templates show an erased value as empty rather than failing the page.
     assert Template("[{{ p.phone }}]").render(Context({"p": profile})) == "[]"
     # Other subjects are untouched.
-    assert fresh(Profile, bob.profile.pk).phone == "+447911555123"
+    assert fresh(Profile, bob.profile.pk).phone == "+447911123456"
 
 
 @pytest.mark.commitment("SEC-05")
@@ -173,7 +173,7 @@ def test_rotation_rewraps_every_key_and_keeps_every_field_readable(
     keyring.retire_kek(old_version)
     assert str(old_version) not in json.loads(own_keyring.read_text())["keys"]
     for customer in customers:
-        assert fresh(Profile, customer.profile.pk).phone == "+447911555123"
+        assert fresh(Profile, customer.profile.pk).phone == "+447911123456"
         assert fresh(User, customer.pk).first_name == f"Name{customer.pk}"
 
 
@@ -217,7 +217,7 @@ def test_serialised_records_hold_ciphertext(alice: User) -> None:
 
     profile = next(r for r in dumped if r["model"] == "accounts.profile")
     assert profile["fields"]["phone"] == stored("accounts_profile", "phone", "user_id", alice.pk)
-    assert "7911555123" not in out.getvalue() and "1990-05-17" not in out.getvalue()
+    assert "7911123456" not in out.getvalue() and "1990-05-17" not in out.getvalue()
 
 
 def test_every_process_sees_a_new_key_version_without_restarting(
@@ -244,7 +244,7 @@ def test_every_process_sees_a_new_key_version_without_restarting(
     list(services.rotate_keys())
 
     assert DataKey.objects.get(subject_id=alice.public_id).kek_version == new_version
-    assert fresh(Profile, alice.profile.pk).phone == "+447911555123"
+    assert fresh(Profile, alice.profile.pk).phone == "+447911123456"
 
 
 def test_a_phone_change_updates_its_blind_index(alice: User) -> None:
@@ -253,4 +253,4 @@ def test_a_phone_change_updates_its_blind_index(alice: User) -> None:
     profile_update_phone(user=alice, phone="+447911999888")
 
     assert Profile.objects.filter(**blind_index_lookup(Profile, "phone_index", "+447911999888"))
-    assert not Profile.objects.filter(**blind_index_lookup(Profile, "phone_index", "+447911555123"))
+    assert not Profile.objects.filter(**blind_index_lookup(Profile, "phone_index", "+447911123456"))

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+
+from conftest import make_customer, run_jobs
+from roamwise.catalog.models import Plan
+from roamwise.orders.models import Order
+
+
+@pytest.mark.browser
+@pytest.mark.commitment("ORD-04")
+def test_a_customer_buys_a_plan_through_the_hosted_page(
+    shop: str, page: object, screenshot: object
+) -> None:
+    customer = make_customer("buyer")
+    client = Client()
+    client.force_login(customer)
+    page.context.add_cookies(
+        [
+            {  # type: ignore[attr-defined]
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                "url": shop,
+            }
+        ]
+    )
+    plan = Plan.objects.get(destination__code="JP", data_mb=5120)
+
+    page.goto(f"{shop}/plans/{plan.public_id}/")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Buy this plan").click()  # type: ignore[attr-defined]
+    page.get_by_label("Name on the bill").fill("Buyer Example")  # type: ignore[attr-defined]
+    page.locator("#id_line1").fill("1 Shibuya Crossing")  # type: ignore[attr-defined]
+    page.get_by_label("Town or city").fill("London")  # type: ignore[attr-defined]
+    page.get_by_label("Postcode").fill("N1 9GU")  # type: ignore[attr-defined]
+    page.get_by_label("Country").select_option("GB")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Continue to payment").click()  # type: ignore[attr-defined]
+
+    screenshot("checkout")
+    assert "/gateway/pay/" in page.url, page.locator("main").inner_text()  # type: ignore[attr-defined]
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")  # type: ignore[attr-defined]
+    page.get_by_label("Expiry month").fill("12")  # type: ignore[attr-defined]
+    page.get_by_label("Expiry year").fill("34")  # type: ignore[attr-defined]
+    page.get_by_label("CVC").fill("123")  # type: ignore[attr-defined]
+    screenshot("hosted-payment-page")
+    page.get_by_role("button", name="Pay").click()  # type: ignore[attr-defined]
+    assert "confirming your payment" in page.content()  # type: ignore[attr-defined]
+
+    run_jobs()  # the processor's signed webhooks reach the shop
+    page.reload()  # type: ignore[attr-defined]
+
+    assert page.locator("#order-status").inner_text() == "Paid"  # type: ignore[attr-defined]
+    order = Order.objects.get(customer=customer)
+    page.get_by_role("link", name=order.invoice.number).first.click()  # type: ignore[attr-defined]
+    assert page.get_by_role("heading", level=1).inner_text() == f"Invoice {order.invoice.number}"  # type: ignore[attr-defined]
+    assert "Buyer Example" in page.content()  # type: ignore[attr-defined]
+    screenshot("receipt")
