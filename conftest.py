@@ -143,19 +143,19 @@ def run_jobs(max_rounds: int = 200) -> int:
 
     from huey.contrib.djhuey import HUEY
 
+    # Time travel: a job scheduled for later (a retry with backoff) runs now.
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
     ran = 0
     for _ in range(max_rounds):
         task = HUEY.dequeue()
         if task is None:
-            due = HUEY.read_schedule(
-                dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
-            )
+            due = HUEY.read_schedule(later)
             if not due:
                 break
             for scheduled in due:
                 HUEY.enqueue(scheduled)
             continue
-        HUEY.execute(task)
+        HUEY.execute(task, timestamp=later)
         ran += 1
     return ran
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from roamwise.audit.admin import PersonalDataAdmin
 from roamwise.core.errors import DomainError
@@ -57,6 +58,11 @@ class OrderAdmin(PersonalDataAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="Refund")
+    def refund_link(self, order: Order) -> str:
+        url = reverse("admin:orders_order_refund", args=[order.pk])
+        return format_html('<a class="button" href="{}">Refund this order</a>', url)
 
     def get_urls(self) -> list:
         return [

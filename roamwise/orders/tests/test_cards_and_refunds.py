@@ -264,3 +264,32 @@ def test_orders_of_others_are_not_found(
     for path in ("", "invoice/", "invoice.pdf"):
         assert other.get(f"/orders/{order.public_id}/{path}").status_code == 404
     assert other.post(f"/orders/{order.public_id}/refund/").status_code == 404
+
+
+def test_webhooks_are_retried_until_the_shop_answers(
+    shop: str, jobs: object, buyer: Client, plan: Plan
+) -> None:
+    from roamwise.gateway.models import WebhookDelivery
+
+    hosted = checkout(buyer, plan)
+    session = GatewaySession.objects.get()
+    GatewaySession.objects.filter(pk=session.pk).update(webhook_url="http://127.0.0.1:9/down")
+    pay(buyer, hosted, "4242424242424242")
+
+    jobs()  # type: ignore[operator]  # every attempt fails: the shop is "down"
+    failed = WebhookDelivery.objects.filter(event_type="payment.succeeded").first()
+    assert failed is not None and failed.delivered_at is None and failed.attempts >= 2
+    assert failed.gave_up_at is not None and "could not be reached" in failed.last_error
+    assert Order.objects.get().status == OrderStatus.AWAITING_PAYMENT
+
+    # The shop is back: a new attempt gets through (as the processor's later retries would).
+    from roamwise.gateway.tasks import deliver_webhook
+
+    GatewaySession.objects.filter(pk=session.pk).update(
+        webhook_url=f"{shop}/payments/webhooks/simulated/"
+    )
+    WebhookDelivery.objects.filter(pk=failed.pk).update(gave_up_at=None, attempts=0)
+    deliver_webhook.call_local(failed.pk)
+    jobs()  # type: ignore[operator]
+
+    assert Order.objects.get().status == OrderStatus.PAID
