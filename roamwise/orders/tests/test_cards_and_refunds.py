@@ -22,18 +22,6 @@ from roamwise.payments.models import Payment
 from roamwise.payments.services import refund_issue
 
 
-@pytest.fixture
-def plan(catalog: None) -> Plan:
-    return Plan.objects.get(destination__code="FR", data_mb=5120)
-
-
-@pytest.fixture
-def buyer(alice: User) -> Client:
-    client = Client()
-    client.force_login(alice)
-    return client
-
-
 def buy(buyer: Client, plan: Plan, jobs: object) -> Order:
     hosted = checkout(buyer, plan)
     pay(buyer, hosted, "4242424242424242")

@@ -50,18 +50,6 @@ def pay(
     )
 
 
-@pytest.fixture
-def plan(catalog: None) -> Plan:
-    return Plan.objects.get(destination__code="FR", data_mb=5120)
-
-
-@pytest.fixture
-def buyer(alice: User) -> Client:
-    client = Client()
-    client.force_login(alice)
-    return client
-
-
 @pytest.mark.commitment("ORD-02")
 @pytest.mark.commitment("ORD-03")
 @pytest.mark.commitment("ORD-04")
