@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "roamwise.orders",
     "roamwise.payments",
     "roamwise.gateway",
+    "roamwise.smdp",
     # Last: its post-migrate step gives roles the permissions of every app above.
     "roamwise.audit",
 ]
@@ -91,7 +92,8 @@ MIDDLEWARE = [
     "roamwise.accounts.middleware.StaffMFAMiddleware",
 ]
 
-ROOT_URLCONF = "roamwise.urls"
+# The SM-DP+ simulator can run alone with its own URLs (manage.py run_smdp).
+ROOT_URLCONF = env_str("ROAMWISE_ROOT_URLCONF") or "roamwise.urls"
 WSGI_APPLICATION = "roamwise.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -311,6 +313,15 @@ if PAYMENT_GATEWAY == "stripe" and not (STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET
     raise ImproperlyConfigured(
         "PAYMENT_GATEWAY=stripe needs STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET."
     )
+
+# --- eSIM: the SM-DP+ (simulator) -------------------------------------------------
+SMDP_ADDRESS = env_str("SMDP_ADDRESS") or "smdp.roamwise.example"
+SMDP_IDENTIFIER = env_str("SMDP_IDENTIFIER") or "smdp.roamwise.example"
+# Operators the simulator serves, and where it sends their progress notifications.
+SMDP_OPERATORS = {
+    env_str("SMDP_OPERATOR_ID") or "roamwise": env_str("SMDP_NOTIFICATION_URL")
+    or f"{SITE_URL}/esims/es2plus/handleDownloadProgressInfo",
+}
 
 # --- Privacy contact (POL-03) ---------------------------------------------------
 PRIVACY_EMAIL = env_str("PRIVACY_EMAIL") or "privacy@roamwise.example"

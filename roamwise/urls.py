@@ -26,6 +26,8 @@ urlpatterns = [
     path("payments/", include("roamwise.payments.urls")),
     # The simulated payment processor: a separate system on its own prefix.
     path("gateway/", include("roamwise.gateway.urls")),
+    # The SM-DP+ simulator (ES2+ server), also runnable alone: manage.py run_smdp.
+    path("smdp/", include("roamwise.smdp.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("roamwise.accounts.urls")),
     path("_allauth/", include("allauth.headless.urls")),

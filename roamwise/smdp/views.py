@@ -1,0 +1,169 @@
+"""ES2+ server side (SGP.22 §6.5.2): one POST per function, JSON in and out.
+
+SGP.22 §6.3: a synchronous function answers 200 whether it succeeded or
+failed; the outcome is in ``header.functionExecutionStatus``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import codes, services
+from .codes import Es2Failure
+
+PROTOCOL_VERSION = "gsma/rsp/v2.2.0"
+ICCID = re.compile(r"^[0-9]{19}[0-9F]?$")
+EID = re.compile(r"^[0-9]{32}$")
+MATCHING_ID = re.compile(r"^[-0-9A-Z]*$")
+
+
+def _text(
+    body: dict[str, Any],
+    name: str,
+    *,
+    required: bool = False,
+    pattern: re.Pattern[str] | None = None,
+) -> str:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise codes.missing(name)
+        return ""
+    if not isinstance(value, str) or (pattern and not pattern.match(value)):
+        raise codes.malformed(f"{name} is not valid")
+    return value
+
+
+def _download_order(operator: str, body: dict[str, Any]) -> dict[str, Any]:
+    iccid = _text(body, "iccid", pattern=ICCID)
+    profile_type = _text(body, "profileType")
+    if not iccid and not profile_type:
+        raise codes.missing("profileType")
+    profile = services.download_order(
+        operator=operator,
+        eid=_text(body, "eid", pattern=EID),
+        iccid=iccid,
+        profile_type=profile_type,
+    )
+    return {"iccid": profile.iccid}
+
+
+def _confirm_order(operator: str, body: dict[str, Any]) -> dict[str, Any]:
+    release = body.get("releaseFlag")
+    if release is None:
+        raise codes.missing("releaseFlag")
+    if not isinstance(release, bool):
+        raise codes.malformed("releaseFlag must be a boolean")
+    profile = services.confirm_order(
+        operator=operator,
+        iccid=_text(body, "iccid", required=True, pattern=ICCID),
+        eid=_text(body, "eid", pattern=EID),
+        matching_id=_text(body, "matchingId", pattern=MATCHING_ID),
+        confirmation_code=_text(body, "confirmationCode"),
+        release=release,
+    )
+    output: dict[str, Any] = {
+        "matchingId": profile.matching_id,
+        "smdpAddress": settings.SMDP_ADDRESS,
+    }
+    if profile.eid:
+        output["eid"] = profile.eid
+    return output
+
+
+def _cancel_order(operator: str, body: dict[str, Any]) -> dict[str, Any]:
+    services.cancel_order(
+        operator=operator,
+        iccid=_text(body, "iccid", required=True, pattern=ICCID),
+        eid=_text(body, "eid", pattern=EID),
+        matching_id=_text(body, "matchingId"),
+        final_status=_text(body, "finalProfileStatusIndicator", required=True),
+    )
+    return {}
+
+
+def _release_profile(operator: str, body: dict[str, Any]) -> dict[str, Any]:
+    services.release_profile(
+        operator=operator, iccid=_text(body, "iccid", required=True, pattern=ICCID)
+    )
+    return {}
+
+
+FUNCTIONS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
+    "downloadOrder": _download_order,
+    "confirmOrder": _confirm_order,
+    "cancelOrder": _cancel_order,
+    "releaseProfile": _release_profile,
+}
+
+
+def _parse(request: HttpRequest) -> tuple[str, dict[str, Any]]:
+    version = request.headers.get("X-Admin-Protocol", "")
+    # Accept any 2.x; the header names the sender's highest version (§6.5.1).
+    if not version.startswith("gsma/rsp/v2."):
+        raise codes.unsupported_version(version)
+    if request.content_type != "application/json":
+        raise codes.malformed("Content-Type must be application/json")
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        raise codes.malformed("the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise codes.malformed("the body must be a JSON object")
+    header = body.get("header")
+    if not isinstance(header, dict):
+        raise codes.missing("header")
+    requester = header.get("functionRequesterIdentifier")
+    call = header.get("functionCallIdentifier")
+    if not isinstance(requester, str) or not requester:
+        raise codes.missing("functionRequesterIdentifier")
+    if not isinstance(call, str) or not call:
+        raise codes.missing("functionCallIdentifier")
+    if requester not in settings.SMDP_OPERATORS:
+        raise codes.unknown_requester(requester)
+    return requester, body
+
+
+@csrf_exempt  # ES2+ authenticates with mutual TLS, not cookies
+@require_POST
+def es2plus(request: HttpRequest, function: str) -> JsonResponse:
+    handler = FUNCTIONS.get(function)
+    if handler is None:
+        response = JsonResponse({"error": f"no ES2+ function {function!r}"}, status=404)
+    else:
+        try:
+            operator, body = _parse(request)
+            output = handler(operator, body)
+            status: dict[str, Any] = {"status": "Executed-Success"}
+        except Es2Failure as failure:
+            output = {}
+            status = {"status": "Failed", "statusCodeData": failure.status_code_data()}
+        response = JsonResponse({"header": {"functionExecutionStatus": status}, **output})
+    response["X-Admin-Protocol"] = PROTOCOL_VERSION
+    return response
+
+
+@csrf_exempt
+@require_POST
+def device_download(request: HttpRequest) -> JsonResponse:
+    """The simulator's stand-in for a phone: what ES9+ download would do."""
+    try:
+        body = json.loads(request.body)
+        profile = services.device_download(
+            matching_id=str(body["matchingId"]),
+            eid=str(body["eid"]),
+            outcome=str(body.get("outcome", "installed")),
+        )
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": "give matchingId, eid and optionally outcome"}, status=400)
+    except services.DeviceError as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    return JsonResponse({"iccid": profile.iccid, "state": profile.state})
