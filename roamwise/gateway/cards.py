@@ -21,7 +21,7 @@ TEST_CARDS: dict[str, str] = {
 
 
 def luhn_valid(number: str) -> bool:
-    if not number.isdigit() or not 12 <= len(number) <= 19:
+    if not (number.isascii() and number.isdigit()) or not 12 <= len(number) <= 19:
         return False
     total = 0
     for index, char in enumerate(reversed(number)):
@@ -50,7 +50,9 @@ class CardCheck:
 
 
 def check_card(number: str) -> CardCheck:
-    digits = "".join(ch for ch in number if ch.isdigit())
+    digits = "".join(ch for ch in number if ch.isascii() and ch.isdigit())
+    if any(not (ch.isascii() and (ch.isdigit() or ch in " -")) for ch in number):
+        return CardCheck("invalid_number", "", "")
     if not luhn_valid(digits):
         return CardCheck("invalid_number", "", "")
     # A real card that is not a test card is refused: this is a test gateway.

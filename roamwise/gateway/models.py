@@ -60,3 +60,25 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+class GatewayRefund(models.Model):
+    """A refund made; the merchant's reference makes a repeated request harmless."""
+
+    refund_id = models.CharField(max_length=40, unique=True)
+    session = models.ForeignKey(GatewaySession, on_delete=models.CASCADE, related_name="refunds")
+    reference = models.CharField(max_length=64, blank=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "reference"],
+                condition=~models.Q(reference=""),
+                name="gateway_refund_reference_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.refund_id

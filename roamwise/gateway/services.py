@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import cards
-from .models import GatewaySession, WebhookDelivery
+from .models import GatewayRefund, GatewaySession, WebhookDelivery
 
 
 class GatewayError(Exception):
@@ -144,10 +144,19 @@ def challenge_complete(*, session_id: str, approved: bool) -> bool:
 
 
 def refund_create(*, session_id: str, amount: Decimal, reference: str = "") -> dict:
+    """Refund part or all of a payment. The same reference twice is one refund."""
     with transaction.atomic():
         session = GatewaySession.objects.select_for_update().filter(pk=session_id).first()
         if session is None:
             raise GatewayError("no_such_session", "No such payment.")
+        if reference:
+            earlier = session.refunds.filter(reference=reference).first()
+            if earlier is not None:
+                return {
+                    "id": earlier.refund_id,
+                    "status": "succeeded",
+                    "amount": str(earlier.amount),
+                }
         if session.status != GatewaySession.Status.SUCCEEDED:
             raise GatewayError("not_paid", "Only a succeeded payment can be refunded.")
         if amount <= 0 or amount > session.amount - session.refunded_amount:
@@ -155,18 +164,29 @@ def refund_create(*, session_id: str, amount: Decimal, reference: str = "") -> d
         GatewaySession.objects.filter(pk=session.pk).update(
             refunded_amount=F("refunded_amount") + amount
         )
-        refund_id = "re_" + secrets.token_hex(12)
+        refund = GatewayRefund.objects.create(
+            refund_id="re_" + secrets.token_hex(12),
+            session=session,
+            reference=reference,
+            amount=amount,
+        )
         _deliver(
             session,
             [
                 _event(
                     session,
                     "refund.succeeded",
-                    {"refund": {"id": refund_id, "amount": str(amount), "reference": reference}},
+                    {
+                        "refund": {
+                            "id": refund.refund_id,
+                            "amount": str(amount),
+                            "reference": reference,
+                        }
+                    },
                 )
             ],
         )
-    return {"id": refund_id, "status": "succeeded", "amount": str(amount)}
+    return {"id": refund.refund_id, "status": "succeeded", "amount": str(amount)}
 
 
 def dispute_open(*, session_id: str, reason: str = "fraudulent") -> dict:

@@ -12,7 +12,8 @@ from roamwise.core.http import TransportError, send
 from .models import WebhookDelivery
 from .signing import signature_header
 
-MAX_ATTEMPTS = 8
+# Like real processors, keep trying for about a day (then reconciliation takes over).
+MAX_ATTEMPTS = 30
 
 
 @task()
@@ -41,6 +42,6 @@ def deliver_webhook(delivery_id: int) -> None:
             )
             return
         WebhookDelivery.objects.filter(pk=delivery.pk).update(last_error=str(exc)[:300])
-        deliver_webhook.schedule((delivery.pk,), delay=min(2**attempt, 600))
+        deliver_webhook.schedule((delivery.pk,), delay=min(2**attempt, 3600))
         return
     WebhookDelivery.objects.filter(pk=delivery.pk).update(delivered_at=timezone.now())

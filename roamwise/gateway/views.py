@@ -48,11 +48,14 @@ def _json_body(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def _amount(raw: Any) -> Decimal | None:
+    """A money amount: finite, at most two decimals, below 100 million."""
     try:
         amount = Decimal(str(raw))
     except (InvalidOperation, ValueError):
         return None
-    return amount if amount.is_finite() else None
+    if not amount.is_finite() or amount.as_tuple().exponent < -2 or abs(amount) >= 10**8:  # type: ignore[operator]
+        return None
+    return amount
 
 
 def _session_json(session: GatewaySession, request: HttpRequest) -> dict[str, Any]:
@@ -62,6 +65,12 @@ def _session_json(session: GatewaySession, request: HttpRequest) -> dict[str, An
         "amount": str(session.amount),
         "currency": session.currency,
         "url": request.build_absolute_uri(f"/gateway/pay/{session.id}/"),
+        "card": {
+            "brand": session.card_brand,
+            "last4": session.card_last4,
+            "exp_month": session.card_exp_month,
+            "exp_year": session.card_exp_year,
+        },
     }
 
 
@@ -135,7 +144,7 @@ def api_dispute(request: HttpRequest, session_id: str) -> JsonResponse:
 
 def _int(raw: str) -> int | None:
     raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 4 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else None
 
 
 @sensitive_post_parameters("card_number", "cvc")

@@ -126,6 +126,15 @@ class InvoiceAdmin(PersonalDataAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(PersonalDataAdmin):
+    actions = ["decline"]
+
+    @admin.action(description="Decline the selected refund requests", permissions=["change"])
+    def decline(self, request: HttpRequest, queryset: Any) -> None:
+        declined = queryset.filter(status=Refund.Status.REQUESTED).update(
+            status=Refund.Status.DECLINED
+        )
+        messages.info(request, f"Declined {declined} refund request(s).")
+
     list_display = ("order", "amount", "currency", "status", "requested_by", "created_at")
     list_filter = ("status",)
     readonly_fields = (

@@ -25,3 +25,8 @@ class IdempotencyConflict(DomainError):
 class RefundNotAllowed(DomainError):
     code = "refund_not_allowed"
     status = 409
+
+
+class OrderNotPayable(DomainError):
+    code = "order_not_payable"
+    status = 409

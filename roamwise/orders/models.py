@@ -40,7 +40,11 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
         OrderStatus.PARTIALLY_REFUNDED,
         OrderStatus.DISPUTED,
     },
-    OrderStatus.FAILED: {OrderStatus.REFUNDED, OrderStatus.DISPUTED},
+    OrderStatus.FAILED: {
+        OrderStatus.REFUNDED,
+        OrderStatus.PARTIALLY_REFUNDED,
+        OrderStatus.DISPUTED,
+    },
     OrderStatus.PARTIALLY_REFUNDED: {
         OrderStatus.PARTIALLY_REFUNDED,
         OrderStatus.REFUNDED,

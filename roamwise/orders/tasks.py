@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from huey.contrib.djhuey import task
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, task
 
 from .invoices import invoice_pdf
 from .models import Fulfilment, Order
@@ -17,6 +20,17 @@ log = logging.getLogger(__name__)
 
 # The eSIM service registers the function that provisions a paid order.
 FULFILLERS: dict[str, object] = {}
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def fulfilment_sweep() -> int:
+    """Re-enqueue fulfilment of paid orders whose job never ran (queue down at commit)."""
+    stale = Fulfilment.objects.filter(
+        status=Fulfilment.Status.PENDING, requested_at__lt=timezone.now() - timedelta(minutes=10)
+    ).values_list("order_id", flat=True)
+    for order_id in stale:
+        fulfil_order(order_id)
+    return len(stale)
 
 
 @task()
@@ -56,6 +70,16 @@ def send_order_paid_emails(order_id: int) -> None:
     )
     receipt.attach(f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")
     receipt.send()
+
+
+@task()
+def notify_staff(subject: str, message: str) -> None:
+    send_mail(
+        f"[{settings.SITE_NAME}] {subject}",
+        message,
+        settings.DEFAULT_FROM_EMAIL,
+        [settings.STAFF_ALERT_EMAIL],
+    )
 
 
 @task()

@@ -25,6 +25,7 @@ class Payment(TimeStampedModel):
     payment_ref = models.CharField(
         max_length=100, blank=True, help_text="e.g. Stripe's PaymentIntent."
     )
+    checkout_url = models.URLField(max_length=500, blank=True, help_text="The hosted page.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     failure_code = models.CharField(max_length=40, blank=True)
     amount = models.DecimalField(max_digits=10, decimal_places=2)

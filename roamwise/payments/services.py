@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 
+from roamwise.core.errors import DomainError
 from roamwise.governance.services import disclosure_record
 from roamwise.orders import services as orders
-from roamwise.orders.errors import RefundNotAllowed
-from roamwise.orders.models import Order, OrderStatus, Refund
+from roamwise.orders.errors import OrderNotPayable, RefundNotAllowed
+from roamwise.orders.models import ALLOWED_TRANSITIONS, Order, OrderStatus, Refund
 
+from .errors import GatewayRefused
 from .gateways import get_gateway
 from .gateways.base import GatewayEvent
 from .models import Payment, WebhookEvent
@@ -32,12 +36,27 @@ REFUNDABLE = {
 
 
 def payment_start(*, order: Order) -> str:
-    """Open a checkout at the processor; return the URL of its hosted page."""
+    """Open a checkout at the processor; return the URL of its hosted page.
+
+    An order has one open checkout at a time: asking again returns the same
+    page, so a customer cannot pay one order twice.
+    """
     if order.status not in PAYABLE:
-        raise RefundNotAllowed("This order is not waiting for payment.")
+        raise OrderNotPayable("This order is not waiting for payment.")
     order = orders.order_await_payment(order=order)
+    pending = order.payments.filter(status=Payment.Status.PENDING).exclude(checkout_url="").first()
+    if pending is not None:
+        return pending.checkout_url
     gateway = get_gateway()
     order_url = settings.SITE_URL + reverse("orders:detail", args=[order.public_id])
+    # Logged before the call: once sent, it is disclosed even if the answer is lost.
+    disclosure_record(
+        subject_id=order.customer.public_id,
+        recipient="payment",
+        categories=gateway.categories_sent,
+        purpose="billing",
+        reference=str(order.public_id),
+    )
     # Network I/O outside any transaction (STYLE 7).
     start = gateway.start_checkout(
         order=order,
@@ -45,22 +64,17 @@ def payment_start(*, order: Order) -> str:
         cancel_url=order_url,
         webhook_url=settings.SITE_URL + reverse("payments:webhook", args=[gateway.name]),
     )
-    with transaction.atomic():
-        Payment.objects.create(
-            order=order,
-            processor=gateway.name,
-            processor_ref=start.processor_ref,
-            amount=order.total,
-            currency=order.currency,
-        )
-        disclosure_record(
-            subject_id=order.customer.public_id,
-            recipient="payment",
-            categories=gateway.categories_sent,
-            purpose="billing",
-            reference=str(order.public_id),
-        )
-    return start.redirect_url
+    payment, _ = Payment.objects.get_or_create(
+        processor=gateway.name,
+        processor_ref=start.processor_ref,
+        defaults={
+            "order": order,
+            "amount": order.total,
+            "currency": order.currency,
+            "checkout_url": start.redirect_url,
+        },
+    )
+    return payment.checkout_url
 
 
 def webhook_receive(*, processor: str, body: bytes, headers: Mapping[str, str]) -> str:
@@ -127,21 +141,35 @@ def _payment_succeeded(processor: str, payment: Payment, event: GatewayEvent) ->
             card_exp_month=event.card.exp_month,
             card_exp_year=event.card.exp_year,
         )
+    first_success = payment.status != Payment.Status.SUCCEEDED
     Payment.objects.filter(pk=payment.pk).update(**fields)
+    from roamwise.orders.tasks import fulfil_order, notify_staff, send_order_paid_emails
+
     if not orders.order_mark_paid(order_id=payment.order_id, actor=f"webhook:{processor}"):
+        paid_before = Payment.objects.filter(
+            order_id=payment.order_id, status=Payment.Status.SUCCEEDED
+        ).exclude(pk=payment.pk)
+        if first_success and paid_before.exists():
+            # Money arrived twice for one order: staff refund the second payment.
+            message = (
+                f"Order {payment.order.public_id} was paid twice; refund {payment.processor_ref}."
+            )
+            transaction.on_commit(lambda: notify_staff("Order paid twice", message), robust=True)
+            return "paid_twice"
         return "already_paid"
     order_id = payment.order_id
-    from roamwise.orders.tasks import fulfil_order, send_order_paid_emails
-
-    transaction.on_commit(lambda: fulfil_order(order_id))
-    transaction.on_commit(lambda: send_order_paid_emails(order_id))
+    # robust: a failing queue must not undo a payment already committed; the
+    # fulfilment sweep picks up what was not enqueued.
+    transaction.on_commit(lambda: fulfil_order(order_id), robust=True)
+    transaction.on_commit(lambda: send_order_paid_emails(order_id), robust=True)
     return "paid"
 
 
 def _dispute_opened(processor: str, payment: Payment) -> str:
+    """Hold the records and tell staff, whatever state the order is in."""
     order = Order.objects.select_for_update().get(pk=payment.order_id)
     Order.objects.filter(pk=order.pk).update(legal_hold=True)
-    if order.status != OrderStatus.DISPUTED:
+    if OrderStatus.DISPUTED in ALLOWED_TRANSITIONS[order.status]:
         orders.order_transition(
             order=order,
             to_status=OrderStatus.DISPUTED,
@@ -151,7 +179,7 @@ def _dispute_opened(processor: str, payment: Payment) -> str:
     order_id = order.pk
     from roamwise.orders.tasks import notify_staff_of_dispute
 
-    transaction.on_commit(lambda: notify_staff_of_dispute(order_id))
+    transaction.on_commit(lambda: notify_staff_of_dispute(order_id), robust=True)
     return "disputed"
 
 
@@ -217,7 +245,17 @@ def refund_issue(
             raise RefundNotAllowed(
                 f"An order that is {locked.get_status_display().lower()} cannot be refunded."
             )
-        in_flight = sum(r.amount for r in locked.refunds.filter(status=Refund.Status.PENDING))
+        if refund is not None:
+            # Granting a customer's request: only once, whoever clicks first.
+            granted = Refund.objects.filter(
+                pk=refund.pk, order=locked, status=Refund.Status.REQUESTED
+            ).update(status=Refund.Status.PENDING, amount=amount)
+            if granted != 1:
+                raise RefundNotAllowed("This refund request was already handled.")
+        pending = locked.refunds.filter(status=Refund.Status.PENDING)
+        if refund is not None:
+            pending = pending.exclude(pk=refund.pk)
+        in_flight = sum(r.amount for r in pending)
         if amount <= 0 or amount > locked.refundable_amount - in_flight:
             raise RefundNotAllowed(
                 f"At most {locked.refundable_amount - in_flight} can be refunded."
@@ -235,7 +273,7 @@ def refund_issue(
                 requested_by=actor,
             )
         else:
-            Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.PENDING, amount=amount)
+            refund.refresh_from_db()
         disclosure_record(
             subject_id=order.customer.public_id,
             recipient="payment",
@@ -246,11 +284,13 @@ def refund_issue(
     gateway = get_gateway(payment.processor)
     try:
         result = gateway.refund(payment=payment, amount=amount, reference=str(refund.public_id))
-    except Exception:
+    except GatewayRefused:
         Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
             status=Refund.Status.FAILED
         )
         raise
+    # GatewayUnavailable: the processor may have acted; the refund stays pending
+    # until its webhook (or reconciliation) says what happened.
     with transaction.atomic():
         locked_refund = Refund.objects.select_for_update().get(pk=refund.pk)
         if result.succeeded:
@@ -259,3 +299,27 @@ def refund_issue(
             Refund.objects.filter(pk=refund.pk).update(processor_ref=result.processor_ref)
     refund.refresh_from_db()
     return refund
+
+
+def payments_reconcile(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Ask the processor about checkouts still pending: a webhook may never
+    have arrived. Applies what it learns through the same exactly-once path."""
+    now = timezone.now()
+    pending = Payment.objects.filter(
+        status=Payment.Status.PENDING,
+        created_at__lt=now - older_than,
+        created_at__gt=now - timedelta(days=7),
+    ).order_by("pk")
+    settled = 0
+    for payment in pending:
+        try:
+            event = get_gateway(payment.processor).fetch_outcome(payment=payment)
+        except DomainError as exc:
+            log.warning("could not reconcile payment %s: %s", payment.pk, exc.message)
+            continue
+        if event is None:
+            continue
+        with transaction.atomic():
+            if _apply(payment.processor, event) in ("paid", "payment_failed"):
+                settled += 1
+    return settled

@@ -51,7 +51,7 @@ def test_create_order_with_tax_stated(api: Client, plan: Plan) -> None:
     body = response.json()
     assert body["status"] == "created"
     assert body["total"] == str(plan.price) and Decimal(body["tax_rate"]) == Decimal("0.2")
-    assert float(body["net_amount"]) + float(body["tax_amount"]) == pytest.approx(float(plan.price))
+    assert Decimal(body["net_amount"]) + Decimal(body["tax_amount"]) == plan.price
 
 
 def test_retrying_with_the_same_idempotency_key_returns_the_same_order(

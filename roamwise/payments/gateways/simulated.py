@@ -41,7 +41,7 @@ def verify_signature(body: bytes, header: str, secret: str, tolerance: int) -> N
     if abs(time.time() - timestamp) > tolerance:
         raise InvalidSignature("The webhook is outside the replay window.")
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    if not hmac.compare_digest(expected.hexdigest(), given):
+    if not hmac.compare_digest(expected.hexdigest().encode(), given.encode("utf-8", "replace")):
         raise InvalidSignature("The webhook signature does not match.")
 
 
@@ -118,3 +118,21 @@ class SimulatedGateway:
             )
         except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation) as exc:
             raise MalformedEvent("The webhook body is not a valid event.") from exc
+
+    def fetch_outcome(self, *, payment: Payment) -> GatewayEvent | None:
+        body = self._call("GET", f"/v1/sessions/{payment.processor_ref}")
+        if body.get("status") != "succeeded":
+            return None
+        card = body.get("card") or {}
+        return GatewayEvent(
+            event_id=f"reconcile-{payment.processor_ref}",
+            event_type="session.retrieved",
+            kind="payment_succeeded",
+            processor_ref=payment.processor_ref,
+            card=CardDetails(
+                brand=str(card.get("brand") or ""),
+                last4=str(card.get("last4") or "")[-4:],
+                exp_month=card.get("exp_month"),
+                exp_year=card.get("exp_year"),
+            ),
+        )

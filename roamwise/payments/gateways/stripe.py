@@ -176,3 +176,27 @@ class StripeGateway:
             return GatewayEvent(event_id=event["id"], event_type=event["type"], kind="ignored")
         except (KeyError, TypeError, AttributeError) as exc:
             raise MalformedEvent("The webhook body is not a valid event.") from exc
+
+    def fetch_outcome(self, *, payment: Payment) -> GatewayEvent | None:
+        session = self._call(
+            self.client.v1.checkout.sessions.retrieve, payment.processor_ref
+        ).to_dict()
+        if session.get("status") == "expired":
+            return GatewayEvent(
+                event_id=f"reconcile-{session['id']}",
+                event_type="session.expired",
+                kind="payment_failed",
+                processor_ref=session["id"],
+                failure_code="expired",
+            )
+        if session.get("payment_status") != "paid":
+            return None
+        intent = session.get("payment_intent") or ""
+        return GatewayEvent(
+            event_id=f"reconcile-{session['id']}",
+            event_type="session.retrieved",
+            kind="payment_succeeded",
+            processor_ref=session["id"],
+            payment_ref=intent,
+            card=self._card_of(intent) if intent else None,
+        )

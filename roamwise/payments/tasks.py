@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from . import services
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def payments_reconcile() -> int:
+    """Every ten minutes: settle checkouts whose webhooks never arrived."""
+    return services.payments_reconcile()
