@@ -255,7 +255,7 @@ def test_twenty_concurrent_duplicates_mark_paid_once(
 
 @pytest.mark.django_db(transaction=True)
 def test_invoice_numbers_have_no_gaps_under_concurrency(catalog: None) -> None:
-    from django.db import close_old_connections, transaction
+    from django.db import connections, transaction
 
     from roamwise.orders.services import order_mark_paid
 
@@ -277,7 +277,7 @@ def test_invoice_numbers_have_no_gaps_under_concurrency(catalog: None) -> None:
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's own connections
 
     threads = [threading.Thread(target=pay, args=(o.pk,)) for o in orders]
     for thread in threads:
