@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pycountry
-from django.db import transaction
+from django.db import connection, transaction
 
 from .geography import DEMO_COUNTRIES, PLAN_SHAPES, REGIONS, TIER_PRICES, region_members
 from .models import Destination, Network, Plan
@@ -55,42 +55,90 @@ def _plan_name(label: str, data_mb: int | None, days: int) -> str:
     return f"{label} {data} · {days} days"
 
 
-def _upsert_plan(
-    destination: Destination, shape_index: int, tier: int, networks: list[Network]
-) -> Plan:
-    data_mb, days, fair_use = PLAN_SHAPES[shape_index]
-    plan, _ = Plan.objects.update_or_create(
-        destination=destination,
-        name=_plan_name(destination.name, data_mb, days),
-        defaults={
-            "data_mb": data_mb,
-            "fair_use_mb_per_day": fair_use,
-            "validity_days": days,
-            "price": Decimal(TIER_PRICES[tier][shape_index]),
-            "currency": "USD",
-            "profile_type": "roamwise-standard",
-            "is_active": True,
-        },
+def _plan_rows(
+    destination: Destination, shape_indexes: list[int], tier: int, networks: list[Network]
+) -> list[tuple[Plan, list[Network]]]:
+    rows = []
+    for index in shape_indexes:
+        data_mb, days, fair_use = PLAN_SHAPES[index]
+        plan = Plan(
+            destination=destination,
+            name=_plan_name(destination.name, data_mb, days),
+            data_mb=data_mb,
+            fair_use_mb_per_day=fair_use,
+            validity_days=days,
+            price=Decimal(TIER_PRICES[tier][index]),
+            currency="USD",
+            profile_type="roamwise-standard",
+            is_active=True,
+        )
+        rows.append((plan, networks))
+    return rows
+
+
+def _save_plans(rows: list[tuple[Plan, list[Network]]]) -> int:
+    """Insert new plans and refresh existing ones (matched by destination and
+    name, so their public ids stay), then set their networks: a few queries
+    in all, not a few per plan."""
+    existing = {(p.destination_id, p.name): p for p in Plan.objects.all()}
+    fields = [
+        "data_mb",
+        "fair_use_mb_per_day",
+        "validity_days",
+        "price",
+        "currency",
+        "profile_type",
+        "is_active",
+    ]
+    new, changed, saved = [], [], []
+    for plan, _networks in rows:
+        current = existing.get((plan.destination_id, plan.name))
+        if current is None:
+            new.append(plan)
+            saved.append(plan)
+        else:
+            for field in fields:
+                setattr(current, field, getattr(plan, field))
+            changed.append(current)
+            saved.append(current)
+    Plan.objects.bulk_create(new)
+    Plan.objects.bulk_update(changed, fields)
+    through = Plan.networks.through
+    plan_ids = [plan.pk for plan in saved]
+    through.objects.filter(plan_id__in=plan_ids).delete()
+    through.objects.bulk_create(
+        [
+            through(plan_id=plan.pk, network_id=network.pk)
+            for plan, (_, networks) in zip(saved, rows, strict=True)
+            for network in networks
+        ]
     )
-    plan.networks.set(networks)
-    return plan
+    return len(saved)
 
 
 @transaction.atomic
 def catalog_load_world() -> int:
     """Create or refresh a destination for every ISO 3166-1 country."""
+    existing = {d.code: d for d in Destination.objects.filter(kind=Destination.Kind.COUNTRY)}
+    fields = ["alpha3", "name", "slug", "aliases"]
+    new, changed = [], []
     for country in pycountry.countries:
         name = _country_name(country)
-        Destination.objects.update_or_create(
-            code=country.alpha_2,
-            defaults={
-                "alpha3": country.alpha_3,
-                "name": name,
-                "slug": country.alpha_2.lower(),
-                "kind": Destination.Kind.COUNTRY,
-                "aliases": _aliases(country, name),
-            },
-        )
+        values = {
+            "alpha3": country.alpha_3,
+            "name": name,
+            "slug": country.alpha_2.lower(),
+            "aliases": _aliases(country, name),
+        }
+        destination = existing.get(country.alpha_2)
+        if destination is None:
+            new.append(Destination(code=country.alpha_2, kind=Destination.Kind.COUNTRY, **values))
+        else:
+            for field, value in values.items():
+                setattr(destination, field, value)
+            changed.append(destination)
+    Destination.objects.bulk_create(new)
+    Destination.objects.bulk_update(changed, fields)
     return len(pycountry.countries)
 
 
@@ -104,21 +152,27 @@ def catalog_load_demo() -> CatalogLoadResult:
     by_code = {d.code: d for d in Destination.objects.filter(kind=Destination.Kind.COUNTRY)}
 
     networks_by_country: dict[str, list[Network]] = {}
-    plan_count = 0
+    plan_rows: list[tuple[Plan, list[Network]]] = []
+    existing_networks = {n.mcc_mnc: n for n in Network.objects.all()}
     for rank, (code, (tier, operators)) in enumerate(DEMO_COUNTRIES.items()):
         country = by_code[code]
         country.popularity = len(DEMO_COUNTRIES) - rank
-        country.save(update_fields=["popularity", "updated_at"])
         networks = []
         for name, mcc_mnc in operators:
-            network, _ = Network.objects.update_or_create(
-                mcc_mnc=mcc_mnc, defaults={"name": name, "country": country}
-            )
+            network = existing_networks.get(mcc_mnc) or Network(mcc_mnc=mcc_mnc)
+            network.name, network.country = name, country
             networks.append(network)
         networks_by_country[code] = networks
-        for index in range(len(PLAN_SHAPES)):
-            _upsert_plan(country, index, tier, networks)
-            plan_count += 1
+        plan_rows += _plan_rows(country, list(range(len(PLAN_SHAPES))), tier, networks)
+    Destination.objects.bulk_update([by_code[c] for c in DEMO_COUNTRIES], ["popularity"])
+    all_networks = [n for networks in networks_by_country.values() for n in networks]
+    Network.objects.bulk_create([n for n in all_networks if n.pk is None])
+    Network.objects.bulk_update([n for n in all_networks if n.pk is not None], ["name", "country"])
+    if connection.vendor == "sqlite" or any(n.pk is None for n in all_networks):
+        # Back-ends that do not return ids from bulk inserts: read them back.
+        ids = dict(Network.objects.values_list("mcc_mnc", "pk"))
+        for network in all_networks:
+            network.pk = network.id = ids[network.mcc_mnc]
 
     for slug, (name, _) in REGIONS.items():
         region, _ = Destination.objects.update_or_create(
@@ -127,16 +181,12 @@ def catalog_load_demo() -> CatalogLoadResult:
         members = [by_code[code] for code in region_members(slug) if code in by_code]
         region.countries.set(members)
         region_networks = [n for m in members for n in networks_by_country.get(m.code, [])]
-        for index in _BUNDLE_SHAPES:
-            _upsert_plan(region, index, _REGION_TIER, region_networks)
-            plan_count += 1
+        plan_rows += _plan_rows(region, _BUNDLE_SHAPES, _REGION_TIER, region_networks)
 
     world, _ = Destination.objects.update_or_create(
         code="global",
         defaults={"slug": "global", "name": "Global", "kind": Destination.Kind.GLOBAL},
     )
-    all_networks = [n for networks in networks_by_country.values() for n in networks]
-    for index in _BUNDLE_SHAPES:
-        _upsert_plan(world, index, _GLOBAL_TIER, all_networks)
-        plan_count += 1
+    plan_rows += _plan_rows(world, _BUNDLE_SHAPES, _GLOBAL_TIER, all_networks)
+    plan_count = _save_plans(plan_rows)
     return CatalogLoadResult(countries=countries, regions=len(REGIONS) + 1, plans=plan_count)
