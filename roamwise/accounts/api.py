@@ -26,6 +26,14 @@ class SessionTokenAuth(XSessionTokenAuth):
 session_token_auth = SessionTokenAuth()
 
 
+def authenticated_user(request: HttpRequest) -> User:
+    """The customer behind an API call: by session token, or by browser session."""
+    authenticated = getattr(request, "auth", None)
+    user = authenticated if isinstance(authenticated, User) else request.user
+    assert isinstance(user, User)
+    return user
+
+
 class MeOut(Schema):
     id: uuid.UUID
     username: str
@@ -42,9 +50,7 @@ class MeOut(Schema):
     summary="The signed-in customer",
 )
 def me(request: HttpRequest) -> MeOut:
-    authenticated = getattr(request, "auth", None)
-    user = authenticated if isinstance(authenticated, User) else request.user
-    assert isinstance(user, User)
+    user = authenticated_user(request)
     profile = getattr(user, "profile", None)
     return MeOut(
         id=user.public_id,

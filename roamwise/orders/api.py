@@ -7,9 +7,8 @@ from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 from ninja.security import django_auth
 
-from roamwise.accounts.api import session_token_auth
+from roamwise.accounts.api import authenticated_user, session_token_auth
 from roamwise.accounts.forms import normalise_phone
-from roamwise.accounts.models import User
 from roamwise.catalog import selectors as catalog
 from roamwise.core.errors import DomainError
 from roamwise.core.schemas import ErrorOut
@@ -56,13 +55,6 @@ class OrderOut(Schema):
 
 class PaymentStartOut(Schema):
     payment_url: str
-
-
-def _user(request: HttpRequest) -> User:
-    authenticated = getattr(request, "auth", None)
-    user = authenticated if isinstance(authenticated, User) else request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _out(order: Order) -> OrderOut:
@@ -124,14 +116,17 @@ def create_order(
         phone=phone,
     )
     order = services.order_create(
-        customer=_user(request), plan=plan, billing=billing, idempotency_key=idempotency_key
+        customer=authenticated_user(request),
+        plan=plan,
+        billing=billing,
+        idempotency_key=idempotency_key,
     )
     return Status(201, _out(order))
 
 
 @router.get("/orders", response={200: list[OrderOut], 401: ErrorOut}, summary="Your orders")
 def list_orders(request: HttpRequest) -> list[OrderOut]:
-    return [_out(o) for o in selectors.orders_of(customer=_user(request))[:200]]
+    return [_out(o) for o in selectors.orders_of(customer=authenticated_user(request))[:200]]
 
 
 @router.get(
@@ -140,7 +135,7 @@ def list_orders(request: HttpRequest) -> list[OrderOut]:
     summary="One of your orders",
 )
 def get_order(request: HttpRequest, order_id: uuid.UUID) -> OrderOut:
-    return _out(selectors.order_of(customer=_user(request), public_id=order_id))
+    return _out(selectors.order_of(customer=authenticated_user(request), public_id=order_id))
 
 
 @router.post(
@@ -157,5 +152,5 @@ def get_order(request: HttpRequest, order_id: uuid.UUID) -> OrderOut:
     summary="Start paying an order: returns the processor's hosted page",
 )
 def pay_order(request: HttpRequest, order_id: uuid.UUID) -> PaymentStartOut:
-    order = selectors.order_of(customer=_user(request), public_id=order_id)
+    order = selectors.order_of(customer=authenticated_user(request), public_id=order_id)
     return PaymentStartOut(payment_url=payments.payment_start(order=order))

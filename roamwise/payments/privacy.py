@@ -8,8 +8,7 @@ from roamwise.datamap.registry import (
     Retention,
     data_map,
 )
-
-BILLING_LAW = "Tax law: invoices and billing records are kept 7 years"
+from roamwise.orders.privacy import BILLING_LAW
 
 data_map.declare(
     Declaration(
