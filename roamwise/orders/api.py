@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 from ninja.security import django_auth
@@ -103,7 +104,7 @@ def create_order(
         raise InvalidBilling("Unknown billing country.")
     try:
         phone = normalise_phone(body.billing.phone)
-    except Exception as exc:
+    except ValidationError as exc:
         raise InvalidBilling("The contact number is not a valid phone number.") from exc
     plan = catalog.plan_get(public_id=body.plan_id)
     billing = services.BillingDetails(
