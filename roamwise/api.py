@@ -15,6 +15,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from roamwise.accounts.api import router as accounts_router
 from roamwise.catalog.api import router as catalog_router
 from roamwise.core.errors import DomainError
+from roamwise.devices.api import router as devices_router
+from roamwise.esims.api import router as esims_router
 from roamwise.orders.api import router as orders_router
 
 api = NinjaAPI(
@@ -76,3 +78,5 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", catalog_router)
 api.add_router("/", accounts_router)
 api.add_router("/", orders_router)
+api.add_router("/", esims_router)
+api.add_router("/", devices_router)

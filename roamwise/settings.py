@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "roamwise.payments",
     "roamwise.gateway",
     "roamwise.smdp",
+    "roamwise.esims",
+    "roamwise.devices",
+    "roamwise.network",
     # Last: its post-migrate step gives roles the permissions of every app above.
     "roamwise.audit",
 ]
@@ -322,6 +325,27 @@ SMDP_OPERATORS = {
     env_str("SMDP_OPERATOR_ID") or "roamwise": env_str("SMDP_NOTIFICATION_URL")
     or f"{SITE_URL}/esims/es2plus/handleDownloadProgressInfo",
 }
+
+# --- eSIM: the shop's side of ES2+, and the network partner -----------------------
+# Base URL of the SM-DP+'s ES2+ endpoints (the mounted simulator by default).
+ES2PLUS_URL = (env_str("ES2PLUS_URL") or f"{SITE_URL}/smdp").rstrip("/")
+ES2PLUS_REQUESTER_ID = env_str("ES2PLUS_REQUESTER_ID") or "roamwise"
+ES2PLUS_TIMEOUT_SECONDS = env_float("ES2PLUS_TIMEOUT_SECONDS", 15, minimum=0.1, maximum=300)
+# Mutual TLS towards a real SM-DP+ (SGP.22 §6.1): our certificate and key, and the CA to trust.
+ES2PLUS_CLIENT_CERT = env_str("ES2PLUS_CLIENT_CERT") or ""
+ES2PLUS_CLIENT_KEY = env_str("ES2PLUS_CLIENT_KEY") or ""
+ES2PLUS_CA_BUNDLE = env_str("ES2PLUS_CA_BUNDLE") or ""
+# Shared secret the SM-DP+ signs its notifications with, where mutual TLS is not in front.
+ES2PLUS_NOTIFICATION_SECRET = env_str("ES2PLUS_NOTIFICATION_SECRET") or ensure_secret_file(
+    DATA_DIR / "es2plus_notification_secret", random_secret
+)
+# Behind a proxy that checks the SM-DP+'s client certificate: the header it sets to SUCCESS.
+ES2PLUS_NOTIFICATION_MTLS_HEADER = env_str("ES2PLUS_NOTIFICATION_MTLS_HEADER") or ""
+ESIM_PROVISION_MAX_ATTEMPTS = env_int("ESIM_PROVISION_MAX_ATTEMPTS", 6, minimum=1)
+NETWORK_PARTNER_URL = (env_str("NETWORK_PARTNER_URL") or f"{SITE_URL}/network").rstrip("/")
+NETWORK_PARTNER_API_KEY = env_str("NETWORK_PARTNER_API_KEY") or ensure_secret_file(
+    DATA_DIR / "network_partner_api_key", random_secret
+)
 
 # --- Privacy contact (POL-03) ---------------------------------------------------
 PRIVACY_EMAIL = env_str("PRIVACY_EMAIL") or "privacy@roamwise.example"

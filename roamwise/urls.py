@@ -28,6 +28,10 @@ urlpatterns = [
     path("gateway/", include("roamwise.gateway.urls")),
     # The SM-DP+ simulator (ES2+ server), also runnable alone: manage.py run_smdp.
     path("smdp/", include("roamwise.smdp.urls")),
+    path("esims/", include("roamwise.esims.urls")),
+    path("devices/", include("roamwise.devices.urls")),
+    # The network partner simulator: a separate system on its own prefix.
+    path("network/", include("roamwise.network.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("roamwise.accounts.urls")),
     path("_allauth/", include("allauth.headless.urls")),

@@ -52,7 +52,10 @@ def send(
     data: bytes | None = None,
     headers: dict[str, str] | None = None,
     timeout: float | None = None,
+    cert: tuple[str, str] | None = None,
+    verify: str | bool = True,
 ) -> requests.Response:
+    """``cert`` is a client certificate and key for mutual TLS; ``verify`` a CA bundle."""
     try:
         response = _session.request(
             method,
@@ -61,6 +64,8 @@ def send(
             data=data,
             headers=headers,
             timeout=timeout or settings.HTTP_TIMEOUT_SECONDS,
+            cert=cert,
+            verify=verify,
         )
     except requests.Timeout as exc:
         raise TransportError(f"{url} timed out", permanent=False) from exc

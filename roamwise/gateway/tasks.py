@@ -7,9 +7,9 @@ from huey.contrib.djhuey import task
 
 from roamwise.core.delivery import deliver_with_retries
 from roamwise.core.http import send
+from roamwise.core.signing import signature_header
 
 from .models import WebhookDelivery
-from .signing import signature_header
 
 # Like real processors, keep trying for about a day (then reconciliation takes over).
 MAX_ATTEMPTS = 30

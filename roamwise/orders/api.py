@@ -58,7 +58,7 @@ class PaymentStartOut(Schema):
     payment_url: str
 
 
-def _out(order: Order) -> OrderOut:
+def order_out(order: Order) -> OrderOut:
     invoice = getattr(order, "invoice", None)
     return OrderOut(
         id=order.public_id,
@@ -81,6 +81,25 @@ class InvalidBilling(DomainError):
     status = 422
 
 
+def billing_details(billing: BillingIn) -> services.BillingDetails:
+    """Checks what the schema cannot: a known country, a real phone number."""
+    if billing.country.upper() not in COUNTRY_CODES:
+        raise InvalidBilling("Unknown billing country.")
+    try:
+        phone = normalise_phone(billing.phone)
+    except ValidationError as exc:
+        raise InvalidBilling("The contact number is not a valid phone number.") from exc
+    return services.BillingDetails(
+        name=billing.name,
+        line1=billing.line1,
+        line2=billing.line2,
+        city=billing.city,
+        postcode=billing.postcode,
+        country=billing.country.upper(),
+        phone=phone,
+    )
+
+
 @router.post(
     "/orders",
     response={
@@ -100,34 +119,20 @@ def create_order(
         "", alias="Idempotency-Key", max_length=64, pattern=r"^[A-Za-z0-9._:-]*$"
     ),
 ) -> Status[OrderOut]:
-    if body.billing.country.upper() not in COUNTRY_CODES:
-        raise InvalidBilling("Unknown billing country.")
-    try:
-        phone = normalise_phone(body.billing.phone)
-    except ValidationError as exc:
-        raise InvalidBilling("The contact number is not a valid phone number.") from exc
+    billing = billing_details(body.billing)
     plan = catalog.plan_get(public_id=body.plan_id)
-    billing = services.BillingDetails(
-        name=body.billing.name,
-        line1=body.billing.line1,
-        line2=body.billing.line2,
-        city=body.billing.city,
-        postcode=body.billing.postcode,
-        country=body.billing.country.upper(),
-        phone=phone,
-    )
     order = services.order_create(
         customer=authenticated_user(request),
         plan=plan,
         billing=billing,
         idempotency_key=idempotency_key,
     )
-    return Status(201, _out(order))
+    return Status(201, order_out(order))
 
 
 @router.get("/orders", response={200: list[OrderOut], 401: ErrorOut}, summary="Your orders")
 def list_orders(request: HttpRequest) -> list[OrderOut]:
-    return [_out(o) for o in selectors.orders_of(customer=authenticated_user(request))[:200]]
+    return [order_out(o) for o in selectors.orders_of(customer=authenticated_user(request))[:200]]
 
 
 @router.get(
@@ -136,7 +141,7 @@ def list_orders(request: HttpRequest) -> list[OrderOut]:
     summary="One of your orders",
 )
 def get_order(request: HttpRequest, order_id: uuid.UUID) -> OrderOut:
-    return _out(selectors.order_of(customer=authenticated_user(request), public_id=order_id))
+    return order_out(selectors.order_of(customer=authenticated_user(request), public_id=order_id))
 
 
 @router.post(

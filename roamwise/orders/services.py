@@ -222,3 +222,23 @@ def refund_request(*, order: Order, reason: str) -> Refund:
             reason=reason or "unused eSIM",
             requested_by="customer",
         )
+
+
+def order_fulfilled(*, order_id: int, actor: str) -> bool:
+    """The paid order was delivered (its eSIM is ready, its top-up added). Once."""
+    with transaction.atomic():
+        moved = _move(order_id, OrderStatus.PAID, OrderStatus.FULFILLED, actor=actor)
+        Fulfilment.objects.filter(order_id=order_id, status=Fulfilment.Status.PENDING).update(
+            status=Fulfilment.Status.DONE, completed_at=timezone.now()
+        )
+    return moved
+
+
+def order_fulfilment_failed(*, order_id: int, actor: str, note: str) -> bool:
+    """The paid order cannot be delivered: it fails, and is then refunded."""
+    with transaction.atomic():
+        moved = _move(order_id, OrderStatus.PAID, OrderStatus.FAILED, actor=actor, note=note[:200])
+        Fulfilment.objects.filter(order_id=order_id, status=Fulfilment.Status.PENDING).update(
+            status=Fulfilment.Status.FAILED, completed_at=timezone.now()
+        )
+    return moved

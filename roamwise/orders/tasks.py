@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,8 +19,10 @@ from .models import Fulfilment, Order
 
 log = logging.getLogger(__name__)
 
-# The eSIM service registers the function that provisions a paid order.
-FULFILLERS: dict[str, object] = {}
+# The eSIM service registers, per order kind, the function that delivers a
+# paid order and the one that takes it back once the order is fully refunded.
+FULFILLERS: dict[str, Callable[[int], object]] = {}
+REVOKERS: dict[str, Callable[[int], object]] = {}
 
 
 @db_periodic_task(crontab(minute="*/10"))
@@ -46,7 +49,17 @@ def fulfil_order(order_id: int) -> str:
     if fulfil is None:
         log.info("order %s is paid; no fulfiller for %s yet", order_id, fulfilment.order.kind)
         return "waiting for a fulfiller"
-    return str(fulfil(order_id))  # type: ignore[operator]
+    return str(fulfil(order_id))
+
+
+@task()
+def revoke_order(order_id: int) -> str:
+    """A fully refunded order: cancel what it delivered (an eSIM not yet downloaded)."""
+    order = Order.objects.filter(pk=order_id).first()
+    revoke = REVOKERS.get(order.kind) if order else None
+    if order is None or revoke is None:
+        return "nothing to revoke"
+    return str(revoke(order_id))
 
 
 @task(retries=3, retry_delay=60)

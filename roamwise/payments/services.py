@@ -232,6 +232,11 @@ def _settle_refund(refund: Refund, processor_ref: str) -> bool:
             actor="refund",
             note=f"{refund.amount} {refund.currency} refunded",
         )
+    if target == OrderStatus.REFUNDED:
+        from roamwise.orders.tasks import revoke_order
+
+        order_id = order.pk
+        transaction.on_commit(lambda: revoke_order(order_id), robust=True)
     return True
 
 

@@ -34,6 +34,11 @@ class SmdpProfile(models.Model):
     matching_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     confirmation_code_hash = models.CharField(max_length=64, blank=True)
     download_attempts = models.PositiveIntegerField(default=0)
+    reserved_by_call = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="functionCallIdentifier of the DownloadOrder that reserved it.",
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

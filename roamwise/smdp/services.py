@@ -63,7 +63,9 @@ def _save(profile: SmdpProfile, **changes: Any) -> SmdpProfile:
     return profile
 
 
-def download_order(*, operator: str, eid: str, iccid: str, profile_type: str) -> SmdpProfile:
+def download_order(
+    *, operator: str, eid: str, iccid: str, profile_type: str, call_id: str = ""
+) -> SmdpProfile:
     with transaction.atomic():
         if iccid:
             profile = _profile_for(operator, iccid)
@@ -86,7 +88,7 @@ def download_order(*, operator: str, eid: str, iccid: str, profile_type: str) ->
                 raise codes.profile_type_exhausted(profile_type)
             profile = free
         state = ProfileState.LINKED if eid else ProfileState.ALLOCATED
-        return _save(profile, state=state, eid=eid, operator=operator)
+        return _save(profile, state=state, eid=eid, operator=operator, reserved_by_call=call_id)
 
 
 def confirm_order(
@@ -141,6 +143,7 @@ def cancel_order(
             matching_id=None,
             confirmation_code_hash="",
             download_attempts=0,
+            reserved_by_call="",
         )
 
 
@@ -152,6 +155,18 @@ def release_profile(*, operator: str, iccid: str) -> SmdpProfile:
         if profile.state != ProfileState.CONFIRMED:
             raise codes.invalid_transition(iccid, profile.state)
         return _save(profile, state=ProfileState.RELEASED)
+
+
+def profile_status(*, operator: str, iccids: list[str], download_call: str) -> list[SmdpProfile]:
+    """The agreed extension (SGP.22 §3.1.6 allows them): where are these profiles?
+
+    By ICCID (as ostelco's vendors' ``getProfileStatus``), or by the
+    functionCallIdentifier of a DownloadOrder whose answer the operator lost.
+    """
+    found = SmdpProfile.objects.filter(operator=operator)
+    if download_call:
+        return list(found.filter(reserved_by_call=download_call))
+    return list(found.filter(iccid__in=[normalise_iccid(i) for i in iccids]).order_by("iccid"))
 
 
 # --- What a phone's download causes (ES9+), and the operator notifications ---

@@ -2,22 +2,31 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from huey.contrib.djhuey import task
 
 from roamwise.core.delivery import deliver_with_retries
 from roamwise.core.http import TransportError, send
+from roamwise.core.signing import signature_header
 
 from .models import ProgressNotification
 
 MAX_ATTEMPTS = 8
+SIGNATURE_HEADER = "X-ES2-Signature"
 
 
 def _post(notification: ProgressNotification) -> None:
+    body = json.dumps(notification.payload).encode()
     response = send(
         "POST",
         notification.url,
-        data=json.dumps(notification.payload).encode(),
-        headers={"Content-Type": "application/json", "X-Admin-Protocol": "gsma/rsp/v2.2.0"},
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Admin-Protocol": "gsma/rsp/v2.2.0",
+            # Where no mutual TLS stands in front of the operator, it checks this.
+            SIGNATURE_HEADER: signature_header(body, settings.ES2PLUS_NOTIFICATION_SECRET),
+        },
     )
     if response.status_code != 204:  # SGP.22 §6.3: a notification answers 204
         raise TransportError(f"answered {response.status_code}, not 204", permanent=False)

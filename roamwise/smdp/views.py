@@ -52,6 +52,7 @@ def _download_order(operator: str, body: dict[str, Any]) -> dict[str, Any]:
         eid=_text(body, "eid", pattern=EID),
         iccid=iccid,
         profile_type=profile_type,
+        call_id=body["header"]["functionCallIdentifier"],
     )
     return {"iccid": profile.iccid}
 
@@ -97,11 +98,44 @@ def _release_profile(operator: str, body: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _get_profile_status(operator: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Vendor extension (reference §1.2): ``iccidList`` or ``downloadOrderCallIdentifier``."""
+    iccid_list = body.get("iccidList", [])
+    download_call = _text(body, "downloadOrderCallIdentifier")
+    if not isinstance(iccid_list, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("iccid"), str) and ICCID.match(item["iccid"])
+        for item in iccid_list
+    ):
+        raise codes.malformed('iccidList must be a list of {"iccid": ...}')
+    if not iccid_list and not download_call:
+        raise codes.missing("iccidList")
+    profiles = services.profile_status(
+        operator=operator,
+        iccids=[item["iccid"] for item in iccid_list],
+        download_call=download_call,
+    )
+    statuses = []
+    for profile in profiles:
+        status = {
+            "iccid": profile.iccid,
+            "state": profile.state,
+            "profileType": profile.profile_type,
+            "status_last_update_timestamp": profile.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        if profile.eid:
+            status["eid"] = profile.eid
+        if profile.matching_id:
+            status["acToken"] = profile.matching_id
+        statuses.append(status)
+    return {"profileStatusList": statuses}
+
+
 FUNCTIONS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "downloadOrder": _download_order,
     "confirmOrder": _confirm_order,
     "cancelOrder": _cancel_order,
     "releaseProfile": _release_profile,
+    "getProfileStatus": _get_profile_status,
 }
 
 

@@ -11,8 +11,8 @@ from django.core import mail
 from django.test import Client
 
 from roamwise.catalog.models import Plan
+from roamwise.core.signing import signature_header
 from roamwise.gateway.models import GatewaySession, WebhookDelivery
-from roamwise.gateway.signing import signature_header
 from roamwise.orders.errors import RefundNotAllowed
 from roamwise.orders.models import Fulfilment, Order, OrderStatus, Refund
 from roamwise.orders.services import refund_request

@@ -15,7 +15,7 @@ from django.test import Client
 
 from conftest import make_customer
 from roamwise.catalog.models import Plan
-from roamwise.gateway.signing import signature_header
+from roamwise.core.signing import signature_header
 from roamwise.orders.models import Fulfilment, Invoice, Order, OrderEvent, OrderStatus
 from roamwise.orders.services import BillingDetails, order_await_payment, order_create
 from roamwise.payments.models import Payment, WebhookEvent

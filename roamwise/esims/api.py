@@ -1,0 +1,192 @@
+"""eSIMs in the API: the customer's own, their install details, lifecycle, top-ups."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Router, Schema, Status
+from ninja.security import django_auth
+
+from roamwise.accounts.api import authenticated_user, session_token_auth
+from roamwise.catalog import selectors as catalog
+from roamwise.core.schemas import ErrorOut
+from roamwise.orders.api import BillingIn, OrderOut, billing_details, order_out
+from roamwise.payments import services as payments
+
+from . import selectors, services
+from .install import install_links
+from .models import Esim
+
+router = Router(tags=["esims"], auth=[session_token_auth, django_auth])
+CHANGE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class InstallOut(Schema):
+    smdp_address: str
+    activation_code: str
+    matching_id: str
+    qr_payload: str
+    qr_png_url: str
+    ios_link: str
+    android_code: str
+
+
+class BundleOut(Schema):
+    plan_id: uuid.UUID
+    plan_name: str
+    data_mb: int | None
+    validity_days: int
+    state: str
+    expires_at: str | None
+
+
+class EventOut(Schema):
+    at: str
+    from_state: str
+    to_state: str
+    actor: str
+    kind: str
+
+
+class EsimOut(Schema):
+    id: uuid.UUID
+    order_id: uuid.UUID
+    plan_name: str
+    destination: str
+    state: str
+    state_label: str
+    created_at: str
+    installed_at: str | None
+    install: InstallOut | None
+    bundles: list[BundleOut]
+    history: list[EventOut]
+
+
+class DeleteIn(Schema):
+    confirm: bool
+
+
+class TopUpIn(Schema):
+    plan_id: uuid.UUID
+    billing: BillingIn
+
+
+class TopUpOut(Schema):
+    order: OrderOut
+    payment_url: str
+
+
+def _out(esim: Esim) -> EsimOut:
+    install = None
+    if esim.is_installable:
+        links = install_links(esim)
+        install = InstallOut(
+            smdp_address=links.smdp_address,
+            activation_code=links.activation_code,
+            matching_id=links.matching_id,
+            qr_payload=links.qr_payload,
+            qr_png_url=settings.SITE_URL + reverse("esims:qr_png", args=[esim.public_id]),
+            ios_link=links.ios_link,
+            android_code=links.android_code,
+        )
+    plan = esim.order.plan
+    return EsimOut(
+        id=esim.public_id,
+        order_id=esim.order.public_id,
+        plan_name=plan.name,
+        destination=plan.destination.name,
+        state=esim.state,
+        state_label=esim.get_state_display(),
+        created_at=esim.created_at.isoformat(),
+        installed_at=esim.installed_at.isoformat() if esim.installed_at else None,
+        install=install,
+        bundles=[
+            BundleOut(
+                plan_id=b.plan.public_id,
+                plan_name=b.plan.name,
+                data_mb=b.data_mb,
+                validity_days=b.validity_days,
+                state=b.state,
+                expires_at=b.expires_at.isoformat() if b.expires_at else None,
+            )
+            for b in esim.bundles.select_related("plan").exclude(state="awaiting_payment")
+        ],
+        history=[
+            EventOut(
+                at=e.created_at.isoformat(),
+                from_state=e.from_state,
+                to_state=e.to_state,
+                actor=e.actor,
+                kind=e.kind,
+            )
+            for e in esim.events.all()
+        ],
+    )
+
+
+def _own(request: HttpRequest, esim_id: uuid.UUID) -> Esim:
+    return selectors.esim_of(customer=authenticated_user(request), public_id=esim_id)
+
+
+@router.get("/esims", response={200: list[EsimOut], 401: ErrorOut}, summary="Your eSIMs")
+def list_esims(request: HttpRequest) -> list[EsimOut]:
+    return [_out(e) for e in selectors.esims_of(customer=authenticated_user(request))[:100]]
+
+
+@router.get(
+    "/esims/{esim_id}",
+    response={200: EsimOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="One of your eSIMs, with its activation code once it is ready",
+)
+def get_esim(request: HttpRequest, esim_id: uuid.UUID) -> EsimOut:
+    return _out(_own(request, esim_id))
+
+
+@router.post(
+    "/esims/{esim_id}/suspend",
+    response={200: EsimOut, 503: ErrorOut, **CHANGE_ERRORS},
+    summary="Pause the eSIM's service",
+)
+def suspend_esim(request: HttpRequest, esim_id: uuid.UUID) -> EsimOut:
+    return _out(services.esim_suspend(esim=_own(request, esim_id), actor="customer"))
+
+
+@router.post(
+    "/esims/{esim_id}/resume",
+    response={200: EsimOut, 503: ErrorOut, **CHANGE_ERRORS},
+    summary="Resume a paused eSIM",
+)
+def resume_esim(request: HttpRequest, esim_id: uuid.UUID) -> EsimOut:
+    return _out(services.esim_resume(esim=_own(request, esim_id), actor="customer"))
+
+
+@router.post(
+    "/esims/{esim_id}/delete",
+    response={200: EsimOut, 503: ErrorOut, **CHANGE_ERRORS},
+    summary='Delete the eSIM for good (send {"confirm": true})',
+)
+def delete_esim(request: HttpRequest, esim_id: uuid.UUID, body: DeleteIn) -> EsimOut:
+    esim = _own(request, esim_id)
+    if not body.confirm:
+        raise services.EsimError("Send confirm: true to delete the eSIM.", code="not_confirmed")
+    return _out(services.esim_delete(esim=esim, actor="customer"))
+
+
+@router.post(
+    "/esims/{esim_id}/topups",
+    response={201: TopUpOut, 503: ErrorOut, **CHANGE_ERRORS},
+    summary="Buy more data for this eSIM: returns the order and its payment page",
+)
+def top_up_esim(request: HttpRequest, esim_id: uuid.UUID, body: TopUpIn) -> Status[TopUpOut]:
+    esim = _own(request, esim_id)
+    billing = billing_details(body.billing)
+    plan = catalog.plan_get(public_id=body.plan_id)
+    order = services.topup_create(
+        customer=authenticated_user(request), esim=esim, plan=plan, billing=billing
+    )
+    return Status(
+        201, TopUpOut(order=order_out(order), payment_url=payments.payment_start(order=order))
+    )

@@ -1,0 +1,269 @@
+"""eSIMs as the shop knows them: the profile ordered from the SM-DP+, its
+lifecycle on the customer's device, its data bundles, and the record of every
+ES2+ call and notification."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from roamwise.core.models import TimeStampedModel
+from roamwise.vault.fields import BlindIndexField, EncryptedTextField
+
+
+class EsimState(models.TextChoices):
+    PREPARING = "preparing", "Preparing"
+    READY = "ready", "Ready to install"
+    INSTALLED = "installed", "Installed"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    EXPIRED = "expired", "Expired"
+    DELETED = "deleted", "Deleted"
+    INSTALL_FAILED = "install_failed", "Installation failed"
+    FAILED = "failed", "Could not be prepared"
+
+
+# Every allowed move of an eSIM, and nothing else (STYLE 5).
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    EsimState.PREPARING: {EsimState.READY, EsimState.FAILED, EsimState.DELETED},
+    EsimState.READY: {
+        EsimState.INSTALLED,
+        EsimState.INSTALL_FAILED,
+        EsimState.SUSPENDED,
+        EsimState.EXPIRED,
+        EsimState.DELETED,
+    },
+    EsimState.INSTALLED: {
+        EsimState.ACTIVE,
+        EsimState.SUSPENDED,
+        EsimState.EXPIRED,
+        EsimState.DELETED,
+    },
+    EsimState.ACTIVE: {EsimState.SUSPENDED, EsimState.EXPIRED, EsimState.DELETED},
+    EsimState.SUSPENDED: {
+        EsimState.READY,
+        EsimState.INSTALLED,
+        EsimState.ACTIVE,
+        EsimState.EXPIRED,
+        EsimState.DELETED,
+    },
+    EsimState.INSTALL_FAILED: {EsimState.DELETED},
+    EsimState.EXPIRED: {EsimState.DELETED},
+    EsimState.FAILED: set(),
+    EsimState.DELETED: set(),
+}
+# Moves that switch service on or off: recorded as activations and deactivations (SIM-02).
+ACTIVATIONS = {EsimState.ACTIVE}
+DEACTIVATIONS = {EsimState.SUSPENDED, EsimState.EXPIRED, EsimState.DELETED}
+
+
+class ProvisionStep(models.TextChoices):
+    DOWNLOAD_ORDER = "download_order", "DownloadOrder"
+    CONFIRM_ORDER = "confirm_order", "ConfirmOrder"
+    DONE = "done", "Done"
+    GAVE_UP = "gave_up", "Gave up"
+
+
+def new_matching_id() -> str:
+    """SGP.22 §4.1.1: upper-case alphanumerics and '-' (compact QR alphanumeric mode)."""
+    raw = secrets.token_hex(10).upper()
+    return "-".join(raw[i : i + 5] for i in range(0, 20, 5))
+
+
+class Esim(TimeStampedModel):
+    """One eSIM profile bought by a customer; created when its order is paid."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="esims"
+    )
+    # One order, one profile: the constraint behind "never two profiles".
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="esim")
+    profile_type = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=EsimState.choices, default=EsimState.PREPARING)
+    iccid = EncryptedTextField(subject="customer", row_key="public_id", blank=True)
+    iccid_index = BlindIndexField(source="iccid")
+    # The activation code's token: a credential, shown to its owner only.
+    matching_id = EncryptedTextField(subject="customer", row_key="public_id")
+    smdp_address = models.CharField(max_length=255, blank=True)
+    eid = EncryptedTextField(
+        subject="customer",
+        row_key="public_id",
+        blank=True,
+        help_text="The device's eSIM chip, as the SM-DP+ reports it at download.",
+    )
+    provision_step = models.CharField(
+        max_length=16, choices=ProvisionStep.choices, default=ProvisionStep.DOWNLOAD_ORDER
+    )
+    provision_failures = models.PositiveIntegerField(
+        default=0, help_text="Failed ES2+ calls in a row; reset by success."
+    )
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="A worker is provisioning it until then."
+    )
+    failure_reason = models.CharField(max_length=200, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    installed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=EsimState.values), name="esim_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(provision_step__in=ProvisionStep.values),
+                name="esim_provision_step_valid",
+            ),
+            # No ICCID twice, whatever the workers do.
+            models.UniqueConstraint(
+                fields=["iccid_index"], condition=~Q(iccid_index=""), name="esim_iccid_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"eSIM {self.public_id}"
+
+    @property
+    def activation_code(self) -> str:
+        """SGP.22 §4.1: ``1$<SM-DP+ address>$<matching ID>``, as typed by hand."""
+        return f"1${self.smdp_address}${self.matching_id}"
+
+    @property
+    def qr_payload(self) -> str:
+        """§4.1: in a QR code the activation code is prefixed ``LPA:``."""
+        return f"LPA:{self.activation_code}"
+
+    @property
+    def is_installable(self) -> bool:
+        return self.state == EsimState.READY and bool(self.smdp_address)
+
+    @property
+    def is_live(self) -> bool:
+        return self.state not in (EsimState.DELETED, EsimState.FAILED, EsimState.PREPARING)
+
+
+class EsimEvent(models.Model):
+    """One move of an eSIM's state, with who caused it (SIM-02)."""
+
+    esim = models.ForeignKey(Esim, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=16)
+    to_state = models.CharField(max_length=16)
+    actor = models.CharField(max_length=64, help_text="customer, staff:<id>, smdp, network, system")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} -> {self.to_state} by {self.actor}"
+
+    @property
+    def kind(self) -> str:
+        if self.to_state in ACTIVATIONS or (
+            self.from_state == EsimState.SUSPENDED and self.to_state != EsimState.DELETED
+        ):
+            return "activation"
+        if self.to_state in DEACTIVATIONS:
+            return "deactivation"
+        return ""
+
+
+class Es2Attempt(models.Model):
+    """One ES2+ call, written before the request leaves (STYLE 8).
+
+    An attempt still ``sending`` after its worker died is as good as one that
+    timed out: the SM-DP+ may have acted, so the next try reconciles first.
+    """
+
+    class Outcome(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "No answer"
+
+    esim = models.ForeignKey(Esim, on_delete=models.CASCADE, related_name="attempts")
+    function = models.CharField(max_length=32)
+    call_id = models.CharField(max_length=64, unique=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SENDING)
+    status_code = models.CharField(max_length=20, blank=True, help_text="subject/reason")
+    message = models.CharField(max_length=200, blank=True)
+    retryable = models.BooleanField(default=False)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.function} {self.call_id}: {self.outcome}"
+
+
+class ProgressReport(models.Model):
+    """One HandleDownloadProgressInfo received, kept to answer repeats idempotently."""
+
+    requester = models.CharField(max_length=100)
+    call_id = models.CharField(max_length=100)
+    esim = models.ForeignKey(
+        Esim, on_delete=models.CASCADE, related_name="progress_reports", null=True
+    )
+    point = models.PositiveIntegerField()
+    status = models.CharField(max_length=24)
+    status_code = models.CharField(max_length=20, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["requester", "call_id"], name="progress_report_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"point {self.point}: {self.status}"
+
+
+class BundleState(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+    PENDING = "pending", "Being added"
+    ACTIVE = "active", "Active"
+    EXHAUSTED = "exhausted", "Used up"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Bundle(TimeStampedModel):
+    """A data allowance on an eSIM: the plan it came with, and each top-up."""
+
+    State = BundleState
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    esim = models.ForeignKey(Esim, on_delete=models.CASCADE, related_name="bundles")
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="bundle")
+    plan = models.ForeignKey("catalog.Plan", on_delete=models.PROTECT, related_name="+")
+    data_mb = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: unlimited.")
+    validity_days = models.PositiveSmallIntegerField()
+    state = models.CharField(
+        max_length=16, choices=BundleState.choices, default=BundleState.AWAITING_PAYMENT
+    )
+    network_attempts = models.PositiveIntegerField(default=0)
+    network_added_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=BundleState.values), name="bundle_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.name} on {self.esim_id}"

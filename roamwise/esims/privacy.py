@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from roamwise.datamap.registry import (
+    Declaration,
+    Erasure,
+    NotPersonal,
+    PersonalField,
+    Retention,
+    data_map,
+)
+
+data_map.declare(
+    Declaration(
+        model="esims.Esim",
+        subject="customer",
+        description=(
+            "Your eSIMs: the profile's ICCID and activation code, and the EID of the "
+            "device it was installed on, as the eSIM provider reports it (SIM-04)."
+        ),
+        fields=(
+            PersonalField("customer", "user.unique_id"),
+            PersonalField("iccid", "user.device.sim"),
+            PersonalField("iccid_index", "user.device.sim"),
+            PersonalField("matching_id", "user.device.sim"),
+            PersonalField("eid", "user.device.eid"),
+            PersonalField("state", "user.behavior.purchase_history"),
+            PersonalField("installed_at", "user.behavior.purchase_history"),
+        ),
+        purposes=("service",),
+        legal_basis="contract",
+        retention=Retention.account_lifetime(),
+        # The row stays with its order (billing records); what identifies the
+        # profile or the device is sealed with the customer's key.
+        erasure=Erasure.anonymise(),
+        recipients=("smdp", "network", "hosting"),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="esims.EsimEvent",
+        subject="esim__customer",
+        description="Each activation, suspension and deletion of your eSIMs, and who did it.",
+        fields=(
+            PersonalField("to_state", "user.behavior.purchase_history"),
+            PersonalField("actor", "user.behavior.purchase_history"),
+            PersonalField("note", "user.behavior.purchase_history"),
+        ),
+        purposes=("service", "security"),
+        legal_basis="contract",
+        retention=Retention.account_lifetime(),
+        erasure=Erasure.delete(),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="esims.Bundle",
+        subject="esim__customer",
+        description="The data bundles on your eSIMs: the plan and its top-ups.",
+        fields=(
+            PersonalField("plan", "user.behavior.purchase_history"),
+            PersonalField("state", "user.behavior.purchase_history"),
+            PersonalField("starts_at", "user.behavior.purchase_history"),
+            PersonalField("expires_at", "user.behavior.purchase_history"),
+        ),
+        purposes=("service",),
+        legal_basis="contract",
+        retention=Retention.account_lifetime(),
+        erasure=Erasure.delete(),
+        recipients=("network",),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.Es2Attempt",
+        reason=(
+            "Technical log of ES2+ calls: function, call id, status code. No ICCID, "
+            "EID or matching ID is stored in it."
+        ),
+    )
+)
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.ProgressReport",
+        reason=(
+            "Which SM-DP+ notifications arrived (call id, step, status), for idempotency. "
+            "The EID and ICCID they carry are not stored here."
+        ),
+    )
+)
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.Esim",
+        fields=("smdp_address",),
+        reason="The eSIM provider's server address: the same for every customer.",
+    )
+)

@@ -1,0 +1,736 @@
+"""eSIM writes: provisioning over ES2+, the lifecycle, top-ups.
+
+Provisioning (SIM-01) is a small state machine kept in the ``Esim`` row
+(``provision_step``) with one ``Es2Attempt`` row per call, so that whatever
+happens to a worker or to the network, the next run knows what was asked and
+reconciles with the SM-DP+ before asking again. No network I/O runs inside a
+database transaction (STYLE 7).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import jsonschema
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from roamwise.accounts.models import User
+from roamwise.catalog.models import Destination, Plan
+from roamwise.core.errors import DomainError, InvalidTransition, NotFound
+from roamwise.core.signing import SignatureError, signature_verify
+from roamwise.governance.services import disclosure_record
+from roamwise.orders import services as orders
+from roamwise.vault.fields import blind_index_lookup
+from roamwise.orders.models import Order, OrderStatus
+
+from .es2plus import Es2Error, Es2PlusClient, get_client, new_call_id, schema
+from .models import (
+    ALLOWED_TRANSITIONS,
+    Bundle,
+    Es2Attempt,
+    Esim,
+    EsimEvent,
+    EsimState,
+    ProgressReport,
+    ProvisionStep,
+    new_matching_id,
+)
+from .partner import PartnerError, get_partner
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+# States of the profile at the SM-DP+ after a ConfirmOrder with releaseFlag (§3.1.6).
+RELEASED_OR_LATER = {"Released", "Downloaded", "Installed"}
+RESERVED = {"Allocated", "Linked"}
+
+
+class EsimError(DomainError):
+    code = "esim_error"
+    status = 409
+
+
+# --- State machine -------------------------------------------------------------
+
+
+def _move(esim: Esim, to_state: str, *, actor: str, note: str = "", **fields: Any) -> bool:
+    """Compare-and-set one transition and write its event (SIM-02); False if it moved."""
+    from_state = esim.state
+    if to_state not in ALLOWED_TRANSITIONS[from_state]:
+        raise InvalidTransition(
+            f"An eSIM that is {esim.get_state_display().lower()} cannot become "
+            f"{EsimState(to_state).label.lower()}."
+        )
+    with transaction.atomic():
+        updated = Esim.objects.filter(pk=esim.pk, state=from_state).update(
+            state=to_state, updated_at=timezone.now(), **fields
+        )
+        if updated != 1:
+            return False
+        EsimEvent.objects.create(
+            esim=esim, from_state=from_state, to_state=to_state, actor=actor, note=note[:200]
+        )
+    esim.refresh_from_db()
+    return True
+
+
+def _disclose(esim: Esim, recipient: str) -> None:
+    """The profile's identifiers leave for the SM-DP+ or the network (SHR-03)."""
+    disclosure_record(
+        subject_id=esim.customer.public_id,
+        recipient=recipient,
+        categories=("user.device.sim",),
+        purpose="service",
+        reference=str(esim.public_id),
+    )
+
+
+# --- Provisioning (SIM-01) -----------------------------------------------------
+
+
+def esim_for_order(*, order: Order) -> Esim:
+    """The one eSIM of a paid order, created on first sight with its first bundle."""
+    existing = Esim.objects.filter(order=order).first()
+    if existing is not None:
+        return existing
+    plan = order.plan
+    try:
+        with transaction.atomic():
+            esim = Esim.objects.create(
+                customer=order.customer,
+                order=order,
+                profile_type=plan.profile_type,
+                matching_id=new_matching_id(),
+            )
+            Bundle.objects.create(
+                esim=esim,
+                order=order,
+                plan=plan,
+                data_mb=plan.data_mb,
+                validity_days=plan.validity_days,
+                state=Bundle.State.PENDING,
+            )
+            EsimEvent.objects.create(
+                esim=esim, from_state="", to_state=EsimState.PREPARING, actor="system"
+            )
+    except IntegrityError:
+        return Esim.objects.get(order=order)  # another worker created it first
+    return esim
+
+
+def _lease_seconds() -> float:
+    # Long enough for a few ES2+ calls that each may time out.
+    return settings.ES2PLUS_TIMEOUT_SECONDS * 6 + 30
+
+
+def _claim(esim: Esim) -> bool:
+    """Take the eSIM for this worker: one provisioning run at a time.
+
+    The backoff is the job queue's schedule; ``next_attempt_at`` tells the
+    sweep when a lost retry is overdue."""
+    now = timezone.now()
+    return (
+        Esim.objects.filter(pk=esim.pk, state=EsimState.PREPARING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + timedelta(seconds=_lease_seconds()))
+        == 1
+    )
+
+
+def esim_provision(*, order_id: int) -> str:
+    """Provision the eSIM of a paid order: DownloadOrder, then ConfirmOrder with
+    release. Safe to run any number of times, concurrently, after any crash."""
+    order = Order.objects.select_related("plan", "customer").get(pk=order_id)
+    if order.kind != Order.Kind.ESIM:
+        raise EsimError("This order is not for a new eSIM.")
+    existing = Esim.objects.filter(order=order).first()
+    if existing is None and order.status != OrderStatus.PAID:
+        return f"order is {order.status}: nothing to provision"
+    esim = existing or esim_for_order(order=order)
+    if not _claim(esim):
+        return f"not now ({esim.state})"
+    client = get_client()
+    try:
+        _provision_steps(esim, client)
+    except Es2Error as error:
+        return _provision_failed(esim, error)
+    finally:
+        Esim.objects.filter(pk=esim.pk).update(lease_until=None)
+    esim.refresh_from_db()
+    return esim.state
+
+
+def _call(esim: Esim, function: str, send: Callable[[str], T]) -> T:
+    """One ES2+ call as an attempt row: written before it leaves, closed after."""
+    call_id = new_call_id()
+    attempt = Es2Attempt.objects.create(esim=esim, function=function, call_id=call_id)
+    try:
+        result = send(call_id)
+    except Es2Error as error:
+        Es2Attempt.objects.filter(pk=attempt.pk).update(
+            outcome=Es2Attempt.Outcome.UNKNOWN
+            if error.outcome_unknown
+            else Es2Attempt.Outcome.FAILED,
+            status_code=error.code,
+            message=error.message[:200],
+            retryable=error.retryable,
+            finished_at=timezone.now(),
+        )
+        raise
+    Es2Attempt.objects.filter(pk=attempt.pk).update(
+        outcome=Es2Attempt.Outcome.SUCCEEDED, finished_at=timezone.now()
+    )
+    return result
+
+
+def _unsettled(esim: Esim, function: str) -> Es2Attempt | None:
+    """The last call of ``function`` whose outcome we never learnt (lost answer or crash)."""
+    return (
+        esim.attempts.filter(
+            function=function,
+            outcome__in=(Es2Attempt.Outcome.UNKNOWN, Es2Attempt.Outcome.SENDING),
+        )
+        .order_by("-started_at", "-id")
+        .first()
+    )
+
+
+def _settle(attempts: list[Es2Attempt], *, acted: bool, note: str) -> None:
+    Es2Attempt.objects.filter(pk__in=[a.pk for a in attempts]).update(
+        outcome=Es2Attempt.Outcome.SUCCEEDED if acted else Es2Attempt.Outcome.FAILED,
+        message=f"reconciled: {note}"[:200],
+        finished_at=timezone.now(),
+    )
+
+
+def _provision_steps(esim: Esim, client: Es2PlusClient) -> None:
+    if esim.provision_step == ProvisionStep.DOWNLOAD_ORDER:
+        iccid = _reconcile_download(esim, client) or _call(
+            esim,
+            "downloadOrder",
+            lambda call_id: client.download_order(profile_type=esim.profile_type, call_id=call_id),
+        )
+        # Saved through the model so the ICCID is sealed and its blind index set;
+        # this worker holds the lease, so nobody else writes these fields.
+        esim.iccid = iccid
+        esim.provision_step = ProvisionStep.CONFIRM_ORDER
+        esim.provision_failures = 0
+        esim.save(update_fields=["iccid", "iccid_index", "provision_step", "provision_failures"])
+    if esim.provision_step == ProvisionStep.CONFIRM_ORDER:
+        address = _reconcile_confirm(esim, client)
+        if address is None:
+            _disclose(esim, "smdp")
+            _, address = _call(
+                esim,
+                "confirmOrder",
+                lambda call_id: client.confirm_order(
+                    iccid=esim.iccid, matching_id=esim.matching_id, call_id=call_id
+                ),
+            )
+        _provision_done(esim, address or settings.SMDP_ADDRESS)
+
+
+def _reconcile_download(esim: Esim, client: Es2PlusClient) -> str | None:
+    """Before a new DownloadOrder: did a lost one reserve a profile for us?"""
+    lost = _unsettled(esim, "downloadOrder")
+    if lost is None:
+        return None
+    status = _call(
+        esim,
+        "getProfileStatus",
+        lambda call_id: client.profile_status(call_id=call_id, download_call=lost.call_id),
+    )
+    unsettled = list(
+        esim.attempts.filter(
+            function="downloadOrder",
+            outcome__in=(Es2Attempt.Outcome.UNKNOWN, Es2Attempt.Outcome.SENDING),
+        )
+    )
+    if status is None:
+        _settle(unsettled, acted=False, note="the SM-DP+ reserved nothing")
+        return None
+    _settle([lost], acted=True, note=f"the SM-DP+ reserved a profile ({status.state})")
+    _settle([a for a in unsettled if a.pk != lost.pk], acted=False, note="superseded")
+    return status.iccid
+
+
+def _reconcile_confirm(esim: Esim, client: Es2PlusClient) -> str | None:
+    """Before a new ConfirmOrder: did a lost one release the profile already?
+
+    Returns the SM-DP+ address when it did, None when ConfirmOrder is still needed.
+    """
+    lost = _unsettled(esim, "confirmOrder")
+    if lost is None:
+        return None
+    status = _call(
+        esim,
+        "getProfileStatus",
+        lambda call_id: client.profile_status(call_id=call_id, iccid=esim.iccid),
+    )
+    unsettled = list(
+        esim.attempts.filter(
+            function="confirmOrder",
+            outcome__in=(Es2Attempt.Outcome.UNKNOWN, Es2Attempt.Outcome.SENDING),
+        )
+    )
+    if status is not None and status.state in RELEASED_OR_LATER:
+        if status.matching_id != esim.matching_id:
+            raise Es2Error("the profile was released with another matching ID")
+        _settle(unsettled, acted=True, note=f"the profile is {status.state}")
+        return settings.SMDP_ADDRESS
+    if status is None or status.state not in RESERVED:
+        raise Es2Error(f"the profile is {status.state if status else 'unknown'} at the SM-DP+")
+    _settle(unsettled, acted=False, note="the profile was still reserved")
+    return None
+
+
+def _provision_done(esim: Esim, address: str) -> None:
+    with transaction.atomic():
+        moved = _move(
+            esim,
+            EsimState.READY,
+            actor="system",
+            note="profile released by the SM-DP+",
+            smdp_address=address,
+            provision_step=ProvisionStep.DONE,
+            provision_failures=0,
+            ready_at=timezone.now(),
+        )
+        if moved:
+            orders.order_fulfilled(order_id=esim.order_id, actor="esims")
+            esim_id = esim.pk
+            bundle_id = esim.bundles.get(order_id=esim.order_id).pk
+            from .tasks import bundle_register, send_esim_ready_email
+
+            transaction.on_commit(lambda: send_esim_ready_email(esim_id), robust=True)
+            transaction.on_commit(lambda: bundle_register(bundle_id), robust=True)
+    if not moved:
+        esim.refresh_from_db()
+        if esim.state == EsimState.DELETED:
+            # Deleted (refunded) while we were ordering it: give the profile back.
+            _cancel_at_smdp(esim, actor="system")
+
+
+def _backoff(failures: int) -> int:
+    return int(min(BACKOFF_BASE_SECONDS * 2 ** (failures - 1), BACKOFF_MAX_SECONDS))
+
+
+def _provision_failed(esim: Esim, error: Es2Error) -> str:
+    esim.refresh_from_db()
+    failures = esim.provision_failures + 1
+    if error.retryable and failures < settings.ESIM_PROVISION_MAX_ATTEMPTS:
+        delay = _backoff(failures)
+        Esim.objects.filter(pk=esim.pk).update(
+            provision_failures=failures,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+            failure_reason=error.message[:200],
+        )
+        from .tasks import provision_esim
+
+        provision_esim.schedule((esim.order_id,), delay=delay)
+        return f"retry in {delay}s: {error.message}"
+    reason = error.message if not error.retryable else f"gave up after {failures} tries"
+    esim_give_up(esim=esim, reason=reason[:200], actor="system")
+    return f"failed: {reason}"
+
+
+def esim_give_up(*, esim: Esim, reason: str, actor: str) -> None:
+    """End a provisioning that cannot succeed: the order fails and is refunded."""
+    with transaction.atomic():
+        if not _move(
+            esim,
+            EsimState.FAILED,
+            actor=actor,
+            note=reason,
+            provision_step=ProvisionStep.GAVE_UP,
+            failure_reason=reason[:200],
+        ):
+            return
+        Bundle.objects.filter(esim=esim).update(state=Bundle.State.CANCELLED)
+        orders.order_fulfilment_failed(order_id=esim.order_id, actor="esims", note=reason)
+        esim_id = esim.pk
+        from .tasks import after_provisioning_failed
+
+        transaction.on_commit(lambda: after_provisioning_failed(esim_id), robust=True)
+
+
+def esim_after_failure(*, esim_id: int) -> None:
+    """Give back a reserved profile, refund the order, tell the customer (in a job)."""
+    from roamwise.payments.errors import GatewayUnavailable
+    from roamwise.payments.services import refund_issue
+
+    esim = Esim.objects.select_related("order").get(pk=esim_id)
+    if esim.iccid:
+        _cancel_at_smdp(esim, actor="system")
+    order = esim.order
+    if order.status == OrderStatus.FAILED and not order.refunds.exists():
+        try:
+            refund_issue(
+                order=order,
+                amount=order.refundable_amount,
+                reason="The eSIM could not be provisioned.",
+                actor="esims",
+            )
+        except GatewayUnavailable:
+            # The refund row stays pending; the processor's webhook settles it.
+            log.warning("refund of order %s is waiting for the processor", order.pk)
+
+
+def esim_retry_now(*, esim: Esim, actor: str) -> None:
+    """Staff: try a waiting provisioning again now, without the backoff."""
+    if esim.state != EsimState.PREPARING:
+        raise EsimError("Only an eSIM being prepared can be retried.")
+    Esim.objects.filter(pk=esim.pk).update(next_attempt_at=timezone.now(), lease_until=None)
+    EsimEvent.objects.create(
+        esim=esim,
+        from_state=esim.state,
+        to_state=esim.state,
+        actor=actor,
+        note="provisioning retried by staff",
+    )
+    order_id = esim.order_id
+    from .tasks import provision_esim
+
+    transaction.on_commit(lambda: provision_esim(order_id), robust=True)
+
+
+# --- Lifecycle (SIM-02) ----------------------------------------------------------
+
+
+def _cancel_at_smdp(esim: Esim, *, actor: str) -> bool:
+    """CancelOrder a profile not yet downloaded, back to the SM-DP+'s inventory.
+
+    Returns False when the SM-DP+ says it was downloaded meanwhile.
+    """
+    client = get_client()
+    confirm_sent = (
+        esim.attempts.filter(function="confirmOrder")
+        .exclude(outcome=Es2Attempt.Outcome.FAILED)
+        .exists()
+    )
+    try:
+        _call(
+            esim,
+            "cancelOrder",
+            lambda call_id: client.cancel_order(
+                iccid=esim.iccid,
+                # §5.3.3: the matching ID is given if one was allocated, which
+                # only a ConfirmOrder we sent can have done.
+                matching_id=esim.matching_id if confirm_sent else "",
+                eid=esim.eid or "",
+                final_status="Available",
+                call_id=call_id,
+            ),
+        )
+    except Es2Error as error:
+        if error.code == "8.2.1/3.3":  # already downloaded (Table 30)
+            return False
+        raise EsimError(f"The SM-DP+ did not cancel the profile: {error.message}") from error
+    log.info("profile of eSIM %s given back to the SM-DP+ by %s", esim.pk, actor)
+    return True
+
+
+def esim_delete(*, esim: Esim, actor: str, note: str = "") -> Esim:
+    """Delete an eSIM: a profile never downloaded goes back to the SM-DP+
+    (CancelOrder); one on a device is terminated at the network."""
+    if esim.state == EsimState.DELETED:
+        return esim
+    if EsimState.DELETED not in ALLOWED_TRANSITIONS[esim.state]:
+        raise EsimError("This eSIM cannot be deleted.")
+    downloaded = esim.state not in (EsimState.PREPARING, EsimState.READY)
+    if esim.state == EsimState.PREPARING:
+        # Stop provisioning first; a worker that gets a profile afterwards gives it back.
+        _move(esim, EsimState.DELETED, actor=actor, note=note or "deleted before it was ready")
+        if esim.iccid:
+            _cancel_at_smdp(esim, actor=actor)
+        return esim
+    if not downloaded and esim.iccid and not _cancel_at_smdp(esim, actor=actor):
+        downloaded = True
+    if downloaded:
+        try:
+            _disclose(esim, "network")
+            get_partner().line_terminate(iccid=esim.iccid)
+        except PartnerError as exc:
+            raise EsimError(exc.message) from exc
+    _move(esim, EsimState.DELETED, actor=actor, note=note or "deleted")
+    Bundle.objects.filter(esim=esim, state__in=(Bundle.State.PENDING, Bundle.State.ACTIVE)).update(
+        state=Bundle.State.CANCELLED
+    )
+    return esim
+
+
+def esim_suspend(*, esim: Esim, actor: str) -> Esim:
+    if EsimState.SUSPENDED not in ALLOWED_TRANSITIONS[esim.state]:
+        raise EsimError(f"An eSIM that is {esim.get_state_display().lower()} cannot be paused.")
+    try:
+        _disclose(esim, "network")
+        get_partner().line_suspend(iccid=esim.iccid)
+    except PartnerError as exc:
+        raise EsimError(exc.message) from exc
+    if not _move(esim, EsimState.SUSPENDED, actor=actor, note="service suspended"):
+        raise EsimError("The eSIM changed meanwhile; reload and try again.")
+    return esim
+
+
+def esim_resume(*, esim: Esim, actor: str) -> Esim:
+    if esim.state != EsimState.SUSPENDED:
+        raise EsimError("Only a suspended eSIM can be resumed.")
+    last = esim.events.filter(to_state=EsimState.SUSPENDED).order_by("-created_at", "-id").first()
+    back_to = last.from_state if last else EsimState.INSTALLED
+    try:
+        _disclose(esim, "network")
+        get_partner().line_resume(iccid=esim.iccid)
+    except PartnerError as exc:
+        raise EsimError(exc.message) from exc
+    if not _move(esim, back_to, actor=actor, note="service resumed"):
+        raise EsimError("The eSIM changed meanwhile; reload and try again.")
+    return esim
+
+
+def esim_activate(*, esim: Esim, actor: str = "network") -> bool:
+    """The network saw the installed eSIM attach for the first time."""
+    if esim.state != EsimState.INSTALLED:
+        return False
+    return _move(esim, EsimState.ACTIVE, actor=actor, note="first attached to the network")
+
+
+def esim_revoke(order_id: int) -> str:
+    """The order was fully refunded: take back what it delivered."""
+    order = Order.objects.get(pk=order_id)
+    if order.kind == Order.Kind.TOPUP:
+        bundle = Bundle.objects.filter(order=order).first()
+        if bundle is not None:
+            Bundle.objects.filter(pk=bundle.pk).exclude(state=Bundle.State.CANCELLED).update(
+                state=Bundle.State.CANCELLED
+            )
+        return "bundle cancelled"
+    esim = Esim.objects.filter(order=order).first()
+    if esim is None or esim.state in (EsimState.DELETED, EsimState.FAILED):
+        return "nothing to revoke"
+    esim_delete(esim=esim, actor="refund", note="order refunded")
+    return "deleted"
+
+
+# --- Notifications from the SM-DP+ (HandleDownloadProgressInfo) -------------------
+
+
+class NotificationRefused(DomainError):
+    code = "invalid_signature"
+    status = 401
+
+
+class NotificationInvalid(DomainError):
+    code = "invalid_notification"
+    status = 400
+
+
+SIGNATURE_HEADER = "X-ES2-Signature"
+NOTIFICATION_SCHEMA = "ES2+HandleDownloadProgressInfo-def.json"
+
+
+def _authenticate_notification(body: bytes, headers: Mapping[str, str]) -> None:
+    """Mutual TLS checked by the proxy in front, or the shared-secret signature."""
+    mtls_header = settings.ES2PLUS_NOTIFICATION_MTLS_HEADER
+    if mtls_header and headers.get(mtls_header, "") == "SUCCESS":
+        return
+    try:
+        signature_verify(
+            body,
+            headers.get(SIGNATURE_HEADER, ""),
+            settings.ES2PLUS_NOTIFICATION_SECRET,
+            tolerance=600,
+        )
+    except SignatureError as exc:
+        raise NotificationRefused(f"Notification refused: {exc}") from None
+
+
+def progress_report_receive(*, body: bytes, headers: Mapping[str, str]) -> str:
+    """HandleDownloadProgressInfo (SGP.22 §5.3.5): authenticate, validate against
+    the ES2+ schema, apply once per functionCallIdentifier."""
+    _authenticate_notification(body, headers)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise NotificationInvalid("The body is not JSON.") from None
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft7Validator(schema(NOTIFICATION_SCHEMA)).iter_errors(payload)
+    )
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "body"
+        raise NotificationInvalid(f"Not a HandleDownloadProgressInfo ({where}): {error.message}")
+    header = payload.get("header")
+    if not isinstance(header, dict) or not header.get("functionCallIdentifier"):
+        raise NotificationInvalid("The ES2+ header with its functionCallIdentifier is missing.")
+    point = payload["notificationPointId"]
+    if not 0 <= point < 2**31:
+        raise NotificationInvalid("notificationPointId is out of range.")
+    esim = esim_by_iccid(payload["iccid"])
+    if esim is None:
+        raise NotFound("No eSIM has this ICCID.")
+    status = payload["notificationPointStatus"]
+    code_data = status.get("statusCodeData") or {}
+    code = f"{code_data.get('subjectCode', '')}/{code_data.get('reasonCode', '')}".strip("/")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ProgressReport.objects.create(
+                    requester=str(header.get("functionRequesterIdentifier", ""))[:100],
+                    call_id=str(header["functionCallIdentifier"])[:100],
+                    esim=esim,
+                    point=point,
+                    status=str(status["status"])[:24],
+                    status_code=code[:20],
+                )
+        except IntegrityError:
+            return "duplicate"
+        esim_download_progress(
+            esim=esim,
+            point=point,
+            succeeded=status["status"] in ("Executed-Success", "Executed-WithWarning"),
+            eid=str(payload.get("eid", "")),
+            note=str(code_data.get("message", ""))[:150],
+        )
+    return "applied"
+
+
+def esim_by_iccid(iccid: str) -> Esim | None:
+    if len(iccid) == 20 and iccid.endswith("F"):
+        iccid = iccid[:-1]  # §5.2.1: the same profile with or without its pad
+    return Esim.objects.filter(**blind_index_lookup(Esim, "iccid_index", iccid)).first()
+
+
+def esim_download_progress(*, esim: Esim, point: int, succeeded: bool, eid: str, note: str) -> None:
+    """Apply one progress notification to the eSIM's state (idempotent)."""
+    if succeeded and point == 4 and esim.state in (EsimState.READY, EsimState.SUSPENDED):
+        with transaction.atomic():
+            if (
+                _move(
+                    esim,
+                    EsimState.INSTALLED,
+                    actor="smdp",
+                    note="installed on the device",
+                    installed_at=timezone.now(),
+                )
+                and eid
+            ):
+                # Through the model, so the EID is sealed with the customer's key.
+                esim.eid = eid
+                esim.save(update_fields=["eid"])
+        return
+    if not succeeded and point in (3, 4) and esim.state == EsimState.READY:
+        _move(esim, EsimState.INSTALL_FAILED, actor="smdp", note=note or "download failed")
+
+
+# --- Top-ups (SIM-02) ----------------------------------------------------------------
+
+
+def topup_plans(*, esim: Esim) -> list[Plan]:
+    """Plans that can be added to this eSIM: the same profile, for its destination,
+    the regions that include it, and global plans."""
+    destination = esim.order.plan.destination
+    places = Q(destination=destination) | Q(destination__kind=Destination.Kind.GLOBAL)
+    if destination.kind == Destination.Kind.COUNTRY:
+        places |= Q(destination__countries=destination)
+    return list(
+        Plan.objects.filter(places, is_active=True, profile_type=esim.profile_type)
+        .select_related("destination")
+        .distinct()
+        .order_by("destination__kind", "price")
+    )
+
+
+def topup_create(
+    *, customer: User, esim: Esim, plan: Plan, billing: orders.BillingDetails
+) -> Order:
+    """A top-up order for an existing eSIM: no new profile, the same checkout."""
+    if esim.customer_id != customer.pk:
+        raise NotFound("No such eSIM.")
+    if not esim.is_live or esim.state == EsimState.EXPIRED:
+        raise EsimError("This eSIM can no longer be topped up.")
+    if plan.profile_type != esim.profile_type:
+        raise EsimError("This plan does not work on this eSIM.")
+    with transaction.atomic():
+        order = orders.order_create(
+            customer=customer, plan=plan, billing=billing, kind=Order.Kind.TOPUP
+        )
+        Bundle.objects.create(
+            esim=esim,
+            order=order,
+            plan=plan,
+            data_mb=plan.data_mb,
+            validity_days=plan.validity_days,
+        )
+    return order
+
+
+def topup_fulfil(order_id: int) -> str:
+    """A paid top-up: the bundle goes to the network (no ES2+ call at all)."""
+    with transaction.atomic():
+        bundle = Bundle.objects.select_for_update().filter(order_id=order_id).first()
+        if bundle is None:
+            raise EsimError("A top-up order without its bundle.")
+        if bundle.state == Bundle.State.AWAITING_PAYMENT:
+            Bundle.objects.filter(pk=bundle.pk).update(state=Bundle.State.PENDING)
+        bundle_id = bundle.pk
+        from .tasks import bundle_register
+
+        transaction.on_commit(lambda: bundle_register(bundle_id), robust=True)
+    return "bundle queued for the network"
+
+
+def bundle_register_now(*, bundle_id: int) -> str:
+    """Tell the network about a paid bundle (idempotent on the bundle's id)."""
+    bundle = Bundle.objects.select_related("esim", "order").get(pk=bundle_id)
+    if bundle.state != Bundle.State.PENDING:
+        return bundle.state
+    esim = bundle.esim
+    if not esim.iccid:
+        return "waiting for the profile"
+    Bundle.objects.filter(pk=bundle.pk).update(network_attempts=bundle.network_attempts + 1)
+    _disclose(esim, "network")
+    try:
+        get_partner().bundle_add(
+            iccid=esim.iccid,
+            reference=str(bundle.public_id),
+            data_mb=bundle.data_mb,
+            validity_days=bundle.validity_days,
+        )
+    except PartnerError as exc:
+        Bundle.objects.filter(pk=bundle.pk).update(last_error=exc.message[:200])
+        raise
+    with transaction.atomic():
+        Bundle.objects.filter(pk=bundle.pk, state=Bundle.State.PENDING).update(
+            state=Bundle.State.ACTIVE, network_added_at=timezone.now(), last_error=""
+        )
+        if bundle.order.kind == Order.Kind.TOPUP:
+            orders.order_fulfilled(order_id=bundle.order_id, actor="esims")
+    return Bundle.State.ACTIVE
+
+
+def esims_expire() -> int:
+    """eSIMs on a device whose every bundle has run out of time become expired."""
+    now = timezone.now()
+    Bundle.objects.filter(
+        state__in=(Bundle.State.ACTIVE, Bundle.State.EXHAUSTED), expires_at__lte=now
+    ).update(state=Bundle.State.EXPIRED)
+    still_valid = Bundle.objects.filter(
+        esim=OuterRef("pk"), state__in=(Bundle.State.PENDING, Bundle.State.ACTIVE)
+    )
+    ended = Esim.objects.filter(
+        state__in=(EsimState.READY, EsimState.INSTALLED, EsimState.ACTIVE, EsimState.SUSPENDED),
+        bundles__state=Bundle.State.EXPIRED,
+    ).exclude(Exists(still_valid))
+    count = 0
+    for esim in ended.distinct():
+        if _move(esim, EsimState.EXPIRED, actor="system", note="every bundle has ended"):
+            count += 1
+    return count

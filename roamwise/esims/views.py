@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from roamwise.core.errors import DomainError, NotFound
+from roamwise.core.typing import AuthenticatedRequest
+from roamwise.orders.forms import CheckoutForm
+from roamwise.orders.services import BillingDetails
+from roamwise.payments import services as payments
+
+from . import selectors, services
+from .install import install_links, qr_png, qr_svg
+from .models import EsimState
+
+
+def _own(request: AuthenticatedRequest, public_id: uuid.UUID) -> services.Esim:
+    try:
+        return selectors.esim_of(customer=request.user, public_id=public_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@login_required
+def esim_list(request: AuthenticatedRequest) -> HttpResponse:
+    return render(
+        request, "esims/esim_list.html", {"esims": selectors.esims_of(customer=request.user)}
+    )
+
+
+@login_required
+def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    esim = _own(request, public_id)
+    installable = esim.is_installable
+    context = {
+        "esim": esim,
+        "plan": esim.order.plan,
+        "links": install_links(esim) if installable else None,
+        # segno writes the SVG from the activation code alone: no user markup in it.
+        "qr_svg": mark_safe(qr_svg(esim)) if installable else "",  # noqa: S308
+        "bundles": esim.bundles.select_related("plan").exclude(state="awaiting_payment"),
+        "events": esim.events.all(),
+        "can_suspend": esim.state in (EsimState.READY, EsimState.INSTALLED, EsimState.ACTIVE),
+        "can_resume": esim.state == EsimState.SUSPENDED,
+        "can_delete": esim.state not in (EsimState.DELETED, EsimState.FAILED),
+        "can_top_up": esim.is_live and esim.state not in (EsimState.EXPIRED,),
+        "preparing": esim.state == EsimState.PREPARING,
+    }
+    return render(request, "esims/esim_detail.html", context)
+
+
+@login_required
+def esim_qr_png(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    esim = _own(request, public_id)
+    if not esim.is_installable:
+        raise Http404("This eSIM has no QR code to show.")
+    response = HttpResponse(qr_png(esim), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="esim-{esim.public_id}.png"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _lifecycle(request: AuthenticatedRequest, public_id: uuid.UUID, action: str) -> HttpResponse:
+    esim = _own(request, public_id)
+    try:
+        if action == "suspend":
+            services.esim_suspend(esim=esim, actor="customer")
+            messages.success(request, "Your eSIM is paused. Resume it whenever you like.")
+        elif action == "resume":
+            services.esim_resume(esim=esim, actor="customer")
+            messages.success(request, "Your eSIM is back on.")
+        else:
+            if request.POST.get("confirm") != "yes":
+                messages.error(request, "Tick the box to confirm the deletion.")
+                return redirect("esims:detail", public_id=esim.public_id)
+            services.esim_delete(esim=esim, actor="customer")
+            messages.success(
+                request, "Your eSIM is deleted. Remove it from your phone's settings too."
+            )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("esims:detail", public_id=esim.public_id)
+
+
+@login_required
+@require_POST
+def esim_suspend(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _lifecycle(request, public_id, "suspend")
+
+
+@login_required
+@require_POST
+def esim_resume(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _lifecycle(request, public_id, "resume")
+
+
+@login_required
+@require_POST
+def esim_delete(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _lifecycle(request, public_id, "delete")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    esim = _own(request, public_id)
+    plans = services.topup_plans(esim=esim)
+    profile = getattr(request.user, "profile", None)
+    form = CheckoutForm(request.POST or None, initial={"phone": profile.phone if profile else ""})
+    chosen = request.POST.get("plan", "")
+    if request.method == "POST" and form.is_valid():
+        plan = next((p for p in plans if str(p.public_id) == chosen), None)
+        if plan is None:
+            messages.error(request, "Choose a plan to add.")
+        else:
+            data = form.cleaned_data
+            billing = BillingDetails(
+                name=data["name"],
+                line1=data["line1"],
+                line2=data["line2"],
+                city=data["city"],
+                postcode=data["postcode"],
+                country=data["country"],
+                phone=data["phone"],
+            )
+            try:
+                order = services.topup_create(
+                    customer=request.user, esim=esim, plan=plan, billing=billing
+                )
+                return HttpResponseRedirect(payments.payment_start(order=order))
+            except DomainError as exc:
+                messages.error(request, exc.message)
+    return render(
+        request,
+        "esims/topup.html",
+        {"esim": esim, "plans": plans, "form": form, "chosen": chosen},
+    )
+
+
+@csrf_exempt  # the SM-DP+ authenticates with mutual TLS or its signature, not cookies
+@require_POST
+def handle_download_progress_info(request: HttpRequest) -> HttpResponse:
+    """ES2+ HandleDownloadProgressInfo: 204 with an empty body when accepted (§6.3)."""
+    try:
+        services.progress_report_receive(body=request.body, headers=request.headers)
+    except DomainError as exc:
+        return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
+    response = HttpResponse(status=204)
+    response["X-Admin-Protocol"] = "gsma/rsp/v2.2.0"
+    return response
