@@ -25,6 +25,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py load_demo_catalog --if-empty
+	$(BIN)/python manage.py smdp_inventory --profile-type roamwise-standard --count 200 --top-up-to
 
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -172,9 +172,19 @@ def jobs(db: None) -> object:
 
 @pytest.fixture
 def shop(live_server: object, settings: object, catalog: None, jobs: object) -> str:
-    """The site served on loopback, with the simulated processor reached over HTTP."""
+    """The site served on loopback, with the simulated processor, the SM-DP+ and
+    the network partner reached over HTTP."""
     url = live_server.url  # type: ignore[attr-defined]
     settings.SITE_URL = url  # type: ignore[attr-defined]
     settings.GATEWAY_URL = f"{url}/gateway"  # type: ignore[attr-defined]
+    settings.ES2PLUS_URL = f"{url}/smdp"  # type: ignore[attr-defined]
+    settings.SMDP_OPERATORS = {  # type: ignore[attr-defined]
+        settings.ES2PLUS_REQUESTER_ID: f"{url}/esims/es2plus/handleDownloadProgressInfo"  # type: ignore[attr-defined]
+    }
+    settings.NETWORK_PARTNER_URL = f"{url}/network"  # type: ignore[attr-defined]
+    from roamwise.smdp.services import inventory_add
+
+    # Profiles for the demo plans, so that a paid order gets its eSIM.
+    inventory_add(profile_type="roamwise-standard", count=10, operator="roamwise")
     settings.ALLOWED_HOSTS = ["*"]  # type: ignore[attr-defined]
     return url

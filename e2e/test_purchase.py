@@ -11,6 +11,7 @@ from roamwise.orders.models import Order
 
 @pytest.mark.browser
 @pytest.mark.commitment("ORD-04")
+@pytest.mark.commitment("SIM-01")
 def test_a_customer_buys_a_plan_through_the_hosted_page(
     shop: str, page: object, screenshot: object
 ) -> None:
@@ -47,12 +48,31 @@ def test_a_customer_buys_a_plan_through_the_hosted_page(
     page.get_by_role("button", name="Pay").click()  # type: ignore[attr-defined]
     assert "confirming your payment" in page.content()  # type: ignore[attr-defined]
 
-    run_jobs()  # the processor's signed webhooks reach the shop
+    run_jobs()  # the processor's webhooks, then the eSIM's provisioning over ES2+
     page.reload()  # type: ignore[attr-defined]
 
-    assert page.locator("#order-status").inner_text() == "Paid"  # type: ignore[attr-defined]
+    assert page.locator("#order-status").inner_text() == "Fulfilled"  # type: ignore[attr-defined]
     order = Order.objects.get(customer=customer)
     page.get_by_role("link", name=order.invoice.number).first.click()  # type: ignore[attr-defined]
     assert page.get_by_role("heading", level=1).inner_text() == f"Invoice {order.invoice.number}"  # type: ignore[attr-defined]
     assert "Buyer Example" in page.content()  # type: ignore[attr-defined]
     screenshot("receipt")
+
+    page.get_by_role("link", name="My eSIMs").click()  # type: ignore[attr-defined]
+    page.get_by_role("link", name=plan.name).first.click()  # type: ignore[attr-defined]
+    assert page.locator("#esim-state").inner_text() == "Ready to install"  # type: ignore[attr-defined]
+    qr = page.locator("svg.esim-qr")  # type: ignore[attr-defined]
+    assert qr.is_visible()
+    box = qr.bounding_box()
+    assert box["width"] > 150 and box["height"] > 150
+    esim = order.esim
+    assert page.locator("#matching-id").inner_text() == esim.matching_id  # type: ignore[attr-defined]
+    assert (
+        page.get_by_role("link", name="Install on iPhone")
+        .get_attribute("href")
+        .startswith(  # type: ignore[attr-defined]
+            "https://esimsetup.apple.com/esim_qrcode_provisioning?carddata=LPA%3A1%24"
+        )
+    )
+    qr.scroll_into_view_if_needed()
+    screenshot("esim-qr-code")

@@ -13,19 +13,30 @@ router = Router(tags=["devices"])
 
 
 class DeviceCheckIn(Schema):
+    # The limits are documented here but enforced by the selector, which refuses
+    # with the same clear messages as the web page.
     model: str = Field(
-        max_length=selectors.MODEL_MAX_LENGTH,
         description="Marketing name or model number, e.g. 'iPhone 15 Pro' or 'SM-S911B'.",
+        json_schema_extra={
+            "maxLength": selectors.MODEL_MAX_LENGTH,
+            "pattern": selectors.MODEL_PATTERN,
+        },
     )
     eid: str | None = Field(
         None,
-        max_length=selectors.IDENTIFIER_MAX_LENGTH,
-        description="Optional. 32 digits; spaces and dashes are ignored.",
+        description="Optional. 32 digits; spaces and dashes between them are ignored.",
+        json_schema_extra={
+            "maxLength": selectors.IDENTIFIER_MAX_LENGTH,
+            "pattern": selectors.EID_PATTERN,
+        },
     )
     imei: str | None = Field(
         None,
-        max_length=selectors.IDENTIFIER_MAX_LENGTH,
-        description="Optional. 15 digits; spaces and dashes are ignored.",
+        description="Optional. 15 digits; spaces and dashes between them are ignored.",
+        json_schema_extra={
+            "maxLength": selectors.IDENTIFIER_MAX_LENGTH,
+            "pattern": selectors.IMEI_PATTERN,
+        },
     )
 
 
@@ -37,10 +48,10 @@ class DeviceCheckOut(Schema):
     note: str = Field(description="Which variants of the model are excluded, if any.")
     suggestions: list[str] = Field(description="Close names when the model was not matched.")
     eid_valid: bool | None = Field(
-        description="True when an EID was given (a malformed one is refused); null when not."
+        description="Whether the EID's check digits are right; null when none was given."
     )
     imei_valid: bool | None = Field(
-        description="True when an IMEI was given (a malformed one is refused); null when not."
+        description="Whether the IMEI's check digit is right; null when none was given."
     )
 
 

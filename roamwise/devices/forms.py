@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
 
 from .selectors import IDENTIFIER_MAX_LENGTH, MODEL_MAX_LENGTH
+from .validators import eid_normalise, imei_normalise
 
 # EID and IMEI are device identifiers: browsers must not keep them in form history.
 _IDENTIFIER_ATTRS = {
@@ -15,7 +18,11 @@ _IDENTIFIER_ATTRS = {
 
 class CompatibilityForm(forms.Form):
     """Parses the page's input only: the rules live in ``selectors.device_check``,
-    so the page and the API refuse the same things with the same words."""
+    so the page and the API refuse the same things with the same words.
+
+    People type and paste more loosely than API clients send: full-width
+    letters, no-break spaces, typographic dashes. Those are tidied here.
+    """
 
     model = forms.CharField(
         label="Device model",
@@ -42,3 +49,12 @@ class CompatibilityForm(forms.Form):
         help_text="15 digits.",
         widget=forms.TextInput(attrs=_IDENTIFIER_ATTRS),
     )
+
+    def clean_model(self) -> str:
+        return unicodedata.normalize("NFKC", self.cleaned_data["model"])
+
+    def clean_eid(self) -> str:
+        return eid_normalise(self.cleaned_data["eid"])
+
+    def clean_imei(self) -> str:
+        return imei_normalise(self.cleaned_data["imei"])

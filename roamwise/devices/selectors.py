@@ -32,6 +32,14 @@ IDENTIFIER_MAX_LENGTH = 64
 SUGGESTION_LIMIT = 5
 SUGGESTION_CUTOFF = 0.6
 
+# What the check accepts, written as JSON Schema patterns so that the API documents
+# exactly the rule enforced here: whatever matches is answered (200), whatever does
+# not is refused (422). Check digits cannot be written as a pattern, so a well-formed
+# identifier with wrong ones is answered with ``eid_valid``/``imei_valid`` false.
+MODEL_PATTERN = r"[A-Za-z0-9]"
+EID_PATTERN = rf"^[ -]*(?:(?:[0-9][ -]*){{{EID_LENGTH}}})?$"
+IMEI_PATTERN = rf"^[ -]*(?:(?:[0-9][ -]*){{{IMEI_LENGTH}}})?$"
+
 MODEL_EMPTY = "Type your device's model, for example iPhone 15 or Galaxy S24."
 MODEL_TOO_LONG = f"A model name is at most {MODEL_MAX_LENGTH} characters."
 EID_MALFORMED = (
@@ -61,7 +69,7 @@ class Device:
 
     @property
     def name(self) -> str:
-        """ "Apple iPhone 15 Pro"; "Xiaomi 13", not "Xiaomi Xiaomi 13"."""
+        """The full name: "Apple iPhone 15 Pro", and "Xiaomi 13", not "Xiaomi Xiaomi 13"."""
         if self.model.casefold().startswith(self.brand.casefold()):
             return self.model
         return f"{self.brand} {self.model}"
@@ -205,38 +213,31 @@ def device_suggest(*, model: str, limit: int = SUGGESTION_LIMIT) -> list[str]:
 def _check_model(model: str) -> None:
     if len(model) > MODEL_MAX_LENGTH:
         raise InvalidModel(MODEL_TOO_LONG)
-    if not _key(model):
+    if not re.search(MODEL_PATTERN, model):
         raise InvalidModel(MODEL_EMPTY)
 
 
 def _check_eid(eid: str) -> bool | None:
-    if not eid.strip():
-        return None
-    digits = eid_normalise(eid)
-    if len(eid) > IDENTIFIER_MAX_LENGTH or not re.fullmatch(r"[0-9]{32}", digits):
+    if len(eid) > IDENTIFIER_MAX_LENGTH or not re.fullmatch(EID_PATTERN, eid):
         raise InvalidEid(EID_MALFORMED)
-    if not eid_is_valid(digits):
-        raise InvalidEid(EID_CHECK_FAILED)
-    return True
+    digits = eid_normalise(eid)
+    return eid_is_valid(digits) if digits else None
 
 
 def _check_imei(imei: str) -> bool | None:
-    if not imei.strip():
-        return None
-    digits = imei_normalise(imei)
-    if len(imei) > IDENTIFIER_MAX_LENGTH or not re.fullmatch(r"[0-9]{15}", digits):
+    if len(imei) > IDENTIFIER_MAX_LENGTH or not re.fullmatch(IMEI_PATTERN, imei):
         raise InvalidImei(IMEI_MALFORMED)
-    if not imei_is_valid(digits):
-        raise InvalidImei(IMEI_CHECK_FAILED)
-    return True
+    digits = imei_normalise(imei)
+    return imei_is_valid(digits) if digits else None
 
 
 def device_check(*, model: str, eid: str = "", imei: str = "") -> DeviceCheck:
     """Whether ``model`` takes an eSIM, and whether the EID and IMEI (optional) are valid.
 
     ``compatible`` is None when the model is not on the list; ``suggestions``
-    then names close ones. ``eid_valid``/``imei_valid`` are None when not given;
-    a malformed one raises ``InvalidEid``/``InvalidImei`` (422) instead.
+    then names close ones. ``eid_valid``/``imei_valid`` are None when not given
+    and False when the check digits are wrong. Input that breaks the patterns
+    above raises ``InvalidModel``/``InvalidEid``/``InvalidImei`` (422).
     """
     _check_model(model)
     eid_valid = _check_eid(eid)

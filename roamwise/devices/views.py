@@ -29,6 +29,12 @@ def compatibility(request: HttpRequest) -> HttpResponse:
             )
         except InvalidDeviceInput as exc:
             form.add_error(exc.field or None, exc.message)
+        else:
+            # Most likely a typing mistake: say so next to the field, with the answer.
+            if result.eid_valid is False:
+                form.add_error("eid", selectors.EID_CHECK_FAILED)
+            if result.imei_valid is False:
+                form.add_error("imei", selectors.IMEI_CHECK_FAILED)
     context = {
         "form": form,
         "result": result,

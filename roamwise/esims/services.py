@@ -27,8 +27,8 @@ from roamwise.core.errors import DomainError, InvalidTransition, NotFound
 from roamwise.core.signing import SignatureError, signature_verify
 from roamwise.governance.services import disclosure_record
 from roamwise.orders import services as orders
-from roamwise.vault.fields import blind_index_lookup
 from roamwise.orders.models import Order, OrderStatus
+from roamwise.vault.fields import blind_index_lookup
 
 from .es2plus import Es2Error, Es2PlusClient, get_client, new_call_id, schema
 from .models import (

@@ -30,9 +30,14 @@ def test_checking_a_device_keeps_neither_its_eid_nor_its_imei(
         {"model": "Galaxy S24", "eid": EID, "imei": IMEI},
         content_type="application/json",
     )
-    refused = Client().post(
+    mistyped = Client().post(
         "/api/v1/devices/check",
         {"model": "Galaxy S24", "eid": EID[:-1] + "0", "imei": IMEI},
+        content_type="application/json",
+    )
+    refused = Client().post(
+        "/api/v1/devices/check",
+        {"model": "Galaxy S24", "eid": EID + "9", "imei": IMEI},
         content_type="application/json",
     )
 
@@ -41,6 +46,7 @@ def test_checking_a_device_keeps_neither_its_eid_nor_its_imei(
     assert page.context["result"].eid_valid is True
     assert api.status_code == 200
     assert api.json()["imei_valid"] is True
+    assert mistyped.json()["eid_valid"] is False
     assert refused.status_code == 422
     for needle in (EID, IMEI, EID[:-1] + "0"):
         assert rows_containing(needle) == [], needle

@@ -67,15 +67,36 @@ def test_post_an_unknown_model_offers_suggestions_as_buttons(client: Client) -> 
     assert '<input type="hidden" name="model" value="Apple iPhone 15 Pro">' in html
 
 
-def test_post_a_bad_eid_shows_the_error_and_checks_nothing(client: Client) -> None:
+def test_post_an_eid_with_wrong_check_digits_shows_the_error(client: Client) -> None:
     response = client.post(URL, {"model": "iPhone 15", "eid": "89001012012341234012345678901234"})
 
     assert response.status_code == 200
-    assert response.context["result"] is None
+    assert response.context["result"].eid_valid is False
     assert response.context["form"].errors == {
         "eid": ["An EID is 32 digits; this one fails its check digits."]
     }
     assert "An EID is 32 digits; this one fails its check digits." in response.content.decode()
+
+
+def test_post_a_malformed_eid_shows_the_error_and_checks_nothing(client: Client) -> None:
+    response = client.post(URL, {"model": "iPhone 15", "eid": "8904903212345"})
+
+    assert response.context["result"] is None
+    assert response.context["form"].errors == {
+        "eid": [
+            "An EID is 32 digits (spaces are fine); find it in Settings > About, or dial *#06#."
+        ]
+    }
+
+
+def test_the_page_tidies_what_people_paste(client: Client) -> None:
+    pasted_eid = "\u00a0" + EID[:16] + "\u2013" + EID[16:] + "\t"
+    full_width_iphone = "\uff49\uff30\uff48\uff4f\uff4e\uff45"
+    response = client.post(URL, {"model": full_width_iphone + " 15", "eid": pasted_eid})
+
+    assert response.context["form"].errors == {}
+    assert response.context["result"].matched == "Apple iPhone 15"
+    assert response.context["result"].eid_valid is True
 
 
 def test_post_without_a_model_shows_the_error(client: Client) -> None:

@@ -9,7 +9,6 @@ from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.orders.models import Order
 from roamwise.orders.tests.test_purchase import checkout, pay
-from roamwise.smdp.services import inventory_add
 
 from .smdp_proxy import SmdpProxy
 
@@ -31,7 +30,7 @@ def buyer(alice: User) -> Client:
 @pytest.fixture
 def smdp(shop: str, settings: object, plan: Plan) -> Iterator[SmdpProxy]:
     """The SM-DP+ simulator on loopback, behind a recording, fault-injecting proxy;
-    the network partner simulator too. Five profiles of the plan's type."""
+    the network partner simulator too (the shop fixture stocks ten profiles)."""
     proxy = SmdpProxy(f"{shop}/smdp")
     settings.ES2PLUS_URL = proxy.url  # type: ignore[attr-defined]
     settings.ES2PLUS_TIMEOUT_SECONDS = 1  # type: ignore[attr-defined]
@@ -39,7 +38,6 @@ def smdp(shop: str, settings: object, plan: Plan) -> Iterator[SmdpProxy]:
         "roamwise": f"{shop}/esims/es2plus/handleDownloadProgressInfo"
     }
     settings.NETWORK_PARTNER_URL = f"{shop}/network"  # type: ignore[attr-defined]
-    inventory_add(profile_type=plan.profile_type, count=5, operator="roamwise")
     yield proxy
     proxy.close()
 

@@ -35,7 +35,7 @@ class SmdpProxy:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 function = self.path.rsplit("/", 1)[-1]
                 with proxy.lock:
@@ -77,9 +77,7 @@ class SmdpProxy:
                 content = b"<html>Bad gateway</html>" if fault == "garbage" else upstream.content
                 self.send_response(upstream.status_code)
                 self.send_header("Content-Type", upstream.headers.get("Content-Type", ""))
-                self.send_header(
-                    "X-Admin-Protocol", upstream.headers.get("X-Admin-Protocol", "")
-                )
+                self.send_header("X-Admin-Protocol", upstream.headers.get("X-Admin-Protocol", ""))
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
                 self.wfile.write(content)

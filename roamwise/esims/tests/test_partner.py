@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from roamwise.core import http
 from roamwise.core.errors import DomainError
 from roamwise.esims.partner import (
     UNAVAILABLE,
@@ -27,11 +28,14 @@ ICCID = make_iccid(42)
 
 
 @pytest.fixture
-def partner(live_server: Any, settings: Any) -> NetworkPartner:
+def partner(live_server: Any, settings: Any) -> Iterator[NetworkPartner]:
     """The shop's partner, pointed at the simulator served on loopback."""
     settings.NETWORK_PARTNER_URL = f"{live_server.url}/network"
     settings.ALLOWED_HOSTS = ["*"]
-    return get_partner()
+    yield get_partner()
+    # The shared client keeps connections alive; a server thread waiting on one
+    # keeps its database connection open, and the test database cannot be dropped.
+    http._session.close()
 
 
 def line_state(iccid: str = ICCID) -> str:
@@ -178,7 +182,7 @@ class FaultyPartner:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/network"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from roamwise.catalog.models import Plan
 from roamwise.esims import services
 from roamwise.esims.es2plus import get_client, new_call_id
 from roamwise.esims.models import Es2Attempt, Esim, EsimState, ProvisionStep
+from roamwise.governance.models import Disclosure
 from roamwise.network.models import NetworkBundle
 from roamwise.orders.models import Fulfilment, OrderStatus
 from roamwise.payments.models import Payment
@@ -111,10 +112,9 @@ def test_a_paid_order_gets_its_esim_over_es2plus(
     assert ready.attachments[0][1][:8] == b"\x89PNG\r\n\x1a\n"
     # Who received what (SHR-03): the SM-DP+ and the network, at category level.
     recipients = set(
-        order.customer.public_id and
-        __import__("roamwise.governance.models", fromlist=["Disclosure"])
-        .Disclosure.objects.filter(subject_id=order.customer.public_id)
-        .values_list("recipient", flat=True)
+        Disclosure.objects.filter(subject_id=order.customer.public_id).values_list(
+            "recipient", flat=True
+        )
     )
     assert {"smdp", "network", "payment"} <= recipients
 
@@ -267,3 +267,34 @@ def test_concurrent_runs_for_one_order_order_one_profile(
     assert len(reserved_profiles()) == 1
     assert len(smdp.calls("downloadOrder")) == 1
     assert Esim.objects.get(order=order).provision_step == ProvisionStep.DONE
+
+
+def test_staff_retry_a_waiting_provisioning_at_once(
+    smdp: SmdpProxy, buyer: Client, plan: Plan, jobs: object, staff: object
+) -> None:
+    from huey.contrib.djhuey import HUEY
+
+    smdp.inject("downloadOrder", "500")
+    order = buy_with_retries_held(buyer, plan, jobs)
+    esim = Esim.objects.get(order=order)
+    assert (esim.state, esim.provision_failures) == (EsimState.PREPARING, 1)
+    HUEY.flush()  # the scheduled retry is an hour away as far as staff know
+
+    services.esim_retry_now(esim=esim, actor=f"staff:{staff.pk}")  # type: ignore[attr-defined]
+    jobs()  # type: ignore[operator]
+
+    esim.refresh_from_db()
+    assert esim.state == EsimState.READY
+    assert esim.events.filter(actor=f"staff:{staff.pk}").exists()  # type: ignore[attr-defined]
+
+
+def buy_with_retries_held(buyer: Client, plan: Plan, jobs: object) -> object:
+    """Buy, letting the first provisioning run but not its scheduled retries."""
+    from roamwise.esims import tasks
+
+    saved = tasks.provision_esim.schedule
+    tasks.provision_esim.schedule = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    try:
+        return buy(buyer, plan, jobs)
+    finally:
+        tasks.provision_esim.schedule = saved  # type: ignore[method-assign]

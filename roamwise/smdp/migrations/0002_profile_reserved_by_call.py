@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='smdpprofile',
             name='reserved_by_call',
-            field=models.CharField(blank=True, help_text='functionCallIdentifier of the DownloadOrder that reserved it (for reconciliation).', max_length=100),
+            field=models.CharField(blank=True, help_text='functionCallIdentifier of the DownloadOrder that reserved it.', max_length=100),
         ),
     ]

@@ -1,0 +1,79 @@
+"""A sale: 100 orders paid at once against an SM-DP+ with 60 profiles left.
+Exactly 60 eSIMs, 40 refunds, no ICCID twice (PostgreSQL, real concurrency)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, connections
+
+from conftest import make_customer
+from roamwise.catalog.models import Plan
+from roamwise.esims import services
+from roamwise.esims.models import Esim, EsimState
+from roamwise.gateway.services import card_submit
+from roamwise.orders.models import Order, OrderStatus
+from roamwise.orders.services import BillingDetails, order_create
+from roamwise.orders.tasks import FULFILLERS
+from roamwise.payments.services import payment_start
+from roamwise.smdp.models import ProfileState, SmdpProfile
+from roamwise.smdp.services import inventory_add
+
+from .smdp_proxy import SmdpProxy
+
+BILLING = BillingDetails(
+    name="Sale Shopper",
+    line1="1 Rue de Rivoli",
+    line2="",
+    city="Paris",
+    postcode="75001",
+    country="FR",
+    phone="+33612345678",
+)
+
+
+@pytest.mark.commitment("SIM-01")
+def test_a_hundred_paid_orders_for_sixty_profiles(
+    smdp: SmdpProxy, plan: Plan, jobs: object
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrency needs PostgreSQL; SQLite serialises writers")
+    SmdpProfile.objects.all().delete()
+    inventory_add(profile_type=plan.profile_type, count=60, operator="roamwise")
+    orders = []
+    for number in range(100):
+        order = order_create(customer=make_customer(f"sale{number}"), plan=plan, billing=BILLING)
+        session_id = payment_start(order=order).rstrip("/").rsplit("/", 1)[-1]
+        card_submit(
+            session_id=session_id, number="4242424242424242", exp_month=12, exp_year=2034, cvc="123"
+        )
+        orders.append(order)
+    saved = FULFILLERS["esim"]
+    FULFILLERS["esim"] = lambda order_id: "held for the concurrent run"
+    try:
+        jobs(5000)  # type: ignore[operator]  # the processor's webhooks: every order paid
+    finally:
+        FULFILLERS["esim"] = saved
+    assert Order.objects.filter(status=OrderStatus.PAID).count() == 100
+
+    def provision(order_id: int) -> str:
+        try:
+            return services.esim_provision(order_id=order_id)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(provision, [o.pk for o in orders]))
+    jobs(5000)  # type: ignore[operator]  # refunds and emails for the orders that failed
+
+    assert results.count(EsimState.READY) == 60, results
+    assert Esim.objects.filter(state=EsimState.READY).count() == 60
+    assert Esim.objects.filter(state=EsimState.FAILED).count() == 40
+    assert Order.objects.filter(status=OrderStatus.FULFILLED).count() == 60
+    assert Order.objects.filter(status=OrderStatus.REFUNDED).count() == 40
+    iccids = [e.iccid for e in Esim.objects.filter(state=EsimState.READY)]
+    assert len(set(iccids)) == 60
+    released = SmdpProfile.objects.filter(state=ProfileState.RELEASED)
+    assert sorted(released.values_list("iccid", flat=True)) == sorted(iccids)
+    assert not SmdpProfile.objects.filter(state=ProfileState.AVAILABLE).exists()
