@@ -23,8 +23,10 @@ from allauth.mfa.totp.internal.auth import (
 from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, connections, router
+from django.test import Client
 
 from roamwise.accounts.models import Profile, User
+from roamwise.catalog.models import Plan
 
 PASSWORD = "correct horse battery staple 42"
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
@@ -90,6 +92,20 @@ def catalog(db: None) -> None:
     from roamwise.catalog.services import catalog_load_demo
 
     catalog_load_demo()
+
+
+@pytest.fixture
+def plan(catalog: None) -> Plan:
+    """France, 5 GB: the plan most purchase tests buy."""
+    return Plan.objects.get(destination__code="FR", data_mb=5120)
+
+
+@pytest.fixture
+def buyer(alice: User) -> Client:
+    """A browser signed in as alice."""
+    client = Client()
+    client.force_login(alice)
+    return client
 
 
 def link_in(body: str, path_fragment: str) -> str:

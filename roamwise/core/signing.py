@@ -12,6 +12,9 @@ import hashlib
 import hmac
 import time
 
+# The header the SM-DP+ signs its ES2+ notifications in (agreed with the operator).
+ES2_NOTIFICATION_HEADER = "X-ES2-Signature"
+
 
 class SignatureError(Exception):
     pass

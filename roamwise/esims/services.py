@@ -24,7 +24,7 @@ from django.utils import timezone
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Destination, Plan
 from roamwise.core.errors import DomainError, InvalidTransition, NotFound
-from roamwise.core.signing import SignatureError, signature_verify
+from roamwise.core.signing import ES2_NOTIFICATION_HEADER, SignatureError, signature_verify
 from roamwise.governance.services import disclosure_record
 from roamwise.orders import services as orders
 from roamwise.orders.models import Order, OrderStatus
@@ -192,15 +192,14 @@ def _call(esim: Esim, function: str, send: Callable[[str], T]) -> T:
     return result
 
 
-def _unsettled(esim: Esim, function: str) -> Es2Attempt | None:
-    """The last call of ``function`` whose outcome we never learnt (lost answer or crash)."""
-    return (
+def _unsettled(esim: Esim, function: str) -> list[Es2Attempt]:
+    """Calls of ``function`` whose outcome we never learnt (lost answer or crash),
+    the latest first."""
+    return list(
         esim.attempts.filter(
             function=function,
             outcome__in=(Es2Attempt.Outcome.UNKNOWN, Es2Attempt.Outcome.SENDING),
-        )
-        .order_by("-started_at", "-id")
-        .first()
+        ).order_by("-started_at", "-id")
     )
 
 
@@ -241,25 +240,20 @@ def _provision_steps(esim: Esim, client: Es2PlusClient) -> None:
 
 def _reconcile_download(esim: Esim, client: Es2PlusClient) -> str | None:
     """Before a new DownloadOrder: did a lost one reserve a profile for us?"""
-    lost = _unsettled(esim, "downloadOrder")
-    if lost is None:
+    unsettled = _unsettled(esim, "downloadOrder")
+    if not unsettled:
         return None
+    lost, *earlier = unsettled
     status = _call(
         esim,
         "getProfileStatus",
         lambda call_id: client.profile_status(call_id=call_id, download_call=lost.call_id),
     )
-    unsettled = list(
-        esim.attempts.filter(
-            function="downloadOrder",
-            outcome__in=(Es2Attempt.Outcome.UNKNOWN, Es2Attempt.Outcome.SENDING),
-        )
-    )
     if status is None:
         _settle(unsettled, acted=False, note="the SM-DP+ reserved nothing")
         return None
     _settle([lost], acted=True, note=f"the SM-DP+ reserved a profile ({status.state})")
-    _settle([a for a in unsettled if a.pk != lost.pk], acted=False, note="superseded")
+    _settle(earlier, acted=False, note="superseded")
     return status.iccid
 
 
@@ -268,19 +262,13 @@ def _reconcile_confirm(esim: Esim, client: Es2PlusClient) -> str | None:
 
     Returns the SM-DP+ address when it did, None when ConfirmOrder is still needed.
     """
-    lost = _unsettled(esim, "confirmOrder")
-    if lost is None:
+    unsettled = _unsettled(esim, "confirmOrder")
+    if not unsettled:
         return None
     status = _call(
         esim,
         "getProfileStatus",
         lambda call_id: client.profile_status(call_id=call_id, iccid=esim.iccid),
-    )
-    unsettled = list(
-        esim.attempts.filter(
-            function="confirmOrder",
-            outcome__in=(Es2Attempt.Outcome.UNKNOWN, Es2Attempt.Outcome.SENDING),
-        )
     )
     if status is not None and status.state in RELEASED_OR_LATER:
         if status.matching_id != esim.matching_id:
@@ -533,7 +521,6 @@ class NotificationInvalid(DomainError):
     status = 400
 
 
-SIGNATURE_HEADER = "X-ES2-Signature"
 NOTIFICATION_SCHEMA = "ES2+HandleDownloadProgressInfo-def.json"
 
 
@@ -545,7 +532,7 @@ def _authenticate_notification(body: bytes, headers: Mapping[str, str]) -> None:
     try:
         signature_verify(
             body,
-            headers.get(SIGNATURE_HEADER, ""),
+            headers.get(ES2_NOTIFICATION_HEADER, ""),
             settings.ES2PLUS_NOTIFICATION_SECRET,
             tolerance=600,
         )

@@ -7,12 +7,11 @@ from huey.contrib.djhuey import task
 
 from roamwise.core.delivery import deliver_with_retries
 from roamwise.core.http import TransportError, send
-from roamwise.core.signing import signature_header
+from roamwise.core.signing import ES2_NOTIFICATION_HEADER, signature_header
 
 from .models import ProgressNotification
 
 MAX_ATTEMPTS = 8
-SIGNATURE_HEADER = "X-ES2-Signature"
 
 
 def _post(notification: ProgressNotification) -> None:
@@ -25,7 +24,7 @@ def _post(notification: ProgressNotification) -> None:
             "Content-Type": "application/json",
             "X-Admin-Protocol": "gsma/rsp/v2.2.0",
             # Where no mutual TLS stands in front of the operator, it checks this.
-            SIGNATURE_HEADER: signature_header(body, settings.ES2PLUS_NOTIFICATION_SECRET),
+            ES2_NOTIFICATION_HEADER: signature_header(body, settings.ES2PLUS_NOTIFICATION_SECRET),
         },
     )
     if response.status_code != 204:  # SGP.22 §6.3: a notification answers 204

@@ -23,7 +23,7 @@ from roamwise.orders.models import Fulfilment, OrderStatus
 from roamwise.payments.models import Payment
 from roamwise.smdp.models import ProfileState, SmdpProfile
 
-from .conftest import buy
+from .conftest import buy, fulfilment_held
 from .smdp_proxy import SmdpProxy
 
 SHARED = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "es2plus-schemas"
@@ -215,14 +215,8 @@ def test_a_worker_that_died_mid_call_is_reconciled_by_the_next(
 ) -> None:
     """The worker wrote its attempt, the SM-DP+ reserved a profile, and the
     worker died before recording the answer. The next run adopts that profile."""
-    from roamwise.orders.tasks import FULFILLERS
-
-    saved = FULFILLERS["esim"]
-    FULFILLERS["esim"] = lambda order_id: "the worker died"
-    try:
+    with fulfilment_held():
         order = buy(buyer, plan, jobs)
-    finally:
-        FULFILLERS["esim"] = saved
     esim = services.esim_for_order(order=order)
     call_id = new_call_id()
     Es2Attempt.objects.create(esim=esim, function="downloadOrder", call_id=call_id)
@@ -239,14 +233,8 @@ def test_a_worker_that_died_mid_call_is_reconciled_by_the_next(
 def test_concurrent_runs_for_one_order_order_one_profile(
     smdp: SmdpProxy, buyer: Client, plan: Plan, jobs: object
 ) -> None:
-    from roamwise.orders.tasks import FULFILLERS
-
-    saved = FULFILLERS["esim"]
-    FULFILLERS["esim"] = lambda order_id: "later"
-    try:
+    with fulfilment_held():
         order = buy(buyer, plan, jobs)
-    finally:
-        FULFILLERS["esim"] = saved
     start = threading.Barrier(6)
     results: list[str] = []
 

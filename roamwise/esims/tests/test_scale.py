@@ -14,23 +14,14 @@ from roamwise.esims import services
 from roamwise.esims.models import Esim, EsimState
 from roamwise.gateway.services import card_submit
 from roamwise.orders.models import Order, OrderStatus
-from roamwise.orders.services import BillingDetails, order_create
-from roamwise.orders.tasks import FULFILLERS
+from roamwise.orders.services import order_create
 from roamwise.payments.services import payment_start
+from roamwise.payments.tests.test_webhooks import BILLING
 from roamwise.smdp.models import ProfileState, SmdpProfile
 from roamwise.smdp.services import inventory_add
 
+from .conftest import fulfilment_held
 from .smdp_proxy import SmdpProxy
-
-BILLING = BillingDetails(
-    name="Sale Shopper",
-    line1="1 Rue de Rivoli",
-    line2="",
-    city="Paris",
-    postcode="75001",
-    country="FR",
-    phone="+33612345678",
-)
 
 
 @pytest.mark.commitment("SIM-01")
@@ -51,12 +42,8 @@ def test_a_hundred_paid_orders_for_sixty_profiles(
             session_id=session_id, number="4242424242424242", exp_month=12, exp_year=2034, cvc="123"
         )
         orders.append(order)
-    saved = FULFILLERS["esim"]
-    FULFILLERS["esim"] = lambda order_id: "held for the concurrent run"
-    try:
+    with fulfilment_held():
         jobs(5000)  # type: ignore[operator]  # the processor's webhooks: every order paid
-    finally:
-        FULFILLERS["esim"] = saved
     assert Order.objects.filter(status=OrderStatus.PAID).count() == 100
 
     def provision(order_id: int) -> str:
