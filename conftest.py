@@ -7,29 +7,47 @@ Personas follow the project's convention: ``alice`` is a verified customer,
 from __future__ import annotations
 
 import base64
+import os
 import pickle
 import re
+import time
 from datetime import date
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings
 from allauth.mfa.totp.internal.auth import (
     TOTP,
     format_hotp_value,
     generate_totp_secret,
     hotp_value,
-    yield_hotp_counters_from_time,
 )
 from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, connections, router
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from roamwise.accounts.models import Profile, User
 from roamwise.catalog.models import Plan
 
 PASSWORD = "correct horse battery staple 42"
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+# Property tests: a short run by default; ``HYPOTHESIS_PROFILE=fuzz`` (or
+# ``make fuzz``) runs every parser fuzz test with many more examples.
+_FUZZ_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+hypothesis_settings.register_profile(
+    "quick", max_examples=40, deadline=None, suppress_health_check=_FUZZ_HEALTH
+)
+hypothesis_settings.register_profile(
+    "fuzz",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2000")),
+    deadline=None,
+    suppress_health_check=_FUZZ_HEALTH,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -76,8 +94,14 @@ def staff(db: None) -> User:
     return make_customer("staffer", is_staff=True, is_superuser=True)
 
 
-def totp_code(secret: str) -> str:
-    counter = next(iter(yield_hotp_counters_from_time()))
+def totp_code(secret: str, step: int = 0) -> str:
+    """The code of the current 30-second period, or of the one ``step`` after.
+
+    The server accepts one period either side (``MFA_TOTP_TOLERANCE``), so a
+    code of the current or the next period still passes when the clock turns
+    over between making it and checking it; the previous period's would not.
+    """
+    counter = int(time.time()) // app_settings.TOTP_PERIOD + step
     return format_hotp_value(hotp_value(secret, counter))
 
 

@@ -7,10 +7,12 @@ secret key and keyring generated once in the data folder.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from roamwise.core.env import (
@@ -24,6 +26,7 @@ from roamwise.core.env import (
     random_secret,
 )
 from roamwise.core.keyring import new_keyring_json
+from roamwise.core.security import FEATURES_OFF, payment_form_targets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("ROAMWISE_DATA_DIR") or BASE_DIR / "var").resolve()
@@ -61,6 +64,8 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "allauth.headless",
     "huey.contrib.djhuey",
+    # Serves the API docs' Swagger UI from our own static files (CSP: script-src 'self').
+    "ninja",
     "roamwise.core",
     "roamwise.datamap",
     "roamwise.vault",
@@ -74,12 +79,24 @@ INSTALLED_APPS = [
     "roamwise.esims",
     "roamwise.devices",
     "roamwise.network",
+    "roamwise.usage",
+    "roamwise.consent",
+    "roamwise.analytics",
+    "roamwise.notifications",
+    "roamwise.support",
+    "roamwise.rights",
+    "roamwise.retention",
     # Last: its post-migrate step gives roles the permissions of every app above.
     "roamwise.audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (ADR 0015).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Retry-After on allauth's 429 answers (USE-05).
+    "roamwise.accounts.ratelimit.RetryAfterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -90,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "roamwise.consent.middleware.ConsentMiddleware",
     "roamwise.vault.middleware.KeyCacheMiddleware",
     "roamwise.audit.middleware.RequestIdMiddleware",
     "roamwise.accounts.middleware.StaffMFAMiddleware",
@@ -111,6 +129,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "roamwise.core.context_processors.site",
+                "roamwise.consent.context_processors.consent",
+                "roamwise.notifications.context_processors.bell",
+                "roamwise.governance.context_processors.policy_notice",
             ],
         },
     },
@@ -161,8 +182,31 @@ if _vault["ENGINE"] == "django.db.backends.sqlite3":
 for _alias, _db in (("default", _database), ("vault", _vault)):
     if _db["ENGINE"] == "django.db.backends.sqlite3":
         _db["TEST"] = {"NAME": str(DATA_DIR / f"test-{_alias}.sqlite3")}
+        # Kept open across requests, as on PostgreSQL: opening one and its
+        # PRAGMAs cost more than most pages' queries (ADR 0016).
+        _db.setdefault("CONN_MAX_AGE", 60)
+        _db.setdefault("CONN_HEALTH_CHECKS", True)
 DATABASES = {"default": _database, "vault": _vault}
-DATABASE_ROUTERS = ["roamwise.vault.router.VaultRouter"]
+# --- Storage location (RET-08, ADR 0013) ---
+# The region this deployment's databases are in, disclosed on the policy page;
+# an optional EU database keeps EU customers' pinnable records in the EU.
+DATA_REGION = env_choice("DATA_REGION", "uk", ("eu", "uk", "us"))
+EU_DATABASE_URL = env_str("EU_DATABASE_URL")
+if EU_DATABASE_URL:
+    try:
+        _eu = dj_database_url.parse(EU_DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"EU_DATABASE_URL is not a valid database URL: {exc}") from exc
+    if _eu["ENGINE"] == "django.db.backends.sqlite3":
+        _eu["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+        _eu["TEST"] = {"NAME": str(DATA_DIR / "test-eu.sqlite3")}
+    DATABASES["eu"] = _eu
+# The residency router first: it answers only for pinned models, and only when
+# the EU database exists; without it every query goes where it did before.
+DATABASE_ROUTERS = [
+    "roamwise.governance.router.ResidencyRouter",
+    "roamwise.vault.router.VaultRouter",
+]
 # dumpdata and fixtures carry encrypted fields as ciphertext.
 SERIALIZATION_MODULES = {"json": "roamwise.vault.serializers"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -189,6 +233,14 @@ else:
             "LOCATION": "roamwise_cache",
         }
     }
+
+# Per worker process: catalogue pages and API answers, keyed by the catalogue's
+# version held in the shared cache above, so a change shows everywhere at once (ADR 0016).
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "roamwise-local",
+    "OPTIONS": {"MAX_ENTRIES": 2000},  # type: ignore[dict-item]  # CACHES is typed from its first entries
+}
 
 HUEY_NAME = env_str("HUEY_NAME") or "roamwise"
 _huey_consumer = {"workers": env_int("HUEY_WORKERS", 2, minimum=1), "worker_type": "thread"}
@@ -254,8 +306,13 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = SITE_NAME
+# One 30-second step either side: phone clocks drift, and a code typed as the
+# step turns over should still work.
+MFA_TOTP_TOLERANCE = 1
 HEADLESS_CLIENTS = ("app",)
 HEADLESS_SERVE_SPECIFICATION = True
+# Its page runs under our CSP: local Swagger UI, no inline script (ADR 0015).
+HEADLESS_SPECIFICATION_TEMPLATE_NAME = "api/allauth_spec.html"
 USERSESSIONS_TRACK_ACTIVITY = True
 
 ACCOUNT_DELETION_GRACE_DAYS = env_int("ACCOUNT_DELETION_GRACE_DAYS", 30, minimum=1)
@@ -274,6 +331,30 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "Roamwise <hello@roamwise.example>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_SSL and EMAIL_USE_TLS:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on.")
+# Where the file backend (django.core.mail.backends.filebased.EmailBackend) writes.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
+# Tries of one email (with backoff from 30 s, up to an hour apart) before it is marked failed.
+NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 8, minimum=1)
+
+# --- Support --------------------------------------------------------------------
+# Replies by email reach tickets through a signed address at this domain, which
+# the inbound mail provider posts to /support/inbound-email with a signature.
+SUPPORT_REPLY_DOMAIN = env_str("SUPPORT_REPLY_DOMAIN") or "reply.roamwise.example"
+SUPPORT_INBOUND_SECRET = env_str("SUPPORT_INBOUND_SECRET") or ensure_secret_file(
+    DATA_DIR / "support_inbound_secret", random_secret
+)
+SUPPORT_INBOUND_TOLERANCE = env_int("SUPPORT_INBOUND_TOLERANCE", 300, minimum=1)
+SUPPORT_ATTACHMENT_MAX_BYTES = env_int("SUPPORT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+SUPPORT_ATTACHMENT_MAX_COUNT = env_int("SUPPORT_ATTACHMENT_MAX_COUNT", 3, minimum=0)
+SUPPORT_ATTACHMENT_TYPES = env_list(
+    "SUPPORT_ATTACHMENT_TYPES",
+    ["image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain"],
+)
+# How long a visitor's confirmation link stays valid; unconfirmed requests go after that.
+SUPPORT_VISITOR_CONFIRM_DAYS = env_int("SUPPORT_VISITOR_CONFIRM_DAYS", 7, minimum=1)
 
 
 # --- Commerce ------------------------------------------------------------------
@@ -347,10 +428,87 @@ NETWORK_PARTNER_API_KEY = env_str("NETWORK_PARTNER_API_KEY") or ensure_secret_fi
     DATA_DIR / "network_partner_api_key", random_secret
 )
 
+# --- Recovery and fault injection (ADR 0017) ------------------------------------
+# Work unfinished this long (a fulfilment, a refund without its answer, a failed
+# order without its refund) is taken as lost with its job and run again by the sweeps.
+RECOVERY_AFTER_SECONDS = env_int("RECOVERY_AFTER_SECONDS", 300, minimum=1)
+# The stand-ins' fault switch (POST /smdp/admin/fault, /gateway/v1/admin/fault): for
+# fault-injection runs (bench/faults.py) only, never in production.
+SIMULATOR_FAULTS = env_bool("SIMULATOR_FAULTS", False)
+
 # --- Privacy contact (POL-03) ---------------------------------------------------
 PRIVACY_EMAIL = env_str("PRIVACY_EMAIL") or "privacy@roamwise.example"
 PRIVACY_PHONE = env_str("PRIVACY_PHONE") or "+44 20 7946 0000"
 PRIVACY_ADDRESS = env_str("PRIVACY_ADDRESS") or "Roamwise Ltd, 1 Example Street, London, UK"
+# The supervisory authority customers may complain to (RGT-08).
+SUPERVISORY_AUTHORITY_NAME = (
+    env_str("SUPERVISORY_AUTHORITY_NAME") or "Information Commissioner's Office (ICO)"
+)
+SUPERVISORY_AUTHORITY_URL = (
+    env_str("SUPERVISORY_AUTHORITY_URL") or "https://ico.org.uk/make-a-complaint/"
+)
+
+# --- Data-subject requests (RGT-09) ------------------------------------------------
+# Response periods by jurisdiction: "<name>=<n>d" (days) or "<n>m" (calendar months, as
+# GDPR Art. 12(3) counts them); the extension each allows once, with a reason.
+_PERIOD = re.compile(r"^[1-9][0-9]{0,3}[dm]$")
+
+
+def _rights_periods(name: str, default: str) -> dict[str, str]:
+    periods: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in (env_str(name) or default).split(","))):
+        jurisdiction, _, period = item.partition("=")
+        jurisdiction, period = jurisdiction.strip().lower(), period.strip().lower()
+        if not re.match(r"^[a-z][a-z0-9_]{0,15}$", jurisdiction) or not _PERIOD.match(period):
+            raise ImproperlyConfigured(f"{name}: {item!r} is not JURISDICTION=<n>d or <n>m.")
+        periods[jurisdiction] = period
+    return periods
+
+
+RIGHTS_RESPONSE_PERIODS = _rights_periods("RIGHTS_RESPONSE_PERIODS", "default=30d,gdpr=1m,ccpa=45d")
+RIGHTS_EXTENSION_PERIODS = _rights_periods(
+    "RIGHTS_EXTENSION_PERIODS", "default=60d,gdpr=2m,ccpa=45d"
+)
+RIGHTS_DEFAULT_JURISDICTION = (env_str("RIGHTS_DEFAULT_JURISDICTION") or "default").lower()
+if RIGHTS_DEFAULT_JURISDICTION not in RIGHTS_RESPONSE_PERIODS:
+    raise ImproperlyConfigured(
+        f"RIGHTS_DEFAULT_JURISDICTION={RIGHTS_DEFAULT_JURISDICTION!r} is not in "
+        "RIGHTS_RESPONSE_PERIODS."
+    )
+if set(RIGHTS_EXTENSION_PERIODS) - set(RIGHTS_RESPONSE_PERIODS):
+    raise ImproperlyConfigured("RIGHTS_EXTENSION_PERIODS names a jurisdiction with no period.")
+try:
+    RIGHTS_REMINDER_DAYS = sorted(
+        {int(days) for days in env_list("RIGHTS_REMINDER_DAYS", ["7", "2"])}, reverse=True
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured("RIGHTS_REMINDER_DAYS must be whole days, e.g. 7,2") from exc
+if any(days < 0 for days in RIGHTS_REMINDER_DAYS):
+    raise ImproperlyConfigured("RIGHTS_REMINDER_DAYS cannot be negative.")
+RIGHTS_VERIFY_HOURS = env_int("RIGHTS_VERIFY_HOURS", 48, minimum=1)
+RIGHTS_DOWNLOAD_HOURS = env_int("RIGHTS_DOWNLOAD_HOURS", 72, minimum=1)
+RIGHTS_PUBLIC_FORM_LIMIT = env_int("RIGHTS_PUBLIC_FORM_LIMIT", 5, minimum=1)
+RIGHTS_EVIDENCE_MAX_BYTES = env_int("RIGHTS_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+RIGHTS_EVIDENCE_MAX_COUNT = env_int("RIGHTS_EVIDENCE_MAX_COUNT", 3, minimum=0)
+
+
+# Data protection officer and EU representative (POL-03), shown on the policy
+# and complaints pages; an empty EU representative name leaves that block out.
+DPO_NAME = env_str("DPO_NAME") or "Data Protection Officer, Roamwise Ltd"
+DPO_EMAIL = env_str("DPO_EMAIL") or "dpo@roamwise.example"
+EU_REPRESENTATIVE_NAME = env_str("EU_REPRESENTATIVE_NAME", "Roamwise Europe B.V.") or ""
+EU_REPRESENTATIVE_ADDRESS = (
+    env_str("EU_REPRESENTATIVE_ADDRESS") or "Roamwise Europe B.V., 1 Voorbeeldstraat, Amsterdam, NL"
+)
+EU_REPRESENTATIVE_EMAIL = env_str("EU_REPRESENTATIVE_EMAIL") or "eu-representative@roamwise.example"
+
+# The privacy policy version in force comes from the published policy versions
+# (governance.PolicyVersion, POL-01); this label stands in only until the first
+# version is loaded (manage.py policy_load).
+PRIVACY_POLICY_VERSION = env_str("PRIVACY_POLICY_VERSION") or "2025-01"
+# A significant policy change is published at least this many days before it
+# takes effect, so that every customer is told first (POL-02).
+POLICY_NOTICE_DAYS = env_int("POLICY_NOTICE_DAYS", 30, minimum=0)
 
 # --- Internationalisation ---------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -369,19 +527,53 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# --- Security -------------------------------------------------------------------
+# --- Security: transport and browser (SEC-01, ADR 0015) ----------------------------
+# An https SITE_URL is a production deployment behind TLS: secure cookies and
+# the TLS redirect follow from it; `manage.py check --deploy` warns otherwise.
 _https = SITE_URL.startswith("https://")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _https else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _https)
+# Django sends HSTS on HTTPS responses only, so it is safe on a plain-HTTP dev server.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# The preload token only consents to the browsers' preload list; submitting the
+# domain stays a deliberate step by its owner (ADR 0015).
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = _https
-CSRF_COOKIE_SECURE = _https
-SECURE_HSTS_SECONDS = 31536000 if _https else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
-SECURE_HSTS_PRELOAD = _https
 SESSION_COOKIE_HTTPONLY = True
+# Lax, not Strict: a customer coming back from the hosted payment page or from
+# a link in our email must arrive signed in.
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = _https
+# No script of ours reads the CSRF cookie: forms carry the token.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere, the back office included (e2e/test_csp.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # QR codes of TOTP set-up are data: URIs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [
+            SELF,
+            *payment_form_targets(
+                site_url=SITE_URL, payment_gateway=PAYMENT_GATEWAY, gateway_url=GATEWAY_URL
+            ),
+        ],
+    },
+}
+PERMISSIONS_POLICY: dict[str, list[str]] = {feature: [] for feature in FEATURES_OFF}
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
 LOGGING = {

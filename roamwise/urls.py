@@ -6,9 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from ninja.openapi.views import openapi_view
 
+from roamwise.analytics import views as analytics_views
 from roamwise.api import api
+from roamwise.consent import views as consent_views
 from roamwise.core import views as core_views
 from roamwise.datamap import views as datamap_views
+from roamwise.governance import views as governance_views
+from roamwise.rights import parent_decision
 
 # The back office signs staff in through allauth, so MFA applies there too.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -32,8 +36,19 @@ urlpatterns = [
     path("devices/", include("roamwise.devices.urls")),
     # The network partner simulator: a separate system on its own prefix.
     path("network/", include("roamwise.network.urls")),
+    path("support/", include("roamwise.support.urls")),
+    path("notifications/", include("roamwise.notifications.urls")),
     path("accounts/", include("allauth.urls")),
+    # A parent's decision on a child's account: refusing erases it, so the page
+    # is composed in rights, which apps never import (ADR 0010).
+    path(
+        "account/parental-consent/<str:token>/",
+        parent_decision.parental_consent,
+        name="parental_consent",
+    ),
     path("account/", include("roamwise.accounts.urls")),
+    # The privacy center and data-subject requests (issue 9).
+    path("rights/", include("roamwise.rights.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", api.urls),
     path("api/docs", api_docs, name="api_docs"),
@@ -42,8 +57,16 @@ urlpatterns = [
         datamap_views.records_of_processing,
         name="records_of_processing",
     ),
+    path("admin/analytics/", analytics_views.dashboard, name="analytics_dashboard"),
+    path("admin/processors/", governance_views.processors, name="processors_registry"),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
-    path("privacy/", core_views.privacy_policy, name="privacy_policy"),
-    path("cookies/", core_views.cookie_settings, name="cookie_settings"),
+    path("privacy/", governance_views.privacy_policy, name="privacy_policy"),
+    path("privacy/", include("roamwise.governance.urls")),
+    path("cookies/", consent_views.cookie_settings, name="cookie_settings"),
+    path("consent/", include("roamwise.consent.urls")),
+    path("analytics/", include("roamwise.analytics.urls")),
 ]
+
+# allauth answers its rate limits with this page; it adds Retry-After (USE-05).
+handler429 = "roamwise.accounts.ratelimit.too_many_requests"

@@ -3,17 +3,45 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.internal.httpkit import headed_redirect_response
+from allauth.core.ratelimit import respond_429
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 
+from roamwise.core.geo import client_ip
+from roamwise.notifications import services as notifications
 from roamwise.vault import services as vault
 
-from . import selectors
+from . import selectors, services
 from .models import User
+
+# allauth's emails about a change to the account's security; the rest
+# (verification, password reset links, codes) are plain account emails.
+SECURITY_TEMPLATES = ("password_changed", "password_set", "email_changed", "email_deleted")
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every allauth email goes through the notifications app: branded,
+        recorded in the outbox, sent by a job after commit with retries."""
+        ctx = {"email": email, "current_site": get_current_site(allauth_context.request), **context}
+        ctx.pop("request", None)
+        kind = "security" if template_prefix.endswith(SECURITY_TEMPLATES) else "account"
+        user = context.get("user")
+        if isinstance(user, User) and user.pk:
+            notifications.notify(
+                user=user, kind=kind, template=template_prefix, context=ctx, to=email
+            )
+        else:
+            # No account behind the address (allauth's "unknown account" emails).
+            notifications.notify_address(
+                to=email, kind="account", template=template_prefix, context=ctx
+            )
+
     def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
         response = super().pre_login(request, user, **kwargs)
         if response is not None:
@@ -29,6 +57,26 @@ class AccountAdapter(DefaultAccountAdapter):
             clear_login(request)
             return headed_redirect_response("accounts:awaiting_parental_consent")
         return None
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """A locked-out sign-in identifier answers 429 with Retry-After, by form
+        and by API alike, instead of allauth's form error (ACC-04, USE-05)."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as exc:
+            if exc.code != "too_many_login_attempts":
+                raise
+            raise ImmediateHttpResponse(respond_429(request)) from exc
+
+    def login(self, request: HttpRequest, user: Any) -> None:
+        super().login(request, user)
+        if isinstance(user, User):
+            # Every sign-in, by form or headless API, passes here (AUT-01).
+            services.login_record(
+                user=user,
+                user_agent=request.headers.get("User-Agent", ""),
+                ip=client_ip(request),
+            )
 
 
 class MFAAdapter(DefaultMFAAdapter):

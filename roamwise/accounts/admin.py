@@ -15,7 +15,6 @@ from django.http import HttpRequest
 from roamwise.audit.admin import PersonalDataAdmin, can_see_contact
 from roamwise.audit.masking import mask_email, mask_phone
 
-from . import services
 from .models import AccountClosure, ParentalConsent, Profile, User
 
 # allauth's own admin pages would show emails, sessions and authenticators
@@ -82,13 +81,11 @@ class UserAdmin(PersonalDataAdmin, DjangoUserAdmin):
             return ("username", "email")
         return ("username",)
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        self.record_deletion(request, obj)
-        services.account_delete(user=obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for user in queryset:
-            self.delete_model(request, user)
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # An account is erased through the data map (rights.erasure): records
+        # kept by law stay, minimised, and the rest goes, keys first. A plain
+        # delete here would do neither; staff erase through a rights request.
+        return False
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         if not request.user.is_superuser:

@@ -5,6 +5,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from roamwise.core.models import TimeStampedModel
 from roamwise.vault.fields import BlindIndexField, EncryptedDateField, EncryptedTextField
@@ -93,3 +94,29 @@ class AccountClosure(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"closure of user {self.user_id}"
+
+
+class LoginEvent(models.Model):
+    """A successful sign-in, kept as a security log and shown to the customer
+    (AUT-01): when, the country of the address (never the address itself), and
+    the browser family, operating system and kind of device."""
+
+    class Device(models.TextChoices):
+        DESKTOP = "desktop", "Computer"
+        MOBILE = "mobile", "Phone"
+        TABLET = "tablet", "Tablet"
+        OTHER = "other", "Other"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_events")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    browser_family = models.CharField(max_length=64)
+    os_family = models.CharField(max_length=64)
+    device_type = models.CharField(max_length=8, choices=Device.choices)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2, or empty")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="login_event_user_time")]
+
+    def __str__(self) -> str:
+        return f"sign-in of user {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"

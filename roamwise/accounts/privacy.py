@@ -15,7 +15,11 @@ data_map.declare(
     Declaration(
         model="accounts.User",
         subject=SELF,
-        description="The account: sign-in identity and name.",
+        description=(
+            "The account: sign-in identity and name. On erasure it is deleted; while "
+            "records kept by law (orders, invoices) refer to it, it stays emptied: no "
+            "username, email, name, password or customer number."
+        ),
         fields=(
             PersonalField("username", "user.account.username"),
             PersonalField("email", "user.contact.email"),
@@ -30,7 +34,9 @@ data_map.declare(
         purposes=("account", "security"),
         legal_basis="contract",
         retention=Retention.account_lifetime(),
-        erasure=Erasure.delete(),
+        # Orders kept for tax law refer to the account (PROTECT): then the row
+        # stays, emptied, with only the date it was opened (ADR 0010).
+        erasure=Erasure.delete(keep=("date_joined",)),
         recipients=("hosting",),
     )
 )
@@ -147,6 +153,29 @@ data_map.declare(
         purposes=("security",),
         legal_basis="legitimate_interest",
         retention=Retention.after(30, anchor="last_seen_at", summary="30 days after last use"),
+        erasure=Erasure.delete(),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="accounts.LoginEvent",
+        subject="user",
+        description=(
+            "Your sign-ins, as a security log you can see in your account: when, from which "
+            "country, with which browser, operating system and kind of device. The IP "
+            "address is used to find the country and is not kept."
+        ),
+        fields=(
+            PersonalField("created_at", "user.behavior.session"),
+            PersonalField("browser_family", "user.device.browser"),
+            PersonalField("os_family", "user.device.browser"),
+            PersonalField("device_type", "user.device.browser"),
+            PersonalField("country", "user.location.imprecise"),
+        ),
+        purposes=("security",),
+        legal_basis="legitimate_interest",
+        retention=Retention.after(365, summary="12 months"),
         erasure=Erasure.delete(),
     )
 )

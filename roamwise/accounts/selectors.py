@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from allauth.account.models import EmailAddress
+from datetime import datetime
 
-from .models import ParentalConsent, User
+from allauth.account.models import EmailAddress
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import LoginEvent, ParentalConsent, User
 
 
 def is_awaiting_parental_consent(user: User) -> bool:
@@ -17,3 +21,15 @@ def is_closed(user: User) -> bool:
 
 def has_verified_email(user: User) -> bool:
     return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def login_history(*, user: User, limit: int = 20) -> list[LoginEvent]:
+    return list(LoginEvent.objects.filter(user=user).order_by("-created_at", "-id")[:limit])
+
+
+def closed_accounts_due(*, now: datetime | None = None) -> QuerySet[User]:
+    """Closed accounts whose grace period has ended, by primary key: the
+    retention sweep erases them through ``rights.erasure.erase_subject``
+    (ACC-05, RET-01)."""
+    moment = now or timezone.now()
+    return User.objects.filter(closure__delete_after__lte=moment).order_by("pk")

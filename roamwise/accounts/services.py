@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from contextlib import suppress
+from datetime import date, timedelta
 
 from allauth.usersessions.models import UserSession
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from roamwise.vault import services as vault
+from roamwise.core.geo import country_of
+from roamwise.notifications import services as notifications
 
+from .devices import device_info
 from .errors import AccountAlreadyClosed, ConsentLinkExpired, ConsentLinkInvalid
-from .models import AccountClosure, ParentalConsent, Profile, User
+from .models import AccountClosure, LoginEvent, ParentalConsent, Profile, User
 
 
 def age_on(date_of_birth: date, today: date) -> int:
@@ -69,17 +70,20 @@ def parental_consent_request(*, child: User, parent_email: str) -> ParentalConse
         token_hash=_hash_token(token),
         expires_at=timezone.now() + timedelta(days=settings.PARENTAL_CONSENT_DAYS),
     )
-    link = settings.SITE_URL + reverse("accounts:parental_consent", args=[token])
+    link = settings.SITE_URL + reverse("parental_consent", args=[token])
     context = {
         "child_username": child.username,
         "link": link,
         "days": settings.PARENTAL_CONSENT_DAYS,
         "site_name": settings.SITE_NAME,
     }
-    subject = f"[{settings.SITE_NAME}] Your consent is needed for {child.username}'s account"
-    body = render_to_string("accounts/email/parental_consent.txt", context)
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [parent_email])
+    # Sealed with the child's key: erasing the account erases the email too.
+    notifications.notify_address(
+        to=parent_email,
+        kind="parental_consent",
+        template="accounts/email/parental_consent",
+        context=context,
+        key_subject=child.public_id,
     )
     return consent
 
@@ -109,39 +113,20 @@ def parental_consent_grant(*, token: str) -> ParentalConsent:
     return consent
 
 
-def parental_consent_refuse(*, token: str) -> None:
-    """The parent says no: the child's account and everything in it goes at once."""
+def parental_consent_refuse(*, token: str) -> User:
+    """The parent says no: the child's account stops working at once and is
+    due for erasure now. Returns the child, whom the caller erases at once
+    (``rights.parent_decision``); should that fail, the sweep of closed
+    accounts erases it. Erasure lives in ``rights``, which apps never import.
+    """
     consent = parental_consent_get(token=token)
     if consent.status == ParentalConsent.Status.GRANTED:
         raise ConsentLinkInvalid("Consent was already granted; use the account's closing page.")
-    account_delete(user=consent.child)
-
-
-def account_delete(*, user: User) -> None:
-    """Delete an account: its data key first, so that every copy of its
-    encrypted fields (backups included) is unreadable, then its rows.
-
-    The full erasure through the data map (records kept by law, anonymised
-    rows) replaces this when the rights work lands; today an account's rows
-    all cascade from the user.
-    """
-    _end_all_sessions(user)
-    vault.shred(user.public_id)
-    user.delete()
-
-
-def closed_accounts_due(*, now: datetime | None = None) -> list[User]:
-    moment = now or timezone.now()
-    return list(User.objects.filter(closure__delete_after__lte=moment).order_by("pk"))
-
-
-def closed_accounts_sweep(*, dry_run: bool = False, now: datetime | None = None) -> int:
-    """Delete the accounts whose closure grace period has ended (ACC-05, RET-01)."""
-    due = closed_accounts_due(now=now)
-    if not dry_run:
-        for user in due:
-            account_delete(user=user)
-    return len(due)
+    child = consent.child
+    # A minimal grace: the closure must end after it starts.
+    with suppress(AccountAlreadyClosed):
+        account_close(user=child, grace=timedelta(seconds=1))
+    return child
 
 
 def _end_all_sessions(user: User) -> None:
@@ -152,17 +137,28 @@ def _end_all_sessions(user: User) -> None:
         user_session.end()
 
 
-def account_close(*, user: User) -> AccountClosure:
-    """Close the account now and schedule its personal data for deletion (ACC-05)."""
+def account_close(*, user: User, grace: timedelta | None = None) -> AccountClosure:
+    """Close the account now and schedule its personal data for erasure (ACC-05)."""
     now = timezone.now()
+    if grace is None:
+        grace = timedelta(days=settings.ACCOUNT_DELETION_GRACE_DAYS)
     with transaction.atomic():
         updated = User.objects.filter(pk=user.pk, is_active=True).update(is_active=False)
         if updated != 1:
             raise AccountAlreadyClosed("This account is already closed.")
-        closure = AccountClosure.objects.create(
-            user=user,
-            closed_at=now,
-            delete_after=now + timedelta(days=settings.ACCOUNT_DELETION_GRACE_DAYS),
-        )
+        closure = AccountClosure.objects.create(user=user, closed_at=now, delete_after=now + grace)
     _end_all_sessions(user)
     return closure
+
+
+def login_record(*, user: User, user_agent: str, ip: str) -> LoginEvent:
+    """Write the security log of a sign-in (AUT-01). The IP address gives the
+    country and is then dropped; the User-Agent gives browser, OS and device kind."""
+    info = device_info(user_agent)
+    return LoginEvent.objects.create(
+        user=user,
+        browser_family=info.browser_family,
+        os_family=info.os_family,
+        device_type=info.device_type,
+        country=country_of(ip),
+    )

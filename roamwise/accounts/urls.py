@@ -10,5 +10,4 @@ urlpatterns = [
     path("data-access/", views.data_access, name="data_access"),
     path("close/", views.account_close, name="close"),
     path("awaiting-consent/", views.awaiting_parental_consent, name="awaiting_parental_consent"),
-    path("parental-consent/<str:token>/", views.parental_consent, name="parental_consent"),
 ]

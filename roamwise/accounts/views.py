@@ -7,16 +7,16 @@ from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from roamwise.audit.selectors import accesses_of
-from roamwise.core.errors import DomainError
+from roamwise.consent import selectors as consent_selectors
+from roamwise.consent.forms import ObjectionsForm
 from roamwise.core.typing import AuthenticatedRequest
 
-from . import services
-from .errors import ConsentLinkExpired
+from . import selectors, services
 from .forms import PhoneUpdateForm
 
 
@@ -28,6 +28,8 @@ def account_settings(request: AuthenticatedRequest) -> HttpResponse:
         "emails": EmailAddress.objects.filter(user=user).order_by("-primary", "email"),
         "mfa_enabled": is_mfa_enabled(user),
         "session_count": UserSession.objects.filter(user=user).count(),
+        "login_history": selectors.login_history(user=user),
+        "objections_form": ObjectionsForm(initial=consent_selectors.objections_of(user=user)),
     }
     return render(request, "accounts/settings.html", context)
 
@@ -66,38 +68,3 @@ def account_close(request: AuthenticatedRequest) -> HttpResponse:
 
 def awaiting_parental_consent(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/awaiting_parental_consent.html", status=403)
-
-
-@require_http_methods(["GET", "POST"])
-def parental_consent(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        consent = services.parental_consent_get(token=token)
-    except DomainError as exc:
-        raise Http404(exc.message) from exc
-    if request.method == "POST":
-        decision = request.POST.get("decision")
-        try:
-            if decision == "grant":
-                services.parental_consent_grant(token=token)
-                return render(request, "accounts/parental_consent_done.html", {"granted": True})
-            if decision == "refuse":
-                services.parental_consent_refuse(token=token)
-                return render(request, "accounts/parental_consent_done.html", {"granted": False})
-        except ConsentLinkExpired as exc:
-            return render(
-                request, "accounts/parental_consent.html", {"error": exc.message}, status=410
-            )
-        except DomainError as exc:
-            return render(
-                request,
-                "accounts/parental_consent.html",
-                {"consent": consent, "error": exc.message},
-                status=400,
-            )
-        return render(
-            request,
-            "accounts/parental_consent.html",
-            {"consent": consent, "error": "Choose whether you agree."},
-            status=400,
-        )
-    return render(request, "accounts/parental_consent.html", {"consent": consent})

@@ -95,12 +95,23 @@ class AccessEvent(models.Model):
 class ChainHead(models.Model):
     """The newest hash of the chain: one row, locked to append in order.
 
-    It also shows when rows were cut from the end of the chain.
+    It also shows when rows were cut from the end of the chain. Its start is
+    where the chain now begins once retention has removed its oldest rows
+    (6 years): the last removed event and its hash, sealed with the chain key
+    so that cutting more from the start cannot go unnoticed either.
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_event_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    start_after_id = models.BigIntegerField(default=0)
+    start_hash = models.CharField(max_length=64, default="0" * 64)
+    start_seal = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"audit chain head at event {self.last_event_id}"
+
+    @staticmethod
+    def seal_start(after_id: int, start_hash: str) -> str:
+        message = f"chain-start:{after_id}:{start_hash}".encode()
+        return hmac.new(audit_chain_key(), message, hashlib.sha256).hexdigest()

@@ -31,6 +31,7 @@ data_map.declare(
             period=timedelta(days=6 * 365),
             anchor="occurred_at",
             summary="6 years, as proof of who accessed personal data",
+            sweeper="roamwise.audit.services.access_events_sweep",
         ),
         erasure=Erasure.retain("Accountability: proof of who accessed personal data"),
     )

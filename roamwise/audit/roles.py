@@ -15,6 +15,15 @@ BILLING = "Billing"
 PRIVACY_OFFICER = "Privacy officer"
 ADMINISTRATOR = "Administrator"
 
+# Legal holds (RET-07) and the record of retention runs (RET-06).
+RETENTION_OFFICER = [
+    "retention.view_legalhold",
+    "retention.add_legalhold",
+    "retention.release_legalhold",
+    "retention.view_retentionrun",
+    "retention.view_retentionrunrule",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Contact details masked until a reason is given (no view_contact_details).
     SUPPORT_AGENT: [
@@ -24,6 +33,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "catalog.view_destination",
         "catalog.view_plan",
         "catalog.view_network",
+        "support.view_ticket",
+        "support.change_ticket",
+        "support.reply_ticket",
+        "support.view_cannedreply",
+        "notifications.view_outboundemail",
     ],
     BILLING: [
         "accounts.view_user",
@@ -36,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.change_refund",
         "payments.view_payment",
         "payments.view_webhookevent",
+        "retention.view_legalhold",
     ],
     PRIVACY_OFFICER: [
         "accounts.view_user",
@@ -48,6 +63,28 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_accessevent",
         "audit.verify_chain",
         "audit.view_records_of_processing",
+        "support.view_ticket",
+        "support.change_ticket",
+        "support.reply_ticket",
+        # Privacy policy versions (POL-01, POL-02).
+        "governance.view_policyversion",
+        "governance.add_policyversion",
+        "governance.change_policyversion",
+        "governance.publish_policyversion",
+        # Legal requests (SHR-05) and breach response (SEC-06).
+        "governance.view_legalrequest",
+        "governance.add_legalrequest",
+        "governance.change_legalrequest",
+        "governance.decide_legalrequest",
+        "governance.view_incident",
+        "governance.add_incident",
+        "governance.change_incident",
+        "governance.notify_incident",
+        *RETENTION_OFFICER,
+        # The queue of data-subject requests (rights app).
+        "rights.view_datarequest",
+        "rights.change_datarequest",
+        "rights.handle_datarequest",
     ],
     ADMINISTRATOR: [
         "accounts.view_user",
@@ -77,6 +114,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "catalog.view_network",
         "catalog.add_network",
         "catalog.change_network",
+        "support.view_ticket",
+        "support.change_ticket",
+        "support.reply_ticket",
+        "support.view_cannedreply",
+        "support.add_cannedreply",
+        "support.change_cannedreply",
+        "notifications.view_outboundemail",
+        # Privacy policy versions (POL-01, POL-02).
+        "governance.view_policyversion",
+        "governance.add_policyversion",
+        "governance.change_policyversion",
+        "governance.publish_policyversion",
+        *RETENTION_OFFICER,
     ],
 }
 ROLE_ORDER = [ADMINISTRATOR, PRIVACY_OFFICER, BILLING, SUPPORT_AGENT]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,8 +24,18 @@ class ChainProblem:
 
 def verify_chain(*, chunk_size: int = 2000) -> Iterator[ChainProblem]:
     """Walk the chain in order and report every break, with the row it is at."""
+    head = ChainHead.objects.filter(pk=1).first()
     previous_hash = "0" * 64
     previous_id = 0
+    if head is not None and head.start_after_id:
+        # Retention removed the oldest events: the chain starts after them.
+        if not hmac.compare_digest(
+            head.start_seal, ChainHead.seal_start(head.start_after_id, head.start_hash)
+        ):
+            yield ChainProblem(
+                head.start_after_id, "the chain's starting point was altered: its seal is wrong"
+            )
+        previous_hash, previous_id = head.start_hash, head.start_after_id
     last_id = 0
     queryset = AccessEvent.objects.order_by("id")
     while True:
@@ -44,7 +55,6 @@ def verify_chain(*, chunk_size: int = 2000) -> Iterator[ChainProblem]:
                 )
             previous_hash, previous_id = event.hash, event.pk
         last_id = chunk[-1].pk
-    head = ChainHead.objects.filter(pk=1).first()
     expected = head.last_hash if head else "0" * 64
     if expected != previous_hash:
         yield ChainProblem(

@@ -1,12 +1,38 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from . import services
 from .models import Destination, Network, Plan
 
 
+class CatalogAdmin(admin.ModelAdmin):
+    """Every change made here gives the catalogue a new version, so that the
+    cached pages and API answers built from it are not served again (ADR 0016)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.catalog_changed()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        services.catalog_changed()  # many-to-many: a plan's networks, a region's countries
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        super().delete_model(request, obj)
+        services.catalog_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        services.catalog_changed()
+
+
 @admin.register(Destination)
-class DestinationAdmin(admin.ModelAdmin):
+class DestinationAdmin(CatalogAdmin):
     list_display = ("name", "code", "kind", "popularity")
     list_filter = ("kind",)
     search_fields = ("name", "code", "alpha3", "aliases")
@@ -14,14 +40,14 @@ class DestinationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Network)
-class NetworkAdmin(admin.ModelAdmin):
+class NetworkAdmin(CatalogAdmin):
     list_display = ("name", "mcc_mnc", "country")
     search_fields = ("name", "mcc_mnc", "country__name")
     list_select_related = ("country",)
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(CatalogAdmin):
     list_display = (
         "name",
         "destination",

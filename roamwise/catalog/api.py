@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+import json
 import uuid
 from decimal import Decimal
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
 
 from roamwise.core.schemas import ErrorOut
 
 from . import selectors
+from .cache import cached
 from .models import Destination, Plan
+from .selectors import NetworkRow
 
 router = Router(tags=["catalogue"])
 
@@ -71,7 +75,7 @@ def _destination_out(destination: Destination) -> DestinationOut:
     )
 
 
-def _plan_out(plan: Plan) -> PlanOut:
+def _plan_out(plan: Plan, networks: list[NetworkRow]) -> PlanOut:
     return PlanOut(
         id=plan.public_id,
         name=plan.name,
@@ -83,8 +87,8 @@ def _plan_out(plan: Plan) -> PlanOut:
         price=plan.price,
         currency=plan.currency,
         networks=[
-            NetworkOut(name=n.name, mcc_mnc=n.mcc_mnc, country_code=n.country.code)
-            for n in plan.networks.all()
+            NetworkOut(name=n.name, mcc_mnc=n.mcc_mnc, country_code=n.country_code)
+            for n in networks
         ],
     )
 
@@ -119,13 +123,29 @@ def get_destination(request: HttpRequest, code: str = DESTINATION_CODE) -> Desti
     response={200: list[PlanOut], 404: ErrorOut, 422: ErrorOut},
     summary="Plans usable in a destination (its own, its regions', global)",
 )
-def list_destination_plans(request: HttpRequest, code: str = DESTINATION_CODE) -> list[PlanOut]:
+def list_destination_plans(request: HttpRequest, code: str = DESTINATION_CODE) -> HttpResponse:
+    # The same answer for everyone until the catalogue changes: serialised once
+    # per worker and catalogue version (ADR 0016), as ninja would from PlanOut.
+    body = cached(
+        "api-plans",
+        code.lower(),
+        version=selectors.catalog_version(),
+        build=lambda: _destination_plans_json(code),
+    )
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+def _destination_plans_json(code: str) -> bytes:
     destination = selectors.destination_get(code=code)
-    return [_plan_out(p) for p in selectors.plans_covering(destination=destination)]
+    plans = list(selectors.plans_covering(destination=destination))
+    networks = selectors.plan_networks(plans=plans)
+    items = [_plan_out(p, networks[p.pk]).model_dump() for p in plans]
+    return json.dumps(items, cls=NinjaJSONEncoder).encode()
 
 
 @router.get(
     "/plans/{plan_id}", response={200: PlanOut, 404: ErrorOut, 422: ErrorOut}, summary="One plan"
 )
 def get_plan(request: HttpRequest, plan_id: uuid.UUID) -> PlanOut:
-    return _plan_out(selectors.plan_get(public_id=plan_id))
+    plan = selectors.plan_get(public_id=plan_id)
+    return _plan_out(plan, selectors.plan_networks(plans=[plan])[plan.pk])

@@ -49,6 +49,14 @@ class Destination(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def country_codes(self) -> list[str]:
+        """The countries a plan for this destination works in; empty: everywhere."""
+        if self.kind == self.Kind.COUNTRY:
+            return [self.code]
+        if self.kind == self.Kind.REGION:
+            return sorted(self.countries.values_list("code", flat=True))
+        return []
+
     @property
     def flag(self) -> str:
         """The emoji flag of a country, from its two regional-indicator letters."""

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pycountry
+from django.core.cache import cache
 from django.db import connection, transaction
 
 from .geography import DEMO_COUNTRIES, PLAN_SHAPES, REGIONS, TIER_PRICES, region_members
 from .models import Destination, Network, Plan
+from .selectors import CATALOG_VERSION_KEY
 
 # Names people use, where ISO's short name reads oddly.
 _NAME_OVERRIDES = {
@@ -32,6 +35,17 @@ class CatalogLoadResult:
     countries: int
     regions: int
     plans: int
+
+
+def catalog_changed() -> None:
+    """Give the catalogue a new version once the current transaction commits.
+
+    Every write to destinations, networks or plans calls this (the loaders
+    below, the back office): pages and API answers cached from the catalogue
+    are keyed by its version, so none of them is served again. After the
+    commit, so that no reader caches the old rows under the new version.
+    """
+    transaction.on_commit(lambda: cache.set(CATALOG_VERSION_KEY, uuid.uuid4().hex, timeout=None))
 
 
 def _country_name(country: object) -> str:
@@ -139,6 +153,7 @@ def catalog_load_world() -> int:
             changed.append(destination)
     Destination.objects.bulk_create(new)
     Destination.objects.bulk_update(changed, fields)
+    catalog_changed()
     return len(pycountry.countries)
 
 
@@ -189,4 +204,5 @@ def catalog_load_demo() -> CatalogLoadResult:
     )
     plan_rows += _plan_rows(world, _BUNDLE_SHAPES, _GLOBAL_TIER, all_networks)
     plan_count = _save_plans(plan_rows)
+    catalog_changed()
     return CatalogLoadResult(countries=countries, regions=len(REGIONS) + 1, plans=plan_count)

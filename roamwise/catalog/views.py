@@ -1,22 +1,90 @@
 from __future__ import annotations
 
+import time
 import uuid
+from dataclasses import dataclass
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
+from roamwise.consent.middleware import request_consent
+from roamwise.consent.models import Purpose
 from roamwise.core.errors import NotFound
+from roamwise.core.geo import request_country
 
 from . import selectors
+from .cache import cached, first_visit_page
 from .models import Destination
 
 SEARCH_RESULTS_LIMIT = 60
+# Destinations looked at, kept in the session only with personalisation consent.
+VIEWED_KEY = "viewed_destinations"
+VIEWED_MAX = 5
+# The popular list counts sales: rebuilt every five minutes, for every worker at once.
+POPULAR_SECONDS = 300
+
+
+def _viewed_destinations(request: HttpRequest, *, allowed: bool) -> list[str]:
+    if not allowed:
+        # Consent withdrawn or objected to: forget what was kept for it.
+        if VIEWED_KEY in request.session:
+            del request.session[VIEWED_KEY]
+        return []
+    return [str(code) for code in request.session.get(VIEWED_KEY, [])][:VIEWED_MAX]
+
+
+def _recommendations_html(recommendations: list[selectors.Recommendation]) -> SafeString:
+    # Rendered without the request: nothing about the visitor can slip in.
+    return render_to_string("catalog/_recommendations.html", {"recommendations": recommendations})
+
+
+def _destinations_html() -> SafeString:
+    return render_to_string(
+        "catalog/_home_destinations.html",
+        {
+            "popular": selectors.destination_popular(limit=12),
+            "regions": selectors.destination_regions(),
+        },
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    version = selectors.catalog_version()
+    popular = int(time.time()) // POPULAR_SECONDS
+    return first_visit_page(
+        request, popular, version=version, render=lambda: _home(request, version, popular)
+    )
+
+
+def _home(request: HttpRequest, version: str, popular: int) -> HttpResponse:
+    consent = request_consent(request)
+    personal = consent.allows(Purpose.PERSONALISATION)
+    customer = request.user if personal and request.user.is_authenticated else None
+    viewed = _viewed_destinations(request, allowed=personal)
+    located = consent.allows(Purpose.LOCATION)
+    if customer is None and not viewed and not located:
+        # Nothing about this visitor may be used: the list everyone gets, built
+        # once per worker and five minutes.
+        recommendations = cached(
+            "home-popular",
+            popular,
+            version=version,
+            build=lambda: _recommendations_html(selectors.plans_recommended()),
+            timeout=POPULAR_SECONDS,
+        )
+    else:
+        recommendations = _recommendations_html(
+            selectors.plans_recommended(
+                customer=customer,
+                viewed_destinations=viewed,
+                country=(lambda: request_country(request)) if located else None,
+            )
+        )
     context = {
-        "popular": selectors.destination_popular(limit=12),
-        "regions": selectors.destination_regions(),
+        "recommendations": recommendations,
+        "destinations": cached("home-destinations", version=version, build=_destinations_html),
     }
     return render(request, "catalog/home.html", context)
 
@@ -32,11 +100,18 @@ def destination_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/destination_list.html", context)
 
 
-def destination_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        destination = selectors.destination_get(code=slug)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+@dataclass(frozen=True)
+class DestinationPage:
+    """A destination's page as every visitor sees it."""
+
+    code: str
+    name: str
+    flag: str
+    plans: SafeString
+
+
+def _destination_page(slug: str) -> DestinationPage:
+    destination = selectors.destination_get(code=slug)
     plans = list(selectors.plans_covering(destination=destination))
     context = {
         "destination": destination,
@@ -44,7 +119,34 @@ def destination_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "wider_plans": [p for p in plans if p.destination_id != destination.pk],
         "is_country": destination.kind == Destination.Kind.COUNTRY,
     }
-    return render(request, "catalog/destination_detail.html", context)
+    return DestinationPage(
+        code=destination.code,
+        name=destination.name,
+        flag=destination.flag,
+        plans=render_to_string("catalog/_destination_plans.html", context),
+    )
+
+
+def destination_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    version = selectors.catalog_version()
+    return first_visit_page(
+        request, version=version, render=lambda: _destination_detail(request, slug, version)
+    )
+
+
+def _destination_detail(request: HttpRequest, slug: str, version: str) -> HttpResponse:
+    try:
+        page = cached(
+            "destination", slug.lower(), version=version, build=lambda: _destination_page(slug)
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    allowed = request_consent(request).allows(Purpose.PERSONALISATION)
+    viewed = _viewed_destinations(request, allowed=allowed)
+    if allowed and viewed[:1] != [page.code]:
+        others = [code for code in viewed if code != page.code]
+        request.session[VIEWED_KEY] = [page.code, *others][:VIEWED_MAX]
+    return render(request, "catalog/destination_detail.html", {"page": page})
 
 
 def plan_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
@@ -52,4 +154,5 @@ def plan_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         plan = selectors.plan_get(public_id=public_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    return render(request, "catalog/plan_detail.html", {"plan": plan})
+    networks = selectors.plan_networks(plans=[plan])[plan.pk]
+    return render(request, "catalog/plan_detail.html", {"plan": plan, "networks": networks})

@@ -1,15 +1,19 @@
 """Outbound notifications with persisted retry state (STYLE 8).
 
-A delivery row has ``attempts``, ``delivered_at``, ``gave_up_at`` and
-``last_error``; each try is one job, and a failed try schedules the next with
-exponential backoff until ``max_attempts``.
+A delivery row has ``attempts``, ``next_attempt_at``, ``delivered_at``,
+``gave_up_at`` and ``last_error``; each try is one job, and a failed try
+schedules the next with exponential backoff until ``max_attempts``. The row
+says when the next try is due, so a sweep can send again what a lost job
+(queue restarted, worker killed) would have sent (ADR 0017).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
@@ -44,7 +48,22 @@ def deliver_with_retries(
         if attempt >= max_attempts:
             rows.update(gave_up_at=timezone.now(), last_error=str(exc)[:300])
             return
-        rows.update(last_error=str(exc)[:300])
-        retry_later(min(2**attempt, max_delay))
+        delay = min(2**attempt, max_delay)
+        rows.update(
+            last_error=str(exc)[:300], next_attempt_at=timezone.now() + timedelta(seconds=delay)
+        )
+        retry_later(delay)
         return
     rows.update(delivered_at=timezone.now())
+
+
+def deliveries_overdue(model: type[models.Model]) -> list[int]:
+    """Deliveries whose next try is long overdue: their job was lost."""
+    cutoff = timezone.now() - timedelta(seconds=settings.RECOVERY_AFTER_SECONDS)
+    return list(
+        model._default_manager.filter(
+            delivered_at__isnull=True, gave_up_at__isnull=True, next_attempt_at__lt=cutoff
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 import pycountry
 
@@ -12,6 +13,7 @@ _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CA
 _ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK"}
 
 
+@cache  # a few codes, asked for every price shown
 def is_currency(code: str) -> bool:
     return len(code) == 3 and code.isupper() and pycountry.currencies.get(alpha_3=code) is not None
 

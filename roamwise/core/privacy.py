@@ -3,8 +3,10 @@ groups, permissions and content types do not."""
 
 from __future__ import annotations
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from roamwise.datamap.registry import (
     Declaration,
@@ -36,11 +38,26 @@ data_map.declare(
     )
 )
 
+
+def _admin_log_of(user: object) -> QuerySet[LogEntry]:
+    """A staff member's own entries, and entries about a customer's account,
+    whose ``object_repr`` is the account's username (ADR 0004, 0010)."""
+    from django.contrib.auth import get_user_model
+
+    account = ContentType.objects.get_for_model(get_user_model())
+    return LogEntry.objects.filter(
+        Q(user=user) | Q(content_type=account, object_id=str(user.pk))  # type: ignore[attr-defined]
+    )
+
+
 data_map.declare(
     Declaration(
         model="admin.LogEntry",
-        subject="user",
-        description="The back office's record of staff actions (the staff member is the subject).",
+        subject=_admin_log_of,
+        description=(
+            "The back office's record of staff actions: a staff member's own, and those "
+            "about a customer's account (which name its username)."
+        ),
         fields=(
             PersonalField("object_repr", "user.staff.activity"),
             PersonalField("change_message", "user.staff.activity"),

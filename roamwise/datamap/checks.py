@@ -83,10 +83,7 @@ def check_declaration(declaration: Declaration) -> list[checks.CheckMessage]:
         )
     retention = declaration.retention
     if retention.period is not None:
-        try:
-            anchor = model._meta.get_field(retention.anchor)
-        except FieldDoesNotExist:
-            anchor = None
+        anchor = _field_at(model, retention.anchor)
         if not isinstance(anchor, models.DateTimeField | models.DateField):
             errors.append(
                 _error(
@@ -100,7 +97,38 @@ def check_declaration(declaration: Declaration) -> list[checks.CheckMessage]:
         errors.append(_error(f"{declaration.model}: 'keep' needs a legal obligation.", model, 10))
     if declaration.erasure.action == "retain" and not declaration.erasure.legal_obligation:
         errors.append(_error(f"{declaration.model}: 'retain' needs a legal obligation.", model, 10))
+    if declaration.key_field:
+        try:
+            key_field = model._meta.get_field(declaration.key_field)
+        except FieldDoesNotExist:
+            key_field = None
+        if not isinstance(key_field, models.UUIDField):
+            errors.append(_error(f"{declaration.model}: key_field is not a UUID field.", model, 21))
+    for name in sorted({*declaration.erasure.keep, *declaration.erasure.strip}):
+        if name not in declaration.field_names:
+            errors.append(
+                _error(
+                    f"{declaration.model}: erasure names {name!r}, which is not a declared field.",
+                    model,
+                    20,
+                )
+            )
     return errors
+
+
+def _field_at(model: type[models.Model], path: str) -> Any:
+    """The field a lookup path such as "ticket__updated_at" ends at, or None."""
+    current: type[models.Model] | None = model
+    field: Any = None
+    for part in path.split("__"):
+        if current is None:
+            return None
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        current = field.related_model if field.is_relation else None
+    return field
 
 
 def _check_subject_path(model: type[models.Model], path: str) -> list[checks.CheckMessage]:

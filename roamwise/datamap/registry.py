@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.apps import apps
@@ -49,10 +49,19 @@ class Retention:
     action: Literal["delete", "anonymise", "keep"]
     # None: for as long as the account exists (then the account rule applies).
     period: timedelta | None = None
-    # The timestamp the period runs from: a field of the model.
+    # The timestamp the period runs from: a field of the model, or of a row it
+    # belongs to ("ticket__updated_at": a message goes with its ticket).
     anchor: str = "created_at"
     legal_obligation: str = ""
     summary: str = ""
+    # "anonymise": the fields blanked (null, or "" for text); none named: every
+    # declared field.
+    anonymise_fields: tuple[str, ...] = ()
+    # An app's own way of applying this rule (dropping partitions, aggregating
+    # first, destroying a year's key): the dotted path of a function called
+    # as ``sweeper(sweep=Sweep(...)) -> Swept`` by the retention engine, which
+    # otherwise deletes or anonymises rows itself.
+    sweeper: str = ""
 
     @classmethod
     def account_lifetime(cls) -> Retention:
@@ -66,8 +75,15 @@ class Retention:
         anchor: str = "created_at",
         action: Literal["delete", "anonymise"] = "delete",
         summary: str = "",
+        sweeper: str = "",
     ) -> Retention:
-        return cls(action=action, period=timedelta(days=days), anchor=anchor, summary=summary)
+        return cls(
+            action=action,
+            period=timedelta(days=days),
+            anchor=anchor,
+            summary=summary,
+            sweeper=sweeper,
+        )
 
     def describe(self) -> str:
         if self.summary:
@@ -79,21 +95,60 @@ class Retention:
 
 
 @dataclass(frozen=True)
+class Sweep:
+    """What the retention engine asks of a declared sweeper: apply one rule."""
+
+    now: datetime
+    # Rows whose anchor is before this are past their period.
+    cutoff: datetime
+    dry_run: bool
+    # At most this many rows in one transaction.
+    chunk_size: int
+    # The rows of the model under an active legal hold (RET-07): never delete
+    # or anonymise them. None: nothing is held.
+    held: models.Q | None
+
+
+@dataclass(frozen=True)
+class Swept:
+    """What a sweeper did (or, in a dry run, would do): counts, never content."""
+
+    deleted: int = 0
+    anonymised: int = 0
+    held: int = 0
+
+
+@dataclass(frozen=True)
 class Erasure:
+    """What erasing the subject does to these rows (``rights.erasure``, ADR 0010).
+
+    - delete: the rows go. A row that a record kept by law still refers to
+      (an account its invoices point at) is emptied instead: every declared
+      field is blanked except those named in ``keep``.
+    - anonymise: the rows stay, every declared field blanked (null, "", a
+      fresh random id) except those named in ``keep``, which no longer say
+      who the person was once the rest is gone (an eSIM's state).
+    - retain: the rows stay under ``legal_obligation``, minimised: the
+      declared fields named in ``strip`` are blanked, because the obligation
+      does not need them (a phone number on an order kept for tax law).
+    """
+
     action: Literal["delete", "anonymise", "retain"]
     legal_obligation: str = ""
+    keep: tuple[str, ...] = ()
+    strip: tuple[str, ...] = ()
 
     @classmethod
-    def delete(cls) -> Erasure:
-        return cls(action="delete")
+    def delete(cls, *, keep: tuple[str, ...] = ()) -> Erasure:
+        return cls(action="delete", keep=keep)
 
     @classmethod
-    def anonymise(cls) -> Erasure:
-        return cls(action="anonymise")
+    def anonymise(cls, *, keep: tuple[str, ...] = ()) -> Erasure:
+        return cls(action="anonymise", keep=keep)
 
     @classmethod
-    def retain(cls, legal_obligation: str) -> Erasure:
-        return cls(action="retain", legal_obligation=legal_obligation)
+    def retain(cls, legal_obligation: str, *, strip: tuple[str, ...] = ()) -> Erasure:
+        return cls(action="retain", legal_obligation=legal_obligation, strip=strip)
 
 
 SubjectRows = Callable[["User"], models.QuerySet]
@@ -114,6 +169,10 @@ class Declaration:
     recipients: tuple[str, ...] = ()
     location: str = "primary"
     description: str = ""
+    # A UUID field naming a data key of the row's own, when the row is sealed
+    # with one rather than with its subject's (a visitor's ticket): that key
+    # is one of the subject's too, destroyed on erasure (ADR 0010).
+    key_field: str = ""
 
     @property
     def model_class(self) -> type[models.Model]:

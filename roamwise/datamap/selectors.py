@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,17 @@ def personal_data_of(subject: User) -> list[HeldRecord]:
             )
             held.append(HeldRecord(declaration.model, declaration.description, str(row.pk), values))
     return held
+
+
+def keys_of(subject: User) -> set[uuid.UUID]:
+    """The data keys of a subject: their own, and those of records of theirs
+    sealed with a key of the record's own (``Declaration.key_field``)."""
+    keys = {subject.public_id}
+    for declaration in data_map:
+        if declaration.key_field:
+            rows = declaration.rows_of(subject)
+            keys.update(rows.values_list(declaration.key_field, flat=True).distinct())
+    return keys
 
 
 def fields_in_category(category: str) -> list[tuple[str, str]]:

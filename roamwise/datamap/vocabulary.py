@@ -30,7 +30,11 @@ CATEGORIES: dict[str, str] = {
     "user.content.support": "Support messages and attachments",
     "user.consent": "Consent and cookie choices",
     "user.privacy.staff_access": "Records of staff access to your data",
+    "user.privacy.requests": "Your privacy requests and our answers",
     "user.staff.activity": "Back-office actions of staff members",
+    # Legal requests and breach response (SHR-05, SEC-06).
+    "user.privacy.legal_request": "Court orders and authority requests concerning you",
+    "user.privacy.incident": "Security incidents that affected your data, and our notice to you",
 }
 
 PURPOSES: dict[str, str] = {
@@ -61,6 +65,8 @@ RECIPIENTS: dict[str, str] = {
     "payment": "Payment processor",
     "smdp": "eSIM profile provider (SM-DP+)",
     "network": "Mobile network operators",
+    # Only after a legal request is assessed valid, and only the minimum (SHR-05).
+    "authority": "Courts and public authorities, when the law obliges us",
 }
 
 # Where the data rests. "primary" is the main database; "key_store" is the

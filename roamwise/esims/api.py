@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from roamwise.accounts.api import authenticated_user, session_token_auth
@@ -15,10 +15,11 @@ from roamwise.catalog import selectors as catalog
 from roamwise.core.schemas import ErrorOut
 from roamwise.orders.api import BillingIn, OrderOut, billing_details, order_out
 from roamwise.payments import services as payments
+from roamwise.usage import selectors as usage
 
 from . import selectors, services
 from .install import install_links
-from .models import Esim
+from .models import Bundle, Esim
 
 router = Router(tags=["esims"], auth=[session_token_auth, django_auth])
 CHANGE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -40,7 +41,29 @@ class BundleOut(Schema):
     data_mb: int | None
     validity_days: int
     state: str
+    used_bytes: int
+    remaining_bytes: int | None = Field(..., description="Null: unlimited.")
+    starts_at: str | None
     expires_at: str | None
+
+
+class BalanceOut(Schema):
+    total_bytes: int | None = Field(..., description="Null: unlimited.")
+    used_bytes: int
+    remaining_bytes: int | None = Field(..., description="Null: unlimited.")
+    used_percent: int
+    expires_at: str | None
+    days_left: int | None = Field(..., description="Null until the first use starts the plan.")
+
+
+class DayUsageOut(Schema):
+    day: str
+    bytes: int
+
+
+class UsageOut(Schema):
+    balance: BalanceOut
+    daily: list[DayUsageOut]
 
 
 class EventOut(Schema):
@@ -61,6 +84,7 @@ class EsimOut(Schema):
     created_at: str
     installed_at: str | None
     install: InstallOut | None
+    balance: BalanceOut
     bundles: list[BundleOut]
     history: list[EventOut]
 
@@ -77,6 +101,18 @@ class TopUpIn(Schema):
 class TopUpOut(Schema):
     order: OrderOut
     payment_url: str
+
+
+def _balance_out(esim: Esim) -> BalanceOut:
+    balance = usage.esim_balance(esim=esim)
+    return BalanceOut(
+        total_bytes=balance.total_bytes,
+        used_bytes=balance.used_bytes,
+        remaining_bytes=balance.remaining_bytes,
+        used_percent=balance.used_percent,
+        expires_at=balance.expires_at.isoformat() if balance.expires_at else None,
+        days_left=balance.days_left,
+    )
 
 
 def _out(esim: Esim) -> EsimOut:
@@ -103,6 +139,7 @@ def _out(esim: Esim) -> EsimOut:
         created_at=esim.created_at.isoformat(),
         installed_at=esim.installed_at.isoformat() if esim.installed_at else None,
         install=install,
+        balance=_balance_out(esim),
         bundles=[
             BundleOut(
                 plan_id=b.plan.public_id,
@@ -110,9 +147,13 @@ def _out(esim: Esim) -> EsimOut:
                 data_mb=b.data_mb,
                 validity_days=b.validity_days,
                 state=b.state,
+                used_bytes=b.used_bytes,
+                remaining_bytes=b.remaining_bytes,
+                starts_at=b.starts_at.isoformat() if b.starts_at else None,
                 expires_at=b.expires_at.isoformat() if b.expires_at else None,
             )
-            for b in esim.bundles.select_related("plan").exclude(state="awaiting_payment")
+            for b in esim.bundles.all()
+            if b.state != Bundle.State.AWAITING_PAYMENT
         ],
         history=[
             EventOut(
@@ -127,13 +168,16 @@ def _out(esim: Esim) -> EsimOut:
     )
 
 
-def _own(request: HttpRequest, esim_id: uuid.UUID) -> Esim:
-    return selectors.esim_of(customer=authenticated_user(request), public_id=esim_id)
+def _own(request: HttpRequest, esim_id: uuid.UUID, *, in_full: bool = False) -> Esim:
+    return selectors.esim_of(
+        customer=authenticated_user(request), public_id=esim_id, in_full=in_full
+    )
 
 
 @router.get("/esims", response={200: list[EsimOut], 401: ErrorOut}, summary="Your eSIMs")
 def list_esims(request: HttpRequest) -> list[EsimOut]:
-    return [_out(e) for e in selectors.esims_of(customer=authenticated_user(request))[:100]]
+    esims = selectors.esims_in_full_of(customer=authenticated_user(request))[:100]
+    return [_out(e) for e in esims]
 
 
 @router.get(
@@ -142,7 +186,23 @@ def list_esims(request: HttpRequest) -> list[EsimOut]:
     summary="One of your eSIMs, with its activation code once it is ready",
 )
 def get_esim(request: HttpRequest, esim_id: uuid.UUID) -> EsimOut:
-    return _out(_own(request, esim_id))
+    return _out(_own(request, esim_id, in_full=True))
+
+
+@router.get(
+    "/esims/{esim_id}/usage",
+    response={200: UsageOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Remaining data, days left and data used per day (last 30 days, UTC)",
+)
+def get_esim_usage(request: HttpRequest, esim_id: uuid.UUID) -> UsageOut:
+    esim = _own(request, esim_id)
+    return UsageOut(
+        balance=_balance_out(esim),
+        daily=[
+            DayUsageOut(day=day.isoformat(), bytes=used)
+            for day, used in usage.daily_usage(esim=esim)
+        ],
+    )
 
 
 @router.post(

@@ -10,6 +10,7 @@ and whether the SM-DP+ may have acted although we have no answer.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +21,7 @@ import jsonschema
 from django.conf import settings
 
 from roamwise.core.http import TransportError, send
+from roamwise.core.parsing import json_loads, storable_text
 
 PROTOCOL_VERSION = "gsma/rsp/v2.2.0"
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -34,6 +36,9 @@ RESPONSE_SCHEMAS = {
     "confirmOrder": "ES2+ConfirmOrder-response.json",
 }
 SUCCESS = ("Executed-Success", "Executed-WithWarning")
+ICCID_FORMAT = re.compile(r"[0-9]{19,20}")
+# A host name, optionally with a port: what an activation code can carry (§4.1).
+ADDRESS_FORMAT = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}")
 # Reason codes after which the same call may succeed later (SGP.22 §5.2.6):
 # execution error, SM-DS inaccessible, time to live expired.
 RETRYABLE_REASONS = {"4.2", "5.1", "4.10"}
@@ -130,7 +135,11 @@ class Es2PlusClient:
             **body,
         }
         if function in REQUEST_SCHEMAS:  # never send what the spec would refuse
-            jsonschema.validate(payload, schema(REQUEST_SCHEMAS[function]))
+            try:
+                jsonschema.validate(payload, schema(REQUEST_SCHEMAS[function]))
+            except jsonschema.ValidationError as exc:
+                message = f"{function} request would be invalid: {exc.message}"
+                raise Es2Error(message[:200]) from None
         try:
             response = send(
                 "POST",
@@ -148,9 +157,9 @@ class Es2PlusClient:
         # Any 2.x is fine: the header names the sender's highest version (§6.5.1).
         version = response.headers.get("X-Admin-Protocol", "")
         if not version.startswith("gsma/rsp/v2."):
-            raise Es2Unreachable(f"the SM-DP+ answered with protocol {version!r}")
+            raise Es2Unreachable(f"the SM-DP+ answered with protocol {version[:40]!r}")
         try:
-            answer = response.json()
+            answer = json_loads(response.content)
             status = answer["header"]["functionExecutionStatus"]
             outcome = status["status"]
         except (ValueError, KeyError, TypeError):
@@ -160,13 +169,17 @@ class Es2PlusClient:
                 try:
                     jsonschema.validate(answer, schema(RESPONSE_SCHEMAS[function]))
                 except jsonschema.ValidationError as exc:
-                    raise Es2Unreachable(f"malformed {function} answer: {exc.message}") from None
+                    raise Es2Unreachable(
+                        f"malformed {function} answer: {exc.message}"[:200]
+                    ) from None
             return dict(answer)
-        data = status.get("statusCodeData") or {}
-        reason = str(data.get("reasonCode", ""))
+        data = status.get("statusCodeData")
+        if not isinstance(data, dict):
+            data = {}
+        reason = storable_text(data.get("reasonCode"), max_length=8)
         raise Es2FunctionFailed(
-            str(data.get("message") or f"{function} {outcome}"),
-            subject_code=str(data.get("subjectCode", "")),
+            storable_text(data.get("message") or f"{function} {outcome}", max_length=200),
+            subject_code=storable_text(data.get("subjectCode"), max_length=11),
             reason_code=reason,
             retryable=outcome == "Expired" or reason in RETRYABLE_REASONS,
         )
@@ -175,7 +188,10 @@ class Es2PlusClient:
 
     def download_order(self, *, profile_type: str, call_id: str) -> str:
         answer = self.call("downloadOrder", {"profileType": profile_type}, call_id=call_id)
-        return str(answer["iccid"])
+        iccid = answer["iccid"]  # the response schema requires it
+        if not ICCID_FORMAT.fullmatch(iccid):  # JSON Schema's "$" also takes a final newline
+            raise Es2Unreachable(f"malformed downloadOrder answer: iccid {iccid[:24]!r}")
+        return str(iccid)
 
     def confirm_order(self, *, iccid: str, matching_id: str, call_id: str) -> tuple[str, str]:
         """Confirm and release at once; returns (matching ID, SM-DP+ address)."""
@@ -184,7 +200,11 @@ class Es2PlusClient:
             {"iccid": iccid, "matchingId": matching_id, "releaseFlag": True},
             call_id=call_id,
         )
-        return str(answer.get("matchingId") or matching_id), str(answer.get("smdpAddress") or "")
+        given_id, address = answer.get("matchingId") or matching_id, answer.get("smdpAddress")
+        if not ADDRESS_FORMAT.fullmatch(address or "-") or not given_id.isprintable():
+            # It acted, but what it said cannot be used: settled by asking, like a lost answer.
+            raise Es2Unreachable("malformed confirmOrder answer")
+        return str(given_id), str(address or "")
 
     def cancel_order(
         self, *, iccid: str, matching_id: str, eid: str, final_status: str, call_id: str
@@ -207,16 +227,24 @@ class Es2PlusClient:
         )
         answer = self.call("getProfileStatus", body, call_id=call_id)
         statuses = answer.get("profileStatusList")
-        if not isinstance(statuses, list) or not statuses:
+        if statuses == []:
             return None
-        first = statuses[0]
-        if not isinstance(first, dict) or not isinstance(first.get("iccid"), str):
+        # Anything but a list of statuses is not "nothing found": read as that, a
+        # garbled answer would make the shop order a second profile.
+        first = statuses[0] if isinstance(statuses, list) else None
+        if not isinstance(first, dict):
+            raise Es2Unreachable("malformed getProfileStatus answer")
+        found = {name: first.get(name, "") for name in ("iccid", "state", "acToken", "eid")}
+        if not ICCID_FORMAT.fullmatch(str(found["iccid"])) or not all(
+            isinstance(value, str) and len(value) <= 64 and value.isprintable()
+            for value in found.values()
+        ):
             raise Es2Unreachable("malformed getProfileStatus answer")
         return ProfileStatus(
-            iccid=first["iccid"],
-            state=str(first.get("state", "")),
-            matching_id=str(first.get("acToken", "")),
-            eid=str(first.get("eid", "")),
+            iccid=found["iccid"],
+            state=found["state"],
+            matching_id=found["acToken"],
+            eid=found["eid"],
         )
 
 

@@ -228,6 +228,10 @@ class ProgressReport(models.Model):
         return f"point {self.point}: {self.status}"
 
 
+# Plans count data in binary megabytes: 5 GB is 5,120 MB (catalog.Plan.data_label).
+BYTES_PER_MB = 1024 * 1024
+
+
 class BundleState(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
     PENDING = "pending", "Being added"
@@ -254,8 +258,15 @@ class Bundle(TimeStampedModel):
     network_attempts = models.PositiveIntegerField(default=0)
     network_added_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
+    # Validity runs from the eSIM's first traffic, or from the moment a top-up
+    # reaches an eSIM already in use (ADR 0007).
     starts_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    used_bytes = models.BigIntegerField(default=0)
+    # Each alert goes once per bundle (SIM-03).
+    alerted_low_at = models.DateTimeField(null=True, blank=True)
+    alerted_used_up_at = models.DateTimeField(null=True, blank=True)
+    alerted_expiry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -267,3 +278,19 @@ class Bundle(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.plan.name} on {self.esim_id}"
+
+    @property
+    def data_bytes(self) -> int | None:
+        return None if self.data_mb is None else self.data_mb * BYTES_PER_MB
+
+    @property
+    def remaining_bytes(self) -> int | None:
+        if self.data_bytes is None:
+            return None
+        return max(0, self.data_bytes - self.used_bytes)
+
+    @property
+    def used_percent(self) -> int:
+        if not self.data_bytes:
+            return 0
+        return min(100, self.used_bytes * 100 // self.data_bytes)

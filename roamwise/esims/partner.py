@@ -11,6 +11,7 @@ made again; ``PartnerError.retryable`` says whether that can help.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -49,7 +50,13 @@ class NetworkPartner(Protocol):
     def line_terminate(self, *, iccid: str) -> None: ...
 
     def bundle_add(
-        self, *, iccid: str, reference: str, data_mb: int | None, validity_days: int
+        self,
+        *,
+        iccid: str,
+        reference: str,
+        data_mb: int | None,
+        validity_days: int,
+        coverage: Sequence[str] = (),
     ) -> None: ...
 
 
@@ -121,9 +128,20 @@ class SimulatedPartner:
         self._change_line(iccid, "terminate", "terminated")
 
     def bundle_add(
-        self, *, iccid: str, reference: str, data_mb: int | None, validity_days: int
+        self,
+        *,
+        iccid: str,
+        reference: str,
+        data_mb: int | None,
+        validity_days: int,
+        coverage: Sequence[str] = (),
     ) -> None:
-        payload = {"reference": reference, "data_mb": data_mb, "validity_days": validity_days}
+        payload = {
+            "reference": reference,
+            "data_mb": data_mb,
+            "validity_days": validity_days,
+            "coverage": list(coverage),
+        }
         answer = self._call(iccid, "bundles", payload)
         if answer.get("reference") != reference:
             raise PartnerError(UNAVAILABLE, retryable=True)

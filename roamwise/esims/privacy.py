@@ -30,8 +30,9 @@ data_map.declare(
         legal_basis="contract",
         retention=Retention.account_lifetime(),
         # The row stays with its order (billing records); what identifies the
-        # profile or the device is sealed with the customer's key.
-        erasure=Erasure.anonymise(),
+        # profile or the device is blanked. Its state says nothing of anyone
+        # once the account it points at is emptied (ADR 0010).
+        erasure=Erasure.anonymise(keep=("customer", "state")),
         recipients=("smdp", "network", "hosting"),
     )
 )
@@ -63,6 +64,7 @@ data_map.declare(
             PersonalField("state", "user.behavior.purchase_history"),
             PersonalField("starts_at", "user.behavior.purchase_history"),
             PersonalField("expires_at", "user.behavior.purchase_history"),
+            PersonalField("used_bytes", "user.network.usage"),
         ),
         purposes=("service",),
         legal_basis="contract",

@@ -9,8 +9,8 @@ database transaction (STYLE 7).
 
 from __future__ import annotations
 
-import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from django.utils import timezone
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Destination, Plan
 from roamwise.core.errors import DomainError, InvalidTransition, NotFound
+from roamwise.core.parsing import identifier, json_loads, storable_text
 from roamwise.core.signing import ES2_NOTIFICATION_HEADER, SignatureError, signature_verify
 from roamwise.governance.services import disclosure_record
 from roamwise.orders import services as orders
@@ -167,6 +168,16 @@ def esim_provision(*, order_id: int) -> str:
         Esim.objects.filter(pk=esim.pk).update(lease_until=None)
     esim.refresh_from_db()
     return esim.state
+
+
+def esim_fulfil(order_id: int) -> str:
+    """The order's fulfilment, asked for on payment and again by the fulfilment
+    sweep while it is pending: provision now, unless a retry is already due later
+    (the sweep must not undo the backoff)."""
+    existing = Esim.objects.filter(order_id=order_id).first()
+    if existing is not None and existing.next_attempt_at > timezone.now():
+        return f"next try at {existing.next_attempt_at:%H:%M:%S}"
+    return esim_provision(order_id=order_id)
 
 
 def _call(esim: Esim, function: str, send: Callable[[str], T]) -> T:
@@ -351,15 +362,19 @@ def esim_give_up(*, esim: Esim, reason: str, actor: str) -> None:
         transaction.on_commit(lambda: after_provisioning_failed(esim_id), robust=True)
 
 
-def esim_after_failure(*, esim_id: int) -> None:
-    """Give back a reserved profile, refund the order, tell the customer (in a job)."""
-    from roamwise.payments.errors import GatewayUnavailable
+def esim_after_failure(*, esim_id: int) -> bool:
+    """Refund the failed order, then give a reserved profile back (in a job).
+
+    The money first: a refund must not wait on an SM-DP+ that cannot answer.
+    Returns True when this run issued the refund (the customer is told then);
+    safe to run again, which the provisioning sweep does when the job was lost.
+    """
+    from roamwise.payments.errors import GatewayRefused, GatewayUnavailable
     from roamwise.payments.services import refund_issue
 
     esim = Esim.objects.select_related("order").get(pk=esim_id)
-    if esim.iccid:
-        _cancel_at_smdp(esim, actor="system")
     order = esim.order
+    refunded_now = False
     if order.status == OrderStatus.FAILED and not order.refunds.exists():
         try:
             refund_issue(
@@ -369,8 +384,34 @@ def esim_after_failure(*, esim_id: int) -> None:
                 actor="esims",
             )
         except GatewayUnavailable:
-            # The refund row stays pending; the processor's webhook settles it.
+            # The refund row stays pending; its retry or the processor's webhook settles it.
             log.warning("refund of order %s is waiting for the processor", order.pk)
+        except GatewayRefused as exc:
+            from roamwise.orders.tasks import staff_alert
+
+            staff_alert(
+                "A refund was refused by the processor",
+                f"Order {order.public_id} failed and its refund was refused: {exc.message}",
+            )
+        refunded_now = True
+    if not esim.iccid:
+        # A DownloadOrder whose answer was lost may have reserved a profile: find
+        # it (ADR 0006), so that it is given back too.
+        try:
+            found = _reconcile_download(esim, get_client())
+        except Es2Error:
+            found = None
+        if found:
+            esim.iccid = found
+            esim.save(update_fields=["iccid", "iccid_index"])
+    if esim.iccid:
+        try:
+            _cancel_at_smdp(esim, actor="system")
+        except EsimError as exc:
+            # Not given back now; the profile stays reserved for this eSIM, which
+            # the SM-DP+'s operator can cancel. It is never handed to anyone else.
+            log.warning("profile of eSIM %s not given back: %s", esim.pk, exc.message)
+    return refunded_now
 
 
 def esim_retry_now(*, esim: Esim, actor: str) -> None:
@@ -522,6 +563,8 @@ class NotificationInvalid(DomainError):
 
 
 NOTIFICATION_SCHEMA = "ES2+HandleDownloadProgressInfo-def.json"
+ICCID_FORMAT = re.compile(r"[0-9]{19,20}F?")
+EID_FORMAT = re.compile(r"[0-9]{32}")
 
 
 def _authenticate_notification(body: bytes, headers: Mapping[str, str]) -> None:
@@ -545,9 +588,9 @@ def progress_report_receive(*, body: bytes, headers: Mapping[str, str]) -> str:
     the ES2+ schema, apply once per functionCallIdentifier."""
     _authenticate_notification(body, headers)
     try:
-        payload = json.loads(body)
-    except ValueError:
-        raise NotificationInvalid("The body is not JSON.") from None
+        payload = json_loads(body)
+    except ValueError as exc:
+        raise NotificationInvalid(f"The body is not JSON: {exc}") from None
     error = jsonschema.exceptions.best_match(
         jsonschema.Draft7Validator(schema(NOTIFICATION_SCHEMA)).iter_errors(payload)
     )
@@ -555,11 +598,24 @@ def progress_report_receive(*, body: bytes, headers: Mapping[str, str]) -> str:
         where = "/".join(str(p) for p in error.absolute_path) or "body"
         raise NotificationInvalid(f"Not a HandleDownloadProgressInfo ({where}): {error.message}")
     header = payload.get("header")
-    if not isinstance(header, dict) or not header.get("functionCallIdentifier"):
+    if not isinstance(header, dict):
         raise NotificationInvalid("The ES2+ header with its functionCallIdentifier is missing.")
+    try:
+        call_id = identifier(
+            header.get("functionCallIdentifier"), max_length=100, name="functionCallIdentifier"
+        )
+    except ValueError as exc:
+        raise NotificationInvalid(f"Not a HandleDownloadProgressInfo: {exc}.") from None
+    # JSON Schema's "integer" takes 4.0 too, and its patterns take a final newline.
     point = payload["notificationPointId"]
-    if not 0 <= point < 2**31:
+    if not (isinstance(point, int) or point.is_integer()) or not 0 <= point < 2**31:
         raise NotificationInvalid("notificationPointId is out of range.")
+    point = int(point)
+    if not ICCID_FORMAT.fullmatch(payload["iccid"]):
+        raise NotificationInvalid("iccid is not 19 or 20 digits.")
+    eid = payload.get("eid", "")
+    if eid and not EID_FORMAT.fullmatch(eid):
+        raise NotificationInvalid("eid is not 32 digits.")
     esim = esim_by_iccid(payload["iccid"])
     if esim is None:
         raise NotFound("No eSIM has this ICCID.")
@@ -570,12 +626,14 @@ def progress_report_receive(*, body: bytes, headers: Mapping[str, str]) -> str:
         try:
             with transaction.atomic():
                 ProgressReport.objects.create(
-                    requester=str(header.get("functionRequesterIdentifier", ""))[:100],
-                    call_id=str(header["functionCallIdentifier"])[:100],
+                    requester=storable_text(
+                        header.get("functionRequesterIdentifier"), max_length=100
+                    ),
+                    call_id=call_id,
                     esim=esim,
                     point=point,
-                    status=str(status["status"])[:24],
-                    status_code=code[:20],
+                    status=storable_text(status["status"], max_length=24),
+                    status_code=storable_text(code, max_length=20),
                 )
         except IntegrityError:
             return "duplicate"
@@ -583,8 +641,8 @@ def progress_report_receive(*, body: bytes, headers: Mapping[str, str]) -> str:
             esim=esim,
             point=point,
             succeeded=status["status"] in ("Executed-Success", "Executed-WithWarning"),
-            eid=str(payload.get("eid", "")),
-            note=str(code_data.get("message", ""))[:150],
+            eid=eid,
+            note=storable_text(code_data.get("message"), max_length=150),
         )
     return "applied"
 
@@ -690,13 +748,20 @@ def bundle_register_now(*, bundle_id: int) -> str:
             reference=str(bundle.public_id),
             data_mb=bundle.data_mb,
             validity_days=bundle.validity_days,
+            coverage=bundle.plan.destination.country_codes(),
         )
     except PartnerError as exc:
         Bundle.objects.filter(pk=bundle.pk).update(last_error=exc.message[:200])
         raise
+    now = timezone.now()
+    validity: dict[str, Any] = {}
+    if Esim.objects.filter(pk=esim.pk, state=EsimState.ACTIVE).exists():
+        # A top-up on an eSIM in use runs from now; otherwise validity starts
+        # with the first traffic (usage.services.balances_apply).
+        validity = {"starts_at": now, "expires_at": now + timedelta(days=bundle.validity_days)}
     with transaction.atomic():
         Bundle.objects.filter(pk=bundle.pk, state=Bundle.State.PENDING).update(
-            state=Bundle.State.ACTIVE, network_added_at=timezone.now(), last_error=""
+            state=Bundle.State.ACTIVE, network_added_at=now, last_error="", **validity
         )
         if bundle.order.kind == Order.Kind.TOPUP:
             orders.order_fulfilled(order_id=bundle.order_id, actor="esims")

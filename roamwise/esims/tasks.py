@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from roamwise.orders.tasks import FULFILLERS, REVOKERS
+from roamwise.notifications import services as notifications
+from roamwise.orders.tasks import FULFILLERS, REVOKERS, staff_alert
 
-from . import services
+from . import selectors, services
 from .install import install_links, qr_png
 from .models import Bundle, Esim, EsimState
 from .partner import PartnerError
@@ -29,25 +29,36 @@ def provision_esim(order_id: int) -> str:
     return services.esim_provision(order_id=order_id)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@db_periodic_task(crontab(minute="*"))
 def provisioning_sweep() -> int:
     """Provisioning whose next try is due but whose job was lost (queue restarted,
-    worker killed): run it again. The lease keeps two runs apart."""
+    worker killed): run it again. The lease keeps two runs apart. Then failed
+    orders whose refund job was lost: refund them (ADR 0017)."""
     now = timezone.now()
+    overdue = now - timedelta(seconds=settings.RECOVERY_AFTER_SECONDS)
     due = list(
-        Esim.objects.filter(state=EsimState.PREPARING, next_attempt_at__lte=now)
+        Esim.objects.filter(state=EsimState.PREPARING, next_attempt_at__lte=overdue)
         .exclude(lease_until__gte=now)
         .values_list("order_id", flat=True)
     )
     for order_id in due:
         provision_esim(order_id)
-    return len(due)
+    unrefunded = list(selectors.esims_failed_without_refund())
+    for esim_id in unrefunded:
+        after_provisioning_failed(esim_id)
+    if due or unrefunded:
+        log.warning(
+            "recovery: provisioning of %d orders run again, %d failed orders refunded",
+            len(due),
+            len(unrefunded),
+        )
+    return len(due) + len(unrefunded)
 
 
 @db_task()
 def after_provisioning_failed(esim_id: int) -> None:
-    services.esim_after_failure(esim_id=esim_id)
-    send_provisioning_failed_email(esim_id)
+    if services.esim_after_failure(esim_id=esim_id):
+        send_provisioning_failed_email(esim_id)
 
 
 @db_task()
@@ -60,12 +71,10 @@ def bundle_register(bundle_id: int) -> str:
         if exc.retryable and bundle.network_attempts < BUNDLE_MAX_ATTEMPTS:
             bundle_register.schedule((bundle_id,), delay=min(30 * 2**bundle.network_attempts, 3600))
             return f"retry later: {exc.message}"
-        send_mail(
-            f"[{settings.SITE_NAME}] A bundle could not be added at the network",
+        staff_alert(
+            "A bundle could not be added at the network",
             f"Bundle {bundle.public_id} of order {bundle.order_id}: {exc.message}\n"
             "Add it by hand or refund the order.",
-            settings.DEFAULT_FROM_EMAIL,
-            [settings.STAFF_ALERT_EMAIL],
         )
         return f"gave up: {exc.message}"
 
@@ -80,17 +89,14 @@ def send_esim_ready_email(esim_id: int) -> None:
         "plan": esim.order.plan,
         "link": link,
         "links": install_links(esim),
-        "site_name": settings.SITE_NAME,
     }
-    message = EmailMultiAlternatives(
-        f"[{settings.SITE_NAME}] Your eSIM is ready to install",
-        render_to_string("esims/email/ready.txt", context),
-        settings.DEFAULT_FROM_EMAIL,
-        [esim.customer.email],
+    notifications.notify(
+        user=esim.customer,
+        kind="esim",
+        template="esims/email/ready",
+        context=context,
+        attachments=[notifications.Attachment("esim-qr.png", qr_png(esim), "image/png")],
     )
-    message.attach_alternative(render_to_string("esims/email/ready.html", context), "text/html")
-    message.attach("esim-qr.png", qr_png(esim), "image/png")
-    message.send()
 
 
 def send_provisioning_failed_email(esim_id: int) -> None:
@@ -99,13 +105,9 @@ def send_provisioning_failed_email(esim_id: int) -> None:
         "esim": esim,
         "order": esim.order,
         "link": settings.SITE_URL + reverse("orders:detail", args=[esim.order.public_id]),
-        "site_name": settings.SITE_NAME,
     }
-    send_mail(
-        f"[{settings.SITE_NAME}] We could not prepare your eSIM: full refund",
-        render_to_string("esims/email/failed.txt", context),
-        settings.DEFAULT_FROM_EMAIL,
-        [esim.customer.email],
+    notifications.notify(
+        user=esim.customer, kind="order", template="esims/email/failed", context=context
     )
 
 
@@ -115,7 +117,7 @@ def expiry_sweep() -> int:
     return services.esims_expire()
 
 
-FULFILLERS["esim"] = lambda order_id: services.esim_provision(order_id=order_id)
+FULFILLERS["esim"] = services.esim_fulfil
 FULFILLERS["topup"] = services.topup_fulfil
 REVOKERS["esim"] = services.esim_revoke
 REVOKERS["topup"] = services.esim_revoke

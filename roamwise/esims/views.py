@@ -15,15 +15,19 @@ from roamwise.core.typing import AuthenticatedRequest
 from roamwise.orders.forms import CheckoutForm
 from roamwise.orders.services import BillingDetails
 from roamwise.payments import services as payments
+from roamwise.usage import selectors as usage
+from roamwise.usage.charts import daily_usage_svg
 
 from . import selectors, services
 from .install import install_links, qr_png, qr_svg
-from .models import EsimState
+from .models import Bundle, EsimState
 
 
-def _own(request: AuthenticatedRequest, public_id: uuid.UUID) -> services.Esim:
+def _own(
+    request: AuthenticatedRequest, public_id: uuid.UUID, *, in_full: bool = False
+) -> services.Esim:
     try:
-        return selectors.esim_of(customer=request.user, public_id=public_id)
+        return selectors.esim_of(customer=request.user, public_id=public_id, in_full=in_full)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
@@ -37,15 +41,21 @@ def esim_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
-    esim = _own(request, public_id)
+    esim = _own(request, public_id, in_full=True)
     installable = esim.is_installable
+    bundles = [b for b in esim.bundles.all() if b.state != Bundle.State.AWAITING_PAYMENT]
+    daily = usage.daily_usage(esim=esim)
     context = {
         "esim": esim,
         "plan": esim.order.plan,
         "links": install_links(esim) if installable else None,
         # segno writes the SVG from the activation code alone: no user markup in it.
         "qr_svg": mark_safe(qr_svg(esim)) if installable else "",  # noqa: S308
-        "bundles": esim.bundles.select_related("plan").exclude(state="awaiting_payment"),
+        "bundles": bundles,
+        "bundles_active": any(b.state == Bundle.State.ACTIVE for b in bundles),
+        "balance": usage.esim_balance(esim=esim),
+        "daily": daily,
+        "usage_chart": daily_usage_svg(daily),
         "events": esim.events.all(),
         "can_suspend": esim.state in (EsimState.READY, EsimState.INSTALLED, EsimState.ACTIVE),
         "can_resume": esim.state == EsimState.SUSPENDED,

@@ -53,6 +53,8 @@ class WebhookDelivery(models.Model):
     session = models.ForeignKey(GatewaySession, on_delete=models.CASCADE, related_name="deliveries")
     payload = models.JSONField()
     attempts = models.PositiveIntegerField(default=0)
+    # When the next try is due: a sweep resends what a lost job would have sent.
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     gave_up_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)

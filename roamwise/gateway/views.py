@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,6 +13,10 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+
+from roamwise.core.faults import fault_admin_view, faulty
+from roamwise.core.parsing import json_loads
+from roamwise.core.security import origin
 
 from . import services
 from .models import GatewaySession
@@ -41,7 +44,7 @@ def _authorised(request: HttpRequest) -> bool:
 
 def _json_body(request: HttpRequest) -> dict[str, Any] | None:
     try:
-        body = json.loads(request.body or b"{}")
+        body = json_loads(request.body or b"{}")
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
@@ -76,6 +79,7 @@ def _session_json(session: GatewaySession, request: HttpRequest) -> dict[str, An
 
 @csrf_exempt
 @require_http_methods(["POST"])
+@faulty("gateway")
 def api_sessions(request: HttpRequest) -> JsonResponse:
     if not _authorised(request):
         return _error("unauthorised", "Bad or missing secret key.", 401)
@@ -103,6 +107,7 @@ def api_sessions(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt
 @require_http_methods(["GET"])
+@faulty("gateway")
 def api_session(request: HttpRequest, session_id: str) -> JsonResponse:
     if not _authorised(request):
         return _error("unauthorised", "Bad or missing secret key.", 401)
@@ -114,6 +119,7 @@ def api_session(request: HttpRequest, session_id: str) -> JsonResponse:
 
 @csrf_exempt
 @require_http_methods(["POST"])
+@faulty("gateway")
 def api_refunds(request: HttpRequest) -> JsonResponse:
     if not _authorised(request):
         return _error("unauthorised", "Bad or missing secret key.", 401)
@@ -145,6 +151,15 @@ def api_dispute(request: HttpRequest, session_id: str) -> JsonResponse:
 def _int(raw: str) -> int | None:
     raw = raw.strip()
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else None
+
+
+def _back_to_merchant(response: HttpResponse, session: GatewaySession) -> HttpResponse:
+    """The hosted page's form answers with a redirect to the merchant's URLs,
+    which browsers check against form-action: allow the merchant's origin."""
+    targets = {origin(session.success_url), origin(session.cancel_url)} - {""}
+    if targets:
+        response._csp_update = {"form-action": sorted(targets)}  # type: ignore[attr-defined]
+    return response
 
 
 @sensitive_post_parameters("card_number", "cvc")
@@ -185,11 +200,14 @@ def hosted_page(request: HttpRequest, session_id: str) -> HttpResponse:
                     "processing_error": "An error occurred while processing your card. Try again.",
                 }.get(outcome, "The payment failed.")
     # The card number is never echoed back into the page.
-    return render(
-        request,
-        "gateway/pay.html",
-        {"session": session, "error": error},
-        status=400 if error else 200,
+    return _back_to_merchant(
+        render(
+            request,
+            "gateway/pay.html",
+            {"session": session, "error": error},
+            status=400 if error else 200,
+        ),
+        session,
     )
 
 
@@ -205,10 +223,19 @@ def challenge_page(request: HttpRequest, session_id: str) -> HttpResponse:
             return HttpResponseRedirect(f"/gateway/pay/{session.id}/")
         if approved:
             return HttpResponseRedirect(session.success_url)
-        return render(
-            request,
-            "gateway/pay.html",
-            {"session": session, "error": "Authentication failed."},
-            status=400,
+        return _back_to_merchant(
+            render(
+                request,
+                "gateway/pay.html",
+                {"session": session, "error": "Authentication failed."},
+                status=400,
+            ),
+            session,
         )
-    return render(request, "gateway/challenge.html", {"session": session})
+    return _back_to_merchant(
+        render(request, "gateway/challenge.html", {"session": session}), session
+    )
+
+
+# The fault switch of the stand-in (ADR 0017): off unless SIMULATOR_FAULTS is on.
+fault_admin = fault_admin_view("gateway", authorised=_authorised)

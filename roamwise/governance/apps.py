@@ -5,3 +5,6 @@ class GovernanceConfig(AppConfig):
     name = "roamwise.governance"
     label = "governance"
     verbose_name = "Governance"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the processors registry check)

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 
 
@@ -22,3 +28,393 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d} to {self.recipient}: {', '.join(self.categories)}"
+
+
+# --- Policy versions, change notices and storage location (POL-01, POL-02, RET-08) ---
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: object) -> int:
+        raise ValueError("policy acceptances are append-only")
+
+
+class PolicyVersion(models.Model):
+    """One text of the privacy policy (POL-01).
+
+    A draft has no ``published_at``; once published its text never changes:
+    a correction is a new version. The version in force at a moment is the
+    published one with the latest ``effective_at`` not after it.
+    """
+
+    version = models.CharField(max_length=32, unique=True, help_text="A label, e.g. 2026-03.")
+    body = models.TextField(help_text="Markdown. Raw HTML is shown as text, never rendered.")
+    summary_of_changes = models.TextField(blank=True)
+    significant = models.BooleanField(
+        default=False,
+        help_text="A significant change: every customer is told by email and in the site "
+        "before it takes effect (POL-02).",
+    )
+    effective_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True, help_text="Empty: a draft.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-effective_at", "-id"]
+        permissions = [("publish_policyversion", "Can publish a privacy policy version")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(published_at__isnull=True)
+                | models.Q(published_at__lte=models.F("effective_at")),
+                name="policy_version_published_before_effective",
+            ),
+            models.UniqueConstraint(
+                fields=["effective_at"],
+                condition=models.Q(published_at__isnull=False),
+                name="policy_version_one_per_effective_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"privacy policy {self.version}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class PolicyAcceptance(models.Model):
+    """A customer accepting a policy version ahead of its effective date (POL-02).
+
+    Append-only: an acceptance is never edited (the database refuses updates).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="policy_acceptances"
+    )
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="policy_acceptance_once")
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"user {self.user_id} accepted policy {self.version_id} at {self.accepted_at:%Y-%m-%d}"
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("policy acceptances are append-only")
+        super().save(*args, **kwargs)
+
+
+class PolicyNotice(models.Model):
+    """That one customer was told about one significant change: the progress
+    record of the batched notice job, so a rerun never emails anyone twice."""
+
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="notices")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="policy_notices"
+    )
+    notified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "user"], name="policy_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"policy {self.version_id} notice to user {self.user_id}"
+
+
+class Region(models.TextChoices):
+    EU = "eu", "the European Union"
+    UK = "uk", "the United Kingdom"
+    US = "us", "the United States"
+
+
+class DataResidency(models.Model):
+    """The region a customer's data is kept in, where it differs from the
+    deployment's own (RET-08): the key the residency router reads."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_residency"
+    )
+    region = models.CharField(max_length=8, choices=Region.choices)
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "data residencies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(region__in=[r.value for r in Region]),
+                name="data_residency_region_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} in {self.region}"
+
+
+# --- Legal requests (SHR-05) and breach response (SEC-06) --------------------------
+# Services and selectors: legal_requests.py, incidents.py; back office: response_admin.py.
+
+
+class LegalRequestStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    ASSESSED = "assessed", "Assessed"
+    DISCLOSED = "disclosed", "Disclosed"
+    REFUSED = "refused", "Refused"
+
+
+LEGAL_REQUEST_TRANSITIONS: dict[str, set[str]] = {
+    LegalRequestStatus.RECEIVED: {LegalRequestStatus.ASSESSED},
+    LegalRequestStatus.ASSESSED: {LegalRequestStatus.DISCLOSED, LegalRequestStatus.REFUSED},
+    LegalRequestStatus.DISCLOSED: set(),
+    LegalRequestStatus.REFUSED: set(),
+}
+
+
+class LegalRequest(models.Model):
+    """A court order or an authority's request for customer data (SHR-05).
+
+    Records what was asked, on which legal basis, our assessment, the decision,
+    and the minimum disclosed: categories and subjects by public id, never the
+    data itself (that goes to the authority, not into this table).
+    """
+
+    class Kind(models.TextChoices):
+        COURT_ORDER = "court_order", "Court order"
+        LAW_ENFORCEMENT = "law_enforcement", "Law enforcement request"
+        REGULATOR = "regulator", "Regulator or supervisory authority"
+        TAX = "tax", "Tax authority"
+        OTHER = "other", "Other public authority"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    authority = models.CharField(max_length=200, help_text="The court or authority asking.")
+    authority_reference = models.CharField(
+        max_length=100, blank=True, help_text="Their case or file number."
+    )
+    received_at = models.DateTimeField()
+    legal_basis_cited = models.TextField(help_text="The law or order the request relies on.")
+    scope = models.TextField(help_text="What is asked for, in the authority's words.")
+    status = models.CharField(
+        max_length=16,
+        choices=LegalRequestStatus.choices,
+        default=LegalRequestStatus.RECEIVED,
+        db_index=True,
+    )
+    # Assessment: is it valid, is it proportionate, did we challenge it?
+    is_valid = models.BooleanField(null=True)
+    is_proportionate = models.BooleanField(null=True)
+    is_challenged = models.BooleanField(default=False)
+    assessment = models.TextField(blank=True)
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Decision: what was disclosed (categories; subjects in LegalRequestSubject) or why not.
+    decision = models.TextField(blank=True)
+    disclosed_categories = models.JSONField(default=list, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        permissions = [("decide_legalrequest", "Can disclose data to an authority or refuse")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in LegalRequestStatus]),
+                name="legal_request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=LegalRequestStatus.RECEIVED) | Q(assessed_at__isnull=False),
+                name="legal_request_assessed_before_decision",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=LegalRequestStatus.DISCLOSED) | Q(is_valid=True),
+                name="legal_request_disclosed_only_if_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.authority}"
+
+    @property
+    def reference(self) -> str:
+        return f"LR-{str(self.public_id)[:8].upper()}"
+
+    @property
+    def disclosed_at(self) -> datetime | None:
+        return self.decided_at if self.status == LegalRequestStatus.DISCLOSED else None
+
+
+class LegalRequestSubject(models.Model):
+    """One customer whose data a legal request disclosed, by public id."""
+
+    request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="subjects")
+    subject_id = models.UUIDField(db_index=True, help_text="The customer's public id.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "subject_id"], name="legal_request_subject_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} in {self.request_id}"
+
+
+class LegalRequestEvent(models.Model):
+    """Every step of a legal request, with who took it."""
+
+    request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} -> {self.to_status} on legal request {self.request_id}"
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CONTAINED = "contained", "Contained"
+    CLOSED = "closed", "Closed"
+
+
+INCIDENT_TRANSITIONS: dict[str, set[str]] = {
+    IncidentStatus.OPEN: {IncidentStatus.CONTAINED, IncidentStatus.CLOSED},
+    IncidentStatus.CONTAINED: {IncidentStatus.CLOSED},
+    IncidentStatus.CLOSED: set(),
+}
+
+# GDPR Art. 33(1): the supervisory authority within 72 hours of becoming aware.
+REGULATOR_DEADLINE = timedelta(hours=72)
+
+
+class Incident(models.Model):
+    """A personal-data breach (SEC-06): what happened, what it touched, what we did.
+
+    Holds no customer's data: who is affected is in ``AffectedSubject``, by
+    public id. The description, measures and consequences are written for the
+    regulator and the affected customers, who both read them.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    detected_at = models.DateTimeField(help_text="When we became aware of the breach.")
+    reported_by = models.CharField(
+        max_length=200, help_text="Who reported it: a team, a processor, a researcher."
+    )
+    categories = models.JSONField(default=list, help_text="Data-map categories affected.")
+    description = models.TextField(help_text="The nature of the breach.")
+    systems = models.TextField(blank=True, help_text="Systems and components involved.")
+    containment_notes = models.TextField(blank=True, help_text="Measures taken or proposed.")
+    consequences = models.TextField(
+        blank=True, help_text="Likely consequences; drafted from the categories when blank."
+    )
+    # Optional narrowing of the affected-subjects scan.
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    scan_models = models.JSONField(
+        default=list, blank=True, help_text="Data-map models to scan; empty: all."
+    )
+    status = models.CharField(
+        max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.OPEN, db_index=True
+    )
+    affected_scanned_at = models.DateTimeField(null=True, blank=True)
+    affected_subjects_count = models.PositiveIntegerField(default=0)
+    affected_records_count = models.PositiveBigIntegerField(default=0)
+    regulator_notice = models.TextField(blank=True)
+    regulator_notified_at = models.DateTimeField(null=True, blank=True)
+    customers_notified_at = models.DateTimeField(null=True, blank=True)
+    customers_notified_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-detected_at"]
+        permissions = [("notify_incident", "Can notify the regulator and affected customers")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in IncidentStatus]),
+                name="incident_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_start__isnull=True)
+                | Q(window_end__isnull=True)
+                | Q(window_start__lte=F("window_end")),
+                name="incident_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return f"INC-{str(self.public_id)[:8].upper()}"
+
+    @property
+    def regulator_deadline(self) -> datetime:
+        return self.detected_at + REGULATOR_DEADLINE
+
+
+class AffectedSubject(models.Model):
+    """A customer whose data an incident touched, found from the data map."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="affected")
+    subject_id = models.UUIDField(db_index=True, help_text="The customer's public id.")
+    categories = models.JSONField(default=list, help_text="Their affected categories.")
+    records = models.PositiveIntegerField(default=0)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "subject_id"], name="affected_subject_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} in incident {self.incident_id}"
+
+
+class IncidentEvent(models.Model):
+    """Every step of an incident's response, with who took it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.note or self.to_status} on incident {self.incident_id}"

@@ -2,13 +2,24 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
+from roamwise.datamap.registry import (
+    Declaration,
+    Erasure,
+    NotPersonal,
+    PersonalField,
+    Retention,
+    data_map,
+)
 
-from .models import Disclosure
+from .models import AffectedSubject, Disclosure, LegalRequest, LegalRequestSubject
 
 
 def _disclosures_of(user: object) -> QuerySet[Disclosure]:
-    return Disclosure.objects.filter(subject_id=user.public_id)  # type: ignore[attr-defined]
+    # Disclosures may be pinned to the EU database (RET-08): read where they are.
+    from .residency import database_for_subject
+
+    public_id = user.public_id  # type: ignore[attr-defined]
+    return Disclosure.objects.using(database_for_subject(public_id)).filter(subject_id=public_id)
 
 
 data_map.declare(
@@ -25,5 +36,184 @@ data_map.declare(
         legal_basis="legal_obligation",
         retention=Retention.after(6 * 365, anchor="occurred_at", summary="6 years"),
         erasure=Erasure.retain("Accountability: proof of what was shared with whom"),
+    )
+)
+
+# --- Policy versions, change notices and storage location (POL-01, POL-02, RET-08) ---
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "governance.PolicyVersion", reason="The published privacy policy texts, the same for all."
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="governance.PolicyAcceptance",
+        subject="user",
+        description="Which versions of the privacy policy you accepted, and when.",
+        fields=(
+            PersonalField("version", "user.consent"),
+            PersonalField("accepted_at", "user.consent"),
+        ),
+        purposes=("legal",),
+        legal_basis="legal_obligation",
+        retention=Retention.account_lifetime(),
+        erasure=Erasure.delete(),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="governance.PolicyNotice",
+        subject="user",
+        description="That we told you about a significant change to the privacy policy.",
+        fields=(
+            PersonalField("version", "user.account.settings"),
+            PersonalField("notified_at", "user.account.settings"),
+        ),
+        purposes=("legal",),
+        legal_basis="legal_obligation",
+        retention=Retention.account_lifetime(),
+        erasure=Erasure.delete(),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="governance.DataResidency",
+        subject="user",
+        description="The region your data is kept in, where it differs from our main one.",
+        fields=(
+            PersonalField("region", "user.location.imprecise"),
+            PersonalField("assigned_at", "user.location.imprecise"),
+        ),
+        purposes=("legal",),
+        legal_basis="legal_obligation",
+        retention=Retention.account_lifetime(),
+        erasure=Erasure.delete(),
+    )
+)
+
+
+# --- Legal requests (SHR-05) and breach response (SEC-06) --------------------------
+
+ACCOUNTABILITY_YEARS = 6 * 365
+LEGAL_REQUEST_RECORD = "Accountability: proof of what an authority asked and what we disclosed"
+BREACH_RECORD = "GDPR Art. 33(5): every personal-data breach is documented"
+
+
+def _legal_requests_about(user: object) -> QuerySet[LegalRequest]:
+    return LegalRequest.objects.filter(
+        subjects__subject_id=user.public_id  # type: ignore[attr-defined]
+    ).distinct()
+
+
+def _legal_request_subjects_of(user: object) -> QuerySet[LegalRequestSubject]:
+    return LegalRequestSubject.objects.filter(subject_id=user.public_id)  # type: ignore[attr-defined]
+
+
+def _incidents_of(user: object) -> QuerySet[AffectedSubject]:
+    return AffectedSubject.objects.filter(subject_id=user.public_id)  # type: ignore[attr-defined]
+
+
+data_map.declare(
+    Declaration(
+        model="governance.LegalRequest",
+        subject=_legal_requests_about,
+        description=(
+            "Court orders and authority requests that led us to disclose some of your data: "
+            "who asked, on which legal basis, our assessment, and which kinds of data we gave."
+        ),
+        fields=(
+            PersonalField("authority", "user.privacy.legal_request"),
+            PersonalField("received_at", "user.privacy.legal_request"),
+            PersonalField("legal_basis_cited", "user.privacy.legal_request"),
+            PersonalField("scope", "user.privacy.legal_request"),
+            PersonalField("decision", "user.privacy.legal_request"),
+            PersonalField("disclosed_categories", "user.privacy.legal_request"),
+            PersonalField("decided_at", "user.privacy.legal_request"),
+            PersonalField("assessed_by", "user.staff.activity"),
+            PersonalField("decided_by", "user.staff.activity"),
+        ),
+        purposes=("legal",),
+        legal_basis="legal_obligation",
+        retention=Retention.after(
+            ACCOUNTABILITY_YEARS, anchor="received_at", summary="6 years after the request"
+        ),
+        erasure=Erasure.retain(LEGAL_REQUEST_RECORD),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="governance.LegalRequestSubject",
+        subject=_legal_request_subjects_of,
+        description="That a legal request disclosed some of your data (your customer id only).",
+        fields=(
+            PersonalField("subject_id", "user.unique_id"),
+            PersonalField("created_at", "user.privacy.legal_request"),
+        ),
+        purposes=("legal",),
+        legal_basis="legal_obligation",
+        retention=Retention.after(ACCOUNTABILITY_YEARS, summary="6 years after the disclosure"),
+        erasure=Erasure.retain(LEGAL_REQUEST_RECORD),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="governance.LegalRequestEvent",
+        subject="actor",
+        description="Which staff member assessed or decided each legal request, and when.",
+        fields=(PersonalField("note", "user.staff.activity"),),
+        purposes=("legal",),
+        legal_basis="legal_obligation",
+        retention=Retention.after(ACCOUNTABILITY_YEARS, summary="6 years"),
+        erasure=Erasure.retain(LEGAL_REQUEST_RECORD),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="governance.AffectedSubject",
+        subject=_incidents_of,
+        description=(
+            "Security incidents that affected your data: which kinds of data, how many "
+            "records, and when we told you."
+        ),
+        fields=(
+            PersonalField("subject_id", "user.unique_id"),
+            PersonalField("categories", "user.privacy.incident"),
+            PersonalField("records", "user.privacy.incident"),
+            PersonalField("notified_at", "user.privacy.incident"),
+        ),
+        purposes=("security", "legal"),
+        legal_basis="legal_obligation",
+        retention=Retention.after(ACCOUNTABILITY_YEARS, summary="6 years after the incident"),
+        erasure=Erasure.retain(BREACH_RECORD),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="governance.IncidentEvent",
+        subject="actor",
+        description="Which staff member took each step of an incident's response, and when.",
+        fields=(PersonalField("note", "user.staff.activity"),),
+        purposes=("security", "legal"),
+        legal_basis="legal_obligation",
+        retention=Retention.after(ACCOUNTABILITY_YEARS, summary="6 years"),
+        erasure=Erasure.retain(BREACH_RECORD),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        model="governance.Incident",
+        reason=(
+            "What a breach was and what we did, written for the regulator; whom it "
+            "affected is in governance.AffectedSubject, by public id."
+        ),
     )
 )

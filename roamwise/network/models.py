@@ -49,6 +49,8 @@ class NetworkBundle(models.Model):
     reference = models.CharField(max_length=64, unique=True)
     data_mb = models.PositiveIntegerField(null=True, blank=True)  # null: unlimited
     validity_days = models.PositiveSmallIntegerField()
+    # Where the bundle works: space-separated ISO 3166-1 codes; empty: anywhere.
+    coverage = models.CharField(max_length=1000, blank=True)
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -83,21 +83,41 @@ def _check_bundle(*, reference: str, data_mb: int | None, validity_days: int) ->
         raise InvalidRequest(f"validity_days must be between 1 and {MAX_VALIDITY_DAYS}.")
 
 
+def _coverage(codes: list[str]) -> str:
+    if len(codes) > 300 or not all(
+        isinstance(code, str) and len(code) == 2 and code.isascii() and code.isupper()
+        for code in codes
+    ):
+        raise InvalidRequest("coverage must be a list of at most 300 ISO 3166-1 alpha-2 codes.")
+    return " ".join(sorted(set(codes)))
+
+
 def _repeat(
-    earlier: NetworkBundle, *, iccid: str, data_mb: int | None, validity_days: int
+    earlier: NetworkBundle,
+    *,
+    iccid: str,
+    data_mb: int | None,
+    validity_days: int,
+    coverage: str = "",
 ) -> NetworkBundle:
-    same = (earlier.subscription.iccid, earlier.data_mb, earlier.validity_days) == (
-        iccid,
-        data_mb,
-        validity_days,
-    )
+    same = (
+        earlier.subscription.iccid,
+        earlier.data_mb,
+        earlier.validity_days,
+        earlier.coverage,
+    ) == (iccid, data_mb, validity_days, coverage)
     if not same:
         raise Conflict("This reference was already used for a different bundle.")
     return earlier
 
 
 def bundle_add(
-    *, iccid: str, reference: str, data_mb: int | None, validity_days: int
+    *,
+    iccid: str,
+    reference: str,
+    data_mb: int | None,
+    validity_days: int,
+    coverage: list[str] | None = None,
 ) -> tuple[NetworkBundle, bool]:
     """Add a bundle to a line; ``(bundle, created)``.
 
@@ -106,13 +126,16 @@ def bundle_add(
     """
     iccid = normalise_iccid(iccid)
     _check_bundle(reference=reference, data_mb=data_mb, validity_days=validity_days)
+    places = _coverage(coverage or [])
     subscription = _subscription_for(iccid)
     with transaction.atomic():
         # Locked so that a termination waits for the bundle, or the bundle sees it.
         subscription = NetworkSubscription.objects.select_for_update().get(pk=subscription.pk)
         earlier = NetworkBundle.objects.select_related("subscription").filter(reference=reference)
         if (found := earlier.first()) is not None:
-            return _repeat(found, iccid=iccid, data_mb=data_mb, validity_days=validity_days), False
+            return _repeat(
+                found, iccid=iccid, data_mb=data_mb, validity_days=validity_days, coverage=places
+            ), False
         if subscription.state == SubscriptionState.TERMINATED:
             raise Conflict("This line is terminated; no bundle can be added to it.")
         try:
@@ -122,9 +145,12 @@ def bundle_add(
                     reference=reference,
                     data_mb=data_mb,
                     validity_days=validity_days,
+                    coverage=places,
                 )
         except IntegrityError:
             # A concurrent request with the same reference got there first.
             found = earlier.get()
-            return _repeat(found, iccid=iccid, data_mb=data_mb, validity_days=validity_days), False
+            return _repeat(
+                found, iccid=iccid, data_mb=data_mb, validity_days=validity_days, coverage=places
+            ), False
     return bundle, True

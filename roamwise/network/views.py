@@ -57,6 +57,7 @@ def _bundle_json(bundle: NetworkBundle) -> dict[str, Any]:
         "reference": bundle.reference,
         "data_mb": bundle.data_mb,
         "validity_days": bundle.validity_days,
+        "coverage": bundle.coverage.split(),
         "added_at": bundle.added_at.isoformat(),
     }
 
@@ -115,8 +116,15 @@ def bundles(request: HttpRequest, iccid: str) -> JsonResponse:
         raw_data_mb = body["data_mb"]
         data_mb = None if raw_data_mb is None else _whole_number(raw_data_mb, "data_mb (or null)")
         validity_days = _whole_number(body.get("validity_days"), "validity_days")
+        coverage = body.get("coverage", [])
+        if not isinstance(coverage, list):
+            raise InvalidRequest("coverage must be a list of country codes.")
         bundle, created = services.bundle_add(
-            iccid=iccid, reference=reference, data_mb=data_mb, validity_days=validity_days
+            iccid=iccid,
+            reference=reference,
+            data_mb=data_mb,
+            validity_days=validity_days,
+            coverage=coverage,
         )
     except NetworkError as exc:
         return _error(exc.message, exc.status)

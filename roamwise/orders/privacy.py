@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
 
 BILLING_LAW = "Tax law: invoices and billing records are kept 7 years"
+# RET-03. Seven years, leap days included: never a day short.
+BILLING_YEARS = 7
+BILLING_PERIOD = timedelta(days=BILLING_YEARS * 365 + 2)
 
 data_map.declare(
     Declaration(
@@ -20,14 +25,21 @@ data_map.declare(
         ),
         purposes=("service", "billing"),
         legal_basis="contract",
+        # The order stays in the account's history (its eSIM and bundles
+        # refer to it); the billing name, address and phone go.
         retention=Retention(
-            action="keep",
-            period=None,
-            anchor="",
+            action="anonymise",
+            period=BILLING_PERIOD,
+            anchor="created_at",
             legal_obligation=BILLING_LAW,
-            summary="7 years after the purchase (billing records)",
+            summary="7 years after the purchase (billing records), then the billing details go",
+            anonymise_fields=("billing_name", "billing_address", "contact_phone"),
         ),
-        erasure=Erasure.retain(BILLING_LAW),
+        # Tax law needs the amounts, the country (VAT) and the dates; the name
+        # and address are on the invoice. The rest goes (ADR 0010).
+        erasure=Erasure.retain(
+            BILLING_LAW, strip=("billing_name", "billing_address", "contact_phone")
+        ),
         recipients=("payment", "hosting"),
     )
 )
@@ -44,9 +56,13 @@ data_map.declare(
         purposes=("service", "billing"),
         legal_basis="contract",
         retention=Retention(
-            action="keep", legal_obligation=BILLING_LAW, anchor="", summary="With its order"
+            action="anonymise",
+            period=BILLING_PERIOD,
+            anchor="created_at",
+            legal_obligation=BILLING_LAW,
+            summary="7 years, then who acted and the notes go",
         ),
-        erasure=Erasure.retain(BILLING_LAW),
+        erasure=Erasure.retain(BILLING_LAW, strip=("note",)),
     )
 )
 
@@ -79,11 +95,13 @@ data_map.declare(
         purposes=("billing", "legal"),
         legal_basis="legal_obligation",
         retention=Retention(
-            action="keep",
-            period=None,
-            anchor="",
+            action="delete",
+            period=BILLING_PERIOD,
+            anchor="issued_at",
             legal_obligation=BILLING_LAW,
-            summary="7 years from the end of the year of issue",
+            summary="7 years from the end of the year of issue, then deleted",
+            # Counted from the end of the year, and the year's key destroyed.
+            sweeper="roamwise.orders.services.invoices_sweep",
         ),
         erasure=Erasure.retain(BILLING_LAW),
     )
@@ -101,9 +119,13 @@ data_map.declare(
         purposes=("billing",),
         legal_basis="legal_obligation",
         retention=Retention(
-            action="keep", legal_obligation=BILLING_LAW, anchor="", summary="With its order"
+            action="delete",
+            period=BILLING_PERIOD,
+            anchor="created_at",
+            legal_obligation=BILLING_LAW,
+            summary="7 years, then deleted",
         ),
-        erasure=Erasure.retain(BILLING_LAW),
+        erasure=Erasure.retain(BILLING_LAW, strip=("reason",)),
         recipients=("payment",),
     )
 )

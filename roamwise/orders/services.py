@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -13,6 +14,9 @@ from django.utils import timezone
 from roamwise.accounts.models import User
 from roamwise.accounts.selectors import has_verified_email
 from roamwise.catalog.models import Plan
+from roamwise.datamap.registry import Sweep, Swept
+from roamwise.vault import services as vault
+from roamwise.vault.fields import retention_subject
 
 from .errors import (
     EmailNotVerified,
@@ -31,8 +35,11 @@ from .models import (
     OrderStatus,
     Refund,
 )
+from .privacy import BILLING_YEARS
 
 CENT = Decimal("0.01")
+# Invoices are sealed with the key of their year in this scope ("@billing:issued_at").
+BILLING_KEY_SCOPE = "billing"
 
 
 @dataclass(frozen=True)
@@ -242,3 +249,38 @@ def order_fulfilment_failed(*, order_id: int, actor: str, note: str) -> bool:
             status=Fulfilment.Status.FAILED, completed_at=timezone.now()
         )
     return moved
+
+
+def _billing_years_end(now: datetime) -> datetime:
+    """Invoices issued before this are past their 7 years: counted from the
+    end of the year of issue (an invoice of 2019 is kept until 2026 ends)."""
+    return datetime(now.astimezone(UTC).year - BILLING_YEARS, 1, 1, tzinfo=UTC)
+
+
+def invoices_sweep(*, sweep: Sweep) -> Swept:
+    """The data map's sweeper of invoices (RET-03): an invoice is deleted 7
+    years after the end of its year of issue, and once a year has no invoice
+    left its billing key is destroyed, so that copies of those invoices in
+    backups can no longer be read. Invoices under a legal hold stay, and keep
+    their year's key alive."""
+    due = Invoice.objects.filter(issued_at__lt=_billing_years_end(sweep.now))
+    held = 0
+    if sweep.held is not None:
+        held = due.filter(sweep.held).count()
+        due = due.exclude(sweep.held)
+    if sweep.dry_run:
+        return Swept(deleted=due.count(), held=held)
+    deleted = 0
+    years: set[int] = set()
+    while rows := list(due.order_by("pk").values_list("pk", "issued_at")[: sweep.chunk_size]):
+        years.update(issued_at.astimezone(UTC).year for _, issued_at in rows)
+        with transaction.atomic():
+            deleted += Invoice.objects.filter(pk__in=[pk for pk, _ in rows]).delete()[0]
+    for year in sorted(years):
+        start = datetime(year, 1, 1, tzinfo=UTC)
+        left = Invoice.objects.filter(
+            issued_at__gte=start, issued_at__lt=start.replace(year=year + 1)
+        )
+        if not left.exists():
+            vault.shred(retention_subject(BILLING_KEY_SCOPE, year))
+    return Swept(deleted=deleted, held=held)

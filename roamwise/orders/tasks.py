@@ -7,12 +7,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, task
+
+from roamwise.notifications import services as notifications
 
 from .invoices import invoice_pdf
 from .models import Fulfilment, Order
@@ -25,14 +25,19 @@ FULFILLERS: dict[str, Callable[[int], object]] = {}
 REVOKERS: dict[str, Callable[[int], object]] = {}
 
 
-@db_periodic_task(crontab(minute="*/10"))
+@db_periodic_task(crontab(minute="*"))
 def fulfilment_sweep() -> int:
-    """Re-enqueue fulfilment of paid orders whose job never ran (queue down at commit)."""
+    """Re-enqueue fulfilment of paid orders whose job was lost: never enqueued
+    (queue down at commit), dropped (queue restarted) or killed with its worker.
+    The fulfiller of each kind is safe to call again (ADR 0017)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.RECOVERY_AFTER_SECONDS)
     stale = Fulfilment.objects.filter(
-        status=Fulfilment.Status.PENDING, requested_at__lt=timezone.now() - timedelta(minutes=10)
+        status=Fulfilment.Status.PENDING, requested_at__lt=cutoff
     ).values_list("order_id", flat=True)
     for order_id in stale:
         fulfil_order(order_id)
+    if stale:
+        log.warning("recovery: fulfilment of %d paid orders asked again", len(stale))
     return len(stale)
 
 
@@ -68,40 +73,42 @@ def send_order_paid_emails(order_id: int) -> None:
     order = Order.objects.select_related("customer", "plan", "invoice").get(pk=order_id)
     invoice = order.invoice
     link = settings.SITE_URL + reverse("orders:detail", args=[order.public_id])
-    context = {"order": order, "invoice": invoice, "link": link, "site_name": settings.SITE_NAME}
-    send_mail(
-        f"[{settings.SITE_NAME}] Order confirmed: {order.plan.name}",
-        render_to_string("orders/email/confirmation.txt", context),
-        settings.DEFAULT_FROM_EMAIL,
-        [order.customer.email],
+    context = {"order": order, "invoice": invoice, "link": link}
+    notifications.notify(
+        user=order.customer, kind="order", template="orders/email/confirmation", context=context
     )
-    receipt = EmailMessage(
-        f"[{settings.SITE_NAME}] Receipt {invoice.number}",
-        render_to_string("orders/email/receipt.txt", context),
-        settings.DEFAULT_FROM_EMAIL,
-        [order.customer.email],
+    notifications.notify(
+        user=order.customer,
+        kind="order",
+        template="orders/email/receipt",
+        context=context,
+        attachments=[
+            notifications.Attachment(
+                f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf"
+            )
+        ],
     )
-    receipt.attach(f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")
-    receipt.send()
+
+
+def staff_alert(title: str, message: str) -> None:
+    notifications.notify_address(
+        to=settings.STAFF_ALERT_EMAIL,
+        kind="staff_alert",
+        template="notifications/email/staff_alert",
+        context={"title": title, "message": message},
+    )
 
 
 @task()
 def notify_staff(subject: str, message: str) -> None:
-    send_mail(
-        f"[{settings.SITE_NAME}] {subject}",
-        message,
-        settings.DEFAULT_FROM_EMAIL,
-        [settings.STAFF_ALERT_EMAIL],
-    )
+    staff_alert(subject, message)
 
 
 @task()
 def notify_staff_of_dispute(order_id: int) -> None:
     order = Order.objects.get(pk=order_id)
-    send_mail(
-        f"[{settings.SITE_NAME}] Dispute opened on order {order.public_id}",
+    staff_alert(
+        f"Dispute opened on order {order.public_id}",
         f"A cardholder disputed order {order.public_id} ({order.total} {order.currency}).\n"
         "Its records are on legal hold. Answer the dispute at the payment processor.\n",
-        settings.DEFAULT_FROM_EMAIL,
-        [settings.STAFF_ALERT_EMAIL],
     )

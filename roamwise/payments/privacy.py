@@ -8,7 +8,7 @@ from roamwise.datamap.registry import (
     Retention,
     data_map,
 )
-from roamwise.orders.privacy import BILLING_LAW
+from roamwise.orders.privacy import BILLING_LAW, BILLING_PERIOD
 
 data_map.declare(
     Declaration(
@@ -26,12 +26,16 @@ data_map.declare(
         purposes=("billing",),
         legal_basis="contract",
         retention=Retention(
-            action="keep",
+            action="delete",
+            period=BILLING_PERIOD,
+            anchor="created_at",
             legal_obligation=BILLING_LAW,
-            anchor="",
-            summary="7 years, with the order",
+            summary="7 years, then deleted",
         ),
-        erasure=Erasure.retain(BILLING_LAW),
+        # The processor's references reconcile the books; the card is not needed.
+        erasure=Erasure.retain(
+            BILLING_LAW, strip=("card_brand", "card_last4", "card_exp_month", "card_exp_year")
+        ),
         recipients=("payment",),
     )
 )

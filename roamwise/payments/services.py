@@ -18,6 +18,8 @@ from roamwise.governance.services import disclosure_record
 from roamwise.orders import services as orders
 from roamwise.orders.errors import OrderNotPayable, RefundNotAllowed
 from roamwise.orders.models import ALLOWED_TRANSITIONS, Order, OrderStatus, Refund
+from roamwise.retention.models import LegalHold
+from roamwise.retention.services import legal_hold_place
 
 from .errors import GatewayRefused
 from .gateways import get_gateway
@@ -167,7 +169,17 @@ def _payment_succeeded(processor: str, payment: Payment, event: GatewayEvent) ->
 
 def _dispute_opened(processor: str, payment: Payment) -> str:
     """Hold the records and tell staff, whatever state the order is in."""
-    order = Order.objects.select_for_update().get(pk=payment.order_id)
+    order = Order.objects.select_for_update().select_related("customer").get(pk=payment.order_id)
+    # The hold is what retention and erasure obey (RET-07); the flag mirrors
+    # it for the orders list and is cleared when the last hold is released.
+    legal_hold_place(
+        subject_id=order.customer.public_id,
+        kind=LegalHold.Kind.DISPUTE,
+        reason="The cardholder disputed the payment.",
+        model="orders.Order",
+        object_id=str(order.pk),
+        reference=f"{processor}:{payment.processor_ref}"[:100],
+    )
     Order.objects.filter(pk=order.pk).update(legal_hold=True)
     if OrderStatus.DISPUTED in ALLOWED_TRANSITIONS[order.status]:
         orders.order_transition(
@@ -327,4 +339,48 @@ def payments_reconcile(*, older_than: timedelta = timedelta(minutes=5)) -> int:
         with transaction.atomic():
             if _apply(payment.processor, event) in ("paid", "payment_failed"):
                 settled += 1
+    return settled
+
+
+# Stripe keeps an idempotency key for 24 hours: a refund is asked again only
+# well within that, so that asking again can never refund twice.
+REFUND_RETRY_WINDOW = timedelta(hours=12)
+
+
+def refunds_retry(*, older_than: timedelta | None = None) -> int:
+    """Refunds still pending after a while: the request never reached the
+    processor (down, garbled, the worker killed) or its answer and webhook were
+    lost. Ask again with the same reference, which the processor treats as an
+    idempotency key, so a refund already made is answered, not made twice
+    (ADR 0017). Returns how many were settled."""
+    now = timezone.now()
+    if older_than is None:
+        older_than = timedelta(seconds=settings.RECOVERY_AFTER_SECONDS)
+    pending = Refund.objects.filter(
+        status=Refund.Status.PENDING,
+        created_at__lt=now - older_than,
+        created_at__gt=now - REFUND_RETRY_WINDOW,
+    ).order_by("pk")
+    settled = 0
+    for refund in pending:
+        # The payment refund_issue chose, so that the reference means the same refund.
+        payment = Payment.objects.filter(
+            order_id=refund.order_id, status=Payment.Status.SUCCEEDED
+        ).first()
+        if payment is None:
+            continue
+        log.warning("recovery: refund %s asked again", refund.public_id)
+        try:
+            result = get_gateway(payment.processor).refund(
+                payment=payment, amount=refund.amount, reference=str(refund.public_id)
+            )
+        except DomainError as exc:
+            log.warning("refund %s still waiting for the processor: %s", refund.pk, exc.message)
+            continue
+        with transaction.atomic():
+            locked = Refund.objects.select_for_update().get(pk=refund.pk)
+            if result.succeeded and _settle_refund(locked, result.processor_ref):
+                settled += 1
+            elif not result.succeeded:
+                Refund.objects.filter(pk=refund.pk).update(processor_ref=result.processor_ref)
     return settled

@@ -10,3 +10,9 @@ from . import services
 def payments_reconcile() -> int:
     """Every ten minutes: settle checkouts whose webhooks never arrived."""
     return services.payments_reconcile()
+
+
+@db_periodic_task(crontab(minute="*"))
+def refunds_retry() -> int:
+    """Every minute: ask again for refunds whose request or answer was lost."""
+    return services.refunds_retry()

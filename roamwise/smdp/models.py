@@ -59,6 +59,8 @@ class ProgressNotification(models.Model):
     url = models.URLField(max_length=500)
     payload = models.JSONField()
     attempts = models.PositiveIntegerField(default=0)
+    # When the next try is due: a sweep resends what a lost job would have sent.
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     gave_up_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from django.conf import settings
-from huey.contrib.djhuey import task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, task
 
-from roamwise.core.delivery import deliver_with_retries
+from roamwise.core.delivery import deliver_with_retries, deliveries_overdue
 from roamwise.core.http import TransportError, send
 from roamwise.core.signing import ES2_NOTIFICATION_HEADER, signature_header
 
 from .models import ProgressNotification
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 
@@ -42,3 +46,15 @@ def deliver_notification(notification_id: int) -> None:
         max_attempts=MAX_ATTEMPTS,
         max_delay=600,
     )
+
+
+@db_periodic_task(crontab(minute="*"))
+def notifications_redeliver() -> int:
+    """Notifications whose delivery job was lost (queue restarted, worker killed)
+    are sent again; the operator applies each once per functionCallIdentifier."""
+    overdue = deliveries_overdue(ProgressNotification)
+    for notification_id in overdue:
+        deliver_notification(notification_id)
+    if overdue:
+        log.warning("recovery: %d ES2+ notifications sent again", len(overdue))
+    return len(overdue)

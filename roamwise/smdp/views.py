@@ -6,7 +6,6 @@ failed; the outcome is in ``header.functionExecutionStatus``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +14,9 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from roamwise.core.faults import fault_admin_view, faulty
+from roamwise.core.parsing import json_loads
 
 from . import codes, services
 from .codes import Es2Failure
@@ -147,7 +149,7 @@ def _parse(request: HttpRequest) -> tuple[str, dict[str, Any]]:
     if request.content_type != "application/json":
         raise codes.malformed("Content-Type must be application/json")
     try:
-        body = json.loads(request.body)
+        body = json_loads(request.body)
     except ValueError:
         raise codes.malformed("the body is not JSON") from None
     if not isinstance(body, dict):
@@ -168,6 +170,7 @@ def _parse(request: HttpRequest) -> tuple[str, dict[str, Any]]:
 
 @csrf_exempt  # ES2+ authenticates with mutual TLS, not cookies
 @require_POST
+@faulty("smdp")
 def es2plus(request: HttpRequest, function: str) -> JsonResponse:
     handler = FUNCTIONS.get(function)
     if handler is None:
@@ -190,7 +193,7 @@ def es2plus(request: HttpRequest, function: str) -> JsonResponse:
 def device_download(request: HttpRequest) -> JsonResponse:
     """The simulator's stand-in for a phone: what ES9+ download would do."""
     try:
-        body = json.loads(request.body)
+        body = json_loads(request.body)
         profile = services.device_download(
             matching_id=str(body["matchingId"]),
             eid=str(body["eid"]),
@@ -201,3 +204,7 @@ def device_download(request: HttpRequest) -> JsonResponse:
     except services.DeviceError as exc:
         return JsonResponse({"error": str(exc)}, status=409)
     return JsonResponse({"iccid": profile.iccid, "state": profile.state})
+
+
+# The fault switch of the stand-in (ADR 0017): off unless SIMULATOR_FAULTS is on.
+fault_admin = fault_admin_view("smdp", authorised=lambda request: True)

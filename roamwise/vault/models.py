@@ -19,3 +19,20 @@ class DataKey(models.Model):
 
     def __str__(self) -> str:
         return f"data key of {self.subject_id} (KEK v{self.kek_version})"
+
+
+class Tombstone(models.Model):
+    """An erased data subject: their public id and when, nothing else (SEC-05).
+
+    One copy lives in the key store (alias ``vault``) and one in the primary
+    database, each written explicitly with ``using``: restoring either
+    database from a backup leaves the other's list intact, and
+    ``manage.py restore_tombstones`` re-applies erasure to every subject a
+    restore brought back (ADR 0010).
+    """
+
+    subject_id = models.UUIDField(primary_key=True, help_text="The erased subject's public id.")
+    erased_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"tombstone of {self.subject_id} ({self.erased_at:%Y-%m-%d})"

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import IntegrityError, transaction
@@ -22,8 +23,8 @@ from django.utils import timezone
 from . import crypto
 from .errors import DataErased, TamperedCiphertext
 from .keyring import get_keyring
-from .models import DataKey
-from .router import VAULT_DB
+from .models import DataKey, Tombstone
+from .router import PRIMARY_DB, VAULT_DB
 
 ENVELOPE_VERSION = "v1"
 _MAX_CACHED_KEYS = 50_000
@@ -153,6 +154,66 @@ def shred(subject_id: uuid.UUID) -> bool:
     return deleted > 0
 
 
+def keys_present(subject_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these subjects still have a data key (a restored key store)."""
+    wanted = list(subject_ids)
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(
+            DataKey.objects.filter(subject_id__in=chunk).values_list("subject_id", flat=True)
+        )
+    return found
+
+
+# --- Tombstones: the subjects that were erased (SEC-05, ADR 0010) ---
+
+TOMBSTONE_COPIES = (VAULT_DB, PRIMARY_DB)
+
+
+def tombstone_write(*, subject_id: uuid.UUID, erased_at: datetime) -> None:
+    """Remember, in both databases, that a subject was erased. Idempotent:
+    a second erasure of the same subject keeps the first date."""
+    for alias in TOMBSTONE_COPIES:
+        with transaction.atomic(using=alias):
+            Tombstone.objects.using(alias).get_or_create(
+                subject_id=subject_id, defaults={"erased_at": erased_at}
+            )
+
+
+@dataclass(frozen=True)
+class TombstoneList:
+    # Every erased subject found in either copy, with the earliest date.
+    erased: dict[uuid.UUID, datetime]
+    # Tombstones one copy had lost (its database was restored), put back.
+    copied_to: dict[str, int]
+
+
+def tombstones_sync(*, dry_run: bool = False) -> TombstoneList:
+    """The union of both copies of the list; each copy is completed from the
+    other unless ``dry_run``. A restore of one database rolls its copy back;
+    the other still knows."""
+    copies = {
+        alias: dict(Tombstone.objects.using(alias).values_list("subject_id", "erased_at"))
+        for alias in TOMBSTONE_COPIES
+    }
+    erased: dict[uuid.UUID, datetime] = {}
+    for copy in copies.values():
+        for subject_id, erased_at in copy.items():
+            known = erased.get(subject_id)
+            erased[subject_id] = erased_at if known is None else min(known, erased_at)
+    copied_to: dict[str, int] = {}
+    for alias, copy in copies.items():
+        missing = [Tombstone(subject_id=s, erased_at=erased[s]) for s in erased if s not in copy]
+        copied_to[alias] = len(missing)
+        if missing and not dry_run:
+            with transaction.atomic(using=alias):
+                Tombstone.objects.using(alias).bulk_create(
+                    missing, batch_size=500, ignore_conflicts=True
+                )
+    return TombstoneList(erased=erased, copied_to=copied_to)
+
+
 # "v1." + 32 hex digits + "." + body
 _HEX_END = len(ENVELOPE_VERSION) + 1 + 32
 
@@ -170,6 +231,11 @@ class Sealed:
     @property
     def subject_id(self) -> uuid.UUID:
         return uuid.UUID(hex=self.subject_hex)
+
+
+def sealed_prefix(subject_id: uuid.UUID) -> str:
+    """How every value sealed with this subject's key begins, as stored."""
+    return f"{ENVELOPE_VERSION}.{subject_id.hex}."
 
 
 def seal(subject_id: uuid.UUID, plaintext: bytes, associated_data: bytes) -> str:

@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client, TestCase
 from django.utils import timezone
 
-from conftest import PASSWORD, link_in, rows_containing
+from conftest import PASSWORD, link_in, rows_containing, run_jobs
 from roamwise.accounts.models import ParentalConsent, Profile, User
 from roamwise.vault.models import DataKey
 
@@ -29,9 +29,12 @@ def signup(client: Client, **overrides: str) -> object:
         "password2": PASSWORD,
     }
     data.update(overrides)
-    # Emails go out once the sign-up transaction commits: run those hooks.
+    # Emails are queued once the sign-up transaction commits: run those hooks,
+    # then the jobs that send them.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post("/accounts/signup/", data)
+        response = client.post("/accounts/signup/", data)
+    run_jobs()
+    return response
 
 
 def confirm_email(client: Client, message_body: str) -> None:

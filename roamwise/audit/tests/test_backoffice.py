@@ -241,18 +241,38 @@ def test_roles_without_contact_access_cannot_search_by_email(customer: User) -> 
 
 
 @pytest.mark.commitment("SEC-04")
-def test_bulk_deletion_is_logged_and_shreds_keys(customer: User) -> None:
-    from roamwise.vault.models import DataKey
+def test_bulk_deletion_is_logged(customer: User) -> None:
+    from roamwise.accounts.models import AccountClosure
+    from roamwise.accounts.services import account_close
 
     client, _ = staff_client(None, "root")
     other = make_customer("dave")
+    closures = [account_close(user=customer).pk, account_close(user=other).pk]
 
     client.post(
-        "/admin/accounts/user/",
-        {"action": "delete_selected", "post": "yes", "_selected_action": [customer.pk, other.pk]},
+        "/admin/accounts/accountclosure/",
+        {"action": "delete_selected", "post": "yes", "_selected_action": closures},
     )
 
-    assert not User.objects.filter(pk__in=[customer.pk, other.pk]).exists()
+    assert not AccountClosure.objects.filter(pk__in=closures).exists()
     deleted = AccessEvent.objects.filter(action="delete")
     assert {e.subject_id for e in deleted} == {customer.public_id, other.public_id}
-    assert not DataKey.objects.filter(subject_id__in=[customer.public_id, other.public_id])
+
+
+@pytest.mark.commitment("RGT-03")
+def test_the_back_office_cannot_delete_an_account_around_erasure(customer: User) -> None:
+    """Accounts are erased through the data map (rights.erasure, ADR 0010): a
+    plain delete would neither keep what law requires nor shred the key."""
+    from roamwise.vault.models import DataKey
+
+    client, _ = staff_client(None, "root")
+
+    page = client.get(f"/admin/accounts/user/{customer.pk}/delete/")
+    client.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "post": "yes", "_selected_action": [customer.pk]},
+    )
+
+    assert page.status_code == 403
+    assert User.objects.filter(pk=customer.pk).exists()
+    assert DataKey.objects.filter(subject_id=customer.public_id).exists()

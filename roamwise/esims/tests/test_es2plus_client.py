@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from roamwise.esims.es2plus import (
+    Es2Error,
     Es2FunctionFailed,
     Es2PlusClient,
     Es2Refused,
@@ -151,11 +152,12 @@ def test_transport_problems_are_typed(
 
 
 def test_we_never_send_what_the_schema_refuses(smdp: Canned) -> None:
-    import jsonschema
-
-    with pytest.raises(jsonschema.ValidationError):
+    # A typed error that retrying cannot fix, not an exception the job does not expect.
+    with pytest.raises(Es2Error) as refused:
         smdp.client().confirm_order(iccid="12", matching_id="lower-case", call_id=new_call_id())
     assert smdp.received == []
+    assert not refused.value.retryable and not refused.value.outcome_unknown
+    assert "confirmOrder request would be invalid" in refused.value.message
 
 
 # --- Mutual TLS (SGP.22 §6.1.1): the SM-DP+ accepts only our client certificate ---

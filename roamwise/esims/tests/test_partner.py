@@ -277,9 +277,16 @@ def test_what_goes_on_the_wire(faulty: FaultyPartner) -> None:
     faulty.status = 201
     faulty.body = b'{"reference": "r-1", "data_mb": null, "validity_days": 30, "added_at": "x"}'
 
-    get_partner().bundle_add(iccid=ICCID, reference="r-1", data_mb=None, validity_days=30)
+    get_partner().bundle_add(
+        iccid=ICCID, reference="r-1", data_mb=None, validity_days=30, coverage=["FR", "ES"]
+    )
 
     (sent,) = faulty.requests
     assert sent["path"] == f"/network/api/v1/subscriptions/{ICCID}/bundles"
     assert sent["headers"]["Authorization"] == "Bearer the-partner-key"
-    assert json.loads(sent["body"]) == {"reference": "r-1", "data_mb": None, "validity_days": 30}
+    assert json.loads(sent["body"]) == {
+        "reference": "r-1",
+        "data_mb": None,
+        "validity_days": 30,
+        "coverage": ["FR", "ES"],
+    }

@@ -21,7 +21,7 @@ from roamwise.network.tests.helpers import auth, make_iccid, post
 
 ICCID = make_iccid(1)
 OTHER = make_iccid(2)
-BUNDLE = {"reference": "topup-1", "data_mb": 1024, "validity_days": 30}
+BUNDLE = {"reference": "topup-1", "data_mb": 1024, "validity_days": 30, "coverage": ["FR"]}
 
 
 def test_make_iccid_gives_known_valid_iccids() -> None:
@@ -381,7 +381,12 @@ JSON_VALUES = st.recursive(
 )
 BUNDLE_LIKE = st.fixed_dictionaries(
     {},
-    optional={"reference": JSON_VALUES, "data_mb": JSON_VALUES, "validity_days": JSON_VALUES},
+    optional={
+        "reference": JSON_VALUES,
+        "data_mb": JSON_VALUES,
+        "validity_days": JSON_VALUES,
+        "coverage": JSON_VALUES,
+    },
 )
 NO_5XX = hypothesis_settings(
     max_examples=150,

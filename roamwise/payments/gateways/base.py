@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from roamwise.core.parsing import storable_text
+
 if TYPE_CHECKING:
     from roamwise.orders.models import Order
     from roamwise.payments.models import Payment
@@ -33,6 +35,31 @@ class CardDetails:
     last4: str
     exp_month: int | None
     exp_year: int | None
+
+    @classmethod
+    def from_processor(cls, card: object) -> CardDetails:
+        """What a receipt may show of the card, from whatever the processor sent.
+
+        Odd values are dropped, not refused: the payment happened, and refusing
+        the event would only make the processor send the same body again.
+        """
+        fields = card if isinstance(card, Mapping) else {}
+        last4 = fields.get("last4")
+        month, year = fields.get("exp_month"), fields.get("exp_year")
+        return cls(
+            brand=storable_text(fields.get("brand"), max_length=20),
+            last4=last4 if isinstance(last4, str) and _is_digits(last4, 4) else "",
+            exp_month=month if _is_int(month) and 1 <= month <= 12 else None,  # type: ignore[operator]
+            exp_year=year if _is_int(year) and 2000 <= year <= 2200 else None,  # type: ignore[operator]
+        )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_digits(value: str, length: int) -> bool:
+    return len(value) == length and value.isascii() and value.isdigit()
 
 
 @dataclass(frozen=True)

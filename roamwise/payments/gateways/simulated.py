@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from roamwise.core.http import TransportError, request_json
+from roamwise.core.parsing import (
+    identifier,
+    json_loads,
+    money_amount,
+    optional_identifier,
+    optional_uuid,
+    storable_text,
+)
 from roamwise.core.signing import SignatureError, signature_verify
 
 from ..errors import GatewayRefused, GatewayUnavailable, InvalidSignature, MalformedEvent
@@ -39,9 +46,11 @@ class SimulatedGateway:
     name = "simulated"
     categories_sent: tuple[str, ...] = ("user.behavior.purchase_history",)
 
-    def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+    def _call(
+        self, method: str, path: str, payload: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         try:
-            return request_json(
+            body = request_json(
                 method,
                 f"{settings.GATEWAY_URL}{path}",
                 json=payload,
@@ -51,6 +60,19 @@ class SimulatedGateway:
             if exc.permanent:
                 raise GatewayRefused(f"The payment processor refused: {exc}") from exc
             raise GatewayUnavailable("The payment processor is unavailable; try again.") from exc
+        if not isinstance(body, dict):
+            # Garbage in a 2xx: it may have acted, as after a timeout.
+            raise GatewayUnavailable("The payment processor answered something unreadable.")
+        return body
+
+    @staticmethod
+    def _field(body: dict[str, Any], name: str, max_length: int = 500) -> str:
+        try:
+            return identifier(body.get(name), max_length=max_length, name=name)
+        except ValueError:
+            raise GatewayUnavailable(
+                f"The payment processor answered without a valid {name}."
+            ) from None
 
     def start_checkout(
         self, *, order: Order, success_url: str, cancel_url: str, webhook_url: str
@@ -68,7 +90,9 @@ class SimulatedGateway:
                 "webhook_url": webhook_url,
             },
         )
-        return CheckoutStart(processor_ref=body["id"], redirect_url=body["url"])
+        return CheckoutStart(
+            processor_ref=self._field(body, "id", 100), redirect_url=self._field(body, "url")
+        )
 
     def refund(self, *, payment: Payment, amount: Decimal, reference: str) -> RefundResult:
         body = self._call(
@@ -76,7 +100,9 @@ class SimulatedGateway:
             "/v1/refunds",
             {"session": payment.processor_ref, "amount": str(amount), "reference": reference},
         )
-        return RefundResult(processor_ref=body["id"], succeeded=body["status"] == "succeeded")
+        return RefundResult(
+            processor_ref=self._field(body, "id", 100), succeeded=body.get("status") == "succeeded"
+        )
 
     def parse_event(self, *, body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
         verify_signature(
@@ -86,43 +112,33 @@ class SimulatedGateway:
             settings.GATEWAY_WEBHOOK_TOLERANCE,
         )
         try:
-            event = json.loads(body)
+            event = json_loads(body)
             data = event["data"]
-            card = data.get("card") or {}
             refund = data.get("refund") or {}
+            amount = refund.get("amount")
+            reference = optional_uuid(refund.get("reference"))
             return GatewayEvent(
-                event_id=str(event["id"]),
-                event_type=str(event["type"]),
+                event_id=identifier(event["id"], max_length=100, name="id"),
+                event_type=identifier(event["type"], max_length=60, name="type"),
                 kind=KINDS.get(event["type"], "ignored"),
-                processor_ref=str(data["session"]),
-                card=CardDetails(
-                    brand=str(card.get("brand") or ""),
-                    last4=str(card.get("last4") or "")[-4:],
-                    exp_month=card.get("exp_month"),
-                    exp_year=card.get("exp_year"),
-                ),
-                failure_code=str(data.get("failure_code") or ""),
-                refund_ref=str(refund.get("id") or ""),
-                refund_reference=str(refund.get("reference") or ""),
-                refund_amount=Decimal(refund["amount"]) if refund.get("amount") else None,
+                processor_ref=identifier(data["session"], max_length=100, name="session"),
+                card=CardDetails.from_processor(data.get("card")),
+                failure_code=storable_text(data.get("failure_code"), max_length=40),
+                refund_ref=optional_identifier(refund.get("id"), max_length=100, name="refund"),
+                refund_reference=str(reference) if reference else "",
+                refund_amount=money_amount(amount) if amount not in (None, "") else None,
             )
-        except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation) as exc:
-            raise MalformedEvent("The webhook body is not a valid event.") from exc
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise MalformedEvent(f"The webhook body is not a valid event: {exc}"[:200]) from exc
 
     def fetch_outcome(self, *, payment: Payment) -> GatewayEvent | None:
         body = self._call("GET", f"/v1/sessions/{payment.processor_ref}")
         if body.get("status") != "succeeded":
             return None
-        card = body.get("card") or {}
         return GatewayEvent(
             event_id=f"reconcile-{payment.processor_ref}",
             event_type="session.retrieved",
             kind="payment_succeeded",
             processor_ref=payment.processor_ref,
-            card=CardDetails(
-                brand=str(card.get("brand") or ""),
-                last4=str(card.get("last4") or "")[-4:],
-                exp_month=card.get("exp_month"),
-                exp_year=card.get("exp_year"),
-            ),
+            card=CardDetails.from_processor(body.get("card")),
         )

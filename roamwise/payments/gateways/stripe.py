@@ -6,7 +6,6 @@ a local server that answers as Stripe does.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,13 @@ import stripe
 from django.conf import settings
 
 from roamwise.core.money import minor_units
+from roamwise.core.parsing import (
+    identifier,
+    json_loads,
+    optional_identifier,
+    optional_uuid,
+    storable_text,
+)
 
 from ..errors import GatewayRefused, GatewayUnavailable, InvalidSignature, MalformedEvent
 from .base import CardDetails, CheckoutStart, EventKind, GatewayEvent, RefundResult
@@ -40,6 +46,13 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 def from_minor(amount: int, currency: str) -> Decimal:
     return Decimal(amount) / (10 ** minor_units(currency))
+
+
+def _minor_amount(value: object) -> int:
+    """Stripe's amounts are whole minor units; anything else is not an amount."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10**10:
+        raise ValueError("amount must be a whole number of minor units")
+    return value
 
 
 class StripeGateway:
@@ -105,77 +118,81 @@ class StripeGateway:
         return RefundResult(processor_ref=refund.id, succeeded=refund.status == "succeeded")
 
     def _card_of(self, payment_intent_id: str) -> CardDetails | None:
-        intent = self._call(
-            self.client.v1.payment_intents.retrieve,
-            payment_intent_id,
-            params={"expand": ["latest_charge"]},
-        ).to_dict()
-        charge = intent.get("latest_charge")
-        card = (
-            charge.get("payment_method_details", {}).get("card")
-            if isinstance(charge, dict)
-            else None
-        )
-        if not card:
+        """The card shown on the receipt, from the payment's intent. The payment
+        stands without it: an intent Stripe does not know gives no card."""
+        try:
+            intent = self._call(
+                self.client.v1.payment_intents.retrieve,
+                payment_intent_id,
+                params={"expand": ["latest_charge"]},
+            ).to_dict()
+        except GatewayRefused:
             return None
-        return CardDetails(
-            brand=card.get("brand", ""),
-            last4=card.get("last4", ""),
-            exp_month=card.get("exp_month"),
-            exp_year=card.get("exp_year"),
-        )
+        charge = intent.get("latest_charge")
+        details = charge.get("payment_method_details") if isinstance(charge, dict) else None
+        card = details.get("card") if isinstance(details, dict) else None
+        return CardDetails.from_processor(card) if card else None
 
     def parse_event(self, *, body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
         try:
-            stripe.Webhook.construct_event(
-                body, headers.get("Stripe-Signature", ""), settings.STRIPE_WEBHOOK_SECRET
+            stripe.WebhookSignature.verify_header(
+                body,
+                headers.get("Stripe-Signature", ""),
+                settings.STRIPE_WEBHOOK_SECRET,
+                stripe.Webhook.DEFAULT_TOLERANCE,
             )
-            # Verified: read it as plain JSON.
-            event = json.loads(body)
         except stripe.SignatureVerificationError as exc:
             raise InvalidSignature("The Stripe signature does not match.") from exc
-        except ValueError as exc:
+        except ValueError as exc:  # not UTF-8
             raise MalformedEvent("The webhook body is not a valid event.") from exc
         try:
+            # Verified: read it as plain JSON.
+            event = json_loads(body)
             obj = event["data"]["object"]
-            kind = KINDS.get(event["type"], "ignored")
-            if (
-                event["type"] == "checkout.session.completed"
-                and obj.get("payment_status") != "paid"
-            ):
+            event_id = identifier(event["id"], max_length=100, name="id")
+            event_type = identifier(event["type"], max_length=60, name="type")
+            kind = KINDS.get(event_type, "ignored")
+            if event_type == "checkout.session.completed" and obj.get("payment_status") != "paid":
                 kind = "payment_processing"  # async methods complete later
             if kind in ("payment_succeeded", "payment_failed", "payment_processing"):
-                intent = obj.get("payment_intent") or ""
-                card = self._card_of(intent) if kind == "payment_succeeded" and intent else None
+                intent = optional_identifier(
+                    obj.get("payment_intent"), max_length=100, name="payment_intent"
+                )
                 return GatewayEvent(
-                    event_id=event["id"],
-                    event_type=event["type"],
+                    event_id=event_id,
+                    event_type=event_type,
                     kind=kind,
-                    processor_ref=obj["id"],
+                    processor_ref=identifier(obj["id"], max_length=100, name="session"),
                     payment_ref=intent,
-                    card=card,
-                    failure_code="expired" if event["type"].endswith("expired") else "",
+                    card=self._card_of(intent) if kind == "payment_succeeded" and intent else None,
+                    failure_code="expired" if event_type.endswith("expired") else "",
                 )
             if kind == "refund_succeeded":
+                reference = optional_uuid((obj.get("metadata") or {}).get("refund"))
+                currency = storable_text(obj.get("currency"), max_length=3).upper()
                 return GatewayEvent(
-                    event_id=event["id"],
-                    event_type=event["type"],
+                    event_id=event_id,
+                    event_type=event_type,
                     kind=kind if obj.get("status") == "succeeded" else "ignored",
-                    payment_ref=obj.get("payment_intent") or "",
-                    refund_ref=obj["id"],
-                    refund_reference=(obj.get("metadata") or {}).get("refund", ""),
-                    refund_amount=from_minor(obj["amount"], obj["currency"].upper()),
+                    payment_ref=optional_identifier(
+                        obj.get("payment_intent"), max_length=100, name="payment_intent"
+                    ),
+                    refund_ref=identifier(obj["id"], max_length=100, name="refund"),
+                    refund_reference=str(reference) if reference else "",
+                    refund_amount=from_minor(_minor_amount(obj["amount"]), currency),
                 )
             if kind == "dispute_opened":
                 return GatewayEvent(
-                    event_id=event["id"],
-                    event_type=event["type"],
+                    event_id=event_id,
+                    event_type=event_type,
                     kind=kind,
-                    payment_ref=obj.get("payment_intent") or "",
+                    payment_ref=optional_identifier(
+                        obj.get("payment_intent"), max_length=100, name="payment_intent"
+                    ),
                 )
-            return GatewayEvent(event_id=event["id"], event_type=event["type"], kind="ignored")
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise MalformedEvent("The webhook body is not a valid event.") from exc
+            return GatewayEvent(event_id=event_id, event_type=event_type, kind="ignored")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise MalformedEvent(f"The webhook body is not a valid event: {exc}"[:200]) from exc
 
     def fetch_outcome(self, *, payment: Payment) -> GatewayEvent | None:
         session = self._call(

@@ -18,27 +18,45 @@ from django.core.management.base import BaseCommand
 from roamwise.core.env import env_int, env_str
 
 
+def web_server_command(*, bind: str, workers: int) -> list[str]:
+    """The production web server as this command starts it (bench/http.py too)."""
+    return [
+        sys.executable, "-m", "gunicorn", "roamwise.wsgi:application",
+        "--bind", bind, "--workers", str(workers),
+        "--access-logfile", "-", "--graceful-timeout", "10",
+    ]  # fmt: skip
+
+
 class Command(BaseCommand):
     help = "Run gunicorn and the Huey job consumer together until interrupted."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--bind", default=env_str("BIND") or "127.0.0.1:8000")
         parser.add_argument("--workers", type=int, default=env_int("WEB_WORKERS", 2, minimum=1))
+        parser.add_argument(
+            "--simulate-usage-key",
+            default="",
+            help="also run the network simulator's traffic, reported with this partner key (demo)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # gunicorn runs no system checks; a broken data map must stop us here.
         call_command("check", fail_level="ERROR")
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "roamwise.settings"}
-        web = [
-            sys.executable, "-m", "gunicorn", "roamwise.wsgi:application",
-            "--bind", options["bind"], "--workers", str(options["workers"]),
-            "--access-logfile", "-", "--graceful-timeout", "10",
-        ]  # fmt: skip
+        web = web_server_command(bind=options["bind"], workers=options["workers"])
         jobs = [sys.executable, "-m", "django", "run_huey"]
         children = {
             "web server": subprocess.Popen(web, env=env),
             "job consumer": subprocess.Popen(jobs, env=env),
         }
+        if options["simulate_usage_key"]:
+            host, _, port = options["bind"].rpartition(":")
+            shop = f"http://{host or '127.0.0.1'}:{port}"
+            simulate = [
+                sys.executable, "-m", "django", "simulate_usage", "--follow", "--interval", "60",
+                "--url", shop, "--key", options["simulate_usage_key"],
+            ]  # fmt: skip
+            children["usage simulator"] = subprocess.Popen(simulate, env=env)
         self.stdout.write(
             f"Serving on http://{options['bind']}/ with a job consumer. Ctrl-C stops."
         )

@@ -1,0 +1,294 @@
+"""Storefront throughput: the home page, a destination page and the plans API
+against a bare Django endpoint, served by the production server in the same run.
+
+    .venv/bin/python bench/http.py [--duration 10] [--warmup 3] [--rounds 3]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rw_bench \\
+    VAULT_DATABASE_URL=postgres://postgres@127.0.0.1:5432/rw_bench_vault \\
+        .venv/bin/python bench/http.py
+
+Loads the demo catalogue into a scratch SQLite database (or DATABASE_URL),
+then serves the site on loopback exactly as ``manage.py serve`` does (gunicorn,
+2 workers, access log on), with one extra URL: ``/bench/bare``, a view that
+returns a constant without touching the database or a template, mounted only
+by this benchmark (bench/bare_urls.py). ``wrk`` (Debian: ``apt-get install -y
+wrk``) drives each target with 32 connections: a warm-up, then a timed run;
+the targets take turns, ``--rounds`` times, and the median of the rounds is
+reported. Visitors are anonymous and send no cookies, like a first visit.
+
+Prints requests per second, p50 and p99 latency per target and the ratio to
+the bare endpoint. On a machine shared with other work the throughput follows
+whatever CPU the server gets from moment to moment, so it also prints the CPU
+time the server's workers spent per request (from /proc, Linux) and the ratio
+of those: the throughput ratio the server would reach on cores of its own.
+Goals, reported and never enforced: the destination page and the plans API at
+least 60% of the bare endpoint's throughput, and p99 under 50 ms at 32
+connections. The load generator runs on the same machine as the server and
+takes part of the CPU the server would have.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# Python puts this file's folder first on the path, and this file's name is the
+# standard library's ``http``, which Django imports: take the folder off.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(ROOT))
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+
+os.environ.setdefault("ROAMWISE_DATA_DIR", tempfile.mkdtemp(prefix="roamwise-bench-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roamwise.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from roamwise.core.management.commands.serve import web_server_command
+
+WORKERS = 2
+CONNECTIONS = 32
+RATIO_GOAL = 0.60
+P99_GOAL_MS = 50.0
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    path: str
+    expect: str  # in the body, so that an error page is never measured
+    goal: bool  # held to the goals
+
+
+BARE = Target("bare endpoint", "/bench/bare", "ok", goal=False)
+TARGETS = [
+    BARE,
+    Target("home page", "/", "Where are you travelling?", goal=False),
+    Target("destination page", "/destinations/fr/", "eSIM data plans for France", goal=True),
+    Target("plans API", "/api/v1/destinations/FR/plans", '"currency"', goal=True),
+]
+
+REPORT_LUA = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "RESULT {\\"requests\\": %d, \\"seconds\\": %f, \\"socket_errors\\": %d, " ..
+    "\\"non_2xx\\": %d, \\"p50_ms\\": %f, \\"p99_ms\\": %f}\\n",
+    summary.requests, summary.duration / 1e6, e.connect + e.read + e.write + e.timeout,
+    e.status, latency:percentile(50) / 1e3, latency:percentile(99) / 1e3))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    cpu_ms: float  # the workers' CPU time per request; nan where /proc is missing
+    socket_errors: int
+    non_2xx: int
+
+
+def workers_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+    """User and system CPU time of the server's worker processes so far."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile, or not ours to read
+        if int(fields[1]) == server.pid:  # the parent: gunicorn's master
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def prepare() -> None:
+    call_command("migrate", verbosity=0)
+    call_command("migrate", database="vault", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    call_command("load_demo_catalog", "--if-empty", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("check", fail_level="ERROR")  # as manage.py serve does
+
+
+def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "roamwise.settings",
+        "ROAMWISE_ROOT_URLCONF": "bench.bare_urls",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = web_server_command(bind=f"127.0.0.1:{port}", workers=WORKERS)
+    with log.open("wb") as output:
+        server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)  # noqa: S603
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped; its log:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise SystemExit(f"the server did not answer within 60 s; its log:\n{log.read_text()}")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)  # gunicorn: graceful stop
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def check(base: str, target: Target) -> None:
+    with urllib.request.urlopen(base + target.path, timeout=10) as answer:  # noqa: S310
+        body = answer.read().decode()
+        if answer.status != 200 or target.expect not in body:
+            raise SystemExit(f"{target.path} answered {answer.status} without {target.expect!r}")
+
+
+def drive(
+    wrk: str, script: Path, url: str, seconds: float, threads: int, server: subprocess.Popen[bytes]
+) -> Run:
+    cpu_before = workers_cpu_seconds(server)
+    command = [
+        wrk, f"-t{threads}", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s",
+        "--timeout", "10s", "-s", str(script), url,
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    if line is None:
+        raise SystemExit(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
+    result = json.loads(line.removeprefix("RESULT "))
+    cpu = workers_cpu_seconds(server) - cpu_before
+    return Run(
+        rps=result["requests"] / result["seconds"],
+        p50_ms=result["p50_ms"],
+        p99_ms=result["p99_ms"],
+        cpu_ms=cpu * 1000 / result["requests"] if cpu > 0 and result["requests"] else float("nan"),
+        socket_errors=result["socket_errors"],
+        non_2xx=result["non_2xx"],
+    )
+
+
+def median_run(runs: list[Run]) -> Run:
+    return Run(
+        rps=statistics.median(r.rps for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        cpu_ms=statistics.median(r.cpu_ms for r in runs),
+        socket_errors=sum(r.socket_errors for r in runs),
+        non_2xx=sum(r.non_2xx for r in runs),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=float, default=10, help="seconds timed per target")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds before each timed run")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of all targets; medians")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    args = parser.parse_args()
+
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    print(
+        f"database: {connection.vendor}; shared cache: {cache}; server: gunicorn, "
+        f"{WORKERS} workers; {CONNECTIONS} connections; {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} before the run",
+        flush=True,
+    )
+    prepare()
+    work = Path(tempfile.mkdtemp(prefix="roamwise-http-"))
+    script = work / "report.lua"
+    script.write_text(REPORT_LUA)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(port, work / "server.log")
+    runs: dict[str, list[Run]] = {t.name: [] for t in TARGETS}
+    try:
+        for target in TARGETS:
+            check(base, target)
+        for round_number in range(1, args.rounds + 1):
+            for target in TARGETS:
+                url = base + target.path
+                drive(wrk, script, url, args.warmup, args.threads, server)
+                run = drive(wrk, script, url, args.duration, args.threads, server)
+                runs[target.name].append(run)
+                print(
+                    f"  round {round_number}: {target.name:<17} {run.rps:8.0f} req/s  "
+                    f"p50 {run.p50_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms  "
+                    f"CPU {run.cpu_ms:5.2f} ms/req",
+                    flush=True,
+                )
+    finally:
+        stop_server(server)
+
+    results = {name: median_run(found) for name, found in runs.items()}
+    bare = results[BARE.name]
+    print(
+        f"\nmedian of {args.rounds} rounds of {args.duration:.0f} s (after {args.warmup:.0f} s warm-up):"
+    )
+    print(
+        f"{'target':<17} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} "
+        f"{'CPU ms/req':>11} {'CPU ratio':>9}"
+    )
+    for target in TARGETS:
+        result = results[target.name]
+        print(
+            f"{target.name:<17} {result.rps:8.0f} {result.p50_ms:7.1f} {result.p99_ms:7.1f} "
+            f"{result.rps / bare.rps:6.2f} {result.cpu_ms:11.2f} {bare.cpu_ms / result.cpu_ms:9.2f}"
+        )
+    failures = sum(r.socket_errors + r.non_2xx for r in results.values())
+    if failures:
+        print(f"warning: {failures} socket errors or non-2xx answers during the runs")
+    print("\ngoals (reported, not enforced):")
+    for target in TARGETS:
+        if not target.goal:
+            continue
+        result = results[target.name]
+        ratio = result.rps / bare.rps
+        cpu_ratio = bare.cpu_ms / result.cpu_ms
+        print(
+            f"  {target.name}: throughput {ratio:.2f} of the bare endpoint, "
+            f"{cpu_ratio:.2f} by CPU time (goal >= {RATIO_GOAL:.2f}): "
+            f"{'met' if ratio >= RATIO_GOAL else 'NOT met'} measured, "
+            f"{'met' if cpu_ratio >= RATIO_GOAL else 'NOT met'} by CPU; "
+            f"p99 {result.p99_ms:.1f} ms (goal < {P99_GOAL_MS:.0f} ms): "
+            f"{'met' if result.p99_ms < P99_GOAL_MS else 'NOT met'}"
+        )
+
+
+if __name__ == "__main__":
+    main()

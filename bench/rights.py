@@ -1,0 +1,164 @@
+"""Cost of the rights of one heavy customer: the full access export and the
+full erasure, against a plain SELECT of the same rows in the same run.
+
+    .venv/bin/python bench/rights.py [--records 50000] [--orders 50] [--tickets 20]
+
+The customer has 12 months of usage records on one eSIM, paid orders with
+invoices, and support tickets. Measured:
+- baseline: plain SQL SELECTs of the customer's usage records, orders,
+  invoices and ticket messages (no decryption, no rendering);
+- export: the privacy center's download, built and zipped (JSON and HTML);
+- erasure: until the data is unreadable (keys destroyed), until the rows are
+  gone or anonymised, and until the verification scan has passed.
+Goals (printed, never asserted): export under 2 s, unreadable under 100 ms.
+Runs on a scratch SQLite database, or DATABASE_URL / VAULT_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("ROAMWISE_DATA_DIR", tempfile.mkdtemp(prefix="roamwise-bench-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "roamwise.settings")
+
+import django
+
+django.setup()
+
+from allauth.account.models import EmailAddress
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from roamwise.accounts.models import Profile, User
+from roamwise.catalog.models import Plan
+from roamwise.catalog.services import catalog_load_demo
+from roamwise.esims.models import Bundle
+from roamwise.orders.services import order_await_payment, order_create, order_mark_paid
+from roamwise.rights.erasure import erase_subject
+from roamwise.rights.export import export_build, export_zip
+from roamwise.support.services import ticket_open
+from roamwise.usage import services as usage
+from roamwise.usage.tests.conftest import BILLING, PREFIX, esim_on_line, iccid
+from roamwise.vault.services import clear_key_cache
+
+
+def build_customer(*, records: int, orders: int, tickets: int) -> User:
+    call_command("migrate", verbosity=0)
+    call_command("migrate", database="vault", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    catalog_load_demo()
+    customer = User.objects.create_user(
+        "heavy", "heavy@example.com", "a long passphrase 1", first_name="Hana", last_name="Vy"
+    )
+    EmailAddress.objects.create(user=customer, email=customer.email, verified=True, primary=True)
+    Profile.objects.create(user=customer, phone="+447911000777", date_of_birth=dt.date(1985, 2, 3))
+    plan = Plan.objects.get(destination__code="FR", data_mb=5120)
+    line = iccid(1)
+    esim_on_line(customer, plan, line)
+    Bundle.objects.update(data_mb=10**7)  # large enough to stay active throughout
+    for _ in range(orders - 1):
+        with transaction.atomic():
+            order = order_await_payment(
+                order=order_create(customer=customer, plan=plan, billing=BILLING)
+            )
+            order_mark_paid(order_id=order.pk, actor="bench")
+    for n in range(tickets):
+        ticket_open(
+            customer=customer,
+            category="technical",
+            title=f"Question {n}",
+            body=f"Roaming in Lyon stopped on day {n}.",
+        )
+    partner, _ = usage.partner_create(code="bench", name="Bench network", iccid_prefixes=PREFIX)
+    rng = random.Random(1)
+    now = timezone.now()
+    batch: list[dict[str, object]] = []
+    for n in range(records):
+        start = now - dt.timedelta(seconds=rng.randrange(3600, 360 * 86400))
+        batch.append(
+            {
+                "record_id": f"r{n}",
+                "iccid": line,
+                "session_start": start.isoformat(),
+                "session_end": (start + dt.timedelta(minutes=20)).isoformat(),
+                "bytes_up": rng.randrange(0, 1_000_000),
+                "bytes_down": rng.randrange(0, 10_000_000),
+                "visited_network": "20801",
+            }
+        )
+        if len(batch) == 10_000:
+            usage.usage_ingest_batch(partner=partner, raw_records=batch)
+            batch = []
+    if batch:
+        usage.usage_ingest_batch(partner=partner, raw_records=batch)
+    return customer
+
+
+def baseline(customer: User) -> tuple[float, int]:
+    """The same rows by plain SQL: the floor any export stands on."""
+    queries = [
+        "SELECT u.* FROM usage_usagerecord u JOIN esims_esim e ON e.id = u.esim_id "
+        "WHERE e.customer_id = %s",
+        "SELECT * FROM orders_order WHERE customer_id = %s",
+        "SELECT i.* FROM orders_invoice i JOIN orders_order o ON o.id = i.order_id "
+        "WHERE o.customer_id = %s",
+        "SELECT m.* FROM support_ticketmessage m JOIN support_ticket t ON t.id = m.ticket_id "
+        "WHERE t.customer_id = %s",
+    ]
+    begin = time.perf_counter()
+    rows = 0
+    with connection.cursor() as cursor:
+        for sql in queries:
+            cursor.execute(sql, [customer.pk])
+            rows += len(cursor.fetchall())
+    return time.perf_counter() - begin, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--orders", type=int, default=50)
+    parser.add_argument("--tickets", type=int, default=20)
+    args = parser.parse_args()
+
+    print(f"database: {connection.vendor}")
+    begin = time.perf_counter()
+    customer = build_customer(records=args.records, orders=args.orders, tickets=args.tickets)
+    print(f"customer built in {time.perf_counter() - begin:.1f} s")
+
+    raw, rows = baseline(customer)
+    clear_key_cache()
+    begin = time.perf_counter()
+    archive = export_zip(export_build(user=customer))
+    export_seconds = time.perf_counter() - begin
+
+    clear_key_cache()
+    report = erase_subject(user=customer, reason="benchmark")
+
+    unreadable = report.seconds["unreadable"]
+    print(f"baseline SELECT     {raw * 1000:9.1f} ms  ({rows} rows)")
+    print(
+        f"export (ZIP)        {export_seconds * 1000:9.1f} ms  ({len(archive) // 1024} KiB, "
+        f"{export_seconds / raw:.1f}x the SELECT)  goal < 2000 ms: "
+        f"{'met' if export_seconds < 2 else 'NOT met'}"
+    )
+    print(
+        f"erasure unreadable  {unreadable * 1000:9.1f} ms  goal < 100 ms: "
+        f"{'met' if unreadable < 0.1 else 'NOT met'}"
+    )
+    print(f"erasure rows gone   {report.seconds['rows'] * 1000:9.1f} ms")
+    print(f"erasure verified    {report.seconds['verified'] * 1000:9.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Personal data held by the consent app: choices and objections."""
+
+from __future__ import annotations
+
+from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
+
+data_map.declare(
+    Declaration(
+        model="consent.ConsentRecord",
+        subject="user",
+        description=(
+            "Each consent you gave or withdrew, per purpose: when, how (banner, settings, "
+            "API, Global Privacy Control), under which policy version, and the country "
+            "you were in. Before you sign in, a random visitor id stands in for you."
+        ),
+        fields=(
+            PersonalField("visitor_id", "user.unique_id"),
+            PersonalField("purpose", "user.consent"),
+            PersonalField("granted", "user.consent"),
+            PersonalField("source", "user.consent"),
+            PersonalField("policy_version", "user.consent"),
+            PersonalField("country", "user.location.imprecise"),
+            PersonalField("created_at", "user.consent"),
+        ),
+        purposes=("legal",),
+        legal_basis="legal_obligation",
+        retention=Retention.after(
+            395, summary="13 months after the choice; then we ask again (no record means no)"
+        ),
+        erasure=Erasure.delete(),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="consent.ObjectionRecord",
+        subject="user",
+        description="Your objections to, and restriction of, optional processing (RGT-06).",
+        fields=(
+            PersonalField("scope", "user.consent"),
+            PersonalField("active", "user.consent"),
+            PersonalField("created_at", "user.consent"),
+        ),
+        purposes=("legal",),
+        legal_basis="legal_obligation",
+        retention=Retention.account_lifetime(),
+        erasure=Erasure.delete(),
+    )
+)

@@ -1,0 +1,47 @@
+"""`manage.py check --deploy` is clean with production settings (SEC-01, SEC-07).
+
+The command runs in a fresh process with the environment of a production
+deployment (README, "Configuration"): DEBUG off, a real secret key, the
+public host names and an https SITE_URL.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .test_security_headers import ROOT, production_env
+
+
+def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+@pytest.mark.commitment("SEC-01")
+@pytest.mark.commitment("SEC-07")
+def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
+    result = check_deploy(production_env(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert "WARNING" not in result.stderr
+
+
+def test_check_deploy_catches_a_site_served_without_tls(tmp_path: Path) -> None:
+    # The check is not toothless: plain HTTP in production is reported.
+    result = check_deploy(production_env(tmp_path, SITE_URL="http://shop.roamwise.example"))
+
+    assert result.returncode == 1
+    for warning in ("security.W008", "security.W012", "security.W016"):
+        assert warning in result.stderr

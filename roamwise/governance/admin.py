@@ -1,0 +1,71 @@
+"""Back office: privacy policy versions, drafted here and published by an action
+(POL-01, POL-02)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+
+from . import services
+from .errors import PolicyError
+from .models import PolicyVersion
+from .rendering import markdown_to_html
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    list_display = ("version", "effective_at", "published_at", "significant")
+    list_filter = ("significant",)
+    ordering = ("-effective_at",)
+    fields = (
+        "version",
+        "effective_at",
+        "significant",
+        "summary_of_changes",
+        "body",
+        "published_at",
+        "preview",
+    )
+    actions = ["publish"]
+
+    @admin.display(description="Preview")
+    def preview(self, obj: PolicyVersion) -> SafeString | str:
+        return markdown_to_html(obj.body) if obj and obj.body else ""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.is_published:
+            # A published text never changes: a correction is a new version.
+            return self.fields
+        return ("published_at", "preview")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("governance.publish_policyversion")
+
+    @admin.action(description="Publish the selected drafts", permissions=["publish"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[PolicyVersion]) -> None:
+        for version in queryset.order_by("effective_at"):
+            try:
+                published = services.policy_version_publish(version=version)
+            except PolicyError as exc:
+                self.message_user(request, f"{version.version}: {exc}", messages.ERROR)
+                continue
+            note = " Every active customer is being told." if published.significant else ""
+            self.message_user(
+                request,
+                f"Published {published.version}, effective "
+                f"{published.effective_at:%Y-%m-%d %H:%M}.{note}",
+                messages.SUCCESS,
+            )
+
+
+# Legal requests (SHR-05) and breach incidents (SEC-06).
+from . import response_admin  # noqa: E402, F401

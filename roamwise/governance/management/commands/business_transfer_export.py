@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from roamwise.governance.transfer import business_transfer_export, business_transfer_verify
+
+
+class Command(BaseCommand):
+    help = (
+        "Export the whole customer base with its policy obligations attached, as one ZIP "
+        "(SHR-06); --verify checks an export's checksums. See docs/business-transfer-export.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("out", help="The ZIP file to write (or to check with --verify).")
+        parser.add_argument(
+            "--force", action="store_true", help="Replace the file if it already exists."
+        )
+        parser.add_argument(
+            "--chunk-size", type=int, default=200, help="Customers read per query (default 200)."
+        )
+        parser.add_argument(
+            "--verify", action="store_true", help="Check an existing export instead of writing."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        out = Path(options["out"])
+        if options["verify"]:
+            problems = business_transfer_verify(path=out)
+            for problem in problems:
+                self.stderr.write(problem)
+            if problems:
+                raise CommandError(f"{out}: {len(problems)} problem(s)")
+            self.stdout.write(self.style.SUCCESS(f"{out}: every checksum matches"))
+            return
+        if out.exists() and not options["force"]:
+            raise CommandError(f"{out} exists; pass --force to replace it.")
+        if options["chunk_size"] < 1:
+            raise CommandError("--chunk-size must be at least 1.")
+        if not out.parent.is_dir():
+            raise CommandError(f"{out.parent} is not a directory.")
+        export = business_transfer_export(out=out, chunk_size=options["chunk_size"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{export.path}: {export.subjects} customers, {export.records} records, "
+                f"{export.legal_holds} open legal holds; manifest sha256 {export.manifest_sha256}"
+            )
+        )

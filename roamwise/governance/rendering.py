@@ -1,0 +1,25 @@
+"""Policy markdown to HTML, safely (POL-01).
+
+markdown-it-py in CommonMark mode with raw HTML off: any HTML in a policy text
+is shown as text, never rendered, and its link validation refuses
+``javascript:``, ``vbscript:``, ``file:`` and ``data:`` addresses. So what it
+returns can go into a page as it is, whoever wrote the text.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+        "table"
+    )
+
+
+def markdown_to_html(text: str) -> SafeString:
+    return mark_safe(_parser().render(text))  # noqa: S308 - raw HTML is disabled above

@@ -1,0 +1,102 @@
+"""Messages we sent you, the outbox of emails, and your notification choices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
+
+
+# A message belongs to its recipient's account, and to the person whose keys
+# seal it when it went to an address without an account on their behalf: the
+# parent asked to consent to a child's account (the child's key), the visitor
+# who wrote to support before signing up (their ticket's key).
+def _notifications_of(user: Any) -> QuerySet:
+    from roamwise.datamap.selectors import keys_of
+
+    from .models import Notification
+
+    return Notification.objects.filter(Q(user=user) | Q(key_subject__in=keys_of(user)))
+
+
+def _emails_of(user: Any) -> QuerySet:
+    from roamwise.datamap.selectors import keys_of
+
+    from .models import OutboundEmail
+
+    return OutboundEmail.objects.filter(
+        Q(notification__user=user) | Q(key_subject__in=keys_of(user))
+    )
+
+
+data_map.declare(
+    Declaration(
+        model="notifications.Notification",
+        subject=_notifications_of,
+        description=(
+            "Messages we sent you (title and what they were about), and whether you read them."
+        ),
+        fields=(
+            PersonalField("user", "user.unique_id"),
+            PersonalField("title", "user.account.settings"),
+            PersonalField("body", "user.account.settings"),
+            PersonalField("kind", "user.account.settings"),
+            PersonalField("link", "user.account.settings"),
+            PersonalField("read_at", "user.behavior.browsing_history"),
+            PersonalField("created_at", "user.account.settings"),
+        ),
+        purposes=("service", "account"),
+        legal_basis="contract",
+        retention=Retention.after(365, anchor="created_at", summary="1 year, then deleted"),
+        erasure=Erasure.delete(),
+        recipients=("hosting",),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="notifications.OutboundEmail",
+        subject=_emails_of,
+        description=(
+            "Emails waiting to be sent: address and content, sealed with your key. Once an "
+            "email is sent only its metadata stays (kind, time, attempts)."
+        ),
+        fields=(
+            PersonalField("recipient", "user.contact.email"),
+            PersonalField("subject_line", "user.account.settings"),
+            PersonalField("text_body", "user.account.settings"),
+            PersonalField("html_body", "user.account.settings"),
+            PersonalField("headers", "user.account.settings"),
+            PersonalField("attachments", "user.account.settings"),
+            PersonalField("last_error", "user.contact.email"),
+            PersonalField("sent_at", "user.account.settings"),
+            PersonalField("message_id", "user.account.settings"),
+        ),
+        purposes=("service",),
+        legal_basis="contract",
+        retention=Retention.after(
+            365, anchor="created_at", summary="Content until sent; metadata 1 year, then deleted"
+        ),
+        erasure=Erasure.delete(),
+        recipients=("email", "hosting"),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="notifications.Preference",
+        subject="user",
+        description="Which notifications you want, by kind and channel (RGT-07).",
+        fields=(
+            PersonalField("kind", "user.account.settings"),
+            PersonalField("channel", "user.account.settings"),
+            PersonalField("enabled", "user.account.settings"),
+        ),
+        purposes=("account", "marketing"),
+        legal_basis="contract",
+        retention=Retention.account_lifetime(),
+        erasure=Erasure.delete(),
+    )
+)

@@ -1,0 +1,56 @@
+"""Turning a template and its context into a message: subject, text, HTML.
+
+A message template is a prefix, allauth's convention: ``<prefix>_subject.txt``
+(one line), ``<prefix>_message.txt`` and optionally ``<prefix>_message.html``,
+which extends ``notifications/email/layout.html``. Without one, the text is
+shown inside that layout, so every email carries the shop's branding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    subject: str
+    text: str
+    html: str
+    site_text: str
+
+
+def _optional(name: str, context: dict[str, Any]) -> str:
+    try:
+        return render_to_string(name, context)
+    except TemplateDoesNotExist:
+        return ""
+
+
+def render_message(template: str, context: dict[str, Any]) -> Rendered:
+    context = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        **context,
+    }
+    title = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    body = render_to_string(f"{template}_message.txt", context).strip() + "\n"
+    text = body
+    unsubscribe_url = context.get("unsubscribe_url")
+    if unsubscribe_url:
+        text += f"\n--\nNo more offers, in one click: {unsubscribe_url}\n"
+    html = _optional(f"{template}_message.html", context) or render_to_string(
+        "notifications/email/text_as_html.html", {**context, "text": body, "title": title}
+    )
+    return Rendered(
+        title=title,
+        subject=f"[{settings.SITE_NAME}] {title}",
+        text=text,
+        html=html,
+        site_text=_optional(f"{template}_site.txt", context).strip(),
+    )

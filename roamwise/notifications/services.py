@@ -1,0 +1,398 @@
+"""Every message the shop sends goes through ``notify`` (or ``notify_address``
+for someone without an account): kinds, consent and preferences are decided
+here, the message is rendered and recorded, and its email is queued in the
+outbox and sent by a job after commit, retried on failure.
+
+    notify(user=alice, kind="low_data", template="usage/email/low_data",
+           context={"esim": esim, "percent": 80, "link": url})
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import smtplib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from roamwise.accounts.models import User
+from roamwise.core.tasks import enqueue_on_commit
+
+from . import selectors
+from .errors import InvalidUnsubscribeLink, PreferenceLocked
+from .kinds import KINDS, Channel, Kind, kind_get
+from .models import Notification, OutboundEmail, Preference
+from .rendering import Rendered, render_message
+from .tokens import unsubscribe_token, unsubscribe_token_read
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+# Mail to no one in particular (staff alerts, allauth's "no such account"
+# emails) is sealed with one shared key rather than a new key per message.
+UNATTACHED_SUBJECT = uuid.uuid5(uuid.NAMESPACE_URL, "roamwise:notifications:unattached")
+ERROR_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str = "application/octet-stream"
+
+
+def _site(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def notify(
+    *,
+    user: User,
+    kind: str,
+    template: str,
+    context: dict[str, Any],
+    attachments: Sequence[Attachment] = (),
+    to: str | None = None,
+    reply_to: str = "",
+) -> Notification | None:
+    """Send one message to a customer, on the channels its kind and their
+    choices allow. Returns None when nothing goes out: a marketing message
+    without consent, or every channel turned off.
+
+    ``to`` overrides the address (allauth verifying a second address);
+    ``context["link"]`` is where the in-site notification points.
+    """
+    spec = kind_get(kind)
+    if spec.is_marketing and not selectors.marketing_allowed(user=user):
+        return None
+    channels = selectors.channels_for(user=user, kind=spec)
+    address = to if to is not None else user.email
+    if not address and Channel.EMAIL in channels:
+        channels.remove(Channel.EMAIL)
+    if not channels:
+        return None
+    context = {**context, "preferences_url": _site(reverse("notifications:preferences"))}
+    if spec.is_marketing:
+        token = unsubscribe_token(user_public_id=user.public_id, kind=spec.name)
+        context["unsubscribe_url"] = _site(reverse("notifications:unsubscribe", args=[token]))
+    rendered = render_message(template, context)
+    return _record(
+        user=user,
+        key_subject=user.public_id,
+        spec=spec,
+        template=template,
+        rendered=rendered,
+        link=str(context.get("link", "")),
+        in_site=Channel.IN_SITE in channels,
+        address=address if Channel.EMAIL in channels else "",
+        attachments=attachments,
+        reply_to=reply_to,
+        unsubscribe_url=context.get("unsubscribe_url", ""),
+    )
+
+
+def notify_address(
+    *,
+    to: str,
+    kind: str,
+    template: str,
+    context: dict[str, Any],
+    key_subject: uuid.UUID | None = None,
+    attachments: Sequence[Attachment] = (),
+    reply_to: str = "",
+) -> Notification:
+    """An email to someone without an account here (a visitor who wrote to
+    support, a parent asked for consent, staff). Service kinds only.
+
+    ``key_subject`` is the data key the message is sealed with: the record
+    the person belongs to (a ticket, a child's account); a shared one if none.
+    """
+    spec = kind_get(kind)
+    if spec.is_marketing:
+        raise ValueError("marketing goes to customers who opted in, through notify()")
+    rendered = render_message(template, context)
+    return _record(
+        user=None,
+        key_subject=key_subject or UNATTACHED_SUBJECT,
+        spec=spec,
+        template=template,
+        rendered=rendered,
+        link=str(context.get("link", "")),
+        in_site=False,
+        address=to,
+        attachments=attachments,
+        reply_to=reply_to,
+        unsubscribe_url="",
+    )
+
+
+def _record(
+    *,
+    user: User | None,
+    key_subject: uuid.UUID,
+    spec: Kind,
+    template: str,
+    rendered: Rendered,
+    link: str,
+    in_site: bool,
+    address: str,
+    attachments: Sequence[Attachment],
+    reply_to: str,
+    unsubscribe_url: str,
+) -> Notification:
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            user=user,
+            key_subject=key_subject,
+            kind=spec.name,
+            template=template,
+            title=rendered.title,
+            body=rendered.site_text,
+            link=link,
+            in_site=in_site,
+        )
+        if address:
+            headers: dict[str, str] = {}
+            if reply_to:
+                headers["Reply-To"] = reply_to
+            if unsubscribe_url:
+                # RFC 8058: a POST to this address unsubscribes, no login, no page.
+                headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+                headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            files = [
+                {
+                    "filename": a.filename,
+                    "mimetype": a.mimetype,
+                    "content": base64.b64encode(a.content).decode(),
+                }
+                for a in attachments
+            ]
+            email = OutboundEmail.objects.create(
+                notification=notification,
+                kind=spec.name,
+                template=template,
+                key_subject=key_subject,
+                recipient=address,
+                subject_line=rendered.subject,
+                text_body=rendered.text,
+                html_body=rendered.html,
+                headers=headers,
+                attachments=files,
+                attachment_count=len(files),
+                size_bytes=len(rendered.text)
+                + len(rendered.html)
+                + sum(len(a.content) for a in attachments),
+                message_id=make_msgid(domain=_mail_domain()),
+                next_attempt_at=timezone.now(),
+            )
+            from .tasks import deliver_email
+
+            enqueue_on_commit(deliver_email, email.pk)
+    return notification
+
+
+def _mail_domain() -> str:
+    sender = settings.DEFAULT_FROM_EMAIL
+    return sender.rsplit("@", 1)[-1].strip(" >") or "localhost"
+
+
+# --- Delivery ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: str  # "sent", "retry", "failed", "nothing to do"
+    retry_in: int | None = None
+
+
+def _permanent(exc: Exception) -> bool:
+    """5xx answers will not change on a retry; 4xx and lost connections may."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def _backoff(attempts: int) -> int:
+    return int(min(30 * 2 ** (attempts - 1), 3600))
+
+
+def _message(email: OutboundEmail) -> EmailMultiAlternatives:
+    headers = dict(email.headers or {})
+    reply_to = headers.pop("Reply-To", "")
+    headers["Message-ID"] = email.message_id
+    message = EmailMultiAlternatives(
+        subject=email.subject_line,
+        body=email.text_body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.recipient],
+        reply_to=[reply_to] if reply_to else None,
+        headers=headers,
+    )
+    message.attach_alternative(email.html_body, "text/html")
+    for item in email.attachments or []:
+        message.attach(item["filename"], base64.b64decode(item["content"]), item["mimetype"])
+    return message
+
+
+def email_deliver(*, email_id: int) -> Delivery:
+    """Send one queued email. Exactly one worker holds it at a time (a lease);
+    a failure is recorded on the row and retried with backoff until
+    ``NOTIFICATIONS_EMAIL_MAX_ATTEMPTS``; a sent email keeps metadata only."""
+    now = timezone.now()
+    claimed = (
+        OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.QUEUED)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + LEASE)
+    )
+    if claimed != 1:
+        return Delivery("nothing to do")
+    email = OutboundEmail.objects.get(pk=email_id)
+    try:
+        _message(email).send()
+    except (smtplib.SMTPException, OSError) as exc:
+        attempts = email.attempts + 1
+        error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+        give_up = _permanent(exc) or attempts >= settings.NOTIFICATIONS_EMAIL_MAX_ATTEMPTS
+        delay = None if give_up else _backoff(attempts)
+        OutboundEmail.objects.filter(pk=email_id).update(
+            attempts=attempts,
+            last_error=error,
+            lease_until=None,
+            status=OutboundEmail.Status.FAILED if give_up else OutboundEmail.Status.QUEUED,
+            next_attempt_at=None if delay is None else now + timedelta(seconds=delay),
+            updated_at=timezone.now(),
+        )
+        log.warning("email %s attempt %s failed: %s", email.public_id, attempts, error)
+        return Delivery("failed" if give_up else "retry", delay)
+    sent_at = timezone.now()
+    # Metadata only from here on: who it was for lives in the notification.
+    OutboundEmail.objects.filter(pk=email_id).update(
+        status=OutboundEmail.Status.SENT,
+        attempts=email.attempts + 1,
+        sent_at=sent_at,
+        lease_until=None,
+        next_attempt_at=None,
+        last_error="",
+        recipient="",
+        subject_line="",
+        text_body="",
+        html_body="",
+        headers=None,
+        attachments=None,
+        updated_at=sent_at,
+    )
+    return Delivery("sent")
+
+
+def outbox_due(*, now: Any = None) -> list[int]:
+    """Queued emails whose next try is due and that no worker holds (lost jobs)."""
+    moment = now or timezone.now()
+    return list(
+        OutboundEmail.objects.filter(
+            status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=moment
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=moment))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+def email_retry(*, email_id: int) -> bool:
+    """Staff send a failed email again (from the outbox viewer)."""
+    updated = OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.FAILED).update(
+        status=OutboundEmail.Status.QUEUED,
+        next_attempt_at=timezone.now(),
+        lease_until=None,
+        updated_at=timezone.now(),
+    )
+    if updated:
+        from .tasks import deliver_email
+
+        enqueue_on_commit(deliver_email, email_id)
+    return bool(updated)
+
+
+# --- In the site -------------------------------------------------------------
+
+
+def notifications_mark_read(*, user: User, public_ids: Iterable[uuid.UUID] | None = None) -> int:
+    rows = Notification.objects.filter(user=user, in_site=True, read_at__isnull=True)
+    if public_ids is not None:
+        rows = rows.filter(public_id__in=list(public_ids))
+    return rows.update(read_at=timezone.now(), updated_at=timezone.now())
+
+
+# --- Preferences and unsubscribe ---------------------------------------------
+
+
+def preference_set(*, user: User, kind: str, channel: str, enabled: bool) -> Preference:
+    spec = kind_get(kind)
+    channel_value = Channel(channel)
+    if channel_value not in spec.channels:
+        raise PreferenceLocked(f"{spec.label} is not sent by {channel}.")
+    if not spec.can_turn_off(channel_value) and not enabled:
+        raise PreferenceLocked(
+            f"{spec.label}: service emails always go out (they are about your account)."
+        )
+    preference, _ = Preference.objects.update_or_create(
+        user=user, kind=spec.name, channel=channel_value.value, defaults={"enabled": enabled}
+    )
+    return preference
+
+
+def preferences_save(*, user: User, enabled: set[tuple[str, str]]) -> None:
+    """Save the whole preferences form: every switchable cell, on or off."""
+    with transaction.atomic():
+        for spec in KINDS.values():
+            for channel in spec.channels:
+                if spec.can_turn_off(channel):
+                    preference_set(
+                        user=user,
+                        kind=spec.name,
+                        channel=channel.value,
+                        enabled=(spec.name, channel.value) in enabled,
+                    )
+
+
+def marketing_withdraw(*, user: User, source: str) -> None:
+    """Withdraw consent to marketing (RGT-05): no promotion of any kind from now on."""
+    from roamwise.consent.services import consent_record
+
+    consent_record(purpose="marketing", granted=False, source=source, user=user)
+
+
+def marketing_grant(*, user: User, source: str) -> None:
+    from roamwise.consent.services import consent_record
+
+    consent_record(purpose="marketing", granted=True, source=source, user=user)
+
+
+def unsubscribe(*, token: str) -> User:
+    """One-click unsubscribe (RFC 8058, USE-02): the signed token is the
+    authority, no login needed. Withdraws marketing consent and turns the
+    message's kind off on every channel."""
+    data = unsubscribe_token_read(token)
+    user = User.objects.filter(public_id=data.user_public_id).first() if data else None
+    if data is None or user is None:
+        raise InvalidUnsubscribeLink("This unsubscribe link is not valid.")
+    with transaction.atomic():
+        marketing_withdraw(user=user, source="unsubscribe")
+        spec = KINDS.get(data.kind)
+        if spec is not None and spec.is_marketing:
+            for channel in spec.channels:
+                preference_set(user=user, kind=spec.name, channel=channel.value, enabled=False)
+    return user

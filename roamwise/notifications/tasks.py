@@ -1,0 +1,28 @@
+"""Email delivery jobs. They take ids and are safe to run twice (a lease and
+the row's status decide who sends)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, task
+
+from . import services
+
+
+# A plain task (not db_task): it is also run inside tests' transactions, whose
+# connection db_task would close; orders' jobs do the same.
+@task()
+def deliver_email(email_id: int) -> str:
+    delivery = services.email_deliver(email_id=email_id)
+    if delivery.retry_in is not None:
+        deliver_email.schedule((email_id,), delay=delivery.retry_in)
+    return delivery.outcome
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def outbox_sweep() -> int:
+    """Queued emails whose job was lost (queue restarted, worker killed)."""
+    due = services.outbox_due()
+    for email_id in due:
+        deliver_email(email_id)
+    return len(due)

@@ -1,0 +1,234 @@
+"""Data-subject requests: access, export, correction, erasure, restriction and
+objection, with their deadline, their history and the files that support a
+correction (RGT-01..06, RGT-09, CHD-03).
+
+A request is a status column plus transition services (``services.py``): every
+transition is a compare-and-set on the old status and writes an event row in
+the same transaction. What the requester wrote and their address are sealed
+with the request's data key (``key_subject``): the customer's own key for a
+customer's request, so erasing the customer makes them unreadable too, or a key
+of the request's own for someone without an account.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from roamwise.core.models import TimeStampedModel
+from roamwise.notifications.models import KeyHolder
+from roamwise.vault.fields import EncryptedBinaryField, EncryptedTextField
+
+
+class RequestKind(models.TextChoices):
+    ACCESS = "access", "See my data (access)"
+    EXPORT = "export", "Download my data (portability)"
+    CORRECTION = "correction", "Correct my data"
+    ERASURE = "erasure", "Delete my data"
+    RESTRICTION = "restriction", "Restrict processing"
+    OBJECTION = "objection", "Object to processing"
+
+
+class RequesterKind(models.TextChoices):
+    CUSTOMER = "customer", "Customer, signed in"
+    NON_CUSTOMER = "non_customer", "By email, without signing in"
+    PARENT = "parent", "Parent or guardian of a child"
+
+
+class RequestStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    VERIFYING = "verifying", "Verifying identity"
+    IN_PROGRESS = "in_progress", "In progress"
+    EXTENDED = "extended", "In progress, deadline extended"
+    COMPLETED = "completed", "Completed"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Failed: needs staff"
+
+
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    RequestStatus.RECEIVED: {
+        RequestStatus.VERIFYING,
+        RequestStatus.IN_PROGRESS,
+        RequestStatus.REJECTED,
+    },
+    RequestStatus.VERIFYING: {RequestStatus.IN_PROGRESS, RequestStatus.REJECTED},
+    RequestStatus.IN_PROGRESS: {
+        RequestStatus.EXTENDED,
+        RequestStatus.COMPLETED,
+        RequestStatus.REJECTED,
+        RequestStatus.FAILED,
+    },
+    RequestStatus.EXTENDED: {
+        RequestStatus.COMPLETED,
+        RequestStatus.REJECTED,
+        RequestStatus.FAILED,
+    },
+    # A failed erasure is retried by staff, or answered with reasons.
+    RequestStatus.FAILED: {RequestStatus.IN_PROGRESS, RequestStatus.REJECTED},
+    RequestStatus.COMPLETED: set(),
+    RequestStatus.REJECTED: set(),
+}
+CLOSED_STATUSES = (RequestStatus.COMPLETED, RequestStatus.REJECTED)
+OPEN_STATUSES = tuple(s for s in RequestStatus if s not in CLOSED_STATUSES)
+
+
+class DataRequest(TimeStampedModel):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=RequestKind.choices)
+    status = models.CharField(
+        max_length=16, choices=RequestStatus.choices, default=RequestStatus.RECEIVED, db_index=True
+    )
+    requester_kind = models.CharField(max_length=16, choices=RequesterKind.choices)
+    # Whose data the request is about: the signed-in customer, the account whose
+    # verified address the requester proved to hold, or a parent's child. Null
+    # until matched, and again once that account is erased.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="data_requests",
+    )
+    key_subject = models.UUIDField(editable=False)
+    # Someone without an account (or a parent) is answered at this address.
+    contact_email = EncryptedTextField(subject="key_holder", row_key="public_id", blank=True)
+    # A parent names their child's account: its username or email address.
+    child_identifier = EncryptedTextField(subject="key_holder", row_key="public_id", blank=True)
+    details = EncryptedTextField(subject="key_holder", row_key="public_id", blank=True)
+    jurisdiction = models.CharField(max_length=16)
+    received_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(db_index=True)
+    first_due_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    extended_at = models.DateTimeField(null=True, blank=True)
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    extension_reason = models.TextField(blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_data_requests",
+        limit_choices_to={"is_staff": True},
+    )
+    # Our answer to the requester (sealed: it may quote their data).
+    resolution = EncryptedTextField(subject="key_holder", row_key="public_id", blank=True)
+    # What was done, without personal data: an erasure report's counts and
+    # what was kept and why, the objections switched on.
+    outcome = models.JSONField(default=dict, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # A one-time link to an export, for a requester who is not signed in
+    # (RGT-09): only the SHA-256 of its token is stored.
+    download_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    download_expires_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        permissions = [
+            ("handle_datarequest", "Can handle data-subject requests (privacy officer)"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in RequestStatus]),
+                name="data_request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in RequestKind]),
+                name="data_request_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(requester_kind__in=[k.value for k in RequesterKind]),
+                name="data_request_requester_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=models.F("received_at")),
+                name="data_request_due_after_receipt",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["completed", "rejected"], completed_at__isnull=False)
+                | (~Q(status__in=["completed", "rejected"]) & Q(completed_at__isnull=True)),
+                name="data_request_closed_when_completed",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="data_request_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} request {self.reference}"
+
+    @property
+    def key_holder(self) -> KeyHolder:
+        return KeyHolder(self.key_subject)
+
+    @property
+    def reference(self) -> str:
+        return "DR-" + self.public_id.hex[:8].upper()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+
+class DataRequestEvent(models.Model):
+    """Every transition, assignment, extension and reminder of a request, with who made it."""
+
+    request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} -> {self.to_status} on request {self.request_id}"
+
+
+class DataRequestFile(models.Model):
+    """A file supporting a correction request, sealed with the request's key."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="files")
+    filename = EncryptedTextField(subject="request.key_holder", row_key="public_id")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    content = EncryptedBinaryField(subject="request.key_holder", row_key="public_id")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"file {self.public_id} of request {self.request_id}"
+
+
+class DataRequestReminder(models.Model):
+    """A reminder sent before a request's deadline: one per level and deadline,
+    so that the periodic task may run any number of times (and an extension,
+    which moves the deadline, starts the reminders again)."""
+
+    request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField()
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "days_before", "due_at"], name="data_request_reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder {self.days_before} days before {self.due_at:%Y-%m-%d}"

@@ -1,0 +1,94 @@
+"""Data-subject requests are themselves personal data: kept 3 years as proof
+that each was answered, and kept through an erasure (which is itself such a
+request). Their free text is sealed with the customer's key, so an erasure
+leaves only kinds, dates, statuses and counts readable."""
+
+from __future__ import annotations
+
+from roamwise.datamap.registry import (
+    Declaration,
+    Erasure,
+    NotPersonal,
+    PersonalField,
+    Retention,
+    data_map,
+)
+
+REQUEST_DAYS = 3 * 365
+REQUEST_RETENTION = "3 years after the request, as proof that it was answered"
+ACCOUNTABILITY = "Proof that we answered your privacy requests (GDPR Art. 5(2) accountability)"
+
+data_map.declare(
+    Declaration(
+        model="rights.DataRequest",
+        subject="user",
+        description=(
+            "Your privacy requests: what you asked (access, export, correction, deletion, "
+            "restriction, objection), when, its deadline and our answer."
+        ),
+        fields=(
+            PersonalField("user", "user.unique_id"),
+            PersonalField("contact_email", "user.contact.email"),
+            PersonalField("child_identifier", "user.privacy.requests"),
+            PersonalField("kind", "user.privacy.requests"),
+            PersonalField("status", "user.privacy.requests"),
+            PersonalField("details", "user.privacy.requests"),
+            PersonalField("received_at", "user.privacy.requests"),
+            PersonalField("due_at", "user.privacy.requests"),
+            PersonalField("extension_reason", "user.privacy.requests"),
+            PersonalField("resolution", "user.privacy.requests"),
+            PersonalField("outcome", "user.privacy.requests"),
+            PersonalField("completed_at", "user.privacy.requests"),
+            PersonalField("assignee", "user.staff.activity"),
+        ),
+        purposes=("legal",),
+        legal_basis="legal_obligation",
+        retention=Retention.after(REQUEST_DAYS, anchor="created_at", summary=REQUEST_RETENTION),
+        erasure=Erasure.retain(ACCOUNTABILITY),
+        recipients=("hosting", "email"),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="rights.DataRequestEvent",
+        subject="request__user",
+        description="The history of each privacy request: status changes and who made them.",
+        fields=(
+            PersonalField("actor", "user.staff.activity"),
+            PersonalField("to_status", "user.privacy.requests"),
+            PersonalField("note", "user.privacy.requests"),
+            PersonalField("created_at", "user.privacy.requests"),
+        ),
+        purposes=("legal",),
+        legal_basis="legal_obligation",
+        retention=Retention.after(REQUEST_DAYS, anchor="created_at", summary=REQUEST_RETENTION),
+        erasure=Erasure.retain(ACCOUNTABILITY),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="rights.DataRequestFile",
+        subject="request__user",
+        description="Files you sent to support a correction request (encrypted).",
+        fields=(
+            PersonalField("filename", "user.privacy.requests"),
+            PersonalField("content", "user.privacy.requests"),
+            PersonalField("content_type", "user.privacy.requests"),
+            PersonalField("size", "user.privacy.requests"),
+        ),
+        purposes=("legal",),
+        legal_basis="legal_obligation",
+        retention=Retention.after(REQUEST_DAYS, anchor="created_at", summary=REQUEST_RETENTION),
+        erasure=Erasure.delete(),
+        recipients=("hosting",),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "rights.DataRequestReminder",
+        reason="When a deadline reminder went to staff: a request id, a level and times.",
+    )
+)

@@ -1,0 +1,156 @@
+"""Support records: kept 3 years from their last activity, then deleted
+(SUP-02, RET-05); deleted earlier on request. A message, its attachments and
+the ticket's history go with their ticket: their period runs from the
+ticket's last activity, not from when each was written."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from roamwise.accounts.models import User
+from roamwise.datamap.registry import (
+    Declaration,
+    Erasure,
+    NotPersonal,
+    PersonalField,
+    Retention,
+    data_map,
+)
+from roamwise.vault.fields import blind_index_value
+
+SUPPORT_DAYS = 3 * 365
+SUPPORT_RETENTION = "3 years after the last message, then deleted (support records and chat logs)"
+
+
+def _tickets_of(user: User) -> QuerySet:
+    """A customer's tickets, and those they wrote as a visitor from their address."""
+    from .models import Ticket
+
+    index = blind_index_value(Ticket, "contact_email", user.email, "lower") if user.email else "-"
+    return Ticket.objects.filter(Q(customer=user) | Q(customer=None, contact_email_index=index))
+
+
+def _messages_of(user: User) -> QuerySet:
+    from .models import TicketMessage
+
+    return TicketMessage.objects.filter(ticket__in=_tickets_of(user))
+
+
+def _attachments_of(user: User) -> QuerySet:
+    from .models import TicketAttachment
+
+    return TicketAttachment.objects.filter(message__ticket__in=_tickets_of(user))
+
+
+def _events_of(user: User) -> QuerySet:
+    from .models import TicketEvent
+
+    return TicketEvent.objects.filter(ticket__in=_tickets_of(user))
+
+
+data_map.declare(
+    Declaration(
+        model="support.Ticket",
+        subject=_tickets_of,
+        description=(
+            "Your support requests: category, subject, status, the order or eSIM they are "
+            "about, and a visitor's email address."
+        ),
+        fields=(
+            PersonalField("customer", "user.unique_id"),
+            PersonalField("contact_email", "user.contact.email"),
+            PersonalField("contact_email_index", "user.contact.email"),
+            PersonalField("title", "user.content.support"),
+            PersonalField("category", "user.content.support"),
+            PersonalField("status", "user.content.support"),
+            PersonalField("order", "user.behavior.purchase_history"),
+            PersonalField("esim", "user.device.sim"),
+            PersonalField("assignee", "user.staff.activity"),
+            PersonalField("created_at", "user.content.support"),
+            PersonalField("last_message_at", "user.content.support"),
+        ),
+        purposes=("support",),
+        legal_basis="contract",
+        retention=Retention.after(
+            SUPPORT_DAYS,
+            anchor="updated_at",
+            summary=SUPPORT_RETENTION,
+            sweeper="roamwise.support.services.support_records_sweep",
+        ),
+        erasure=Erasure.delete(),
+        recipients=("hosting", "email"),
+        # A visitor's ticket, and the emails about it, are sealed with a key of
+        # the ticket's own: erasing its writer destroys that key as well.
+        key_field="key_subject",
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="support.TicketMessage",
+        subject=_messages_of,
+        description=(
+            "The conversation of each request (chat log), internal notes of staff included."
+        ),
+        fields=(
+            PersonalField("body", "user.content.support"),
+            PersonalField("author", "user.content.support"),
+            PersonalField("channel", "user.content.support"),
+            PersonalField("inbound_message_id", "user.content.support"),
+            PersonalField("created_at", "user.content.support"),
+        ),
+        purposes=("support",),
+        legal_basis="contract",
+        retention=Retention.after(
+            SUPPORT_DAYS, anchor="ticket__updated_at", summary=SUPPORT_RETENTION
+        ),
+        erasure=Erasure.delete(),
+        recipients=("hosting", "email"),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="support.TicketAttachment",
+        subject=_attachments_of,
+        description="Files attached to support messages (encrypted).",
+        fields=(
+            PersonalField("filename", "user.content.support"),
+            PersonalField("content", "user.content.support"),
+            PersonalField("content_type", "user.content.support"),
+            PersonalField("size", "user.content.support"),
+        ),
+        purposes=("support",),
+        legal_basis="contract",
+        retention=Retention.after(
+            SUPPORT_DAYS, anchor="message__ticket__updated_at", summary=SUPPORT_RETENTION
+        ),
+        erasure=Erasure.delete(),
+        recipients=("hosting",),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="support.TicketEvent",
+        subject=_events_of,
+        description=(
+            "Status changes and assignments of each request, and which staff member made them."
+        ),
+        fields=(
+            PersonalField("actor", "user.staff.activity"),
+            PersonalField("note", "user.content.support"),
+            PersonalField("to_status", "user.content.support"),
+        ),
+        purposes=("support",),
+        legal_basis="contract",
+        retention=Retention.after(
+            SUPPORT_DAYS, anchor="ticket__updated_at", summary=SUPPORT_RETENTION
+        ),
+        erasure=Erasure.delete(),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal("support.CannedReply", reason="Prepared answers written by staff for everyone.")
+)
