@@ -173,6 +173,11 @@ class Declaration:
     # with one rather than with its subject's (a visitor's ticket): that key
     # is one of the subject's too, destroyed on erasure (ADR 0010).
     key_field: str = ""
+    # Rows the subject may not be shown yet, though they are theirs (a legal
+    # request whose order forbids telling them): a function taking the
+    # subject's rows and returning those to show. Access, export and the
+    # erasure report use it; retention and erasure still see every row.
+    shown_to_subject: Callable[[models.QuerySet], models.QuerySet] | None = None
 
     @property
     def model_class(self) -> type[models.Model]:
@@ -193,6 +198,11 @@ class Declaration:
         if self.subject == SELF:
             return model._default_manager.filter(pk=subject.pk)
         return model._default_manager.filter(**{self.subject: subject})
+
+    def rows_shown_to(self, subject: User) -> models.QuerySet:
+        """The subject's rows they may be shown now (all, unless ``shown_to_subject``)."""
+        rows = self.rows_of(subject)
+        return self.shown_to_subject(rows) if self.shown_to_subject else rows
 
 
 @dataclass(frozen=True)

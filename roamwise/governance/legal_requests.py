@@ -101,6 +101,17 @@ def _transition(
     _event(request, actor, old, to_status, note)
 
 
+def _confidentiality_check(
+    until: datetime | None, basis: str, *, now: datetime
+) -> tuple[datetime | None, str]:
+    """A bar on telling the customer needs an end in the future and its legal basis."""
+    if until is None:
+        return None, ""
+    if until <= now:
+        raise InvalidLegalRequest("The date until which the customer is not told must be ahead.")
+    return until, _text(basis, "The order or law that forbids telling the customer")
+
+
 def legal_request_create(
     *,
     kind: str,
@@ -110,6 +121,8 @@ def legal_request_create(
     scope: str,
     actor: User,
     authority_reference: str = "",
+    confidential_until: datetime | None = None,
+    confidentiality_basis: str = "",
     now: datetime | None = None,
 ) -> LegalRequest:
     now = now or timezone.now()
@@ -117,6 +130,7 @@ def legal_request_create(
         raise InvalidLegalRequest("Choose the kind of request.")
     if received_at > now + CLOCK_SKEW:
         raise InvalidLegalRequest("The request cannot have been received in the future.")
+    until, basis = _confidentiality_check(confidential_until, confidentiality_basis, now=now)
     with transaction.atomic():
         request = LegalRequest.objects.create(
             kind=kind,
@@ -125,8 +139,35 @@ def legal_request_create(
             received_at=received_at,
             legal_basis_cited=_text(legal_basis_cited, "The legal basis cited"),
             scope=_text(scope, "The scope of the request"),
+            confidential_until=until,
+            confidentiality_basis=basis,
         )
-        _event(request, actor, "", LegalRequestStatus.RECEIVED, "logged")
+        note = "logged" + (f"; customer not told until {until:%Y-%m-%d %H:%M}" if until else "")
+        _event(request, actor, "", LegalRequestStatus.RECEIVED, note)
+    return request
+
+
+def legal_request_confidentiality_set(
+    *,
+    request: LegalRequest,
+    actor: User,
+    until: datetime | None,
+    basis: str = "",
+    now: datetime | None = None,
+) -> LegalRequest:
+    """Extend, shorten or lift the bar on telling the customer (the authority
+    extends its order, or a court lifts it). ``until`` None lifts it now."""
+    now = now or timezone.now()
+    until, basis = _confidentiality_check(until, basis, now=now)
+    with transaction.atomic():
+        LegalRequest.objects.filter(pk=request.pk).update(
+            confidential_until=until, confidentiality_basis=basis, updated_at=now
+        )
+        note = "bar on telling lifted"
+        if until:
+            note = f"customer not told until {until:%Y-%m-%d %H:%M}"
+        _event(request, actor, request.status, request.status, note)
+    request.refresh_from_db()
     return request
 
 

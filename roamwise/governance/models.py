@@ -204,6 +204,17 @@ class LegalRequest(models.Model):
     received_at = models.DateTimeField()
     legal_basis_cited = models.TextField(help_text="The law or order the request relies on.")
     scope = models.TextField(help_text="What is asked for, in the authority's words.")
+    # An order may forbid telling the customer (no tipping off). Until then,
+    # nothing of this request shows in their privacy center, export or
+    # erasure report; from then on, all of it does (``shown_to_subject``).
+    confidential_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Until when the customer must not learn of this request; blank: no bar.",
+    )
+    confidentiality_basis = models.TextField(
+        blank=True, help_text="The order or law that forbids telling the customer."
+    )
     status = models.CharField(
         max_length=16,
         choices=LegalRequestStatus.choices,
@@ -253,6 +264,11 @@ class LegalRequest(models.Model):
     @property
     def reference(self) -> str:
         return f"LR-{str(self.public_id)[:8].upper()}"
+
+    def is_confidential(self, now: datetime | None = None) -> bool:
+        return self.confidential_until is not None and self.confidential_until > (
+            now or timezone.now()
+        )
 
     @property
     def disclosed_at(self) -> datetime | None:

@@ -11,6 +11,11 @@ from roamwise.datamap.registry import (
     data_map,
 )
 
+from .confidentiality import (
+    disclosures_shown,
+    legal_request_subjects_shown,
+    legal_requests_shown,
+)
 from .models import AffectedSubject, Disclosure, LegalRequest, LegalRequestSubject
 
 
@@ -36,6 +41,7 @@ data_map.declare(
         legal_basis="legal_obligation",
         retention=Retention.after(6 * 365, anchor="occurred_at", summary="6 years"),
         erasure=Erasure.retain("Accountability: proof of what was shared with whom"),
+        shown_to_subject=disclosures_shown,
     )
 )
 
@@ -142,6 +148,7 @@ data_map.declare(
             ACCOUNTABILITY_YEARS, anchor="received_at", summary="6 years after the request"
         ),
         erasure=Erasure.retain(LEGAL_REQUEST_RECORD),
+        shown_to_subject=legal_requests_shown,
     )
 )
 
@@ -158,6 +165,7 @@ data_map.declare(
         legal_basis="legal_obligation",
         retention=Retention.after(ACCOUNTABILITY_YEARS, summary="6 years after the disclosure"),
         erasure=Erasure.retain(LEGAL_REQUEST_RECORD),
+        shown_to_subject=legal_request_subjects_shown,
     )
 )
 

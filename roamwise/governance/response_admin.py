@@ -37,6 +37,7 @@ from .models import (
 )
 from .response_forms import (
     AssessmentForm,
+    ConfidentialityForm,
     DisclosureForm,
     IncidentForm,
     LegalRequestForm,
@@ -127,6 +128,13 @@ class LegalRequestAdmin(PersonalDataAdmin):
         assess = AssessmentForm(prefix="assess")
         disclose = DisclosureForm(prefix="disclose", initial={"place_hold": True})
         refuse = RefusalForm(prefix="refuse")
+        confidentiality = ConfidentialityForm(
+            prefix="confidential",
+            initial={
+                "confidential_until": obj.confidential_until,
+                "confidentiality_basis": obj.confidentiality_basis,
+            },
+        )
         status = 200
         if request.method == "POST":
             action = request.POST.get("action")
@@ -167,6 +175,20 @@ class LegalRequestAdmin(PersonalDataAdmin):
                         )
                         messages.success(request, "Refusal recorded.")
                         return HttpResponseRedirect(request.path)
+                elif action == "confidentiality":
+                    if not can_assess:
+                        raise PermissionDenied
+                    confidentiality = ConfidentialityForm(request.POST, prefix="confidential")
+                    if confidentiality.is_valid():
+                        data = confidentiality.cleaned_data
+                        legal_requests.legal_request_confidentiality_set(
+                            request=obj,
+                            actor=_actor(request),
+                            until=data["confidential_until"],
+                            basis=data["confidentiality_basis"],
+                        )
+                        messages.success(request, "Confidentiality recorded.")
+                        return HttpResponseRedirect(request.path)
                 else:
                     messages.error(request, "Unknown action.")
             except DomainError as exc:
@@ -186,6 +208,9 @@ class LegalRequestAdmin(PersonalDataAdmin):
             "assess_form": assess,
             "disclose_form": disclose,
             "refuse_form": refuse,
+            "confidentiality_form": confidentiality,
+            "can_set_confidentiality": can_assess,
+            "confidential": obj.is_confidential(),
         }
         return self._page(request, "governance/admin/legal_request.html", context, status)
 

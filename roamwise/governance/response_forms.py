@@ -47,6 +47,33 @@ class LegalRequestForm(forms.Form):
     scope = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), help_text="What is asked for, in their words."
     )
+    confidential_until = forms.DateTimeField(
+        widget=DateTimeInput(),
+        required=False,
+        label="Do not tell the customer until",
+        help_text="When the order forbids telling the customer. Until then the request, "
+        "its disclosure and holds stay out of their privacy center and export.",
+    )
+    confidentiality_basis = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="What forbids telling the customer",
+        help_text="The order or law, e.g. the clause of the court order.",
+    )
+
+
+class ConfidentialityForm(forms.Form):
+    confidential_until = forms.DateTimeField(
+        widget=DateTimeInput(),
+        required=False,
+        label="Do not tell the customer until",
+        help_text="Blank lifts the bar now.",
+    )
+    confidentiality_basis = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="What forbids telling the customer",
+    )
 
 
 class AssessmentForm(forms.Form):

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,6 +86,9 @@ class Retained:
     model: str
     rows: int
     reason: str  # the legal obligation, as the customer reads it
+    # Rows the customer may not be told of yet (``Declaration.shown_to_subject``):
+    # in the report staff read, left out of the one the customer reads.
+    withheld: bool = False
 
 
 @dataclass
@@ -224,6 +227,8 @@ class _Rows:
     pks: list[Any]
     held: set[Any] = field(default_factory=set)
     hold_reasons: set[str] = field(default_factory=set)
+    # The rows the subject may not be shown yet (a confidential legal request).
+    hidden: set[Any] = field(default_factory=set)
 
     @property
     def model(self) -> type[models.Model]:
@@ -234,11 +239,37 @@ class _Rows:
         return [pk for pk in self.pks if pk not in self.held]
 
 
-def _hold_reason(hold: LegalHold) -> str:
+# What the customer reads of a hold they may not be told of yet.
+UNDISCLOSED_HOLD = "Kept to meet a legal obligation"
+
+
+def _hold_reason(hold: LegalHold, undisclosed: Collection[Any] = ()) -> str:
+    if hold.pk in undisclosed:
+        return UNDISCLOSED_HOLD
     return f"Legal hold ({hold.get_kind_display().lower()}): {hold.reason}"
 
 
-def _apply_holds(plan: list[_Rows], subject_id: uuid.UUID, holds: list[LegalHold]) -> None:
+def _undisclosed_holds(holds: list[LegalHold], registry: Registry) -> set[Any]:
+    """The holds the subject may not be shown yet (placed for a legal request
+    whose order forbids telling them), by the data map's rule for holds."""
+    declaration = registry.for_model(LegalHold)
+    if not holds or declaration is None or declaration.shown_to_subject is None:
+        return set()
+    every = LegalHold.objects.filter(pk__in=[h.pk for h in holds])
+    return {h.pk for h in holds} - set(
+        declaration.shown_to_subject(every).values_list("pk", flat=True)
+    )
+
+
+def _hidden_rows(declaration: Declaration, subject: User, pks: list[Any]) -> set[Any]:
+    if declaration.shown_to_subject is None or not pks:
+        return set()
+    return set(pks) - set(declaration.rows_shown_to(subject).values_list("pk", flat=True))
+
+
+def _apply_holds(
+    plan: list[_Rows], subject_id: uuid.UUID, holds: list[LegalHold], undisclosed: set[Any]
+) -> None:
     """Mark the rows a hold keeps (RET-07): the rows it names, the rows that
     belong to them (a held ticket keeps its messages), and the rows those
     belong to (deleting them would cascade to the held ones). The account row
@@ -252,7 +283,9 @@ def _apply_holds(plan: list[_Rows], subject_id: uuid.UUID, holds: list[LegalHold
         else:
             rows.held = {pk for pk in rows.pks if str(pk) in named}
         if rows.held:
-            rows.hold_reasons = {_hold_reason(h) for h in holds if h.model in ("", label)}
+            rows.hold_reasons = {
+                _hold_reason(h, undisclosed) for h in holds if h.model in ("", label)
+            }
     links: dict[type[models.Model], list[tuple[str, _Rows]]] = {}
     for model in by_model:
         links[model] = [
@@ -354,6 +387,16 @@ def _count(mapping: dict[str, int], model: str, rows: int) -> None:
         mapping[model] = mapping.get(model, 0) + rows
 
 
+def _retain(report: ErasureReport, rows: _Rows, pks: Collection[Any], reason: str) -> None:
+    """Report rows kept, those the subject may not be told of yet apart."""
+    withheld = sum(1 for pk in pks if pk in rows.hidden)
+    name = rows.declaration.model
+    if len(pks) > withheld:
+        report.retained.append(Retained(name, len(pks) - withheld, reason))
+    if withheld:
+        report.retained.append(Retained(name, withheld, reason, withheld=True))
+
+
 def _apply(
     rows: _Rows,
     report: ErasureReport,
@@ -364,14 +407,14 @@ def _apply(
     erasure = declaration.erasure
     name = declaration.model
     if rows.held:
-        report.retained.append(Retained(name, len(rows.held), "; ".join(sorted(rows.hold_reasons))))
+        _retain(report, rows, rows.held, "; ".join(sorted(rows.hold_reasons)))
         kept_pks.setdefault(name, set()).update(rows.held)
     free = rows.free
     if not free:
         return
     if erasure.action == "retain":
         _blank_rows(declaration, free, _fields_to_blank(declaration, emptying=False))
-        report.retained.append(Retained(name, len(free), erasure.legal_obligation))
+        _retain(report, rows, free, erasure.legal_obligation)
         kept_pks.setdefault(name, set()).update(free)
         return
     emptied = free if erasure.action == "anonymise" else _delete_rows(declaration, free, report)
@@ -417,7 +460,8 @@ def erase_subject(*, user: User, reason: str, registry: Registry = data_map) -> 
     sealed_values_read(values, subject=subject, registry=registry)
     # 3. The keys, unless a hold needs the held records readable.
     holds = list(active_holds(subject_id=subject_id))
-    report.held_by = sorted({_hold_reason(h) for h in holds})
+    undisclosed = _undisclosed_holds(holds, registry)
+    report.held_by = sorted({_hold_reason(h, undisclosed) for h in holds})
     if not holds:
         for key in sorted(values.keys):
             # Each destroyed key is remembered, so that restoring the key
@@ -433,8 +477,10 @@ def erase_subject(*, user: User, reason: str, registry: Registry = data_map) -> 
         _Rows(d, list(d.rows_of(subject).order_by("pk").values_list("pk", flat=True)))
         for d in erasure_order(registry)
     ]
+    for rows in plan:
+        rows.hidden = _hidden_rows(rows.declaration, subject, rows.pks)
     if holds:
-        _apply_holds(plan, subject_id, holds)
+        _apply_holds(plan, subject_id, holds, undisclosed)
         for rows in plan:
             if rows.declaration.subject == SELF:
                 rows.held = set(rows.pks)

@@ -29,6 +29,7 @@ from roamwise.consent import selectors as consent
 from roamwise.datamap.registry import Declaration, data_map
 from roamwise.datamap.selectors import read_field
 from roamwise.datamap.vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
+from roamwise.governance.confidentiality import accesses_shown, disclosures_shown
 from roamwise.governance.models import Disclosure
 from roamwise.governance.selectors import disclosures_of
 from roamwise.vault.fields import EncryptedMixin
@@ -180,7 +181,7 @@ def held_sources(subject: User, *, limit: int | None = None) -> Iterator[SourceR
     them, or the first ``limit``)."""
     resolver = Resolver(subject)
     for declaration in data_map:
-        queryset = declaration.rows_of(subject).order_by("pk")
+        queryset = declaration.rows_shown_to(subject).order_by("pk")
         plan = field_plan(declaration)
         if limit is None:
             if any(how == "sealed" for _, how, _ in plan):
@@ -293,7 +294,7 @@ def storage_of(*, user: User) -> list[StorageLocation]:
     """Where this customer's data rests, by the data map's ``location`` (RET-08)."""
     places: dict[str, list[str]] = {}
     for declaration in data_map:
-        if declaration.rows_of(user).exists():
+        if declaration.rows_shown_to(user).exists():
             places.setdefault(declaration.location, []).append(declaration.model)
     return [
         StorageLocation(location, LOCATIONS[location], tuple(models_))
@@ -332,12 +333,14 @@ def consent_overview(*, user: User) -> dict[str, Any]:
 
 
 def recipients_of(*, user: User, limit: int = 200) -> list[Disclosure]:
-    """Who received this customer's data, by category (SHR-03)."""
-    return list(disclosures_of(subject_id=user.public_id).order_by("-occurred_at")[:limit])
+    """Who received this customer's data, by category (SHR-03), but for an
+    authority whose order still forbids telling them."""
+    shown = disclosures_shown(disclosures_of(subject_id=user.public_id))
+    return list(shown.order_by("-occurred_at")[:limit])
 
 
 def staff_accesses_of(*, user: User, limit: int = 200) -> list[AccessEvent]:
-    return list(accesses_of(subject=user)[:limit])
+    return list(accesses_shown(accesses_of(subject=user))[:limit])
 
 
 # --- Requests -------------------------------------------------------------------

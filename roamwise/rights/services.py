@@ -336,8 +336,13 @@ def _report_outcome(report: ErasureReport) -> dict[str, Any]:
     return {
         "deleted": dict(report.deleted),
         "anonymised": dict(report.anonymised),
+        # The customer reads this (page, email, export): not the records of a
+        # legal request whose order still forbids telling them, which the
+        # legal request's own page shows staff.
         "retained": [
-            {"model": r.model, "rows": r.rows, "reason": r.reason} for r in report.retained
+            {"model": r.model, "rows": r.rows, "reason": r.reason}
+            for r in report.retained
+            if not r.withheld
         ],
         "verified": bool(report.verified),
     }
