@@ -247,7 +247,7 @@ def test_a_customer_goes_from_first_visit_to_closing_the_account(
     assert data["subject"] == {"id": str(customer.public_id), "username": "dana"}
     sources = {source["model"]: source["records"] for source in data["sources"]}
     orders = sources["orders.Order"]
-    assert {str(r["id"]) for r in orders} == {str(esim.order.pk), str(topup.pk)}
+    assert {r["id"] for r in orders} == {str(esim.order.public_id), str(topup.public_id)}
     assert {r["values"]["billing_name"] for r in orders} == {"Dana Traveller"}
     assert [r["values"]["title"] for r in sources["support.Ticket"]] == ["Slow data in Osaka"]
 

@@ -130,6 +130,14 @@ def field_plan(declaration: Declaration) -> list[FieldPlan]:
     return plan
 
 
+def row_id_field(model: type[models.Model]) -> str:
+    """What names a row to the customer: its public id where it has one (the
+    id in the shop's links, and what other rows' references resolve to), else
+    its primary key."""
+    has_public_id = any(f.name == "public_id" for f in model._meta.concrete_fields)
+    return "public_id" if has_public_id else "pk"
+
+
 def _plain_rows(
     queryset: QuerySet, plan: list[FieldPlan], resolver: Resolver
 ) -> list[tuple[str, dict[str, Any]]]:
@@ -139,7 +147,8 @@ def _plain_rows(
     columns = [f.attname for _, _, f in readable]
     withheld = [name for name, how, _ in plan if how == "withheld"]
     rows = []
-    for pk, *cells in queryset.values_list("pk", *columns).iterator(chunk_size=5000):
+    id_field = row_id_field(queryset.model)
+    for pk, *cells in queryset.values_list(id_field, *columns).iterator(chunk_size=5000):
         values: dict[str, Any] = dict.fromkeys(withheld, WITHHELD)
         for (name, how, model_field), cell in zip(readable, cells, strict=True):
             if how == "relation":
@@ -183,10 +192,11 @@ def held_sources(subject: User, *, limit: int | None = None) -> Iterator[SourceR
     for declaration in data_map:
         queryset = declaration.rows_shown_to(subject).order_by("pk")
         plan = field_plan(declaration)
+        id_field = row_id_field(declaration.model_class)
         if limit is None:
             if any(how == "sealed" for _, how, _ in plan):
                 rows = [
-                    (str(row.pk), row_values(declaration, row, resolver, plan))
+                    (str(getattr(row, id_field)), row_values(declaration, row, resolver, plan))
                     for row in queryset.iterator(chunk_size=2000)
                 ]
             else:
@@ -197,7 +207,7 @@ def held_sources(subject: User, *, limit: int | None = None) -> Iterator[SourceR
             if not total:
                 continue
             rows = [
-                (str(row.pk), row_values(declaration, row, resolver, plan))
+                (str(getattr(row, id_field)), row_values(declaration, row, resolver, plan))
                 for row in queryset[:limit]
             ]
         if rows:

@@ -12,13 +12,16 @@ import jsonschema
 import pytest
 from django.test import Client
 
-from roamwise.accounts.models import User
+from roamwise.accounts.models import Profile, User
+from roamwise.catalog.models import Plan
 from roamwise.consent.services import consent_record
 from roamwise.datamap.registry import data_map
 from roamwise.governance.services import disclosure_record
-from roamwise.rights.export import SCHEMA_PATH, export_schema
+from roamwise.orders.services import order_create
+from roamwise.rights.export import SCHEMA_PATH, export_build, export_schema
 from roamwise.rights.models import DataRequest, RequestKind, RequestStatus
 from roamwise.rights.selectors import WITHHELD
+from roamwise.rights.tests.test_erasure import BILLING
 from roamwise.support import services as support
 from roamwise.support.attachments import Upload
 
@@ -171,3 +174,28 @@ def test_a_formal_access_request_is_answered_at_once(buyer: Client, alice: User)
     request = DataRequest.objects.get()
     assert (request.kind, request.status) == (RequestKind.ACCESS, RequestStatus.COMPLETED)
     assert "Your access request is answered" in response.content.decode()
+
+
+@pytest.mark.commitment("RGT-04")
+def test_records_are_named_as_the_shop_names_them_and_references_match(
+    alice: User, plan: Plan
+) -> None:
+    order = order_create(customer=alice, plan=plan, billing=BILLING)
+    committed(
+        lambda: support.ticket_open(
+            customer=alice,
+            category="question",
+            title="About my order",
+            body="When does it start?",
+            order=order,
+        )
+    )
+
+    data = export_build(user=alice).data
+
+    records = {s["model"]: s["records"] for s in data["sources"]}
+    assert [r["id"] for r in records["orders.Order"]] == [str(order.public_id)]
+    assert records["support.Ticket"][0]["values"]["order"] == str(order.public_id)
+    # A kind of record without a public id is named by its number.
+    profile = Profile.objects.get(user=alice)
+    assert [r["id"] for r in records["accounts.Profile"]] == [str(profile.pk)]
