@@ -39,6 +39,14 @@ def officer(db: None) -> User:
     return User.objects.create_user(username="officer", is_staff=True)
 
 
+@pytest.fixture
+def paid(alice: User) -> None:
+    """Alice's name went to the payment processor: a disclosure she always sees."""
+    disclosure_record(
+        subject_id=alice.public_id, recipient="payment", categories=["user.name"], purpose="billing"
+    )
+
+
 def disclosed(officer: User, subject: User, *, until: dt.datetime | None) -> LegalRequest:
     """A request about ``subject``, disclosed with a hold and packaged for the authority."""
     request = legal_requests.legal_request_create(
@@ -89,11 +97,8 @@ def traces(request: LegalRequest) -> list[str]:
 @pytest.mark.commitment("SHR-05")
 @pytest.mark.commitment("SHR-03")
 def test_a_confidential_request_stays_out_of_the_customers_view_until_its_date(
-    officer: User, alice: User
+    officer: User, alice: User, paid: None
 ) -> None:
-    disclosure_record(
-        subject_id=alice.public_id, recipient="payment", categories=["user.name"], purpose="billing"
-    )
     request = disclosed(officer, alice, until=timezone.now() + dt.timedelta(days=90))
     # The records are all there, for staff and for retention and erasure.
     assert Disclosure.objects.filter(subject_id=alice.public_id, recipient="authority").exists()
@@ -133,11 +138,8 @@ def test_the_bar_ends_by_itself_on_its_date(officer: User, alice: User) -> None:
 @pytest.mark.commitment("SHR-05")
 @pytest.mark.commitment("RGT-03")
 def test_an_erasure_report_does_not_tell_of_a_confidential_request(
-    officer: User, alice: User
+    officer: User, alice: User, paid: None
 ) -> None:
-    disclosure_record(
-        subject_id=alice.public_id, recipient="payment", categories=["user.name"], purpose="billing"
-    )
     request = disclosed(officer, alice, until=timezone.now() + dt.timedelta(days=90))
 
     erasure = erasure_request_self(user=alice)
