@@ -1,6 +1,6 @@
-"""The site's URLs plus the bare endpoint of bench/http.py.
+"""The site's URLs plus the bare endpoint of bench/storefront.py.
 
-bench/http.py serves the site with ``ROAMWISE_ROOT_URLCONF=bench.bare_urls``:
+bench/storefront.py serves the site with ``ROAMWISE_ROOT_URLCONF=bench.bare_urls``:
 the same server, settings and middleware, with one more view that returns a
 small constant answer without touching the database or a template. It is the
 baseline the storefront's pages are measured against; it is mounted only here.

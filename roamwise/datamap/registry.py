@@ -118,6 +118,11 @@ class Swept:
     held: int = 0
 
 
+class RecipientUnreachable(Exception):
+    """A recipient could not be told to stop processing a subject's data
+    (``Erasure.at_recipients``); the message says which and why."""
+
+
 @dataclass(frozen=True)
 class Erasure:
     """What erasing the subject does to these rows (``rights.erasure``, ADR 0010).
@@ -137,14 +142,21 @@ class Erasure:
     legal_obligation: str = ""
     keep: tuple[str, ...] = ()
     strip: tuple[str, ...] = ()
+    # Where the recipients of these rows still hold or act on the data (a
+    # line live at the network, a profile reserved at the SM-DP+): the dotted
+    # path of a function ``(rows: QuerySet) -> int`` that tells them to stop
+    # and delete it, before anything of ours is erased (GDPR Art. 17(2), 19),
+    # and returns how many rows it ended. It must be idempotent, and raise
+    # ``RecipientUnreachable`` to stop the erasure with nothing changed.
+    at_recipients: str = ""
 
     @classmethod
-    def delete(cls, *, keep: tuple[str, ...] = ()) -> Erasure:
-        return cls(action="delete", keep=keep)
+    def delete(cls, *, keep: tuple[str, ...] = (), at_recipients: str = "") -> Erasure:
+        return cls(action="delete", keep=keep, at_recipients=at_recipients)
 
     @classmethod
-    def anonymise(cls, *, keep: tuple[str, ...] = ()) -> Erasure:
-        return cls(action="anonymise", keep=keep)
+    def anonymise(cls, *, keep: tuple[str, ...] = (), at_recipients: str = "") -> Erasure:
+        return cls(action="anonymise", keep=keep, at_recipients=at_recipients)
 
     @classmethod
     def retain(cls, legal_obligation: str, *, strip: tuple[str, ...] = ()) -> Erasure:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import jsonschema
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from roamwise.accounts.models import User
@@ -26,6 +26,7 @@ from roamwise.catalog.models import Destination, Plan
 from roamwise.core.errors import DomainError, InvalidTransition, NotFound
 from roamwise.core.parsing import identifier, json_loads, storable_text
 from roamwise.core.signing import ES2_NOTIFICATION_HEADER, SignatureError, signature_verify
+from roamwise.datamap.registry import RecipientUnreachable
 from roamwise.governance.services import disclosure_record
 from roamwise.orders import services as orders
 from roamwise.orders.models import Order, OrderStatus
@@ -495,6 +496,25 @@ def esim_delete(*, esim: Esim, actor: str, note: str = "") -> Esim:
         state=Bundle.State.CANCELLED
     )
     return esim
+
+
+def esims_end_for_erasure(esims: QuerySet[Esim]) -> int:
+    """Before a customer's data is erased, end what the partners still hold
+    of their eSIMs (``Erasure.at_recipients``), as deleting each one would: a
+    profile not yet downloaded goes back to the SM-DP+ (CancelOrder, which
+    also drops the EID it was linked to); a line on a device is terminated at
+    the network. Idempotent: deleted eSIMs, and those that never got a
+    profile, are passed over. Returns how many were ended."""
+    ended = 0
+    for esim in esims.exclude(state__in=(EsimState.DELETED, EsimState.FAILED)).order_by("pk"):
+        try:
+            esim_delete(esim=esim, actor="erasure", note="the customer's data is erased")
+        except (EsimError, Es2Error) as exc:
+            raise RecipientUnreachable(
+                f"eSIM {esim.public_id} was not ended: {exc.message}"
+            ) from exc
+        ended += 1
+    return ended
 
 
 def esim_suspend(*, esim: Esim, actor: str) -> Esim:

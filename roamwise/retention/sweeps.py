@@ -45,7 +45,7 @@ from django.utils.module_loading import import_string
 from roamwise.accounts.selectors import closed_accounts_due
 from roamwise.core.errors import DomainError
 from roamwise.datamap.registry import Declaration, Registry, Sweep, Swept, data_map
-from roamwise.rights.erasure import ErasureIncomplete, erase_subject
+from roamwise.rights.erasure import ErasureBlocked, ErasureIncomplete, erase_subject
 
 from .models import RetentionRun, RetentionRunRule
 from .selectors import HoldCoverage
@@ -246,7 +246,7 @@ def _sweep_closed_accounts(step: Pass) -> Swept:
         for user in chunk:
             try:
                 erase_subject(user=user, reason="Account closed: its grace period has ended")
-            except (ErasureIncomplete, models.ProtectedError) as problem:
+            except (ErasureBlocked, ErasureIncomplete, models.ProtectedError) as problem:
                 failed += 1
                 error = error or type(problem).__name__
                 logger.error("retention: erasing account %s failed: %s", user.pk, error)

@@ -8,6 +8,10 @@ happened, model by model, including what the law makes us keep and why.
 
 The steps, in this order (ADR 0010):
 
+0. Tell the recipients that still hold or act on the subject's data to stop
+   (``Erasure.at_recipients``: the eSIMs' lines and profiles at the network
+   and the SM-DP+). One that cannot be reached stops the erasure here, with
+   nothing changed: ``ErasureBlocked``, to be tried again.
 1. Write a tombstone (public id and date) in the key store and in the primary
    database: from here on a crash or a restore is finished by
    ``manage.py restore_tombstones``.
@@ -40,10 +44,18 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from roamwise.accounts import services as accounts
 from roamwise.accounts.models import User
-from roamwise.datamap.registry import SELF, Declaration, Registry, data_map
+from roamwise.core.errors import DomainError
+from roamwise.datamap.registry import (
+    SELF,
+    Declaration,
+    RecipientUnreachable,
+    Registry,
+    data_map,
+)
 from roamwise.datamap.selectors import keys_of
 from roamwise.retention.models import LegalHold
 from roamwise.retention.selectors import active_holds, held_object_ids
@@ -76,6 +88,14 @@ class ErasureIncomplete(Exception):
         )
 
 
+class ErasureBlocked(DomainError):
+    """A recipient could not be told to stop (step 0): nothing was erased.
+    Erasing again once it answers carries on from there."""
+
+    code = "erasure_blocked"
+    status = 503
+
+
 class ErasureRuleError(Exception):
     """A declaration's erasure rule cannot be carried out (a field it would
     have to blank cannot be blanked). Raised before anything is changed."""
@@ -106,8 +126,11 @@ class ErasureReport:
     # While there are any, the key and the held rows stay; erasing again once
     # they are released finishes the work.
     held_by: list[str] = field(default_factory=list)
-    # Seconds from the start until the data was unreadable (keys destroyed),
-    # until the rows were erased, and until verified (the benchmark reads them).
+    # The rows of each model whose recipients were told to stop (step 0).
+    recipients_told: dict[str, int] = field(default_factory=dict)
+    # Seconds from the start until the recipients were told, until the data
+    # was unreadable (keys destroyed), until the rows were erased, and until
+    # verified (the benchmark reads them).
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -423,6 +446,24 @@ def _apply(
     anonymised_pks.setdefault(name, set()).update(emptied)
 
 
+def _tell_recipients(subject: User, registry: Registry, report: ErasureReport) -> None:
+    """Step 0: each declaration's recipients are told to stop, before anything
+    of ours changes, while the rows still say what to end."""
+    for declaration in registry:
+        path = declaration.erasure.at_recipients
+        if not path:
+            continue
+        tell: Callable[[models.QuerySet], int] = import_string(path)
+        try:
+            ended = tell(declaration.rows_of(subject))
+        except RecipientUnreachable as exc:
+            raise ErasureBlocked(
+                f"Nothing was erased: a recipient of {declaration.model} could not be told "
+                f"to stop ({exc}). Try again once it answers."
+            ) from exc
+        _count(report.recipients_told, declaration.model, ended)
+
+
 def _as_it_was(user: User) -> User:
     """The account as erasure found it, for the subject paths and the search
     afterwards (the row itself is deleted or emptied meanwhile)."""
@@ -453,6 +494,9 @@ def erase_subject(*, user: User, reason: str, registry: Registry = data_map) -> 
     now = timezone.now()
     report = ErasureReport(subject_id=subject_id, reason=reason, erased_at=now)
 
+    # 0. The recipients that still act on the data: nothing changes if one fails.
+    _tell_recipients(subject, registry, report)
+    report.seconds["recipients"] = time.perf_counter() - started
     # 1. The tombstone first: whatever happens next, the erasure is on record.
     vault.tombstone_write(subject_id=subject_id, erased_at=now)
     # 2. What identifies the subject, the sealed part while it can still be read.

@@ -38,7 +38,7 @@ from roamwise.notifications import services as notifications
 from roamwise.vault import services as vault
 
 from . import deadlines, selectors
-from .erasure import ErasureIncomplete, ErasureReport, erase_subject
+from .erasure import ErasureBlocked, ErasureIncomplete, ErasureReport, erase_subject
 from .errors import (
     ExtensionRefused,
     InvalidRequest,
@@ -352,8 +352,9 @@ def _erase(
     request: DataRequest, subject: User, *, actor: User | None, now: datetime
 ) -> DataRequest:
     """Run the erasure and record what it did. ``ErasureIncomplete`` (the
-    verification found data erasure did not remove) fails the request loudly:
-    it goes to the queue as failed and the privacy team is alerted."""
+    verification found data erasure did not remove) and ``ErasureBlocked`` (a
+    partner could not be told to stop; nothing was erased) fail the request
+    loudly: it goes to the queue as failed and the privacy team is alerted."""
     try:
         report = erase_subject(user=subject, reason=f"Erasure request {request.reference}")
     except ErasureIncomplete as exc:
@@ -371,6 +372,22 @@ def _erase(
             "The erasure's verification found personal data it did not remove. "
             "The request is marked failed in the queue; finish the erasure before "
             f"{request.due_at:%Y-%m-%d}.",
+        )
+        return request
+    except ErasureBlocked as exc:
+        _transition(
+            request,
+            RequestStatus.FAILED,
+            actor=actor,
+            now=now,
+            note="a partner could not be told to stop: nothing erased yet",
+            outcome={"error": exc.message[:1000]},
+        )
+        _staff_alert(
+            request,
+            f"Erasure blocked for request {request.reference}",
+            f"{exc.message} The request is marked failed in the queue; start it again "
+            f"before {request.due_at:%Y-%m-%d}.",
         )
         return request
     return _transition(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from roamwise.accounts.models import User
 from roamwise.vault import services as vault
 
-from .erasure import ErasureIncomplete, erase_subject
+from .erasure import ErasureBlocked, ErasureIncomplete, erase_subject
 
 RESTORE_REASON = "Erased before; brought back by a restore of the database (SEC-05)"
 
@@ -51,7 +51,7 @@ def tombstones_restore(*, dry_run: bool = False) -> TombstoneRun:
             continue
         try:
             report = erase_subject(user=user, reason=RESTORE_REASON)
-        except ErasureIncomplete as exc:
+        except (ErasureBlocked, ErasureIncomplete) as exc:
             run.incomplete[user.public_id] = str(exc)
             continue
         if report.held_by:

@@ -5,6 +5,7 @@ loudly when anything of the customer is left (RGT-03, RET-03, RET-07, SEC-05).""
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,8 +32,10 @@ from roamwise.datamap.registry import Declaration, Erasure, data_map
 from roamwise.devices.validators import luhn_check_digit
 from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.esims.services import esim_for_order
+from roamwise.esims.tests.conftest import EID, buy
 from roamwise.governance.models import Disclosure
 from roamwise.governance.services import disclosure_record
+from roamwise.network.models import NetworkSubscription, SubscriptionState
 from roamwise.notifications.models import Notification, OutboundEmail
 from roamwise.orders.models import Invoice, Order, OrderEvent, Refund
 from roamwise.orders.privacy import BILLING_LAW
@@ -55,6 +58,9 @@ from roamwise.rights.erasure import (
     rule_problems,
 )
 from roamwise.rights.erasure_check import Leftover
+from roamwise.rights.models import RequestStatus
+from roamwise.rights.services import erasure_request_self, request_erase
+from roamwise.smdp.models import ProfileState, SmdpProfile
 from roamwise.support.attachments import Upload
 from roamwise.support.models import Ticket, TicketAttachment, TicketMessage
 from roamwise.support.services import ticket_open, ticket_open_visitor
@@ -209,7 +215,9 @@ def partner(db: None) -> Partner:
 
 
 @pytest.fixture
-def customer(alice: User, plan: Plan, staff: User, partner: Partner) -> Customer:
+def customer(alice: User, plan: Plan, staff: User, partner: Partner, shop: str) -> Customer:
+    """Alice with everything; her lines live at the network partner, which the
+    shop fixture serves over HTTP (erasure ends them there first)."""
     alice.first_name, alice.last_name = "Alice", "Liddell"
     alice.save()
     return build_customer(alice, plan, staff, partner, first_line=1)
@@ -237,9 +245,19 @@ def test_a_customer_is_erased_end_to_end(customer: Customer, other: Customer) ->
     subject_id = alice.public_id
     backup_of_profile = sealed_phone(alice)  # loaded, not yet decrypted
     invoices = list(Invoice.objects.filter(order__customer=alice).order_by("pk"))
-    states = dict(Esim.objects.filter(customer=alice).values_list("pk", "state"))
+    for line in customer.lines + other.lines:  # live at the network
+        NetworkSubscription.objects.create(iccid=line, state=SubscriptionState.ACTIVE)
+    lines = NetworkSubscription.objects.filter(iccid__in=customer.lines + other.lines)
 
     report = erase_subject(user=alice, reason="Erasure request from the privacy center")
+
+    # Her lines were ended at the network before anything of ours went;
+    # bob's are untouched.
+    assert report.recipients_told == {"esims.Esim": 2}
+    assert dict(lines.values_list("iccid", "state")) == {
+        **dict.fromkeys(customer.lines, SubscriptionState.TERMINATED),
+        **dict.fromkeys(other.lines, SubscriptionState.ACTIVE),
+    }
 
     assert report.verified is True
     assert report.key_destroyed is True
@@ -254,7 +272,7 @@ def test_a_customer_is_erased_end_to_end(customer: Customer, other: Customer) ->
         "consent.ConsentRecord": 1,
         "consent.ObjectionRecord": 1,
         "esims.Bundle": 2,
-        "esims.EsimEvent": 3,  # two created, one activated by its first traffic
+        "esims.EsimEvent": 5,  # two created, one activated by its first traffic, two deleted
         "notifications.Notification": 2,
         "notifications.OutboundEmail": 2,
         "support.Ticket": 2,
@@ -266,7 +284,8 @@ def test_a_customer_is_erased_end_to_end(customer: Customer, other: Customer) ->
     assert report.anonymised == {"accounts.User": 1, "esims.Esim": 2}
     assert sorted(report.retained, key=lambda r: r.model) == [
         Retained("audit.AccessEvent", 1, AUDIT_KEPT),
-        Retained("governance.Disclosure", 1, SHARING_KEPT),
+        # The payment one, and the network told to end each of her two lines.
+        Retained("governance.Disclosure", 3, SHARING_KEPT),
         Retained("orders.Fulfilment", 2, BILLING_LAW),
         Retained("orders.Invoice", 2, BILLING_LAW),
         Retained("orders.Order", 2, BILLING_LAW),
@@ -323,11 +342,11 @@ def test_a_customer_is_erased_end_to_end(customer: Customer, other: Customer) ->
     assert len(esims) == 2
     for esim in esims:
         assert (esim.iccid, esim.iccid_index, esim.eid, esim.matching_id) == ("", "", "", "")
-        assert (esim.state, esim.installed_at) == (states[esim.pk], None)
+        assert (esim.state, esim.installed_at) == (EsimState.DELETED, None)
 
     # What is kept for accountability keeps pointing at the old public id.
     assert AccessEvent.objects.filter(subject_id=subject_id).count() == 1
-    assert Disclosure.objects.filter(subject_id=subject_id).count() == 1
+    assert Disclosure.objects.filter(subject_id=subject_id).count() == 3
     for alias in (VAULT_DB, PRIMARY_DB):
         tombstone = Tombstone.objects.using(alias).get(subject_id=subject_id)
         assert tombstone.erased_at == report.erased_at
@@ -341,6 +360,62 @@ def test_a_customer_is_erased_end_to_end(customer: Customer, other: Customer) ->
     assert [o.billing_name for o in Order.objects.filter(customer=bob)] == ["Alice Example"] * 2
     assert {e.iccid for e in Esim.objects.filter(customer=bob)} == set(other.lines)
     assert EmailAddress.objects.filter(user=bob).count() == 1
+
+
+@pytest.mark.commitment("RGT-03")
+def test_a_network_that_cannot_be_told_stops_the_erasure_with_nothing_changed(
+    customer: Customer, settings: object, jobs: Callable[[], object]
+) -> None:
+    alice = customer.user
+    esims = Esim.objects.filter(customer=alice)
+    before = {(e.iccid, e.state) for e in esims}
+    with socket.socket() as unused:  # a port nobody listens on: the network is down
+        unused.bind(("127.0.0.1", 0))
+        settings.NETWORK_PARTNER_URL = f"http://127.0.0.1:{unused.getsockname()[1]}"  # type: ignore[attr-defined]
+
+    erasure = erasure_request_self(user=alice)
+
+    assert erasure.status == RequestStatus.FAILED
+    assert "Nothing was erased" in erasure.outcome["error"]
+    assert "could not be told to stop" in erasure.outcome["error"]
+    assert not Tombstone.objects.filter(subject_id=alice.public_id).exists()
+    assert DataKey.objects.using(VAULT_DB).filter(subject_id=alice.public_id).exists()
+    assert Profile.objects.get(user=alice).phone == "+447911123456"
+    assert {(e.iccid, e.state) for e in esims} == before
+    assert {iccid for iccid, _ in before} == set(customer.lines)
+    jobs()  # the privacy team's alert goes out
+    alert = next(m for m in mail.outbox if "Erasure blocked" in m.subject)
+    assert erasure.reference in alert.subject
+
+    # The network answers again: staff start the request again and it completes.
+    settings.NETWORK_PARTNER_URL = f"{settings.SITE_URL}/network"  # type: ignore[attr-defined]
+    done = request_erase(request=erasure, actor=make_customer("priya", is_staff=True))
+
+    assert done.status == RequestStatus.COMPLETED
+    assert set(esims.values_list("state", flat=True)) == {EsimState.DELETED}
+    assert Tombstone.objects.filter(subject_id=alice.public_id).exists()
+
+
+@pytest.mark.commitment("RGT-03")
+@pytest.mark.commitment("SIM-04")
+def test_a_profile_not_yet_downloaded_goes_back_to_the_smdp_without_its_device(
+    shop: str, buyer: Client, plan: Plan, jobs: Callable[[], object], alice: User
+) -> None:
+    esim = Esim.objects.get(order=buy(buyer, plan, jobs))
+    assert esim.state == EsimState.READY
+    profile = SmdpProfile.objects.get(iccid=esim.iccid)
+    SmdpProfile.objects.filter(pk=profile.pk).update(eid=EID)  # linked to her phone
+    esim.eid = EID
+    esim.save(update_fields=["eid"])
+
+    report = erase_subject(user=alice, reason="Erasure request")
+
+    assert report.recipients_told == {"esims.Esim": 1}
+    profile.refresh_from_db()
+    # CancelOrder: back in the SM-DP+'s stock, nothing left of her or her phone.
+    assert (profile.state, profile.eid, profile.matching_id) == (ProfileState.AVAILABLE, "", None)
+    esim.refresh_from_db()
+    assert (esim.state, esim.iccid, esim.eid) == (EsimState.DELETED, "", "")
 
 
 @pytest.mark.commitment("RGT-03")
@@ -447,7 +522,7 @@ def test_a_legal_hold_keeps_what_it_covers_readable_until_released(
         "accounts.User": 1,
         "esims.Bundle": 1,
         "esims.Esim": 1,
-        "esims.EsimEvent": 2,
+        "esims.EsimEvent": 3,  # its line was ended all the same: a hold keeps records
         "orders.Fulfilment": 1,
         "orders.Invoice": 1,
         "orders.Order": 1,

@@ -19,7 +19,7 @@ from roamwise.core.env import env_int, env_str
 
 
 def web_server_command(*, bind: str, workers: int) -> list[str]:
-    """The production web server as this command starts it (bench/http.py too)."""
+    """The production web server as this command starts it (bench/storefront.py too)."""
     return [
         sys.executable, "-m", "gunicorn", "roamwise.wsgi:application",
         "--bind", bind, "--workers", str(workers),

@@ -1,10 +1,10 @@
 """Storefront throughput: the home page, a destination page and the plans API
 against a bare Django endpoint, served by the production server in the same run.
 
-    .venv/bin/python bench/http.py [--duration 10] [--warmup 3] [--rounds 3]
+    .venv/bin/python bench/storefront.py [--duration 10] [--warmup 3] [--rounds 3]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rw_bench \\
     VAULT_DATABASE_URL=postgres://postgres@127.0.0.1:5432/rw_bench_vault \\
-        .venv/bin/python bench/http.py
+        .venv/bin/python bench/storefront.py
 
 Loads the demo catalogue into a scratch SQLite database (or DATABASE_URL),
 then serves the site on loopback exactly as ``manage.py serve`` does (gunicorn,
@@ -33,9 +33,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# Python puts this file's folder first on the path, and this file's name is the
-# standard library's ``http``, which Django imports: take the folder off.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
 
 import argparse
