@@ -9,6 +9,8 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.http import HttpRequest
 from django.utils import timezone
 
+from roamwise.core.geo import request_country
+
 from . import services
 from .models import User
 
@@ -102,6 +104,7 @@ class SignupDetailsForm(forms.Form):
             phone=self.cleaned_data["phone"],
             date_of_birth=born,
             parent_email=parent_email,
+            country=request_country(request),
         )
 
 

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roamwise.core.geo import country_of
+from roamwise.governance.residency import region_for_country
+from roamwise.governance.services import residency_assign
 from roamwise.notifications import services as notifications
 
 from .devices import device_info
@@ -46,15 +48,25 @@ def profile_update_phone(*, user: User, phone: str) -> Profile:
 
 
 def signup_complete(
-    *, user: User, phone: str, date_of_birth: date, parent_email: str | None
+    *,
+    user: User,
+    phone: str,
+    date_of_birth: date,
+    parent_email: str | None,
+    country: str = "",
 ) -> Profile:
     """Called by the sign-up form once allauth has saved the user.
 
     The age gate itself (under the minimum age: refused, nothing saved) runs
-    in the form's validation, before any row exists.
+    in the form's validation, before any row exists. ``country``, where the
+    sign-up came from (its IP address, never stored), sets the region the
+    customer's data is kept in when it is not the deployment's own (RET-08).
     """
     with transaction.atomic():
         profile = profile_create(user=user, phone=phone, date_of_birth=date_of_birth)
+        region = region_for_country(country) if country else settings.DATA_REGION
+        if region != settings.DATA_REGION:
+            residency_assign(user=user, region=region)
         if needs_parental_consent(date_of_birth, timezone.localdate()):
             if not parent_email:
                 raise ValueError("a minor's sign-up needs a parent's email address")

@@ -18,7 +18,10 @@ class ResidencyRouter:
     def _route(self, model: Any, hints: dict[str, Any]) -> str | None:
         from .residency import database_for_subject, eu_database_configured, is_pinned
 
-        if not eu_database_configured() or not is_pinned(model._meta.label_lower):
+        # From app label and model name: the database cache routes a stand-in
+        # whose options have nothing more.
+        label = f"{model._meta.app_label}.{model._meta.model_name}"
+        if not eu_database_configured() or not is_pinned(label):
             return None
         instance = hints.get("instance")
         subject_id = getattr(instance, "subject_id", None) if isinstance(instance, model) else None

@@ -13,6 +13,7 @@ from django.db import connections, router
 from django.test import Client
 
 from roamwise.accounts.models import User
+from roamwise.accounts.tests.test_signup import signup
 from roamwise.datamap.registry import data_map
 from roamwise.governance import selectors, services
 from roamwise.governance.models import DataResidency, Disclosure
@@ -162,3 +163,24 @@ def test_an_unknown_region_is_refused(alice: User) -> None:
     with pytest.raises(PolicyError):
         services.residency_assign(user=alice, region="mars")
     assert DataResidency.objects.count() == 0
+
+
+@pytest.mark.commitment("RET-08")
+def test_a_customer_signing_up_from_the_eea_is_kept_in_the_eu(eu_database: str) -> None:
+    """The region is set at sign-up from where the request came from (the
+    address is not stored); the disclosure log of such a customer goes to the
+    EU database from the first row."""
+    for username, address in (("amelie", "193.51.24.1"), ("sam", "8.8.8.8"), ("kit", "10.1.2.3")):
+        response = signup(
+            Client(REMOTE_ADDR=address), username=username, email=f"{username}@example.com"
+        )
+        assert response.status_code == 302, username
+
+    regions = dict(DataResidency.objects.values_list("user__username", "region"))
+    # France is in the EEA; the United States and an unknown origin keep the
+    # deployment's own region, which needs no row.
+    assert regions == {"amelie": "eu"}
+    amelie = User.objects.get(username="amelie")
+    assert disclose(amelie)._state.db == EU_ALIAS
+    assert disclose(User.objects.get(username="sam"))._state.db == "default"
+    assert "European Union" in selectors.storage_location_of(amelie)
