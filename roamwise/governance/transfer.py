@@ -18,13 +18,15 @@ import decimal
 import hashlib
 import json
 import os
+import tempfile
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import pyrage
 from django.conf import settings
 from django.db import models
 from django.db.models.fields.files import FieldFile
@@ -54,6 +56,8 @@ POLICY = "policy.json"
 SUBJECTS = "subjects.jsonl"
 LEGAL_HOLDS = "legal-holds.jsonl"
 READ_CHUNK = 1 << 20
+# The first line of every age file (age-encryption.org/v1).
+AGE_HEADER = b"age-encryption.org/v1"
 
 
 class TransferExportError(DomainError):
@@ -231,6 +235,45 @@ class TransferExport:
     legal_holds: int
     files: tuple[ExportedFile, ...]
     manifest_sha256: str
+    encrypted: bool = False
+
+
+# --- Encryption for the buyer (age, X25519) ---------------------------------------
+
+
+def age_recipients(keys: Sequence[str]) -> list[pyrage.x25519.Recipient]:
+    """The buyer's public keys ("age1..."), checked before anything is written."""
+    parsed = []
+    for key in keys:
+        try:
+            parsed.append(pyrage.x25519.Recipient.from_str(key.strip()))
+        except pyrage.RecipientError:
+            raise TransferExportError(f"{key!r} is not an age public key (age1...).") from None
+    return parsed
+
+
+def age_identities(text: str) -> list[pyrage.x25519.Identity]:
+    """The secret keys of an age identity file ("AGE-SECRET-KEY-1..." lines;
+    "#" comments, as age-keygen writes them)."""
+    identities = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            identities.append(pyrage.x25519.Identity.from_str(line))
+        except pyrage.IdentityError:
+            raise TransferExportError(
+                "The identity file holds a line that is not an age key."
+            ) from None
+    if not identities:
+        raise TransferExportError("The identity file holds no age key.")
+    return identities
+
+
+def is_encrypted(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(AGE_HEADER)) == AGE_HEADER
 
 
 class _Entry:
@@ -281,12 +324,21 @@ def _chunks(queryset: models.QuerySet[User], size: int) -> Iterator[list[User]]:
 
 
 def business_transfer_export(
-    *, out: str | Path, chunk_size: int = 200, now: dt.datetime | None = None
+    *,
+    out: str | Path,
+    chunk_size: int = 200,
+    recipients: Sequence[str] = (),
+    now: dt.datetime | None = None,
 ) -> TransferExport:
-    """Write the export to ``out`` (a .zip path); replaced only once complete."""
+    """Write the export to ``out``; replaced only once complete. With
+    ``recipients`` (the buyer's age public keys) the ZIP is encrypted for
+    them: only their secret key opens ``out``, and the clear ZIP exists only
+    as a ``.partial`` file beside it while the export runs."""
     now = now or timezone.now()
+    sealed_for = age_recipients(recipients)
     target = Path(out)
     partial = target.with_name(target.name + ".partial")
+    sealing = target.with_name(target.name + ".sealing")
     files: list[ExportedFile] = []
     subjects = records = holds = 0
     try:
@@ -336,9 +388,14 @@ def business_transfer_export(
             for f in [*files, manifest_file]:
                 entry.write(f"{f.sha256}  {f.name}\n")
             entry.close()
-        os.replace(partial, target)
+        if sealed_for:
+            pyrage.encrypt_file(str(partial), str(sealing), sealed_for)
+            os.replace(sealing, target)
+        else:
+            os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+        sealing.unlink(missing_ok=True)
     return TransferExport(
         path=target,
         subjects=subjects,
@@ -346,6 +403,7 @@ def business_transfer_export(
         legal_holds=holds,
         files=tuple(files),
         manifest_sha256=manifest_file.sha256,
+        encrypted=bool(sealed_for),
     )
 
 
@@ -357,9 +415,31 @@ def _entry_sha256(archive: zipfile.ZipFile, name: str) -> str:
     return digest.hexdigest()
 
 
-def business_transfer_verify(*, path: str | Path) -> list[str]:
+def business_transfer_verify(*, path: str | Path, identity: str = "") -> list[str]:
     """What is wrong with an export: missing files or checksums that do not
-    match. An empty list means every file is as it was written."""
+    match. An empty list means every file is as it was written. An encrypted
+    export needs the text of an identity file of one of its recipients; it is
+    decrypted into a private temporary folder, checked, and removed."""
+    source = Path(path)
+    try:
+        encrypted = is_encrypted(source)
+    except OSError as exc:
+        return [f"not readable: {exc}"]
+    if not encrypted:
+        return _zip_problems(source)
+    if not identity:
+        return ["encrypted for its recipients: give the identity file of one of them"]
+    keys = age_identities(identity)
+    with tempfile.TemporaryDirectory(prefix="roamwise-transfer-") as folder:
+        clear = Path(folder) / "export.zip"
+        try:
+            pyrage.decrypt_file(str(source), str(clear), keys)
+        except pyrage.DecryptError:
+            return ["cannot be decrypted with this identity (or it is damaged)"]
+        return _zip_problems(clear)
+
+
+def _zip_problems(path: Path) -> list[str]:
     problems: list[str] = []
     try:
         archive = zipfile.ZipFile(path)

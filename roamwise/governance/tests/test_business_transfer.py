@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pyrage
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
@@ -141,15 +142,71 @@ def test_the_command_writes_the_export_and_will_not_overwrite(
 ) -> None:
     out = tmp_path / "transfer.zip"
 
-    call_command("business_transfer_export", str(out))
+    call_command("business_transfer_export", str(out), "--plaintext")
     first = out.read_bytes()
     with pytest.raises(CommandError, match="exists"):
-        call_command("business_transfer_export", str(out))
+        call_command("business_transfer_export", str(out), "--plaintext")
     call_command("business_transfer_export", str(out), "--verify")
 
     assert "3 customers" in capsys.readouterr().out
     assert out.read_bytes() == first
     assert not (tmp_path / "transfer.zip.partial").exists()
+
+
+@pytest.mark.commitment("SHR-06")
+def test_the_export_is_encrypted_for_the_buyer_and_only_their_key_opens_it(
+    base: dict[str, User], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    buyer = pyrage.x25519.Identity.generate()
+    stranger = pyrage.x25519.Identity.generate()
+    keys = tmp_path / "buyer.key"
+    keys.write_text(f"# created: for the test\n{buyer}\n")
+    wrong = tmp_path / "stranger.key"
+    wrong.write_text(f"{stranger}\n")
+    out = tmp_path / "transfer.zip.age"
+
+    call_command("business_transfer_export", str(out), "--recipient", str(buyer.to_public()))
+
+    assert "encrypted for its recipients" in capsys.readouterr().out
+    sealed = out.read_bytes()
+    assert sealed.startswith(b"age-encryption.org/v1")
+    assert not zipfile.is_zipfile(out)
+    # Nothing of any customer is readable in the file, nor left in clear beside it.
+    for user in base.values():
+        assert user.email.encode() not in sealed
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "buyer.key",
+        "stranger.key",
+        "transfer.zip.age",
+    ]
+    call_command("business_transfer_export", str(out), "--verify", "--identity", str(keys))
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("business_transfer_export", str(out), "--verify", "--identity", str(wrong))
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("business_transfer_export", str(out), "--verify")
+    clear = tmp_path / "opened.zip"
+    pyrage.decrypt_file(str(out), str(clear), [buyer])
+    assert len(read(clear)["subjects"]) == 3
+
+
+def test_the_command_wants_a_key_or_an_explicit_plaintext_and_checks_the_key(
+    tmp_path: Path, db: None
+) -> None:
+    out = tmp_path / "transfer.zip"
+
+    with pytest.raises(CommandError, match="--recipient age1"):
+        call_command("business_transfer_export", str(out))
+    with pytest.raises(CommandError, match="is not an age public key"):
+        call_command("business_transfer_export", str(out), "--recipient", "age1nonsense")
+    with pytest.raises(CommandError, match="not both"):
+        call_command(
+            "business_transfer_export",
+            str(out),
+            "--plaintext",
+            "--recipient",
+            str(pyrage.x25519.Identity.generate().to_public()),
+        )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_policy_version_is_read_in_one_place(settings: Any, tmp_path: Path, db: None) -> None:
