@@ -23,6 +23,8 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
 )
 from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
 from django.core.cache import cache
 from django.db import connection, connections, router
 from django.test import Client
@@ -34,6 +36,16 @@ from roamwise.catalog.models import Plan
 
 PASSWORD = "correct horse battery staple 42"
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+# Passwords are hashed with Argon2id at its lowest cost in the suite (see
+# roamwise/core/tests/hashers.py); PRODUCTION_HASHERS is what settings.py says.
+PRODUCTION_HASHERS = list(settings.PASSWORD_HASHERS)
+settings.PASSWORD_HASHERS = [
+    "roamwise.core.tests.hashers.QuickArgon2PasswordHasher",
+    *PRODUCTION_HASHERS[1:],
+]
+get_hashers.cache_clear()
+get_hashers_by_algorithm.cache_clear()
 
 # Property tests: a short run by default; ``HYPOTHESIS_PROFILE=fuzz`` (or
 # ``make fuzz``) runs every parser fuzz test with many more examples.

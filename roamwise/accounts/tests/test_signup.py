@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import Argon2PasswordHasher, identify_hasher
 from django.core import mail
 from django.test import Client, TestCase
 from django.utils import timezone
 
-from conftest import PASSWORD, link_in, rows_containing, run_jobs
+from conftest import PASSWORD, PRODUCTION_HASHERS, link_in, rows_containing, run_jobs
 from roamwise.accounts.models import ParentalConsent, Profile, User
 from roamwise.vault.models import DataKey
 
@@ -71,11 +73,17 @@ def test_signup_stores_username_email_phone_and_requires_verification(client: Cl
 
 @pytest.mark.commitment("ACC-02")
 @pytest.mark.django_db
-def test_password_is_hashed_with_argon2id_and_never_kept_in_clear(client: Client) -> None:
+def test_password_is_hashed_with_argon2id_and_never_kept_in_clear(
+    client: Client, settings: Any
+) -> None:
+    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS  # the suite's own are cheaper
     signup(client)
 
     user = User.objects.get(username="carol")
     assert user.password.startswith("argon2$argon2id$")
+    assert type(identify_hasher(user.password)) is Argon2PasswordHasher
+    # Django's production parameters, not the suite's quick ones.
+    assert "$m=102400,t=2,p=8$" in user.password
     assert rows_containing(PASSWORD) == []
 
 
