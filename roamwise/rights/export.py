@@ -20,11 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from roamwise.accounts.models import User
+from roamwise.datamap.registry import Declaration
 from roamwise.datamap.vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
+from roamwise.vault.fields import EncryptedBinaryField
 
 from . import selectors
 from .selectors import Binary
@@ -54,6 +57,16 @@ def _files_out(value: Any, path: str, files: dict[str, bytes]) -> Any:
     return value
 
 
+def _binary_fields(declaration: Declaration) -> set[str]:
+    """The declared fields holding files: written beside data.json, not in it."""
+    meta = declaration.model_class._meta
+    return {
+        f.name
+        for f in declaration.fields
+        if isinstance(meta.get_field(f.name), models.BinaryField | EncryptedBinaryField)
+    }
+
+
 def export_build(*, user: User, now: dt.datetime | None = None) -> Export:
     moment = now or timezone.now()
     files: dict[str, bytes] = {}
@@ -62,10 +75,13 @@ def export_build(*, user: User, now: dt.datetime | None = None) -> Export:
     storage: dict[str, list[str]] = {}
     for held in selectors.held_sources(user):
         declaration = held.declaration
+        binary = _binary_fields(declaration)
         records = [
             {
                 "id": row_id,
-                "values": {
+                "values": values
+                if not binary
+                else {
                     name: _files_out(value, f"files/{declaration.model}/{row_id}/{name}", files)
                     for name, value in values.items()
                 },
@@ -184,6 +200,10 @@ th{background:#eef}p.muted{color:#556}nav li{display:inline;margin-right:1rem}
 """
 
 
+# Rows of one kind of record on the readable page; data.json holds them all
+# (a year of usage records is 50,000 rows: nobody reads that page).
+HTML_ROWS = 1000
+
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 
 
@@ -249,12 +269,18 @@ def export_html(export: Export) -> str:
                 f"{html.escape(source['retention'])}. Stored in: "
                 f"{html.escape(LOCATIONS[source['location']])}.</p>"
             )
+            records = source["records"]
             out.extend(
                 _table(
                     ["Record", *names],
-                    [[r["id"], *(r["values"][n] for n in names)] for r in source["records"]],
+                    [[r["id"], *(r["values"][n] for n in names)] for r in records[:HTML_ROWS]],
                 )
             )
+            if len(records) > HTML_ROWS:
+                out.append(
+                    f'<p class="muted">The first {HTML_ROWS:,} of {len(records):,} records; '
+                    "data.json holds every one.</p>"
+                )
     out.append("<h2>Your consent choices</h2>")
     out.extend(
         _table(

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -146,17 +147,40 @@ def _plain_rows(
     readable = [(name, how, f) for name, how, f in plan if how != "withheld"]
     columns = [f.attname for _, _, f in readable]
     withheld = [name for name, how, _ in plan if how == "withheld"]
+    # One converter a column, chosen once: a year of usage records is a few
+    # hundred thousand cells.
+    converters: list[Callable[[Any], Any]] = [
+        partial(resolver, f.related_model) if how == "relation" else _json_converter(f)
+        for _, how, f in readable
+    ]
+    names = [name for name, _, _ in readable]
+    order = [name for name, _, _ in plan]
     rows = []
     id_field = row_id_field(queryset.model)
     for pk, *cells in queryset.values_list(id_field, *columns).iterator(chunk_size=5000):
         values: dict[str, Any] = dict.fromkeys(withheld, WITHHELD)
-        for (name, how, model_field), cell in zip(readable, cells, strict=True):
-            if how == "relation":
-                values[name] = resolver(model_field.related_model, cell)
-            else:
-                values[name] = json_value(cell)
-        rows.append((str(pk), {name: values[name] for name, _, _ in plan}))
+        for name, convert, cell in zip(names, converters, cells, strict=True):
+            values[name] = convert(cell)
+        rows.append((str(pk), values if not withheld else {n: values[n] for n in order}))
     return rows
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _isoformat(value: Any) -> Any:
+    return None if value is None else value.isoformat()
+
+
+def _json_converter(model_field: models.Field) -> Callable[[Any], Any]:
+    """What ``json_value`` would do with this column's values, decided once."""
+    if isinstance(model_field, models.DateTimeField | models.DateField | models.TimeField):
+        return _isoformat
+    plain = models.CharField | models.TextField | models.IntegerField | models.BooleanField
+    if isinstance(model_field, plain) and not isinstance(model_field, EncryptedMixin):
+        return _same
+    return json_value
 
 
 def row_values(

@@ -18,6 +18,7 @@ from roamwise.consent.services import consent_record
 from roamwise.datamap.registry import data_map
 from roamwise.governance.services import disclosure_record
 from roamwise.orders.services import order_create
+from roamwise.rights import export
 from roamwise.rights.export import SCHEMA_PATH, export_build, export_schema
 from roamwise.rights.models import DataRequest, RequestKind, RequestStatus
 from roamwise.rights.selectors import WITHHELD
@@ -199,3 +200,19 @@ def test_records_are_named_as_the_shop_names_them_and_references_match(
     # A kind of record without a public id is named by its number.
     profile = Profile.objects.get(user=alice)
     assert [r["id"] for r in records["accounts.Profile"]] == [str(profile.pk)]
+
+
+@pytest.mark.commitment("RGT-04")
+def test_the_readable_page_shows_the_first_rows_of_a_long_list_and_data_json_all(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(export, "HTML_ROWS", 1)
+    consent_record(purpose="marketing", granted=True, source="banner", user=alice)
+    consent_record(purpose="marketing", granted=False, source="settings", user=alice)
+
+    built = export_build(user=alice)
+    page = export.export_html(built)
+
+    records = {s["model"]: s["records"] for s in built.data["sources"]}
+    assert len(records["consent.ConsentRecord"]) == 2
+    assert "The first 1 of 2 records; data.json holds every one." in page
