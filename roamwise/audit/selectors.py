@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from roamwise.accounts.models import User
+from roamwise.datamap.registry import data_map
 
 from .models import AccessEvent, ChainHead
 
 
 def accesses_of(*, subject: User) -> QuerySet[AccessEvent]:
-    """What a customer sees: when, which role, what, and why (no staff names)."""
-    return AccessEvent.objects.filter(subject_id=subject.public_id).order_by("-occurred_at")
+    """What a customer sees: when, which role, what, and why (no staff names),
+    as the data map lets them see it (not yet a read for an authority whose
+    order forbids telling them)."""
+    return data_map.shown_to(AccessEvent, subject).order_by("-occurred_at")
 
 
 @dataclass(frozen=True)

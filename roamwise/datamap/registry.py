@@ -247,6 +247,14 @@ class Registry:
     def for_model(self, model: type[models.Model]) -> Declaration | None:
         return self.declarations.get(model._meta.label_lower)
 
+    def shown_to(self, model: type[models.Model], subject: User) -> models.QuerySet:
+        """The subject's rows of a declared model that they may be shown now:
+        what every page and export for the customer reads."""
+        declaration = self.for_model(model)
+        if declaration is None:
+            raise LookupError(f"{model._meta.label} is not in the data map")
+        return declaration.rows_shown_to(subject)
+
     def exempt_fields(self, model: type[models.Model]) -> set[str] | None:
         """Fields stated not personal; None when the whole model is."""
         names: set[str] = set()

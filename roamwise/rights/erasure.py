@@ -272,20 +272,10 @@ def _hold_reason(hold: LegalHold, undisclosed: Collection[Any] = ()) -> str:
     return f"Legal hold ({hold.get_kind_display().lower()}): {hold.reason}"
 
 
-def _undisclosed_holds(holds: list[LegalHold], registry: Registry) -> set[Any]:
-    """The holds the subject may not be shown yet (placed for a legal request
-    whose order forbids telling them), by the data map's rule for holds."""
-    declaration = registry.for_model(LegalHold)
-    if not holds or declaration is None or declaration.shown_to_subject is None:
-        return set()
-    every = LegalHold.objects.filter(pk__in=[h.pk for h in holds])
-    return {h.pk for h in holds} - set(
-        declaration.shown_to_subject(every).values_list("pk", flat=True)
-    )
-
-
-def _hidden_rows(declaration: Declaration, subject: User, pks: list[Any]) -> set[Any]:
-    if declaration.shown_to_subject is None or not pks:
+def _hidden_rows(declaration: Declaration | None, subject: User, pks: list[Any]) -> set[Any]:
+    """Which of these rows of the subject they may not be shown yet (a
+    confidential legal request's), by the declaration's ``shown_to_subject``."""
+    if declaration is None or declaration.shown_to_subject is None or not pks:
         return set()
     return set(pks) - set(declaration.rows_shown_to(subject).values_list("pk", flat=True))
 
@@ -504,7 +494,7 @@ def erase_subject(*, user: User, reason: str, registry: Registry = data_map) -> 
     sealed_values_read(values, subject=subject, registry=registry)
     # 3. The keys, unless a hold needs the held records readable.
     holds = list(active_holds(subject_id=subject_id))
-    undisclosed = _undisclosed_holds(holds, registry)
+    undisclosed = _hidden_rows(registry.for_model(LegalHold), subject, [h.pk for h in holds])
     report.held_by = sorted({_hold_reason(h, undisclosed) for h in holds})
     if not holds:
         for key in sorted(values.keys):

@@ -30,9 +30,7 @@ from roamwise.consent import selectors as consent
 from roamwise.datamap.registry import Declaration, data_map
 from roamwise.datamap.selectors import read_field
 from roamwise.datamap.vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
-from roamwise.governance.confidentiality import accesses_shown, disclosures_shown
 from roamwise.governance.models import Disclosure
-from roamwise.governance.selectors import disclosures_of
 from roamwise.vault.fields import EncryptedMixin
 
 from . import deadlines
@@ -369,12 +367,11 @@ def consent_overview(*, user: User) -> dict[str, Any]:
 def recipients_of(*, user: User, limit: int = 200) -> list[Disclosure]:
     """Who received this customer's data, by category (SHR-03), but for an
     authority whose order still forbids telling them."""
-    shown = disclosures_shown(disclosures_of(subject_id=user.public_id))
-    return list(shown.order_by("-occurred_at")[:limit])
+    return list(data_map.shown_to(Disclosure, user).order_by("-occurred_at")[:limit])
 
 
 def staff_accesses_of(*, user: User, limit: int = 200) -> list[AccessEvent]:
-    return list(accesses_shown(accesses_of(subject=user))[:limit])
+    return list(accesses_of(subject=user)[:limit])
 
 
 # --- Requests -------------------------------------------------------------------

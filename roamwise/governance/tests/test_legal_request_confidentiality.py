@@ -82,10 +82,12 @@ def disclosed(officer: User, subject: User, *, until: dt.datetime | None) -> Leg
 
 def seen_by(customer: User) -> str:
     """Everything the customer can read of their data: the privacy center's
-    page and the export (data.json and index.html)."""
+    page, the account's staff-access page and the export (data.json and
+    index.html)."""
     client = Client()
     client.force_login(customer)
     page = client.get("/rights/").content.decode()
+    page += client.get("/account/data-access/").content.decode()
     export = export_build(user=customer)
     return page + json.dumps(export.data) + export_html(export)
 
