@@ -64,7 +64,7 @@ def signup_complete(
     """
     with transaction.atomic():
         profile = profile_create(user=user, phone=phone, date_of_birth=date_of_birth)
-        region = region_for_country(country) if country else settings.DATA_REGION
+        region = region_for_country(country)  # "" (unknown): the deployment's own
         if region != settings.DATA_REGION:
             residency_assign(user=user, region=region)
         if needs_parental_consent(date_of_birth, timezone.localdate()):

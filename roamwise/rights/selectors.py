@@ -76,7 +76,7 @@ class Resolver:
                 return str(self.subject.public_id)
             other = User.objects.filter(pk=pk).values_list("is_staff", flat=True).first()
             return "a member of staff" if other else "another person"
-        if any(f.name == "public_id" for f in related._meta.concrete_fields):
+        if row_id_field(related) == "public_id":
             public_id = related._default_manager.filter(pk=pk).values_list("public_id", flat=True)
             found = public_id.first()
             return str(found) if found is not None else None
