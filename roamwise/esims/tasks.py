@@ -12,7 +12,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from roamwise.notifications import services as notifications
-from roamwise.orders.tasks import FULFILLERS, REVOKERS, staff_alert
+from roamwise.orders.tasks import staff_alert
 
 from . import selectors, services
 from .install import install_links, qr_png
@@ -115,9 +115,3 @@ def send_provisioning_failed_email(esim_id: int) -> None:
 def expiry_sweep() -> int:
     """eSIMs whose every bundle has ended are expired."""
     return services.esims_expire()
-
-
-FULFILLERS["esim"] = services.esim_fulfil
-FULFILLERS["topup"] = services.topup_fulfil
-REVOKERS["esim"] = services.esim_revoke
-REVOKERS["topup"] = services.esim_revoke

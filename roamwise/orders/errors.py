@@ -30,3 +30,11 @@ class RefundNotAllowed(DomainError):
 class OrderNotPayable(DomainError):
     code = "order_not_payable"
     status = 409
+
+
+class UnknownOrderKind(DomainError):
+    """An order of a kind that ``FULFILLERS`` or ``REVOKERS`` does not name: a
+    fault of the deployment, never of the customer."""
+
+    code = "unknown_order_kind"
+    status = 500

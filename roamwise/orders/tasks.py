@@ -5,24 +5,57 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, task
 
 from roamwise.notifications import services as notifications
 
+from .errors import UnknownOrderKind
 from .invoices import invoice_pdf
 from .models import Fulfilment, Order
 
 log = logging.getLogger(__name__)
 
-# The eSIM service registers, per order kind, the function that delivers a
-# paid order and the one that takes it back once the order is fully refunded.
-FULFILLERS: dict[str, Callable[[int], object]] = {}
-REVOKERS: dict[str, Callable[[int], object]] = {}
+# Per order kind, the function that delivers a paid order and the one that
+# takes it back once the order is fully refunded: ``(order_id: int) -> str``,
+# safe to call twice. Dotted paths, resolved when called, so that the step
+# from a paid order to its eSIM can be read here; every kind of
+# ``Order.Kind`` must have both, which the system check in ``checks.py``
+# proves at start-up.
+FULFILLERS: dict[str, str] = {
+    Order.Kind.ESIM: "roamwise.esims.services.esim_fulfil",
+    Order.Kind.TOPUP: "roamwise.esims.services.topup_fulfil",
+}
+REVOKERS: dict[str, str] = {
+    Order.Kind.ESIM: "roamwise.esims.services.esim_revoke",
+    Order.Kind.TOPUP: "roamwise.esims.services.esim_revoke",
+}
+
+OrderHandler = Callable[[int], object]
+
+
+def handler_for(handlers: dict[str, str], kind: str) -> OrderHandler:
+    """The function ``handlers`` names for ``kind``; ``UnknownOrderKind`` if none."""
+    path = handlers.get(kind)
+    if path is None:
+        raise UnknownOrderKind(f"No handler for orders of kind {kind!r}.")
+    return cast(OrderHandler, import_string(path))
+
+
+def _unknown_kind(order: Order, step: str, error: UnknownOrderKind) -> None:
+    """An order nothing can deliver or take back: never skipped quietly."""
+    log.error("order %s: %s: %s", order.pk, step, error.message)
+    staff_alert(
+        f"Order {order.public_id} cannot be {step}",
+        f"{error.message}\nThe order stays as it is until a handler is declared for its kind "
+        "in roamwise/orders/tasks.py.\n",
+    )
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -43,17 +76,19 @@ def fulfilment_sweep() -> int:
 
 @task()
 def fulfil_order(order_id: int) -> str:
-    """Hand a paid order to the service that fulfils its kind (eSIM provisioning).
+    """Hand a paid order to the function that fulfils its kind (``FULFILLERS``).
 
-    Until that service registers itself the request stays pending, recorded.
+    An order of a kind without one stays pending, and raises
+    ``UnknownOrderKind`` after logging it and alerting staff.
     """
     fulfilment = Fulfilment.objects.select_related("order").filter(order_id=order_id).first()
     if fulfilment is None or fulfilment.status != Fulfilment.Status.PENDING:
         return "nothing to do"
-    fulfil = FULFILLERS.get(fulfilment.order.kind)
-    if fulfil is None:
-        log.info("order %s is paid; no fulfiller for %s yet", order_id, fulfilment.order.kind)
-        return "waiting for a fulfiller"
+    try:
+        fulfil = handler_for(FULFILLERS, fulfilment.order.kind)
+    except UnknownOrderKind as error:
+        _unknown_kind(fulfilment.order, "fulfilled", error)
+        raise
     return str(fulfil(order_id))
 
 
@@ -61,9 +96,13 @@ def fulfil_order(order_id: int) -> str:
 def revoke_order(order_id: int) -> str:
     """A fully refunded order: cancel what it delivered (an eSIM not yet downloaded)."""
     order = Order.objects.filter(pk=order_id).first()
-    revoke = REVOKERS.get(order.kind) if order else None
-    if order is None or revoke is None:
+    if order is None:
         return "nothing to revoke"
+    try:
+        revoke = handler_for(REVOKERS, order.kind)
+    except UnknownOrderKind as error:
+        _unknown_kind(order, "revoked", error)
+        raise
     return str(revoke(order_id))
 
 

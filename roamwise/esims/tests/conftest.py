@@ -9,6 +9,7 @@ from django.test import Client
 from roamwise.catalog.models import Plan
 from roamwise.orders.models import Order
 from roamwise.orders.tasks import FULFILLERS
+from roamwise.orders.tests.holding import HELD
 from roamwise.orders.tests.test_purchase import checkout, pay
 
 from .smdp_proxy import SmdpProxy
@@ -41,7 +42,7 @@ def buy(buyer: Client, plan: Plan, jobs: object) -> Order:
 def fulfilment_held() -> Iterator[None]:
     """Orders get paid inside, but their eSIM is left for the test to provision."""
     saved = FULFILLERS["esim"]
-    FULFILLERS["esim"] = lambda order_id: "held by the test"
+    FULFILLERS["esim"] = HELD
     try:
         yield
     finally:
