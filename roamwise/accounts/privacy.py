@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from roamwise.datamap.registry import (
+    ROW_BOOKKEEPING,
     SELF,
+    TOKEN_HASH,
     Declaration,
     Erasure,
+    NotPersonal,
     PersonalField,
     Retention,
     data_map,
@@ -23,13 +26,15 @@ data_map.declare(
         fields=(
             PersonalField("username", "user.account.username"),
             PersonalField("email", "user.contact.email"),
-            PersonalField("first_name", "user.name", editable=True),
-            PersonalField("last_name", "user.name", editable=True),
+            PersonalField("first_name", "user.name", editor="rights:name"),
+            PersonalField("last_name", "user.name", editor="rights:name"),
             PersonalField("password", "user.authorization.credentials"),
             PersonalField("public_id", "user.unique_id"),
             PersonalField("last_login", "user.behavior.session"),
             PersonalField("date_joined", "user.account.settings"),
             PersonalField("is_active", "user.account.settings"),
+            PersonalField("is_staff", "user.account.settings"),
+            PersonalField("is_superuser", "user.account.settings"),
         ),
         purposes=("account", "security"),
         legal_basis="contract",
@@ -47,7 +52,7 @@ data_map.declare(
         subject="user",
         description="What sign-up collects beyond the account.",
         fields=(
-            PersonalField("phone", "user.contact.phone_number", editable=True),
+            PersonalField("phone", "user.contact.phone_number", editor="accounts:phone_update"),
             PersonalField("phone_index", "user.contact.phone_number"),
             PersonalField("date_of_birth", "user.demographic.date_of_birth"),
         ),
@@ -101,6 +106,7 @@ data_map.declare(
         fields=(
             PersonalField("email", "user.contact.email"),
             PersonalField("verified", "user.account.settings"),
+            PersonalField("primary", "user.account.settings"),
         ),
         purposes=("account",),
         legal_basis="contract",
@@ -131,6 +137,8 @@ data_map.declare(
         fields=(
             PersonalField("data", "user.authorization.credentials"),
             PersonalField("last_used_at", "user.behavior.session"),
+            PersonalField("type", "user.account.settings"),
+            PersonalField("created_at", "user.account.settings"),
         ),
         purposes=("security",),
         legal_basis="contract",
@@ -149,6 +157,8 @@ data_map.declare(
             PersonalField("user_agent", "user.device.browser"),
             PersonalField("last_seen_at", "user.behavior.session"),
             PersonalField("data", "user.behavior.session"),
+            PersonalField("created_at", "user.behavior.session"),
+            PersonalField("session_key", "user.authorization.credentials"),
         ),
         purposes=("security",),
         legal_basis="legitimate_interest",
@@ -177,5 +187,56 @@ data_map.declare(
         legal_basis="legitimate_interest",
         retention=Retention.after(365, summary="12 months"),
         erasure=Erasure.delete(),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "account.EmailConfirmation",
+        fields=("created", "sent"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "accounts.AccountClosure",
+        fields=("created_at", "updated_at"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "accounts.ParentalConsent",
+        fields=("created_at", "updated_at"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "accounts.ParentalConsent",
+        fields=("token_hash",),
+        reason=TOKEN_HASH,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "accounts.ParentalConsent",
+        fields=("expires_at",),
+        reason=(
+            "When the parent's link stops working: a rule of the service applied to every request"
+            " alike."
+        ),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "accounts.Profile",
+        fields=("created_at", "updated_at"),
+        reason=ROW_BOOKKEEPING,
     )
 )

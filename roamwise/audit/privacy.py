@@ -4,7 +4,14 @@ from datetime import timedelta
 
 from django.db.models import QuerySet
 
-from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
+from roamwise.datamap.registry import (
+    Declaration,
+    Erasure,
+    NotPersonal,
+    PersonalField,
+    Retention,
+    data_map,
+)
 
 from .models import AccessEvent
 
@@ -30,6 +37,10 @@ data_map.declare(
             PersonalField("fields", "user.privacy.staff_access"),
             PersonalField("reason", "user.privacy.staff_access"),
             PersonalField("occurred_at", "user.privacy.staff_access"),
+            PersonalField("actor_role", "user.privacy.staff_access"),
+            PersonalField("action", "user.privacy.staff_access"),
+            PersonalField("object_type", "user.privacy.staff_access"),
+            PersonalField("object_id", "user.privacy.staff_access"),
         ),
         purposes=("security", "legal"),
         legal_basis="legal_obligation",
@@ -42,5 +53,32 @@ data_map.declare(
         ),
         erasure=Erasure.retain("Accountability: proof of who accessed personal data"),
         shown_to_subject=_events_shown,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "audit.AccessEvent",
+        fields=("actor_id",),
+        reason=(
+            "The staff member's internal number: their data, held as a record of their work; the "
+            "customer is shown the role (actor_role), not who."
+        ),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "audit.AccessEvent",
+        fields=("request_id",),
+        reason="The id of the web request, tying the entries of one request together.",
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "audit.AccessEvent",
+        fields=("previous_hash", "hash"),
+        reason="The hash chain that proves the log was not edited (SEC-04): digests, not content.",
     )
 )

@@ -30,7 +30,11 @@ data_map.declare(
         model="sessions.Session",
         subject=_sessions_of,
         description="Browser sessions: who is signed in, and the login in progress.",
-        fields=(PersonalField("session_data", "user.behavior.session"),),
+        fields=(
+            PersonalField("session_data", "user.behavior.session"),
+            PersonalField("session_key", "user.authorization.credentials"),
+            PersonalField("expire_date", "user.behavior.session"),
+        ),
         purposes=("account", "security"),
         legal_basis="contract",
         retention=Retention.after(0, anchor="expire_date", summary="Until the session expires"),
@@ -61,6 +65,10 @@ data_map.declare(
         fields=(
             PersonalField("object_repr", "user.staff.activity"),
             PersonalField("change_message", "user.staff.activity"),
+            PersonalField("user", "user.staff.activity"),
+            PersonalField("action_time", "user.staff.activity"),
+            PersonalField("action_flag", "user.staff.activity"),
+            PersonalField("object_id", "user.staff.activity"),
         ),
         purposes=("security",),
         legal_basis="legitimate_interest",
@@ -76,3 +84,14 @@ for model, reason in [
     ("vault.DataKey", "Key material with no personal content; destroyed on erasure."),
 ]:
     data_map.declare_not_personal(NotPersonal(model=model, reason=reason))
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "admin.LogEntry",
+        fields=("content_type",),
+        reason=(
+            "The kind of record a staff member changed (a Django content type), the same for "
+            "every row of that kind."
+        ),
+    )
+)

@@ -1,6 +1,12 @@
 """System check: nothing personal is undeclared (and no declaration is wrong).
 
 Runs with ``manage.py check``, ``migrate`` and ``serve``; errors stop them.
+
+A model with a declaration holds personal data, so every one of its fields
+must be either declared, with its category, or stated not personal, with a
+reason, in the app's ``privacy.py``: a new field stops start-up until someone
+has decided which, whatever it is called. Models without a declaration are
+searched for fields that refer to the user or look personal by name or type.
 """
 
 from __future__ import annotations
@@ -14,8 +20,11 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 
 from .registry import SELF, Declaration, Registry, data_map
+from .rules import rule_problems
 from .vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
 
 # A field whose name matches this looks personal until declared otherwise.
@@ -25,6 +34,10 @@ PERSONAL_NAME = re.compile(
     r"location|latitude|longitude|user_agent|parent)(_|$)"
 )
 PERSONAL_TYPES = (models.EmailField, models.GenericIPAddressField)
+
+# The URLconf of the whole site, where editors are looked up even in a
+# process serving one simulator alone.
+SITE_URLCONF = "roamwise.urls"
 
 
 def looks_personal(field: models.Field) -> bool:
@@ -104,6 +117,8 @@ def check_declaration(declaration: Declaration) -> list[checks.CheckMessage]:
             key_field = None
         if not isinstance(key_field, models.UUIDField):
             errors.append(_error(f"{declaration.model}: key_field is not a UUID field.", model, 21))
+    errors.extend(_check_at_recipients(declaration, model))
+    errors.extend(_check_editors(declaration, model))
     for name in sorted({*declaration.erasure.keep, *declaration.erasure.strip}):
         if name not in declaration.field_names:
             errors.append(
@@ -111,6 +126,49 @@ def check_declaration(declaration: Declaration) -> list[checks.CheckMessage]:
                     f"{declaration.model}: erasure names {name!r}, which is not a declared field.",
                     model,
                     20,
+                )
+            )
+    return errors
+
+
+def _check_at_recipients(
+    declaration: Declaration, model: type[models.Model]
+) -> list[checks.CheckMessage]:
+    path = declaration.erasure.at_recipients
+    if not path:
+        return []
+    try:
+        target = import_string(path)
+    except ImportError as error:
+        return [
+            _error(
+                f"{declaration.model}: at_recipients {path!r} does not import ({error}).", model, 22
+            )
+        ]
+    if not callable(target):
+        return [_error(f"{declaration.model}: at_recipients {path!r} is not callable.", model, 22)]
+    return []
+
+
+def _check_editors(
+    declaration: Declaration, model: type[models.Model]
+) -> list[checks.CheckMessage]:
+    """Each editor names a page of the site (its full URLconf, whatever this
+    process serves)."""
+    errors: list[checks.CheckMessage] = []
+    for personal in declaration.fields:
+        if not personal.editor:
+            continue
+        try:
+            reverse(personal.editor, urlconf=SITE_URLCONF)
+        except NoReverseMatch:
+            errors.append(
+                _error(
+                    f"{declaration.model}.{personal.name}: editor {personal.editor!r} "
+                    "is not a page of the site.",
+                    model,
+                    23,
+                    hint="Name the URL of a page without arguments, e.g. 'rights:name'.",
                 )
             )
     return errors
@@ -155,6 +213,21 @@ def _check_subject_path(model: type[models.Model], path: str) -> list[checks.Che
     return []
 
 
+def _subject_link(declaration: Declaration) -> set[str]:
+    """The field a declaration's subject path starts from ("user" in
+    "user", "esim" in "esim__customer"): the link the subject path already
+    declares, not a further fact about the person."""
+    if isinstance(declaration.subject, str) and declaration.subject != SELF:
+        return {declaration.subject.split("__")[0]}
+    return set()
+
+
+def _is_row_number(field: models.Field) -> bool:
+    # The primary key Django adds: the database's counter, the same for
+    # every row whoever it is about.
+    return bool(field.primary_key and field.auto_created)
+
+
 def check_coverage(
     registry: Registry, models_to_check: Iterable[type[models.Model]]
 ) -> list[checks.CheckMessage]:
@@ -162,37 +235,74 @@ def check_coverage(
     for model in models_to_check:
         if model._meta.abstract or model._meta.proxy:
             continue
-        declaration = registry.for_model(model)
         exempt = registry.exempt_fields(model)
         if exempt is None:
             continue
-        declared = declaration.field_names if declaration else set()
-        for field in model._meta.concrete_fields:
-            if points_to_user(field) and declaration is None:
-                errors.append(
-                    _error(
-                        f"{model._meta.label} refers to the user ({field.name}) "
-                        "but is not in the data map.",
-                        model,
-                        11,
-                        hint="Declare it in the app's privacy.py.",
-                    )
+        declaration = registry.for_model(model)
+        if declaration is None:
+            errors.extend(_undeclared_model(model, exempt))
+        else:
+            errors.extend(_declared_model(model, declaration, exempt))
+    return errors
+
+
+def _declared_model(
+    model: type[models.Model], declaration: Declaration, exempt: set[str]
+) -> list[checks.CheckMessage]:
+    """Every field of a declared model is declared or stated not personal."""
+    errors: list[checks.CheckMessage] = []
+    label = model._meta.label
+    names = {f.name for f in model._meta.concrete_fields}
+    covered = declaration.field_names | exempt | _subject_link(declaration)
+    for field in model._meta.concrete_fields:
+        if field.name in covered or _is_row_number(field):
+            continue
+        errors.append(
+            _error(
+                f"{label}.{field.name} is neither declared nor stated not personal.",
+                model,
+                12,
+                hint="Declare it with its category in the app's privacy.py, or list it in a "
+                "NotPersonal statement with the reason. Free text that can hold what anyone "
+                "wrote about a person is personal.",
+            )
+        )
+    for name in sorted(exempt - names):
+        errors.append(
+            _error(f"{label}.{name} is stated not personal but does not exist.", model, 14)
+        )
+    for name in sorted(exempt & declaration.field_names):
+        errors.append(
+            _error(f"{label}.{name} is both declared and stated not personal.", model, 15)
+        )
+    return errors
+
+
+def _undeclared_model(model: type[models.Model], exempt: set[str]) -> list[checks.CheckMessage]:
+    """A model outside the data map: nothing of it may refer to the user or
+    look personal, unless stated not personal."""
+    errors: list[checks.CheckMessage] = []
+    for field in model._meta.concrete_fields:
+        if points_to_user(field):
+            errors.append(
+                _error(
+                    f"{model._meta.label} refers to the user ({field.name}) "
+                    "but is not in the data map.",
+                    model,
+                    11,
+                    hint="Declare it in the app's privacy.py.",
                 )
-            elif (
-                not field.is_relation
-                and looks_personal(field)
-                and field.name not in declared
-                and field.name not in exempt
-            ):
-                errors.append(
-                    _error(
-                        f"{model._meta.label}.{field.name} looks personal but is not declared.",
-                        model,
-                        12,
-                        hint="Declare it in the app's privacy.py, "
-                        "or state it is not personal with a reason.",
-                    )
+            )
+        elif not field.is_relation and looks_personal(field) and field.name not in exempt:
+            errors.append(
+                _error(
+                    f"{model._meta.label}.{field.name} looks personal but is not declared.",
+                    model,
+                    12,
+                    hint="Declare it in the app's privacy.py, "
+                    "or state it is not personal with a reason.",
                 )
+            )
     return errors
 
 
@@ -203,6 +313,10 @@ def check_registry(
     for declaration in registry:
         errors.extend(check_declaration(declaration))
     errors.extend(check_coverage(registry, models_to_check))
+    errors.extend(
+        _error(f"Erasure rule cannot be carried out: {problem}.", None, 16)
+        for problem in rule_problems(registry)
+    )
     return errors
 
 

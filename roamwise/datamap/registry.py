@@ -40,8 +40,14 @@ SELF = "self"
 class PersonalField:
     name: str
     category: str
-    # The customer may change it themselves (RGT-02); otherwise by request.
-    editable: bool = False
+    # The URL name of the page where the customer changes it themselves
+    # (RGT-02), e.g. "rights:name"; empty: it is corrected by request. The
+    # privacy center links it; the system check proves the page exists.
+    editor: str = ""
+
+    @property
+    def editable(self) -> bool:
+        return bool(self.editor)
 
 
 @dataclass(frozen=True)
@@ -224,6 +230,26 @@ class NotPersonal:
     model: str
     reason: str
     fields: tuple[str, ...] | None = None  # None: the whole model
+
+
+# Reasons that recur in "not personal" statements.
+ROW_BOOKKEEPING = (
+    "Bookkeeping of the row: its public id and when it was written or changed, set by the "
+    "system; it says nothing of the person that the declared fields do not."
+)
+A_LINK = "A link to another of our records, declared in its own right where it is personal."
+JOB_BOOKKEEPING = (
+    "Delivery and retry bookkeeping of a background job (attempts, leases, when to try next, "
+    "sizes): about our machinery, not the person."
+)
+TOKEN_HASH = (
+    "The hash of a single-use random token: it cannot be reversed and says nothing "  # noqa: S105
+    "about anyone."
+)
+KEY_NAME = (
+    "Names a data key in the key store (ADR 0003), which the erasure destroys; not a fact "
+    "about the person."
+)
 
 
 @dataclass

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from roamwise.datamap.registry import (
+    A_LINK,
+    JOB_BOOKKEEPING,
+    ROW_BOOKKEEPING,
     Declaration,
     Erasure,
     NotPersonal,
@@ -25,6 +28,8 @@ data_map.declare(
             PersonalField("eid", "user.device.eid"),
             PersonalField("state", "user.behavior.purchase_history"),
             PersonalField("installed_at", "user.behavior.purchase_history"),
+            PersonalField("failure_reason", "user.device.sim"),
+            PersonalField("ready_at", "user.behavior.purchase_history"),
         ),
         purposes=("service",),
         legal_basis="contract",
@@ -50,6 +55,8 @@ data_map.declare(
             PersonalField("to_state", "user.behavior.purchase_history"),
             PersonalField("actor", "user.behavior.purchase_history"),
             PersonalField("note", "user.behavior.purchase_history"),
+            PersonalField("from_state", "user.behavior.purchase_history"),
+            PersonalField("created_at", "user.behavior.purchase_history"),
         ),
         purposes=("service", "security"),
         legal_basis="contract",
@@ -69,6 +76,12 @@ data_map.declare(
             PersonalField("starts_at", "user.behavior.purchase_history"),
             PersonalField("expires_at", "user.behavior.purchase_history"),
             PersonalField("used_bytes", "user.network.usage"),
+            PersonalField("data_mb", "user.behavior.purchase_history"),
+            PersonalField("validity_days", "user.behavior.purchase_history"),
+            PersonalField("last_error", "user.behavior.purchase_history"),
+            PersonalField("alerted_low_at", "user.network.usage"),
+            PersonalField("alerted_used_up_at", "user.network.usage"),
+            PersonalField("alerted_expiry_at", "user.network.usage"),
         ),
         purposes=("service",),
         legal_basis="contract",
@@ -101,5 +114,64 @@ data_map.declare_not_personal(
         "esims.Esim",
         fields=("smdp_address",),
         reason="The eSIM provider's server address: the same for every customer.",
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.Bundle",
+        fields=("created_at", "updated_at", "public_id"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.Bundle",
+        fields=("order",),
+        reason=A_LINK,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.Bundle",
+        fields=("network_attempts", "network_added_at"),
+        reason=JOB_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.Esim",
+        fields=("created_at", "updated_at", "public_id"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.Esim",
+        fields=("order",),
+        reason=A_LINK,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.Esim",
+        fields=("profile_type",),
+        reason=(
+            "The SM-DP+ profile type of the plan bought: a catalogue value, the same for every "
+            "eSIM of that plan."
+        ),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.Esim",
+        fields=("provision_step", "provision_failures", "next_attempt_at", "lease_until"),
+        reason=JOB_BOOKKEEPING,
     )
 )

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from roamwise.datamap.registry import (
+    A_LINK,
+    ROW_BOOKKEEPING,
     Declaration,
     Erasure,
     NotPersonal,
@@ -36,6 +38,9 @@ data_map.declare(
             PersonalField("subject_id", "user.unique_id"),
             PersonalField("categories", "user.privacy.staff_access"),
             PersonalField("occurred_at", "user.privacy.staff_access"),
+            PersonalField("recipient", "user.privacy.staff_access"),
+            PersonalField("purpose", "user.privacy.staff_access"),
+            PersonalField("reference", "user.privacy.staff_access"),
         ),
         purposes=("legal",),
         legal_basis="legal_obligation",
@@ -141,6 +146,16 @@ data_map.declare(
             PersonalField("decided_at", "user.privacy.legal_request"),
             PersonalField("assessed_by", "user.staff.activity"),
             PersonalField("decided_by", "user.staff.activity"),
+            PersonalField("kind", "user.privacy.legal_request"),
+            PersonalField("authority_reference", "user.privacy.legal_request"),
+            PersonalField("confidential_until", "user.privacy.legal_request"),
+            PersonalField("confidentiality_basis", "user.privacy.legal_request"),
+            PersonalField("status", "user.privacy.legal_request"),
+            PersonalField("is_valid", "user.privacy.legal_request"),
+            PersonalField("is_proportionate", "user.privacy.legal_request"),
+            PersonalField("is_challenged", "user.privacy.legal_request"),
+            PersonalField("assessment", "user.privacy.legal_request"),
+            PersonalField("assessed_at", "user.privacy.legal_request"),
         ),
         purposes=("legal",),
         legal_basis="legal_obligation",
@@ -174,7 +189,12 @@ data_map.declare(
         model="governance.LegalRequestEvent",
         subject="actor",
         description="Which staff member assessed or decided each legal request, and when.",
-        fields=(PersonalField("note", "user.staff.activity"),),
+        fields=(
+            PersonalField("note", "user.staff.activity"),
+            PersonalField("from_status", "user.staff.activity"),
+            PersonalField("to_status", "user.staff.activity"),
+            PersonalField("created_at", "user.staff.activity"),
+        ),
         purposes=("legal",),
         legal_basis="legal_obligation",
         retention=Retention.after(ACCOUNTABILITY_YEARS, summary="6 years"),
@@ -208,7 +228,12 @@ data_map.declare(
         model="governance.IncidentEvent",
         subject="actor",
         description="Which staff member took each step of an incident's response, and when.",
-        fields=(PersonalField("note", "user.staff.activity"),),
+        fields=(
+            PersonalField("note", "user.staff.activity"),
+            PersonalField("from_status", "user.staff.activity"),
+            PersonalField("to_status", "user.staff.activity"),
+            PersonalField("created_at", "user.staff.activity"),
+        ),
         purposes=("security", "legal"),
         legal_basis="legal_obligation",
         retention=Retention.after(ACCOUNTABILITY_YEARS, summary="6 years"),
@@ -223,5 +248,53 @@ data_map.declare_not_personal(
             "What a breach was and what we did, written for the regulator; whom it "
             "affected is in governance.AffectedSubject, by public id."
         ),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "governance.AffectedSubject",
+        fields=("incident",),
+        reason=A_LINK,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "governance.AffectedSubject",
+        fields=("created_at",),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "governance.IncidentEvent",
+        fields=("incident",),
+        reason=A_LINK,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "governance.LegalRequest",
+        fields=("public_id", "created_at", "updated_at"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "governance.LegalRequestEvent",
+        fields=("request",),
+        reason=A_LINK,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "governance.LegalRequestSubject",
+        fields=("request",),
+        reason=A_LINK,
     )
 )

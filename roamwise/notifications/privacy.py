@@ -6,7 +6,18 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
+from roamwise.datamap.registry import (
+    A_LINK,
+    JOB_BOOKKEEPING,
+    KEY_NAME,
+    ROW_BOOKKEEPING,
+    Declaration,
+    Erasure,
+    NotPersonal,
+    PersonalField,
+    Retention,
+    data_map,
+)
 
 
 # A message belongs to its recipient's account, and to the person whose keys
@@ -46,6 +57,8 @@ data_map.declare(
             PersonalField("link", "user.account.settings"),
             PersonalField("read_at", "user.behavior.browsing_history"),
             PersonalField("created_at", "user.account.settings"),
+            PersonalField("template", "user.account.settings"),
+            PersonalField("in_site", "user.account.settings"),
         ),
         purposes=("service", "account"),
         legal_basis="contract",
@@ -73,6 +86,9 @@ data_map.declare(
             PersonalField("last_error", "user.contact.email"),
             PersonalField("sent_at", "user.account.settings"),
             PersonalField("message_id", "user.account.settings"),
+            PersonalField("kind", "user.account.settings"),
+            PersonalField("template", "user.account.settings"),
+            PersonalField("status", "user.account.settings"),
         ),
         purposes=("service",),
         legal_basis="contract",
@@ -98,5 +114,61 @@ data_map.declare(
         legal_basis="contract",
         retention=Retention.account_lifetime(),
         erasure=Erasure.delete(),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.Notification",
+        fields=("updated_at", "public_id"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.Notification",
+        fields=("key_subject",),
+        reason=KEY_NAME,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.OutboundEmail",
+        fields=("created_at", "updated_at", "public_id"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.OutboundEmail",
+        fields=("notification",),
+        reason=A_LINK,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.OutboundEmail",
+        fields=("key_subject",),
+        reason=KEY_NAME,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.OutboundEmail",
+        fields=("attempts", "next_attempt_at", "lease_until", "size_bytes", "attachment_count"),
+        reason=JOB_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.Preference",
+        fields=("created_at", "updated_at"),
+        reason=ROW_BOOKKEEPING,
     )
 )

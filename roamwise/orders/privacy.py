@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
+from roamwise.datamap.registry import (
+    ROW_BOOKKEEPING,
+    Declaration,
+    Erasure,
+    NotPersonal,
+    PersonalField,
+    Retention,
+    data_map,
+)
 
 BILLING_LAW = "Tax law: invoices and billing records are kept 7 years"
 # RET-03. Seven years, leap days included: never a day short.
@@ -22,6 +30,14 @@ data_map.declare(
             PersonalField("total", "user.behavior.purchase_history"),
             PersonalField("status", "user.behavior.purchase_history"),
             PersonalField("created_at", "user.behavior.purchase_history"),
+            PersonalField("plan", "user.behavior.purchase_history"),
+            PersonalField("kind", "user.behavior.purchase_history"),
+            PersonalField("currency", "user.behavior.purchase_history"),
+            PersonalField("net_amount", "user.behavior.purchase_history"),
+            PersonalField("tax_rate", "user.behavior.purchase_history"),
+            PersonalField("tax_amount", "user.behavior.purchase_history"),
+            PersonalField("refunded_amount", "user.behavior.purchase_history"),
+            PersonalField("paid_at", "user.behavior.purchase_history"),
         ),
         purposes=("service", "billing"),
         legal_basis="contract",
@@ -52,6 +68,9 @@ data_map.declare(
         fields=(
             PersonalField("actor", "user.behavior.purchase_history"),
             PersonalField("note", "user.behavior.purchase_history"),
+            PersonalField("from_status", "user.behavior.purchase_history"),
+            PersonalField("to_status", "user.behavior.purchase_history"),
+            PersonalField("created_at", "user.behavior.purchase_history"),
         ),
         purposes=("service", "billing"),
         legal_basis="contract",
@@ -61,6 +80,7 @@ data_map.declare(
             anchor="created_at",
             legal_obligation=BILLING_LAW,
             summary="7 years, then who acted and the notes go",
+            anonymise_fields=("actor", "note"),
         ),
         erasure=Erasure.retain(BILLING_LAW, strip=("note",)),
     )
@@ -71,7 +91,11 @@ data_map.declare(
         model="orders.Fulfilment",
         subject="order__customer",
         description="Whether each paid order was delivered.",
-        fields=(PersonalField("status", "user.behavior.purchase_history"),),
+        fields=(
+            PersonalField("status", "user.behavior.purchase_history"),
+            PersonalField("requested_at", "user.behavior.purchase_history"),
+            PersonalField("completed_at", "user.behavior.purchase_history"),
+        ),
         purposes=("service",),
         legal_basis="contract",
         retention=Retention(
@@ -91,6 +115,15 @@ data_map.declare(
             PersonalField("billing_address", "user.contact.address"),
             PersonalField("billing_country", "user.contact.address"),
             PersonalField("total", "user.behavior.purchase_history"),
+            PersonalField("number", "user.behavior.purchase_history"),
+            PersonalField("year", "user.behavior.purchase_history"),
+            PersonalField("sequence", "user.behavior.purchase_history"),
+            PersonalField("issued_at", "user.behavior.purchase_history"),
+            PersonalField("description", "user.behavior.purchase_history"),
+            PersonalField("currency", "user.behavior.purchase_history"),
+            PersonalField("net_amount", "user.behavior.purchase_history"),
+            PersonalField("tax_rate", "user.behavior.purchase_history"),
+            PersonalField("tax_amount", "user.behavior.purchase_history"),
         ),
         purposes=("billing", "legal"),
         legal_basis="legal_obligation",
@@ -115,6 +148,10 @@ data_map.declare(
         fields=(
             PersonalField("amount", "user.behavior.purchase_history"),
             PersonalField("reason", "user.behavior.purchase_history"),
+            PersonalField("currency", "user.behavior.purchase_history"),
+            PersonalField("status", "user.behavior.purchase_history"),
+            PersonalField("requested_by", "user.behavior.purchase_history"),
+            PersonalField("processor_ref", "user.financial"),
         ),
         purposes=("billing",),
         legal_basis="legal_obligation",
@@ -127,5 +164,43 @@ data_map.declare(
         ),
         erasure=Erasure.retain(BILLING_LAW, strip=("reason",)),
         recipients=("payment",),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "orders.Order",
+        fields=("updated_at", "public_id"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "orders.Order",
+        fields=("idempotency_key",),
+        reason=(
+            "A random key the client chose so that a repeated request creates one order: no "
+            "meaning outside that."
+        ),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "orders.Order",
+        fields=("legal_hold",),
+        reason=(
+            "A copy of whether a legal hold covers the order, for the back office; the hold "
+            "itself is declared (retention.LegalHold)."
+        ),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "orders.Refund",
+        fields=("created_at", "updated_at", "public_id"),
+        reason=ROW_BOOKKEEPING,
     )
 )

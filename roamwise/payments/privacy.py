@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from roamwise.datamap.registry import (
+    ROW_BOOKKEEPING,
     Declaration,
     Erasure,
     NotPersonal,
@@ -22,6 +23,10 @@ data_map.declare(
             PersonalField("card_last4", "user.financial"),
             PersonalField("card_exp_month", "user.financial"),
             PersonalField("card_exp_year", "user.financial"),
+            PersonalField("status", "user.financial"),
+            PersonalField("failure_code", "user.financial"),
+            PersonalField("amount", "user.financial"),
+            PersonalField("currency", "user.financial"),
         ),
         purposes=("billing",),
         legal_basis="contract",
@@ -42,4 +47,33 @@ data_map.declare(
 
 data_map.declare_not_personal(
     NotPersonal("payments.WebhookEvent", reason="Processor event ids and types, no personal data.")
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "payments.Payment",
+        fields=("created_at", "updated_at"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "payments.Payment",
+        fields=("processor",),
+        reason=(
+            "Which payment processor took the payment: the same for every customer of a deployment."
+        ),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "payments.Payment",
+        fields=("checkout_url",),
+        reason=(
+            "The address of the processor's hosted payment page for this session, useless once "
+            "paid or expired; it holds no card or personal data."
+        ),
+    )
 )

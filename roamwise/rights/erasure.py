@@ -56,6 +56,7 @@ from roamwise.datamap.registry import (
     Registry,
     data_map,
 )
+from roamwise.datamap.rules import SAME_FOR_EVERY_ROW, blank_for, fields_to_blank, rule_problems
 from roamwise.datamap.selectors import keys_of
 from roamwise.retention.models import LegalHold
 from roamwise.retention.selectors import active_holds, held_object_ids
@@ -136,81 +137,6 @@ class ErasureReport:
     @property
     def complete(self) -> bool:
         return self.verified and self.key_destroyed and not self.held_by
-
-
-# --- Blanking a field: what "anonymise" and "strip" write -------------------
-
-Blank = Callable[[], Any]
-
-
-def _null() -> None:
-    return None
-
-
-def _empty() -> str:
-    return ""
-
-
-def _false() -> bool:
-    return False
-
-
-def blank_for(f: models.Field) -> Blank | None:
-    """How to blank a field, or None when it cannot be (it must be kept)."""
-    if f.primary_key:
-        return None
-    if f.null:
-        return _null
-    if isinstance(f, models.UUIDField):
-        return uuid.uuid4  # a fresh random id, unique where it must be
-    if isinstance(f, models.BooleanField):
-        return _false
-    if f.is_relation or f.choices:
-        return None
-    if isinstance(f, models.CharField | models.TextField):  # encrypted fields included
-        if f.unique:
-            length = f.max_length or 64
-            return lambda: f"erased-{uuid.uuid4().hex}"[:length]
-        return _empty
-    return None
-
-
-def _fields_to_blank(declaration: Declaration, *, emptying: bool) -> list[str]:
-    """The declared fields the rule blanks: all but ``keep`` when a row is
-    anonymised or emptied, the ``strip`` ones when it is retained."""
-    erasure = declaration.erasure
-    if erasure.action == "retain" and not emptying:
-        return list(erasure.strip)
-    return [f.name for f in declaration.fields if f.name not in erasure.keep]
-
-
-def _may_be_kept_by_others(model: type[models.Model], registry: Registry) -> bool:
-    """Whether a row of ``model`` may be refused deletion: a model that is not
-    deleted on erasure refers to it with PROTECT or RESTRICT."""
-    for relation in model._meta.related_objects:
-        on_delete = getattr(relation, "on_delete", None)
-        if on_delete not in (models.PROTECT, models.RESTRICT):
-            continue
-        declaration = registry.for_model(relation.related_model)
-        if declaration is None or declaration.erasure.action != "delete":
-            return True
-    return False
-
-
-def rule_problems(registry: Registry = data_map) -> list[str]:
-    """Every declaration whose erasure rule could not be carried out."""
-    problems = []
-    for declaration in registry:
-        model = declaration.model_class
-        action = declaration.erasure.action
-        if action == "delete" and not _may_be_kept_by_others(model, registry):
-            continue  # its rows always go; nothing to blank
-        for name in _fields_to_blank(declaration, emptying=action != "retain"):
-            f = model._meta.get_field(name)
-            if not isinstance(f, models.Field) or blank_for(f) is None:
-                remedy = "do not strip it" if action == "retain" else f"Erasure.{action}(keep=...)"
-                problems.append(f"{declaration.model}.{name} cannot be blanked: {remedy}")
-    return problems
 
 
 # --- The subject's rows and the holds on them -------------------------------
@@ -359,7 +285,7 @@ def _blank_rows(declaration: Declaration, pks: Sequence[Any], names: Sequence[st
             raise ErasureRuleError(f"{declaration.model}.{name} cannot be blanked")
         blanks[name] = blank
     # A fresh id or a unique placeholder differs row by row.
-    per_row = {n for n, b in blanks.items() if b is uuid.uuid4 or b not in (_null, _empty, _false)}
+    per_row = {n for n, b in blanks.items() if b is uuid.uuid4 or b not in SAME_FOR_EVERY_ROW}
     manager = model._default_manager
     if per_row:
         for pk in pks:
@@ -426,12 +352,12 @@ def _apply(
     if not free:
         return
     if erasure.action == "retain":
-        _blank_rows(declaration, free, _fields_to_blank(declaration, emptying=False))
+        _blank_rows(declaration, free, fields_to_blank(declaration, emptying=False))
         _retain(report, rows, free, erasure.legal_obligation)
         kept_pks.setdefault(name, set()).update(free)
         return
     emptied = free if erasure.action == "anonymise" else _delete_rows(declaration, free, report)
-    _blank_rows(declaration, emptied, _fields_to_blank(declaration, emptying=True))
+    _blank_rows(declaration, emptied, fields_to_blank(declaration, emptying=True))
     _count(report.anonymised, name, len(emptied))
     anonymised_pks.setdefault(name, set()).update(emptied)
 
@@ -475,7 +401,7 @@ def erase_subject(*, user: User, reason: str, registry: Registry = data_map) -> 
     transaction: keys and tombstones are in the key store and are not rolled
     back with the primary database (ADR 0010).
     """
-    problems = rule_problems(registry)
+    problems = rule_problems(registry)  # also a system check; a test registry may differ
     if problems:
         raise ErasureRuleError("; ".join(problems))
     started = time.perf_counter()

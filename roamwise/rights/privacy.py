@@ -6,6 +6,9 @@ leaves only kinds, dates, statuses and counts readable."""
 from __future__ import annotations
 
 from roamwise.datamap.registry import (
+    KEY_NAME,
+    ROW_BOOKKEEPING,
+    TOKEN_HASH,
     Declaration,
     Erasure,
     NotPersonal,
@@ -40,6 +43,14 @@ data_map.declare(
             PersonalField("outcome", "user.privacy.requests"),
             PersonalField("completed_at", "user.privacy.requests"),
             PersonalField("assignee", "user.staff.activity"),
+            PersonalField("requester_kind", "user.privacy.requests"),
+            PersonalField("jurisdiction", "user.privacy.requests"),
+            PersonalField("first_due_at", "user.privacy.requests"),
+            PersonalField("verified_at", "user.privacy.requests"),
+            PersonalField("extended_at", "user.privacy.requests"),
+            PersonalField("download_expires_at", "user.privacy.requests"),
+            PersonalField("downloaded_at", "user.privacy.requests"),
+            PersonalField("extended_by", "user.staff.activity"),
         ),
         purposes=("legal",),
         legal_basis="legal_obligation",
@@ -59,6 +70,7 @@ data_map.declare(
             PersonalField("to_status", "user.privacy.requests"),
             PersonalField("note", "user.privacy.requests"),
             PersonalField("created_at", "user.privacy.requests"),
+            PersonalField("from_status", "user.privacy.requests"),
         ),
         purposes=("legal",),
         legal_basis="legal_obligation",
@@ -77,6 +89,7 @@ data_map.declare(
             PersonalField("content", "user.privacy.requests"),
             PersonalField("content_type", "user.privacy.requests"),
             PersonalField("size", "user.privacy.requests"),
+            PersonalField("created_at", "user.privacy.requests"),
         ),
         purposes=("legal",),
         legal_basis="legal_obligation",
@@ -90,5 +103,37 @@ data_map.declare_not_personal(
     NotPersonal(
         "rights.DataRequestReminder",
         reason="When a deadline reminder went to staff: a request id, a level and times.",
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "rights.DataRequest",
+        fields=("created_at", "updated_at", "public_id"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "rights.DataRequest",
+        fields=("key_subject",),
+        reason=KEY_NAME,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "rights.DataRequest",
+        fields=("download_token_hash",),
+        reason=TOKEN_HASH,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "rights.DataRequestFile",
+        fields=("public_id",),
+        reason=ROW_BOOKKEEPING,
     )
 )

@@ -334,6 +334,12 @@ def storage_of(*, user: User) -> list[StorageLocation]:
     ]
 
 
+def editors() -> dict[str, str]:
+    """``"app.Model.field"``: the URL name of the page that edits it, for every
+    field the data map gives an editor."""
+    return {f"{d.model}.{f.name}": f.editor for d in data_map for f in d.fields if f.editor}
+
+
 def editable_fields() -> list[tuple[str, str]]:
     """(model, field) the customer may change themselves (RGT-02)."""
     return [(d.model, f.name) for d in data_map for f in d.fields if f.editable]

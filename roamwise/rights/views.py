@@ -24,20 +24,10 @@ from .export import Export, export_build, export_zip
 from .forms import CorrectionForm, NameForm, PublicRequestForm, uploads_from
 from .models import DataRequest, RequestKind
 
-# How the customer edits each field the data map marks editable (RGT-02).
-EDITORS = {
-    "accounts.User.first_name": "rights:name",
-    "accounts.User.last_name": "rights:name",
-    "accounts.Profile.phone": "accounts:phone_update",
-}
-
 
 def editor_urls() -> dict[str, str]:
-    return {
-        f"{model}.{name}": reverse(EDITORS[f"{model}.{name}"])
-        for model, name in selectors.editable_fields()
-        if f"{model}.{name}" in EDITORS
-    }
+    """Where the customer edits each field the data map gives an editor (RGT-02)."""
+    return {key: reverse(editor) for key, editor in selectors.editors().items()}
 
 
 def zip_response(export: Export) -> HttpResponse:

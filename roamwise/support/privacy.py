@@ -9,6 +9,10 @@ from django.db.models import Q, QuerySet
 
 from roamwise.accounts.models import User
 from roamwise.datamap.registry import (
+    A_LINK,
+    KEY_NAME,
+    ROW_BOOKKEEPING,
+    TOKEN_HASH,
     Declaration,
     Erasure,
     NotPersonal,
@@ -68,6 +72,10 @@ data_map.declare(
             PersonalField("assignee", "user.staff.activity"),
             PersonalField("created_at", "user.content.support"),
             PersonalField("last_message_at", "user.content.support"),
+            PersonalField("confirmed_at", "user.content.support"),
+            PersonalField("first_response_at", "user.content.support"),
+            PersonalField("resolved_at", "user.content.support"),
+            PersonalField("closed_at", "user.content.support"),
         ),
         purposes=("support",),
         legal_basis="contract",
@@ -98,6 +106,8 @@ data_map.declare(
             PersonalField("channel", "user.content.support"),
             PersonalField("inbound_message_id", "user.content.support"),
             PersonalField("created_at", "user.content.support"),
+            PersonalField("author_kind", "user.content.support"),
+            PersonalField("internal", "user.content.support"),
         ),
         purposes=("support",),
         legal_basis="contract",
@@ -119,6 +129,7 @@ data_map.declare(
             PersonalField("content", "user.content.support"),
             PersonalField("content_type", "user.content.support"),
             PersonalField("size", "user.content.support"),
+            PersonalField("created_at", "user.content.support"),
         ),
         purposes=("support",),
         legal_basis="contract",
@@ -141,6 +152,8 @@ data_map.declare(
             PersonalField("actor", "user.staff.activity"),
             PersonalField("note", "user.content.support"),
             PersonalField("to_status", "user.content.support"),
+            PersonalField("from_status", "user.content.support"),
+            PersonalField("created_at", "user.content.support"),
         ),
         purposes=("support",),
         legal_basis="contract",
@@ -153,4 +166,68 @@ data_map.declare(
 
 data_map.declare_not_personal(
     NotPersonal("support.CannedReply", reason="Prepared answers written by staff for everyone.")
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "support.Ticket",
+        fields=("updated_at", "public_id"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "support.Ticket",
+        fields=("confirm_token_hash",),
+        reason=TOKEN_HASH,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "support.Ticket",
+        fields=("key_subject",),
+        reason=KEY_NAME,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "support.TicketAttachment",
+        fields=("public_id",),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "support.TicketAttachment",
+        fields=("message",),
+        reason=A_LINK,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "support.TicketEvent",
+        fields=("ticket",),
+        reason=A_LINK,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "support.TicketMessage",
+        fields=("public_id",),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "support.TicketMessage",
+        fields=("ticket",),
+        reason=A_LINK,
+    )
 )

@@ -51,7 +51,10 @@ data_map.declare(
         model="usage.UsageRecordKey",
         subject="esim__customer",
         description="The network's reference of each usage record, kept to refuse repeats.",
-        fields=(PersonalField("record_id", "user.network.usage"),),
+        fields=(
+            PersonalField("record_id", "user.network.usage"),
+            PersonalField("session_start", "user.network.usage"),
+        ),
         purposes=("service",),
         legal_basis="contract",
         retention=Retention.after(
@@ -72,5 +75,27 @@ data_map.declare_not_personal(
     NotPersonal(
         "usage.IngestBatch",
         reason="Counts of records per batch or file; no record content is kept in it.",
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "usage.UsageRecord",
+        fields=("partner",),
+        reason=(
+            "The network partner that reported the record: a company, the same for every line of "
+            "its prefixes."
+        ),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "usage.UsageRecordKey",
+        fields=("partner",),
+        reason=(
+            "The network partner that reported the record: a company, the same for every line of "
+            "its prefixes."
+        ),
     )
 )
