@@ -1,6 +1,6 @@
 """Roamwise settings: one module, read from the environment.
 
-Every variable is listed in README.md. Defaults give a working shop on a fresh
+Every variable is listed in docs/configuration.md. Defaults give a working shop on a fresh
 machine: SQLite, a SQLite-backed job queue, mail printed to the console, and a
 secret key and keyring generated once in the data folder.
 """

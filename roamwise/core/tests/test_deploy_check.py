@@ -1,7 +1,7 @@
 """`manage.py check --deploy` is clean with production settings (SEC-01, SEC-07).
 
 The command runs in a fresh process with the environment of a production
-deployment (README, "Configuration"): DEBUG off, a real secret key, the
+deployment (docs/configuration.md, "Production"): DEBUG off, a real secret key, the
 public host names and an https SITE_URL.
 """
 

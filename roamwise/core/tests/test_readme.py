@@ -1,4 +1,5 @@
-"""The README is the front door: it must list every variable the code reads."""
+"""The README is the front door; docs/configuration.md, which it points to,
+lists every variable the code reads."""
 
 from __future__ import annotations
 
@@ -22,12 +23,27 @@ def variables_read() -> set[str]:
 
 
 def test_every_environment_variable_is_documented() -> None:
-    readme = (ROOT / "README.md").read_text()
+    configuration = (ROOT / "docs" / "configuration.md").read_text()
     read = variables_read()
 
     assert "SECRET_KEY" in read and "DATABASE_URL" in read  # the scan finds settings
-    missing = sorted(name for name in read if f"`{name}`" not in readme)
+    missing = sorted(name for name in read if f"`{name}`" not in configuration)
     assert missing == []
+
+
+def test_the_readme_sends_configuration_to_its_page() -> None:
+    readme = (ROOT / "README.md").read_text()
+
+    assert "(docs/configuration.md)" in readme
+    assert "| `DATABASE_URL` |" not in readme  # the table lives in one place
+
+
+def test_every_page_the_readme_links_exists() -> None:
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(((?:docs|e2e|roamwise)/[^)#]*)", readme)
+
+    assert "docs/architecture.md" in links and "docs/contributing.md" in links
+    assert [link for link in links if not (ROOT / link).exists()] == []
 
 
 def test_readme_shows_the_two_commands_first() -> None:
