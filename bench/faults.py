@@ -421,7 +421,7 @@ class Run:
         self.network_server = Piece(
             "network",
             web_server_command(
-                bind=f"127.0.0.1:{self.ports['network']}", workers=1, threads=4, access_log=False
+                bind=f"127.0.0.1:{self.ports['network']}", workers=1, threads=4, quiet=True
             ),
             {**self.env, "ROAMWISE_ROOT_URLCONF": STAND_INS["network"].urlconf},
             logs,

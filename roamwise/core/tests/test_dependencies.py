@@ -4,6 +4,8 @@ The test and dev extras are installed here, so the check hides them: a fresh
 process may import only the distributions that ``roamwise``'s own
 requirements reach (with the extras they ask for), then runs the start-up
 checks and loads the site's URLs and WSGI application as ``make run`` does.
+And ``make run`` installs only that; the test and dev tools come with
+``make test`` and ``make lint``.
 """
 
 from __future__ import annotations
@@ -91,3 +93,26 @@ def test_the_site_starts_with_its_declared_dependencies_alone(tmp_path: Path) ->
     assert "System check identified no issues" in result.stdout
     # The check is not toothless: the test tools are really out of reach.
     assert {"pytest", "hypothesis", "schemathesis"} <= set(result.stdout.split())
+
+
+def planned(target: str, venv: Path) -> str:
+    """What ``make TARGET`` would run on a machine without a virtualenv yet."""
+    result = subprocess.run(
+        ["make", "-n", target, f"VENV={venv}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout
+
+
+def test_make_run_installs_what_serving_needs_and_make_test_the_rest(tmp_path: Path) -> None:
+    run, test = planned("run", tmp_path / "venv"), planned("test", tmp_path / "venv")
+
+    assert "pip install --quiet -e .\n" in run
+    assert ".[test,dev]" not in run
+    assert "pip install --quiet -e .\n" in test
+    assert '-e ".[test,dev]"' in test
+    assert "SIMULATORS" not in test

@@ -127,10 +127,13 @@ def served(transactional_db: None, tmp_path: Path) -> Iterator[Served]:
             wait_for(f"http://127.0.0.1:{stand_in_port}/", process, output)
         yield Served(shop=shop, ports=ports, process=process, output=output)
     finally:
-        if process.poll() is None:
-            process.kill()
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process.poll() is None:  # the test failed before its Ctrl-C
+            process.terminate()  # serve stops its children
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()  # its children get SIGTERM from the kernel (Linux)
+                process.wait()
 
 
 def customers_with_tokens(count: int, first: int = 0) -> list[str]:

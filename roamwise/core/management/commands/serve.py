@@ -11,6 +11,7 @@ nothing more unless one of them failed.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -32,9 +33,7 @@ DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 16
 
 
-def web_server_command(
-    *, bind: str, workers: int, threads: int, access_log: bool = True
-) -> list[str]:
+def web_server_command(*, bind: str, workers: int, threads: int, quiet: bool = False) -> list[str]:
     """The production web server as this command starts it (bench/storefront.py
     and the concurrency test use it too).
 
@@ -51,8 +50,8 @@ def web_server_command(
         # gunicorn on the machine; nothing here uses it.
         "--no-control-socket",
     ]  # fmt: skip
-    if access_log:
-        command += ["--access-logfile", "-"]
+    # A stand-in's console says only what went wrong; the shop's logs each request.
+    command += ["--log-level", "warning"] if quiet else ["--access-logfile", "-"]
     return command
 
 
@@ -75,12 +74,19 @@ def stand_in_children(*, threads: int, env: dict[str, str]) -> list[Child]:
                 bind=f"127.0.0.1:{settings.SIMULATOR_PORTS[name]}",
                 workers=1,
                 threads=threads,
-                access_log=False,
+                quiet=True,
             ),
             env={**env, "ROAMWISE_ROOT_URLCONF": STAND_INS[name].urlconf},
         )
         for name in settings.SIMULATORS
     ]
+
+
+def _stop_with_parent() -> None:
+    """In the child, before it starts: on Linux, SIGTERM when this command dies
+    without stopping it (kill -9), rather than an orphan holding its port."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class Command(BaseCommand):
@@ -150,7 +156,12 @@ class Command(BaseCommand):
         try:
             for child in children:
                 # A group of its own: the terminal's Ctrl-C is ours to pass on, once.
-                process = subprocess.Popen(child.command, env=child.env, start_new_session=True)
+                process = subprocess.Popen(
+                    child.command,
+                    env=child.env,
+                    start_new_session=True,
+                    preexec_fn=_stop_with_parent,  # serve runs no threads: safe after fork
+                )
                 running.append((child, process))
             while not stopping and all(process.poll() is None for _, process in running):
                 time.sleep(0.2)

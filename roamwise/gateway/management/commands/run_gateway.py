@@ -25,7 +25,7 @@ class Command(BaseCommand):
             bind=options["bind"],
             workers=options["workers"],
             threads=options["threads"],
-            access_log=False,
+            quiet=True,
         )
         env = {**os.environ, "ROAMWISE_ROOT_URLCONF": STAND_INS["gateway"].urlconf}
         raise SystemExit(subprocess.call(command, env=env))  # noqa: S603 - fixed arguments
