@@ -10,8 +10,10 @@ everything, quietly.
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,6 +21,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -31,6 +34,9 @@ from django.test import Client
 
 from conftest import make_customer
 from roamwise.catalog.models import Plan
+from roamwise.esims.models import Bundle, Esim, EsimState
+from roamwise.orders.models import Order
+from roamwise.smdp.services import inventory_add
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKOUTS = 16
@@ -78,6 +84,7 @@ class Served:
     ports: dict[str, int]
     process: subprocess.Popen[bytes]
     output: Path
+    home: Path
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes], output: Path) -> None:
@@ -97,8 +104,11 @@ def served(transactional_db: None, tmp_path: Path) -> Iterator[Served]:
     """``manage.py serve`` with every stand-in, the way ``make run`` starts it."""
     port = free_port()
     ports = {"gateway": free_port(), "smdp": free_port(), "network": free_port()}
+    home = tmp_path / "home"
+    home.mkdir()
     env = {
         **os.environ,
+        "HOME": str(home),
         "DATABASE_URL": database_url("default"),
         "VAULT_DATABASE_URL": database_url("vault"),
         "BIND": f"127.0.0.1:{port}",
@@ -125,7 +135,7 @@ def served(transactional_db: None, tmp_path: Path) -> Iterator[Served]:
         wait_for(f"{shop}/healthz", process, output)
         for stand_in_port in ports.values():
             wait_for(f"http://127.0.0.1:{stand_in_port}/", process, output)
-        yield Served(shop=shop, ports=ports, process=process, output=output)
+        yield Served(shop=shop, ports=ports, process=process, output=output, home=home)
     finally:
         if process.poll() is None:  # the test failed before its Ctrl-C
             process.terminate()  # serve stops its children
@@ -154,6 +164,34 @@ BILLING = {
     "country": "GB",
     "phone": "+447911123456",
 }
+
+
+def pay_with_a_good_card(payment_url: str, *, shop: str) -> None:
+    """The customer on the processor's hosted page, as a browser would."""
+    browser = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    with browser.open(payment_url, timeout=30) as page:
+        form = page.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    assert token, form
+    card = {
+        "csrfmiddlewaretoken": token.group(1),
+        "card_number": "4242 4242 4242 4242",
+        "exp_month": "12",
+        "exp_year": "40",
+        "cvc": "123",
+    }
+    with browser.open(payment_url, urllib.parse.urlencode(card).encode(), timeout=30) as done:
+        # Sent back to the shop (its sign-in page: this browser has no session there).
+        assert done.geturl().startswith(shop), done.read().decode()[:500]
+
+
+def wait_until(condition: object, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
 
 
 def checkout(shop: str, token: str, plan: Plan) -> Answer:
@@ -187,7 +225,14 @@ def stand_ins_answer_apart(served: Served, plan: Plan) -> None:
     assert paid.status == 200, paid.body
     payment_url = json.loads(paid.body)["payment_url"]
     assert payment_url.startswith(f"{gateway}/pay/")
-    assert call(payment_url).status == 200  # the customer's hosted page
+
+    # Paid there, the order gets its eSIM from the SM-DP+ and its data from the
+    # network partner, each on its own port, through the job consumer.
+    inventory_add(profile_type=plan.profile_type, count=2, operator="roamwise")
+    pay_with_a_good_card(payment_url, shop=served.shop)
+    order = Order.objects.get(customer__username="traveller0")
+    wait_until(lambda: Esim.objects.filter(order=order, state=EsimState.READY).exists())
+    wait_until(lambda: Bundle.objects.filter(order=order, state=Bundle.State.ACTIVE).exists())
 
 
 def sixteen_checkouts_at_once(served: Served, plan: Plan) -> None:
@@ -234,6 +279,8 @@ def one_ctrl_c_stops_everything_quietly(served: Served) -> None:
     assert "Traceback" not in log, log
     # Each of the job consumer's lines is printed once.
     assert log.count("Huey consumer started") == 1, log
+    # gunicorn's control socket, shared by every instance in $HOME, is off.
+    assert not (served.home / ".gunicorn").exists()
     # Nothing is left listening.
     for port in (int(served.shop.rpartition(":")[2]), *served.ports.values()):
         with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port)):
