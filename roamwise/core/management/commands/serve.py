@@ -34,8 +34,8 @@ DEFAULT_THREADS = 16
 
 
 def web_server_command(*, bind: str, workers: int, threads: int, quiet: bool = False) -> list[str]:
-    """The production web server as this command starts it (bench/storefront.py
-    and the concurrency test use it too).
+    """The production web server as this command starts it, for the shop and
+    each stand-in (bench/storefront.py, bench/faults.py and run_gateway too).
 
     Threaded workers: a request waiting on an outside party (the payment
     processor, up to HTTP_TIMEOUT_SECONDS) holds one thread, not a whole
