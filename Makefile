@@ -2,25 +2,39 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Serving needs the package alone; the tests and the dev tools come on top.
+SERVE_STAMP := $(VENV)/.installed-serve
+DEV_STAMP := $(VENV)/.installed-dev
 TEST_ARGS ?=
 # The demo network partner's key, for the usage simulator that `make run` starts.
 DEMO_USAGE_KEY ?= rwp_demo_network_partner_key_not_for_production
+# The stand-ins `make run` serves, each as its own process (ADR 0018): the
+# payment processor on 8001, the SM-DP+ on 8002, the network partner on 8003.
+DEMO_SIMULATORS ?= gateway,smdp,network
 
-.PHONY: run test lint audit install migrate demo clean
+.PHONY: run test lint audit install install-serve migrate demo clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(SERVE_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(SERVE_STAMP)
+
+$(DEV_STAMP): $(SERVE_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
-	@touch $(STAMP)
+	@touch $(DEV_STAMP)
 
-install: $(STAMP)
+install-serve: $(SERVE_STAMP)
 
-migrate: install
+install: $(DEV_STAMP)
+
+# `make run` names its stand-ins: the settings point the shop at them.
+run: export SIMULATORS ?= $(DEMO_SIMULATORS)
+
+migrate: install-serve
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py migrate --noinput --database vault
 	@if [ -n "$$EU_DATABASE_URL" ]; then $(BIN)/python manage.py migrate --noinput --database eu; fi

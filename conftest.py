@@ -223,7 +223,24 @@ def jobs(db: None) -> object:
 
 
 @pytest.fixture
-def shop(live_server: object, settings: object, catalog: None, jobs: object) -> str:
+def stand_ins(settings: object) -> None:
+    """The stand-ins for the payment processor, the SM-DP+ and the network
+    partner, mounted in the site under test at /gateway/, /smdp/ and /network/.
+
+    Nothing mounts them otherwise: the site's own URLconf never does, and a
+    deployment runs each as its own process (ADR 0018). Tests that speak to a
+    stand-in ask for this fixture (``shop`` does).
+    """
+    from roamwise.core.stand_ins import STAND_INS
+
+    settings.ROOT_URLCONF = "roamwise.core.tests.stand_in_urls"  # type: ignore[attr-defined]
+    settings.SIMULATORS = list(STAND_INS)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def shop(
+    live_server: object, settings: object, stand_ins: None, catalog: None, jobs: object
+) -> str:
     """The site served on loopback, with the simulated processor, the SM-DP+ and
     the network partner reached over HTTP."""
     url = live_server.url  # type: ignore[attr-defined]

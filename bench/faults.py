@@ -52,6 +52,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from roamwise.core.management.commands.serve import web_server_command
+from roamwise.core.stand_ins import STAND_INS
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PASSWORD = "fault injection 4 the win"  # noqa: S105 - the test customers' password
@@ -359,7 +362,7 @@ class Run:
         self.dir = Path(args.data_dir)
         shutil.rmtree(self.dir, ignore_errors=True)
         (self.dir / "logs").mkdir(parents=True)
-        self.ports = {name: free_port() for name in ("web", "smdp", "gateway", "redis")}
+        self.ports = {name: free_port() for name in ("web", "smdp", "gateway", "network", "redis")}
         web = f"http://127.0.0.1:{self.ports['web']}"
         self.web = web
         self.smdp = f"http://127.0.0.1:{self.ports['smdp']}"
@@ -382,7 +385,7 @@ class Run:
             "ES2PLUS_URL": self.smdp,
             "SMDP_NOTIFICATION_URL": f"{web}/esims/es2plus/handleDownloadProgressInfo",
             "ES2PLUS_NOTIFICATION_SECRET": secrets.token_urlsafe(24),
-            "NETWORK_PARTNER_URL": f"{web}/network",
+            "NETWORK_PARTNER_URL": f"http://127.0.0.1:{self.ports['network']}",
             "ES2PLUS_TIMEOUT_SECONDS": "2",
             "HTTP_TIMEOUT_SECONDS": "2",
             "RECOVERY_AFTER_SECONDS": "30",
@@ -414,8 +417,18 @@ class Run:
             [*manage, "run_gateway", "--bind", f"127.0.0.1:{self.ports['gateway']}"],
             self.env, logs,
         )  # fmt: skip
+        # The network partner's stand-in, alone as `manage.py serve` runs it (ADR 0018).
+        self.network_server = Piece(
+            "network",
+            web_server_command(
+                bind=f"127.0.0.1:{self.ports['network']}", workers=1, threads=4, quiet=True
+            ),
+            {**self.env, "ROAMWISE_ROOT_URLCONF": STAND_INS["network"].urlconf},
+            logs,
+        )
         self.pieces = [
-            self.redis, self.web_server, self.consumer, self.smdp_server, self.gateway_server
+            self.redis, self.web_server, self.consumer, self.smdp_server, self.gateway_server,
+            self.network_server,
         ]  # fmt: skip
         self.events: list[str] = []
         self.customer_log: list[str] = []

@@ -61,8 +61,10 @@ from roamwise.vault.services import clear_key_cache
 
 
 def serve_network_partner() -> None:
-    """The site, hence the network-partner simulator, on a loopback port in a
-    thread: erasure tells the partner to end the customer's line first."""
+    """The network partner's stand-in on a loopback port in a thread (mounted
+    with the suite's URLconf, ADR 0018): erasure tells the partner to end the
+    customer's line first."""
+    settings.ROOT_URLCONF = "roamwise.core.tests.stand_in_urls"
     server = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings.ALLOWED_HOSTS = ["127.0.0.1"]

@@ -59,9 +59,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from roamwise.core.management.commands.serve import web_server_command
+from roamwise.core.management.commands.serve import (
+    DEFAULT_THREADS,
+    DEFAULT_WORKERS,
+    web_server_command,
+)
 
-WORKERS = 2
+WORKERS = DEFAULT_WORKERS
 CONNECTIONS = 32
 RATIO_GOAL = 0.60
 P99_GOAL_MS = 50.0
@@ -139,7 +143,7 @@ def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
         "ROAMWISE_ROOT_URLCONF": "bench.bare_urls",
         "PYTHONPATH": str(ROOT),
     }
-    command = web_server_command(bind=f"127.0.0.1:{port}", workers=WORKERS)
+    command = web_server_command(bind=f"127.0.0.1:{port}", workers=WORKERS, threads=DEFAULT_THREADS)
     with log.open("wb") as output:
         server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output)  # noqa: S603
     deadline = time.monotonic() + 60

@@ -27,6 +27,7 @@ from roamwise.core.env import (
 )
 from roamwise.core.keyring import new_keyring_json
 from roamwise.core.security import FEATURES_OFF, payment_form_targets
+from roamwise.core.stand_ins import stand_in_address, stand_in_ports, stand_ins_named
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("ROAMWISE_DATA_DIR") or BASE_DIR / "var").resolve()
@@ -113,7 +114,7 @@ MIDDLEWARE = [
     "roamwise.accounts.middleware.StaffMFAMiddleware",
 ]
 
-# The SM-DP+ simulator can run alone with its own URLs (manage.py run_smdp).
+# A stand-in's own process serves its URLs only (roamwise.core.stand_ins, ADR 0018).
 ROOT_URLCONF = env_str("ROAMWISE_ROOT_URLCONF") or "roamwise.urls"
 WSGI_APPLICATION = "roamwise.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
@@ -357,6 +358,22 @@ SUPPORT_ATTACHMENT_TYPES = env_list(
 SUPPORT_VISITOR_CONFIRM_DAYS = env_int("SUPPORT_VISITOR_CONFIRM_DAYS", 7, minimum=1)
 
 
+# --- Stand-ins for outside parties (ADR 0018) ---------------------------------------
+# None unless named: `make run` and the tests name them; production runs without
+# (`manage.py check --deploy` fails otherwise). `manage.py serve` runs each named
+# one as its own process on 127.0.0.1 at its port, and the shop's outbound
+# addresses default to them.
+try:
+    SIMULATORS = stand_ins_named(env_list("SIMULATORS", []))
+    SIMULATOR_PORTS = stand_in_ports(env_str("SIMULATOR_PORTS") or "")
+except ValueError as exc:
+    raise ImproperlyConfigured(f"SIMULATORS, SIMULATOR_PORTS: {exc}") from exc
+
+
+def _stand_in(name: str) -> str:
+    return stand_in_address(name, running=SIMULATORS, ports=SIMULATOR_PORTS)
+
+
 # --- Commerce ------------------------------------------------------------------
 def _vat_rates(raw: str) -> dict[str, Decimal]:
     rates = {}
@@ -377,8 +394,9 @@ VAT_RATES = _vat_rates(
 )
 DEFAULT_VAT_RATE = Decimal(env_str("DEFAULT_VAT_RATE") or "0")
 PAYMENT_GATEWAY = env_choice("PAYMENT_GATEWAY", "simulated", ("simulated", "stripe"))
-# The simulated hosted gateway (roamwise.gateway), reached over HTTP like any processor.
-GATEWAY_URL = (env_str("GATEWAY_URL") or f"{SITE_URL}/gateway").rstrip("/")
+# The simulated hosted gateway (roamwise.gateway), reached over HTTP like any processor:
+# its own process when SIMULATORS names it, otherwise wherever this says.
+GATEWAY_URL = (env_str("GATEWAY_URL") or _stand_in("gateway")).rstrip("/")
 GATEWAY_SECRET_KEY = env_str("GATEWAY_SECRET_KEY") or ensure_secret_file(
     DATA_DIR / "gateway_secret_key", random_secret
 )
@@ -388,6 +406,8 @@ GATEWAY_WEBHOOK_SECRET = env_str("GATEWAY_WEBHOOK_SECRET") or ensure_secret_file
 GATEWAY_WEBHOOK_TOLERANCE = env_int("GATEWAY_WEBHOOK_TOLERANCE", 300, minimum=1)
 # Real processors repeat and reorder webhooks; so does the simulator, this often.
 GATEWAY_DUPLICATE_RATE = env_float("GATEWAY_DUPLICATE_RATE", 0.2, minimum=0, maximum=1)
+# The stand-in answers its API this much later, as a slow processor would (load tests).
+GATEWAY_LATENCY_SECONDS = env_float("GATEWAY_LATENCY_SECONDS", 0, minimum=0, maximum=30)
 STRIPE_API_KEY = env_str("STRIPE_API_KEY") or ""
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET") or ""
 STRIPE_API_BASE = env_str("STRIPE_API_BASE") or "https://api.stripe.com"
@@ -408,8 +428,8 @@ SMDP_OPERATORS = {
 }
 
 # --- eSIM: the shop's side of ES2+, and the network partner -----------------------
-# Base URL of the SM-DP+'s ES2+ endpoints (the mounted simulator by default).
-ES2PLUS_URL = (env_str("ES2PLUS_URL") or f"{SITE_URL}/smdp").rstrip("/")
+# Base URL of the SM-DP+'s ES2+ endpoints (the stand-in's, when SIMULATORS names it).
+ES2PLUS_URL = (env_str("ES2PLUS_URL") or _stand_in("smdp")).rstrip("/")
 ES2PLUS_REQUESTER_ID = env_str("ES2PLUS_REQUESTER_ID") or "roamwise"
 ES2PLUS_TIMEOUT_SECONDS = env_float("ES2PLUS_TIMEOUT_SECONDS", 15, minimum=0.1, maximum=300)
 # Mutual TLS towards a real SM-DP+ (SGP.22 §6.1): our certificate and key, and the CA to trust.
@@ -423,7 +443,7 @@ ES2PLUS_NOTIFICATION_SECRET = env_str("ES2PLUS_NOTIFICATION_SECRET") or ensure_s
 # Behind a proxy that checks the SM-DP+'s client certificate: the header it sets to SUCCESS.
 ES2PLUS_NOTIFICATION_MTLS_HEADER = env_str("ES2PLUS_NOTIFICATION_MTLS_HEADER") or ""
 ESIM_PROVISION_MAX_ATTEMPTS = env_int("ESIM_PROVISION_MAX_ATTEMPTS", 6, minimum=1)
-NETWORK_PARTNER_URL = (env_str("NETWORK_PARTNER_URL") or f"{SITE_URL}/network").rstrip("/")
+NETWORK_PARTNER_URL = (env_str("NETWORK_PARTNER_URL") or _stand_in("network")).rstrip("/")
 NETWORK_PARTNER_API_KEY = env_str("NETWORK_PARTNER_API_KEY") or ensure_secret_file(
     DATA_DIR / "network_partner_api_key", random_secret
 )
@@ -432,7 +452,7 @@ NETWORK_PARTNER_API_KEY = env_str("NETWORK_PARTNER_API_KEY") or ensure_secret_fi
 # Work unfinished this long (a fulfilment, a refund without its answer, a failed
 # order without its refund) is taken as lost with its job and run again by the sweeps.
 RECOVERY_AFTER_SECONDS = env_int("RECOVERY_AFTER_SECONDS", 300, minimum=1)
-# The stand-ins' fault switch (POST /smdp/admin/fault, /gateway/v1/admin/fault): for
+# The stand-ins' fault switch (POST /admin/fault on the SM-DP+, /gateway/v1/admin/fault): for
 # fault-injection runs (bench/faults.py) only, never in production.
 SIMULATOR_FAULTS = env_bool("SIMULATOR_FAULTS", False)
 
@@ -582,5 +602,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # With a handler of its own, the job consumer adds none and prints each line once.
+        "huey": {"handlers": ["console"], "propagate": False},
+    },
 }

@@ -28,14 +28,10 @@ urlpatterns = [
     path("", include("roamwise.catalog.urls")),
     path("", include("roamwise.orders.urls")),
     path("payments/", include("roamwise.payments.urls")),
-    # The simulated payment processor: a separate system on its own prefix.
-    path("gateway/", include("roamwise.gateway.urls")),
-    # The SM-DP+ simulator (ES2+ server), also runnable alone: manage.py run_smdp.
-    path("smdp/", include("roamwise.smdp.urls")),
+    # No stand-in for an outside party (payment processor, SM-DP+, network
+    # partner) is ever mounted here: each runs as its own process (ADR 0018).
     path("esims/", include("roamwise.esims.urls")),
     path("devices/", include("roamwise.devices.urls")),
-    # The network partner simulator: a separate system on its own prefix.
-    path("network/", include("roamwise.network.urls")),
     path("support/", include("roamwise.support.urls")),
     path("notifications/", include("roamwise.notifications.urls")),
     path("accounts/", include("allauth.urls")),

@@ -114,7 +114,7 @@ ALLAUTH_KEY_PAGES = {
 
 # Other systems' endpoints, authenticated by a signature or key: anonymous
 # callers are refused. The simulators (gateway, SM-DP+, network) are separate
-# systems mounted on their own prefixes.
+# systems on their own ports (ADR 0018), mounted here by the stand_ins fixture.
 MACHINE_PAGES = {
     "payments:webhook": {"processor": "simulated"},
     "esims:handle_download_progress_info": {},
@@ -326,7 +326,9 @@ def test_anonymous_visitors_are_sent_to_sign_in_except_on_public_pages(world: Wo
 
 
 @pytest.mark.commitment("SEC-01")
-def test_wrong_secrets_and_unsigned_machine_calls_are_refused(world: World) -> None:
+def test_wrong_secrets_and_unsigned_machine_calls_are_refused(
+    world: World, stand_ins: None
+) -> None:
     client = Client()
     wrong = []
     for name, kwargs in {**TOKEN_PAGES, **MACHINE_PAGES}.items():

@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "roamwise.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the stand-in and address checks)

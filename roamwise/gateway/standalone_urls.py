@@ -1,6 +1,7 @@
-"""URLs of the simulated payment processor when it runs alone (``manage.py run_gateway``).
+"""URLs of the simulated payment processor when it runs alone (``manage.py serve``
+with ``SIMULATORS=gateway``, or ``manage.py run_gateway``).
 
-Under the same ``/gateway/`` prefix as when mounted in the shop, so that its
+Under the same ``/gateway/`` prefix as in the suite's URLconf, so that its
 hosted pages keep their addresses.
 """
 

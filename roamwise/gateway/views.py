@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import hmac
+import time
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +34,19 @@ REQUIRED_SESSION_FIELDS = (
     "cancel_url",
     "webhook_url",
 )
+
+
+def _answers_late(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
+    """The API answers after GATEWAY_LATENCY_SECONDS (0 by default), as a slow
+    processor does: load tests hold the shop's threads on it (ADR 0018)."""
+
+    @wraps(view)
+    def late(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        response = view(request, *args, **kwargs)
+        time.sleep(settings.GATEWAY_LATENCY_SECONDS)
+        return response
+
+    return late
 
 
 def _error(code: str, message: str, status: int = 400) -> JsonResponse:
@@ -80,6 +96,7 @@ def _session_json(session: GatewaySession, request: HttpRequest) -> dict[str, An
 @csrf_exempt
 @require_http_methods(["POST"])
 @faulty("gateway")
+@_answers_late
 def api_sessions(request: HttpRequest) -> JsonResponse:
     if not _authorised(request):
         return _error("unauthorised", "Bad or missing secret key.", 401)
@@ -108,6 +125,7 @@ def api_sessions(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 @require_http_methods(["GET"])
 @faulty("gateway")
+@_answers_late
 def api_session(request: HttpRequest, session_id: str) -> JsonResponse:
     if not _authorised(request):
         return _error("unauthorised", "Bad or missing secret key.", 401)
@@ -120,6 +138,7 @@ def api_session(request: HttpRequest, session_id: str) -> JsonResponse:
 @csrf_exempt
 @require_http_methods(["POST"])
 @faulty("gateway")
+@_answers_late
 def api_refunds(request: HttpRequest) -> JsonResponse:
     if not _authorised(request):
         return _error("unauthorised", "Bad or missing secret key.", 401)

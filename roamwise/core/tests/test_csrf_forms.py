@@ -155,7 +155,7 @@ def test_the_scan_finds_the_pages_and_forms() -> None:
 
 
 @pytest.mark.commitment("SEC-07")
-def test_every_post_form_carries_the_csrf_token(alice: User, plan: Plan) -> None:
+def test_every_post_form_carries_the_csrf_token(alice: User, plan: Plan, stand_ins: None) -> None:
     customer_pages, staff_pages = object_pages(alice, plan)
     customer = Client()
     customer.force_login(alice)

@@ -7,6 +7,7 @@ public host names and an https SITE_URL.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,3 +46,20 @@ def test_check_deploy_catches_a_site_served_without_tls(tmp_path: Path) -> None:
     assert result.returncode == 1
     for warning in ("security.W008", "security.W012", "security.W016"):
         assert warning in result.stderr
+
+
+@pytest.mark.commitment("SEC-03")
+def test_check_deploy_fails_when_a_production_site_runs_a_stand_in(tmp_path: Path) -> None:
+    result = check_deploy(production_env(tmp_path, SIMULATORS="smdp"))
+
+    assert result.returncode == 1
+    assert "core.E001" in result.stderr
+    assert "SM-DP+" in result.stderr
+
+
+def test_check_deploy_asks_for_every_outside_partys_address(tmp_path: Path) -> None:
+    result = check_deploy(production_env(tmp_path, PAYMENT_GATEWAY="simulated", ES2PLUS_URL=""))
+
+    assert result.returncode == 1
+    missing = re.findall(r"\(core\.E002\) (\w+) is not set", result.stderr)
+    assert sorted(missing) == ["ES2PLUS_URL", "GATEWAY_URL"]

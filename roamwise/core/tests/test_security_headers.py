@@ -54,6 +54,12 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "SITE_URL": "https://shop.roamwise.example",
         "ROAMWISE_DATA_DIR": str(tmp_path / "data"),
         "HUEY_NAME": "deploy-check",
+        # The real outside parties: nothing defaults to a stand-in (ADR 0018).
+        "PAYMENT_GATEWAY": "stripe",
+        "STRIPE_API_KEY": "sk_live_example",
+        "STRIPE_WEBHOOK_SECRET": "whsec_example",
+        "ES2PLUS_URL": "https://smdp.supplier.example",
+        "NETWORK_PARTNER_URL": "https://api.partner.example/v1",
     }
     env.update(overrides)
     return env
@@ -213,7 +219,7 @@ def test_production_settings_turn_on_tls_hsts_and_secure_cookies(tmp_path: Path)
         "CSRF_COOKIE_HTTPONLY": True,
         "CSRF_COOKIE_SAMESITE": "Lax",
         "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
-        "form-action": ["'self'"],
+        "form-action": ["'self'", STRIPE_CHECKOUT_ORIGIN],
     }
 
 
@@ -258,7 +264,7 @@ def test_the_payment_page_origin_is_added_only_when_it_is_not_ours() -> None:
 
 @pytest.mark.django_db
 def test_the_hosted_payment_page_may_send_the_customer_back_to_the_merchant(
-    client: Client,
+    client: Client, stand_ins: None
 ) -> None:
     session = gateway.session_create(
         amount=Decimal("9.00"),

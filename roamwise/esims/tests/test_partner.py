@@ -28,7 +28,7 @@ ICCID = make_iccid(42)
 
 
 @pytest.fixture
-def partner(live_server: Any, settings: Any) -> Iterator[NetworkPartner]:
+def partner(live_server: Any, settings: Any, stand_ins: None) -> Iterator[NetworkPartner]:
     """The shop's partner, pointed at the simulator served on loopback."""
     settings.NETWORK_PARTNER_URL = f"{live_server.url}/network"
     settings.ALLOWED_HOSTS = ["*"]

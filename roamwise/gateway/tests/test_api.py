@@ -10,6 +10,9 @@ from django.test import Client
 
 from roamwise.gateway.cards import brand_of, check_card, luhn_valid
 
+# The stand-in under test, mounted in the site under test (ADR 0018).
+pytestmark = pytest.mark.usefixtures("stand_ins")
+
 
 def auth() -> dict[str, str]:
     return {"Authorization": f"Bearer {settings.GATEWAY_SECRET_KEY}"}

@@ -19,6 +19,9 @@ from hypothesis import strategies as st
 from roamwise.network.models import NetworkBundle, NetworkSubscription, SubscriptionState
 from roamwise.network.tests.helpers import auth, make_iccid, post
 
+# The stand-in under test, mounted in the site under test (ADR 0018).
+pytestmark = pytest.mark.usefixtures("stand_ins")
+
 ICCID = make_iccid(1)
 OTHER = make_iccid(2)
 BUNDLE = {"reference": "topup-1", "data_mb": 1024, "validity_days": 30, "coverage": ["FR"]}

@@ -194,7 +194,9 @@ def test_strange_card_input_is_a_400(
 
 
 @pytest.mark.parametrize("amount", ["1e20", "0.001", "1E-7", "NaN", "-5"])
-def test_the_gateway_refuses_impossible_amounts(client: Client, db: None, amount: str) -> None:
+def test_the_gateway_refuses_impossible_amounts(
+    client: Client, db: None, stand_ins: None, amount: str
+) -> None:
     body = {
         "amount": amount,
         "currency": "EUR",

@@ -19,6 +19,9 @@ from conftest import run_jobs
 from roamwise.smdp.models import ProfileState, ProgressNotification, SmdpProfile
 from roamwise.smdp.services import inventory_add, luhn_digit
 
+# The stand-in under test, mounted in the site under test (ADR 0018).
+pytestmark = pytest.mark.usefixtures("stand_ins")
+
 SCHEMAS = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "es2plus-schemas"
 EID = "89049032123451234512345678901235"
 REQUEST_SCHEMA = {

@@ -1,38 +1,105 @@
 """Serve the site like production does: gunicorn for HTTP, a Huey consumer for jobs.
 
-Both run as child processes; Ctrl-C (or SIGTERM) stops both and waits for them.
+For the demo, each stand-in for an outside party that ``SIMULATORS`` names
+runs beside them as its own process on its own port (ADR 0018), where the
+shop's outbound addresses point: the shop never answers its own outbound calls.
+
+Every child runs in a process group of its own, so that Ctrl-C reaches this
+command alone; it stops each child once, waits for all of them and says
+nothing more unless one of them failed.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from roamwise.core.env import env_int, env_str
+from roamwise.core.stand_ins import STAND_INS
+
+# Two processes of sixteen threads: up to 32 requests at once, each of which
+# may wait on an outside party without holding the others (ADR 0018).
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 16
 
 
-def web_server_command(*, bind: str, workers: int) -> list[str]:
-    """The production web server as this command starts it (bench/storefront.py too)."""
-    return [
+def web_server_command(*, bind: str, workers: int, threads: int, quiet: bool = False) -> list[str]:
+    """The production web server as this command starts it, for the shop and
+    each stand-in (bench/storefront.py, bench/faults.py and run_gateway too).
+
+    Threaded workers: a request waiting on an outside party (the payment
+    processor, up to HTTP_TIMEOUT_SECONDS) holds one thread, not a whole
+    process, so the site keeps answering meanwhile (ADR 0018).
+    """
+    command = [
         sys.executable, "-m", "gunicorn", "roamwise.wsgi:application",
         "--bind", bind, "--workers", str(workers),
-        "--access-logfile", "-", "--graceful-timeout", "10",
+        "--worker-class", "gthread", "--threads", str(threads),
+        "--graceful-timeout", "10",
+        # The control socket's default is one path in $HOME, shared by every
+        # gunicorn on the machine; nothing here uses it.
+        "--no-control-socket",
     ]  # fmt: skip
+    # A stand-in's console says only what went wrong; the shop's logs each request.
+    command += ["--log-level", "warning"] if quiet else ["--access-logfile", "-"]
+    return command
+
+
+@dataclass(frozen=True)
+class Child:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    # What stops it cleanly: gunicorn and Huey finish what they are doing on
+    # SIGTERM; the usage simulator has nothing to finish.
+    stop_signal: int = signal.SIGTERM
+
+
+def stand_in_children(*, threads: int, env: dict[str, str]) -> list[Child]:
+    """One process for each stand-in SIMULATORS names, at its port, serving its URLs only."""
+    return [
+        Child(
+            name=f"{STAND_INS[name].party} stand-in",
+            command=web_server_command(
+                bind=f"127.0.0.1:{settings.SIMULATOR_PORTS[name]}",
+                workers=1,
+                threads=threads,
+                quiet=True,
+            ),
+            env={**env, "ROAMWISE_ROOT_URLCONF": STAND_INS[name].urlconf},
+        )
+        for name in settings.SIMULATORS
+    ]
+
+
+def _stop_with_parent() -> None:
+    """In the child, before it starts: on Linux, SIGTERM when this command dies
+    without stopping it (kill -9), rather than an orphan holding its port."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class Command(BaseCommand):
-    help = "Run gunicorn and the Huey job consumer together until interrupted."
+    help = "Run gunicorn, the Huey job consumer and the named stand-ins until interrupted."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--bind", default=env_str("BIND") or "127.0.0.1:8000")
-        parser.add_argument("--workers", type=int, default=env_int("WEB_WORKERS", 2, minimum=1))
+        parser.add_argument(
+            "--workers", type=int, default=env_int("WEB_WORKERS", DEFAULT_WORKERS, minimum=1)
+        )
+        parser.add_argument(
+            "--threads", type=int, default=env_int("WEB_THREADS", DEFAULT_THREADS, minimum=1)
+        )
         parser.add_argument(
             "--simulate-usage-key",
             default="",
@@ -43,45 +110,75 @@ class Command(BaseCommand):
         # gunicorn runs no system checks; a broken data map must stop us here.
         call_command("check", fail_level="ERROR")
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "roamwise.settings"}
-        web = web_server_command(bind=options["bind"], workers=options["workers"])
-        jobs = [sys.executable, "-m", "django", "run_huey"]
-        children = {
-            "web server": subprocess.Popen(web, env=env),
-            "job consumer": subprocess.Popen(jobs, env=env),
-        }
+        bind, threads = options["bind"], options["threads"]
+        children = [
+            Child(
+                "web server",
+                web_server_command(bind=bind, workers=options["workers"], threads=threads),
+                env,
+            ),
+            Child("job consumer", [sys.executable, "-m", "django", "run_huey"], env),
+            *stand_in_children(threads=threads, env=env),
+        ]
         if options["simulate_usage_key"]:
-            host, _, port = options["bind"].rpartition(":")
-            shop = f"http://{host or '127.0.0.1'}:{port}"
+            host, _, port = bind.rpartition(":")
             simulate = [
                 sys.executable, "-m", "django", "simulate_usage", "--follow", "--interval", "60",
-                "--url", shop, "--key", options["simulate_usage_key"],
+                "--url", f"http://{host or '127.0.0.1'}:{port}",
+                "--key", options["simulate_usage_key"],
             ]  # fmt: skip
-            children["usage simulator"] = subprocess.Popen(simulate, env=env)
-        self.stdout.write(
-            f"Serving on http://{options['bind']}/ with a job consumer. Ctrl-C stops."
-        )
+            children.append(Child("usage simulator", simulate, env))
+        self.stdout.write(f"Serving on http://{bind}/ with a job consumer.")
+        for name in settings.SIMULATORS:
+            self.stdout.write(
+                f"The {STAND_INS[name].party} stand-in on "
+                f"http://127.0.0.1:{settings.SIMULATOR_PORTS[name]}/ (SIMULATORS)."
+            )
+        self.stdout.write("Ctrl-C stops everything.")
+        failed = self._run(children)
+        if failed:
+            self.stderr.write(f"Stopped because this ended or failed: {', '.join(failed)}")
+            raise SystemExit(1)
+
+    def _run(self, children: list[Child]) -> list[str]:
+        """Run the children until one ends or we are told to stop. Returns the
+        names of those that failed or ended on their own, with their status."""
+        stopping = False
 
         def stop(signum: int, frame: Any) -> None:
-            raise KeyboardInterrupt
+            nonlocal stopping
+            stopping = True
 
-        signal.signal(signal.SIGTERM, stop)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, stop)
+        running: list[tuple[Child, subprocess.Popen[bytes]]] = []
+        ended: set[str] = set()
         try:
-            while all(child.poll() is None for child in children.values()):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+            for child in children:
+                # A group of its own: the terminal's Ctrl-C is ours to pass on, once.
+                process = subprocess.Popen(
+                    child.command,
+                    env=child.env,
+                    start_new_session=True,
+                    preexec_fn=_stop_with_parent,  # serve runs no threads: safe after fork
+                )
+                running.append((child, process))
+            while not stopping and all(process.poll() is None for _, process in running):
+                time.sleep(0.2)
+            ended = {child.name for child, process in running if process.poll() is not None}
         finally:
-            for child in children.values():
-                if child.poll() is None:
-                    child.send_signal(signal.SIGINT)
-            for child in children.values():
+            for child, process in running:
+                if process.poll() is None:
+                    process.send_signal(child.stop_signal)
+            for _, process in running:
                 try:
-                    child.wait(timeout=15)
+                    process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    child.kill()
-        stopped_by_signal = (0, -signal.SIGINT, -signal.SIGTERM)
-        failed = [
-            name for name, child in children.items() if child.returncode not in stopped_by_signal
+                    process.kill()
+                    process.wait()
+        stopped = (0, -signal.SIGTERM)
+        return [
+            f"{child.name} (status {process.returncode})"
+            for child, process in running
+            if child.name in ended or process.returncode not in stopped
         ]
-        if failed:
-            self.stderr.write(f"Stopped because this exited with an error: {', '.join(failed)}")
