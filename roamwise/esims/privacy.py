@@ -103,3 +103,13 @@ data_map.declare_not_personal(
         reason="The eSIM provider's server address: the same for every customer.",
     )
 )
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.PartnerCall",
+        reason=(
+            "Technical log of calls to the network partner: action, idempotency key, "
+            "outcome and the partner's reason. No ICCID is stored in it; the eSIM is "
+            "referenced."
+        ),
+    )
+)
