@@ -179,3 +179,22 @@ data_map.declare(
         erasure=Erasure.delete(),
     )
 )
+
+data_map.declare(
+    Declaration(
+        model="accounts.StaffEmailChange",
+        subject="user",
+        description=(
+            "A change of your sign-in email asked for by our staff: when, and whether you "
+            "confirmed the new address. The address itself is kept with your other addresses."
+        ),
+        fields=(
+            PersonalField("requested_at", "user.account.settings"),
+            PersonalField("confirmed_at", "user.account.settings"),
+        ),
+        purposes=("account", "security"),
+        legal_basis="contract",
+        retention=Retention.account_lifetime(),
+        erasure=Erasure.delete(),
+    )
+)
