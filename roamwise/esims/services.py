@@ -763,7 +763,7 @@ def _partner_send(call: PartnerCall, esim: Esim) -> None:
     elif call.action == PartnerCall.Action.TERMINATE:
         partner.line_terminate(iccid=esim.iccid, idempotency_key=key)
     else:
-        bundle = Bundle.objects.select_related("plan__destination").get(pk=call.bundle_id)
+        bundle = _call_bundle(call)
         partner.bundle_add(
             iccid=esim.iccid,
             reference=str(bundle.public_id),
@@ -772,6 +772,17 @@ def _partner_send(call: PartnerCall, esim: Esim) -> None:
             coverage=bundle.plan.destination.country_codes(),
             idempotency_key=key,
         )
+
+
+def _call_bundle(call: PartnerCall) -> Bundle:
+    bundle = (
+        Bundle.objects.select_related("order", "plan__destination")
+        .filter(partner_calls=call)
+        .first()
+    )
+    if bundle is None:
+        raise EsimError("A bundle call without its bundle.")
+    return bundle
 
 
 def _partner_acted(call: PartnerCall, esim: Esim) -> bool:
@@ -783,8 +794,7 @@ def _partner_acted(call: PartnerCall, esim: Esim) -> bool:
     except PartnerError:
         return False
     if call.action == PartnerCall.Action.BUNDLE_ADD:
-        bundle = Bundle.objects.get(pk=call.bundle_id)
-        return str(bundle.public_id) in status.bundle_references
+        return str(_call_bundle(call).public_id) in status.bundle_references
     return status.state == LINE_STATE_AFTER[PartnerCall.Action(call.action)]
 
 
@@ -833,7 +843,7 @@ def _partner_call_finish(call: PartnerCall, *, acted: bool, message: str = "") -
 
 def _partner_call_apply(call: PartnerCall, esim: Esim) -> None:
     if call.action == PartnerCall.Action.BUNDLE_ADD:
-        _bundle_added(Bundle.objects.select_related("order").get(pk=call.bundle_id))
+        _bundle_added(_call_bundle(call))
         return
     if esim.state == call.to_state:
         return

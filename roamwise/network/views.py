@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -76,7 +76,7 @@ def _answer(answer: services.Answer) -> JsonResponse:
 
 def _transition_view(
     change: Callable[..., NetworkSubscription], action: str
-) -> Callable[[HttpRequest, str], JsonResponse]:
+) -> Callable[[HttpRequest, str], HttpResponse]:
     @csrf_exempt
     @require_http_methods(["POST"])
     @faulty("network")

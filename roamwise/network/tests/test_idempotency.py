@@ -23,7 +23,8 @@ BUNDLE = {"reference": "topup-9", "data_mb": 512, "validity_days": 7, "coverage"
 
 
 def keyed(key: str) -> dict[str, str]:
-    return {**auth(), "Idempotency-Key": key}
+    # Connection: close, so that no live-server thread keeps its database session.
+    return {**auth(), "Idempotency-Key": key, "Connection": "close"}
 
 
 def line_state() -> str:
