@@ -232,7 +232,6 @@ def test_truncation_back_to_an_old_genuine_head_is_found_by_the_anchor(
     alice: User, staff: User
 ) -> None:
     from roamwise.audit.models import ChainHead
-    from roamwise.audit.services import chain_anchor
 
     def record(n: int) -> AccessEvent:
         return access_record(
@@ -246,11 +245,14 @@ def test_truncation_back_to_an_old_genuine_head_is_found_by_the_anchor(
             )
         )
 
+    from roamwise.audit.tasks import audit_chain_anchor
+    from roamwise.vault.models import AuditAnchor
+
     early = [record(n) for n in range(3)]
     old_seal = ChainHead.objects.get().head_seal  # the head as it was at event 3
     later = [record(n) for n in range(3, 6)]
-    anchor = chain_anchor()  # the periodic job, after event 6
-    assert anchor is not None and anchor.event_id == later[-1].pk
+    assert audit_chain_anchor.call_local() == later[-1].pk  # the periodic job, after event 6
+    anchor = AuditAnchor.objects.using("vault").get()
 
     truncate(early + later, keep=3, head_seal=old_seal)
     err = StringIO()
