@@ -213,7 +213,7 @@ def _refund_confirmed(payment: Payment, event: GatewayEvent) -> str:
     if event.refund_currency and event.refund_currency != payment.currency:
         # Not money we can count against the order: keep the event, tell staff.
         _alert_refund_discrepancy(
-            payment,
+            payment.order_id,
             f"The processor reports refund {event.refund_ref or '(no id)'} of "
             f"{event.refund_amount} {event.refund_currency}, but the payment was in "
             f"{payment.currency}. Nothing was recorded against the order; check it at "
@@ -233,7 +233,7 @@ def _refund_confirmed(payment: Payment, event: GatewayEvent) -> str:
             return "unknown_refund"
         if amount >= MAX_REFUND_AMOUNT:
             _alert_refund_discrepancy(
-                payment,
+                payment.order_id,
                 f"The processor reports refund {event.refund_ref or '(no id)'} of {amount} "
                 f"{payment.currency}, more than any order can hold. Nothing was recorded "
                 "against the order; check it at the processor.",
@@ -254,11 +254,11 @@ def _refund_confirmed(payment: Payment, event: GatewayEvent) -> str:
     return "refunded" if settled else "refunded_past_total"
 
 
-def _alert_refund_discrepancy(payment: Payment, message: str) -> None:
+def _alert_refund_discrepancy(order_id: int, message: str) -> None:
     """Staff hear of what the processor did that the order cannot hold, after commit."""
     from roamwise.orders.tasks import notify_staff
 
-    order_ref = Order.objects.values_list("public_id", flat=True).get(pk=payment.order_id)
+    order_ref = Order.objects.values_list("public_id", flat=True).get(pk=order_id)
     subject = f"Refund discrepancy on order {order_ref}"
     log.warning("%s: %s", subject, message)
     transaction.on_commit(lambda: notify_staff(subject, message), robust=True)
@@ -281,9 +281,8 @@ def _settle_refund(refund: Refund, processor_ref: str) -> bool | None:
     counted = min(refund.amount, order.total - order.refunded_amount)
     within_total = counted == refund.amount
     if not within_total:
-        payment = Payment(order_id=order.pk, currency=order.currency)
         _alert_refund_discrepancy(
-            payment,
+            order.pk,
             f"The processor refunded {refund.amount} {refund.currency} "
             f"(refund {processor_ref or refund.processor_ref or refund.public_id}), but only "
             f"{max(counted, Decimal('0'))} of the order's {order.total} {order.currency} was "
