@@ -42,6 +42,20 @@ class AccountAdapter(DefaultAccountAdapter):
                 to=email, kind="account", template=template_prefix, context=ctx
             )
 
+    def send_password_reset_mail(self, user: Any, email: str, context: dict) -> None:
+        """Never to an address its owner has not verified: one set by someone
+        else (staff, an attacker with the account) would take the account over."""
+        if not (isinstance(user, User) and services.password_reset_allowed(user=user, email=email)):
+            return
+        super().send_password_reset_mail(user, email, context)
+
+    def confirm_email(self, request: HttpRequest, email_address: Any) -> bool:
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed:
+            # A change staff asked for completes only here, by the address's owner.
+            services.email_change_confirmed(email_address=email_address)
+        return confirmed
+
     def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
         response = super().pre_login(request, user, **kwargs)
         if response is not None:

@@ -120,3 +120,25 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"sign-in of user {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StaffEmailChange(models.Model):
+    """A change of a customer's sign-in email asked for by staff (ACC-04).
+
+    The new address is added unverified (allauth's ``EmailAddress``) and
+    becomes the sign-in address only once its owner confirms the emailed
+    link; until then the verified address stays, and a password reset never
+    goes to the new one. It references the address; it copies none of it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_email_changes")
+    email_address = models.OneToOneField(
+        "account.EmailAddress", on_delete=models.CASCADE, related_name="staff_change"
+    )
+    requested_by_id = models.BigIntegerField(help_text="The staff user's id.")
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        state = "confirmed" if self.confirmed_at else "waiting for its owner"
+        return f"email change of user {self.user_id} ({state})"

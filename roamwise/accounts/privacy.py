@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from roamwise.datamap.registry import (
+    A_LINK,
     ROW_BOOKKEEPING,
     SELF,
     TOKEN_HASH,
@@ -238,5 +239,43 @@ data_map.declare_not_personal(
         "accounts.Profile",
         fields=("created_at", "updated_at"),
         reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="accounts.StaffEmailChange",
+        subject="user",
+        description=(
+            "A change of your sign-in email asked for by our staff: when, and whether you "
+            "confirmed the new address. The address itself is kept with your other addresses."
+        ),
+        fields=(
+            PersonalField("requested_at", "user.account.settings"),
+            PersonalField("confirmed_at", "user.account.settings"),
+        ),
+        purposes=("account", "security"),
+        legal_basis="contract",
+        retention=Retention.account_lifetime(),
+        erasure=Erasure.delete(),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "accounts.StaffEmailChange",
+        fields=("email_address",),
+        reason=A_LINK,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "accounts.StaffEmailChange",
+        fields=("requested_by_id",),
+        reason=(
+            "The staff member's internal number: their data, held as a record of their work; the "
+            "customer is told that staff asked for the change, not who."
+        ),
     )
 )

@@ -7,9 +7,11 @@ import secrets
 from contextlib import suppress
 from datetime import date, timedelta
 
+from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +22,7 @@ from roamwise.notifications import services as notifications
 
 from .devices import device_info
 from .errors import AccountAlreadyClosed, ConsentLinkExpired, ConsentLinkInvalid
-from .models import AccountClosure, LoginEvent, ParentalConsent, Profile, User
+from .models import AccountClosure, LoginEvent, ParentalConsent, Profile, StaffEmailChange, User
 
 
 def age_on(date_of_birth: date, today: date) -> int:
@@ -174,3 +176,81 @@ def login_record(*, user: User, user_agent: str, ip: str) -> LoginEvent:
         device_type=info.device_type,
         country=country_of(ip),
     )
+
+
+# --- Staff changing a customer's sign-in email (ACC-04) ----------------------------
+
+
+def _masked(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def email_change_by_staff(
+    *, user: User, new_email: str, staff: User, request: HttpRequest
+) -> StaffEmailChange:
+    """Staff asked for a customer's sign-in email to change.
+
+    Nothing changes yet: the new address is added unverified, its owner is sent
+    the confirmation link, and the current address is told. The new address
+    becomes the sign-in (primary) address only when the link is followed
+    (``email_change_confirmed``); a password reset never goes to it before. An
+    earlier change still waiting is replaced. The caller writes the audit row.
+    """
+    with transaction.atomic():
+        waiting = StaffEmailChange.objects.filter(user=user, confirmed_at__isnull=True)
+        EmailAddress.objects.filter(
+            pk__in=waiting.values("email_address_id"), verified=False, primary=False
+        ).delete()
+        address = EmailAddress.objects.create(
+            user=user, email=new_email, verified=False, primary=False
+        )
+        change = StaffEmailChange.objects.create(
+            user=user, email_address=address, requested_by_id=staff.pk
+        )
+        address.send_confirmation(request)
+        if user.email:
+            notifications.notify(
+                user=user,
+                kind="security",
+                template="accounts/email/email_change_requested",
+                context={"new_email": _masked(new_email), "site_name": settings.SITE_NAME},
+                to=user.email,
+            )
+    return change
+
+
+def email_change_confirmed(*, email_address: EmailAddress) -> bool:
+    """Its owner confirmed an address staff asked to change to: it becomes the
+    sign-in address, the old ones go, and the old address is told. False when
+    the address was not one staff asked for (a customer's own second address)."""
+    with transaction.atomic():
+        change = (
+            StaffEmailChange.objects.select_for_update()
+            .filter(email_address=email_address, confirmed_at__isnull=True)
+            .first()
+        )
+        if change is None or not email_address.verified:
+            return False
+        user = change.user
+        old_email = user.email
+        email_address.set_as_primary()  # also sets user.email
+        EmailAddress.objects.filter(user=user).exclude(pk=email_address.pk).delete()
+        StaffEmailChange.objects.filter(pk=change.pk).update(confirmed_at=timezone.now())
+        if old_email and old_email.lower() != email_address.email.lower():
+            notifications.notify(
+                user=user,
+                kind="security",
+                template="accounts/email/email_change_done",
+                context={
+                    "new_email": _masked(email_address.email),
+                    "site_name": settings.SITE_NAME,
+                },
+                to=old_email,
+            )
+    return True
+
+
+def password_reset_allowed(*, user: User, email: str) -> bool:
+    """A reset link goes only to an address its owner has verified (ACC-04)."""
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()

@@ -107,9 +107,18 @@ class ChainHead(models.Model):
     start_after_id = models.BigIntegerField(default=0)
     start_hash = models.CharField(max_length=64, default="0" * 64)
     start_seal = models.CharField(max_length=64, blank=True)
+    # The end, sealed like the start: moving the head back over rows cut from
+    # the end needs the chain key (an old head replayed whole is caught by the
+    # anchors kept outside these tables, vault.AuditAnchor).
+    head_seal = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"audit chain head at event {self.last_event_id}"
+
+    @staticmethod
+    def seal_head(event_id: int, head_hash: str) -> str:
+        message = f"chain-head:{event_id}:{head_hash}".encode()
+        return hmac.new(audit_chain_key(), message, hashlib.sha256).hexdigest()
 
     @staticmethod
     def seal_start(after_id: int, start_hash: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,10 +14,15 @@ from django.utils import timezone
 
 from roamwise.accounts.models import User
 from roamwise.datamap.registry import Sweep, Swept
+from roamwise.vault.keyring import audit_chain_key
+from roamwise.vault.models import AuditAnchor
+from roamwise.vault.router import VAULT_DB
 
 from .errors import ReasonRequired
 from .models import AccessEvent, ChainHead
 from .roles import role_of
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,11 @@ def access_record_many(accesses: Iterable[Access]) -> list[AccessEvent]:
             event.save(force_insert=True)
             previous = event.hash
             events.append(event)
-        ChainHead.objects.filter(pk=1).update(last_hash=previous, last_event_id=events[-1].pk)
+        ChainHead.objects.filter(pk=1).update(
+            last_hash=previous,
+            last_event_id=events[-1].pk,
+            head_seal=ChainHead.seal_head(events[-1].pk, previous),
+        )
     return events
 
 
@@ -106,3 +118,45 @@ def access_events_sweep(*, sweep: Sweep) -> Swept:
                 start_seal=ChainHead.seal_start(last_id, last_hash),
             )
     return Swept(deleted=deleted, held=held)
+
+
+def chain_anchor() -> AuditAnchor | None:
+    """Copy the chain's head, signed, outside the audit tables (SEC-04).
+
+    The copy goes to the key store (``vault.AuditAnchor``) and to the log, so
+    that cutting the newest events and moving the head back in the primary
+    database is found by ``audit_verify``. Only a head whose seal holds is
+    anchored; nothing is written when the head has not moved since the last
+    anchor. Run periodically (``audit.tasks.audit_chain_anchor``).
+    """
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is None or not head.last_event_id:
+        return None
+    if not hmac.compare_digest(
+        head.head_seal, ChainHead.seal_head(head.last_event_id, head.last_hash)
+    ):
+        log.error("audit chain head %s not anchored: its seal is wrong", head.last_event_id)
+        return None
+    latest = AuditAnchor.objects.using(VAULT_DB).order_by("-event_id", "-id").first()
+    if latest is not None and latest.event_id >= head.last_event_id:
+        return None
+    anchor = AuditAnchor.objects.using(VAULT_DB).create(
+        event_id=head.last_event_id,
+        chain_hash=head.last_hash,
+        seal=anchor_seal(head.last_event_id, head.last_hash),
+        anchored_at=timezone.now(),
+    )
+    # The log is a second copy, out of reach of the databases' users.
+    log.info(
+        "audit chain anchored: event=%s hash=%s seal=%s",
+        anchor.event_id,
+        anchor.chain_hash,
+        anchor.seal,
+    )
+    return anchor
+
+
+def anchor_seal(event_id: int, chain_hash: str) -> str:
+    """The anchor's own seal: another label than the head's, so one is not the other."""
+    message = f"chain-anchor:{event_id}:{chain_hash}".encode()
+    return hmac.new(audit_chain_key(), message, hashlib.sha256).hexdigest()

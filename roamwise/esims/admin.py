@@ -10,7 +10,7 @@ from roamwise.audit.admin import PersonalDataAdmin
 from roamwise.core.errors import DomainError
 
 from . import services
-from .models import Bundle, Es2Attempt, Esim, EsimEvent
+from .models import Bundle, Es2Attempt, Esim, EsimEvent, PartnerCall
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -39,6 +39,20 @@ class Es2AttemptInline(ReadOnlyInline):
         "status_code",
         "message",
         "retryable",
+        "finished_at",
+    )
+
+
+class PartnerCallInline(ReadOnlyInline):
+    model = PartnerCall
+    fields = readonly_fields = (
+        "created_at",
+        "action",
+        "actor",
+        "idempotency_key",
+        "outcome",
+        "tries",
+        "message",
         "finished_at",
     )
 
@@ -72,7 +86,7 @@ class EsimAdmin(PersonalDataAdmin):
         "ready_at",
         "installed_at",
     )
-    inlines = [BundleInline, EsimEventInline, Es2AttemptInline]
+    inlines = [BundleInline, EsimEventInline, Es2AttemptInline, PartnerCallInline]
     actions = ["retry_provisioning", "suspend", "resume", "delete_esims"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

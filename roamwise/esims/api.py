@@ -207,7 +207,7 @@ def get_esim_usage(request: HttpRequest, esim_id: uuid.UUID) -> UsageOut:
 
 @router.post(
     "/esims/{esim_id}/suspend",
-    response={200: EsimOut, 503: ErrorOut, **CHANGE_ERRORS},
+    response={200: EsimOut, 202: ErrorOut, 503: ErrorOut, **CHANGE_ERRORS},
     summary="Pause the eSIM's service",
 )
 def suspend_esim(request: HttpRequest, esim_id: uuid.UUID) -> EsimOut:
@@ -216,7 +216,7 @@ def suspend_esim(request: HttpRequest, esim_id: uuid.UUID) -> EsimOut:
 
 @router.post(
     "/esims/{esim_id}/resume",
-    response={200: EsimOut, 503: ErrorOut, **CHANGE_ERRORS},
+    response={200: EsimOut, 202: ErrorOut, 503: ErrorOut, **CHANGE_ERRORS},
     summary="Resume a paused eSIM",
 )
 def resume_esim(request: HttpRequest, esim_id: uuid.UUID) -> EsimOut:
@@ -225,7 +225,7 @@ def resume_esim(request: HttpRequest, esim_id: uuid.UUID) -> EsimOut:
 
 @router.post(
     "/esims/{esim_id}/delete",
-    response={200: EsimOut, 503: ErrorOut, **CHANGE_ERRORS},
+    response={200: EsimOut, 202: ErrorOut, 503: ErrorOut, **CHANGE_ERRORS},
     summary='Delete the eSIM for good (send {"confirm": true})',
 )
 def delete_esim(request: HttpRequest, esim_id: uuid.UUID, body: DeleteIn) -> EsimOut:

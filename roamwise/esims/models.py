@@ -206,6 +206,77 @@ class Es2Attempt(models.Model):
         return f"{self.function} {self.call_id}: {self.outcome}"
 
 
+def new_idempotency_key() -> str:
+    return "rw-" + uuid.uuid4().hex
+
+
+class PartnerCall(models.Model):
+    """One change asked of the network partner (suspend, resume, terminate, a
+    bundle), written before the request leaves, with the ``Idempotency-Key``
+    it is sent with (STYLE 8, ADR 0006).
+
+    An eSIM has at most one call open (``sending`` or ``unknown``) at a time:
+    concurrent changes of one eSIM queue behind it, and a call whose answer
+    was lost is settled (by asking the line's state, or repeating it with the
+    same key) before anything else is asked for that eSIM.
+    """
+
+    class Action(models.TextChoices):
+        SUSPEND = "suspend", "Suspend"
+        RESUME = "resume", "Resume"
+        TERMINATE = "terminate", "Terminate"
+        BUNDLE_ADD = "bundle_add", "Add a bundle"
+
+    class Outcome(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Refused"
+        UNKNOWN = "unknown", "No answer yet"
+
+    OPEN = (Outcome.SENDING, Outcome.UNKNOWN)
+
+    esim = models.ForeignKey(Esim, on_delete=models.CASCADE, related_name="partner_calls")
+    bundle = models.ForeignKey(
+        "Bundle", on_delete=models.CASCADE, related_name="partner_calls", null=True, blank=True
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    to_state = models.CharField(
+        max_length=16, blank=True, help_text="The eSIM's state once the partner acted."
+    )
+    actor = models.CharField(max_length=64)
+    note = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True, default=new_idempotency_key)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SENDING)
+    message = models.CharField(max_length=200, blank=True)
+    tries = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=timezone.now, help_text="When the latest try left.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=["suspend", "resume", "terminate", "bundle_add"]),
+                name="partner_call_action_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["sending", "succeeded", "failed", "unknown"]),
+                name="partner_call_outcome_valid",
+            ),
+            # One change at the network at a time per eSIM, whatever the workers do.
+            models.UniqueConstraint(
+                fields=["esim"],
+                condition=Q(outcome__in=["sending", "unknown"]),
+                name="partner_call_one_open_per_esim",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.idempotency_key}: {self.outcome}"
+
+
 class ProgressReport(models.Model):
     """One HandleDownloadProgressInfo received, kept to answer repeats idempotently."""
 

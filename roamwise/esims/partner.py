@@ -4,14 +4,18 @@ bundles customers buy as top-ups.
 
 It speaks the partner's JSON API over the one shared HTTP client
 (``roamwise.core.http``) with a Bearer key and an explicit timeout. Every call
-is idempotent on the partner's side, so a call that timed out may simply be
-made again; ``PartnerError.retryable`` says whether that can help.
+that acts carries an ``Idempotency-Key`` chosen (and stored) by the shop
+before it leaves: the partner answers the same key with the same answer and
+does not act twice, so a call whose answer was lost is settled by asking the
+line's state (``line_status``) or by repeating it with the same key.
+``PartnerError.retryable`` means the outcome is unknown: the partner may have acted.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -40,14 +44,22 @@ class PartnerError(DomainError):
         self.status = 503 if retryable else 409
 
 
+@dataclass(frozen=True)
+class LineStatus:
+    """What the partner says of a line: its state and the bundles on it."""
+
+    state: str
+    bundle_references: frozenset[str]
+
+
 class NetworkPartner(Protocol):
     name: str
 
-    def line_suspend(self, *, iccid: str) -> None: ...
+    def line_suspend(self, *, iccid: str, idempotency_key: str | None = None) -> None: ...
 
-    def line_resume(self, *, iccid: str) -> None: ...
+    def line_resume(self, *, iccid: str, idempotency_key: str | None = None) -> None: ...
 
-    def line_terminate(self, *, iccid: str) -> None: ...
+    def line_terminate(self, *, iccid: str, idempotency_key: str | None = None) -> None: ...
 
     def bundle_add(
         self,
@@ -57,7 +69,10 @@ class NetworkPartner(Protocol):
         data_mb: int | None,
         validity_days: int,
         coverage: Sequence[str] = (),
+        idempotency_key: str | None = None,
     ) -> None: ...
+
+    def line_status(self, *, iccid: str) -> LineStatus: ...
 
 
 def _refusal(exc: TransportError) -> str:
@@ -90,18 +105,28 @@ class SimulatedPartner:
         self.api_key = api_key or settings.NETWORK_PARTNER_API_KEY
         self.timeout = timeout or float(settings.HTTP_TIMEOUT_SECONDS)
 
-    def _call(self, iccid: str, action: str, payload: dict[str, Any] | None = None) -> Any:
+    def _call(
+        self,
+        iccid: str,
+        action: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Any:
         # The partner judges ICCIDs (length, check digit); only what could
         # change the URL's meaning is stopped here.
         if not (iccid.isascii() and iccid.isalnum()):
             raise PartnerError("An ICCID has only digits and an optional 'F'.", retryable=False)
-        url = f"{self.base_url}/api/v1/subscriptions/{quote(iccid, safe='')}/{action}"
+        url = f"{self.base_url}/api/v1/subscriptions/{quote(iccid, safe='')}"
+        headers = {"Authorization": f"Bearer {self.api_key}"}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
         try:
             answer = request_json(
-                "POST",
-                url,
+                "POST" if action else "GET",
+                f"{url}/{action}" if action else url,
                 json=payload,
-                headers={"Authorization": f"Bearer {self.api_key}"},
+                headers=headers,
                 timeout=self.timeout,
             )
         except TransportError as exc:
@@ -113,19 +138,33 @@ class SimulatedPartner:
             raise PartnerError(UNAVAILABLE, retryable=True)
         return answer
 
-    def _change_line(self, iccid: str, action: str, state: str) -> None:
-        answer = self._call(iccid, action)
+    def _change_line(
+        self, iccid: str, action: str, state: str, idempotency_key: str | None
+    ) -> None:
+        answer = self._call(iccid, action, idempotency_key=idempotency_key)
         if answer.get("state") != state:
             raise PartnerError(UNAVAILABLE, retryable=True)
 
-    def line_suspend(self, *, iccid: str) -> None:
-        self._change_line(iccid, "suspend", "suspended")
+    def line_suspend(self, *, iccid: str, idempotency_key: str | None = None) -> None:
+        self._change_line(iccid, "suspend", "suspended", idempotency_key)
 
-    def line_resume(self, *, iccid: str) -> None:
-        self._change_line(iccid, "resume", "active")
+    def line_resume(self, *, iccid: str, idempotency_key: str | None = None) -> None:
+        self._change_line(iccid, "resume", "active", idempotency_key)
 
-    def line_terminate(self, *, iccid: str) -> None:
-        self._change_line(iccid, "terminate", "terminated")
+    def line_terminate(self, *, iccid: str, idempotency_key: str | None = None) -> None:
+        self._change_line(iccid, "terminate", "terminated", idempotency_key)
+
+    def line_status(self, *, iccid: str) -> LineStatus:
+        answer = self._call(iccid, "")
+        state, bundles = answer.get("state"), answer.get("bundles")
+        if not isinstance(state, str) or not isinstance(bundles, list):
+            raise PartnerError(UNAVAILABLE, retryable=True)
+        references = frozenset(
+            b["reference"]
+            for b in bundles
+            if isinstance(b, dict) and isinstance(b.get("reference"), str)
+        )
+        return LineStatus(state=state, bundle_references=references)
 
     def bundle_add(
         self,
@@ -135,6 +174,7 @@ class SimulatedPartner:
         data_mb: int | None,
         validity_days: int,
         coverage: Sequence[str] = (),
+        idempotency_key: str | None = None,
     ) -> None:
         payload = {
             "reference": reference,
@@ -142,7 +182,7 @@ class SimulatedPartner:
             "validity_days": validity_days,
             "coverage": list(coverage),
         }
-        answer = self._call(iccid, "bundles", payload)
+        answer = self._call(iccid, "bundles", payload, idempotency_key=idempotency_key)
         if answer.get("reference") != reference:
             raise PartnerError(UNAVAILABLE, retryable=True)
 
@@ -151,6 +191,6 @@ def get_partner() -> NetworkPartner:
     """The network partner the shop talks to.
 
     Only the simulator exists so far. A real partner gets its own class with
-    the same four methods, and a setting to choose it here.
+    the same five methods, and a setting to choose it here.
     """
     return SimulatedPartner()

@@ -175,3 +175,13 @@ data_map.declare_not_personal(
         reason=JOB_BOOKKEEPING,
     )
 )
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.PartnerCall",
+        reason=(
+            "Technical log of calls to the network partner: action, idempotency key, "
+            "outcome and the partner's reason. No ICCID is stored in it; the eSIM is "
+            "referenced."
+        ),
+    )
+)

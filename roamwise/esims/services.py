@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
 import jsonschema
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from roamwise.accounts.models import User
@@ -26,6 +28,7 @@ from roamwise.catalog.models import Destination, Plan
 from roamwise.core.errors import DomainError, InvalidTransition, NotFound
 from roamwise.core.parsing import identifier, json_loads, storable_text
 from roamwise.core.signing import ES2_NOTIFICATION_HEADER, SignatureError, signature_verify
+from roamwise.core.tasks import enqueue_on_commit
 from roamwise.datamap.registry import RecipientUnreachable
 from roamwise.governance.services import disclosure_record
 from roamwise.orders import services as orders
@@ -40,6 +43,7 @@ from .models import (
     Esim,
     EsimEvent,
     EsimState,
+    PartnerCall,
     ProgressReport,
     ProvisionStep,
     new_matching_id,
@@ -486,16 +490,31 @@ def esim_delete(*, esim: Esim, actor: str, note: str = "") -> Esim:
     if not downloaded and esim.iccid and not _cancel_at_smdp(esim, actor=actor):
         downloaded = True
     if downloaded:
-        try:
-            _disclose(esim, "network")
-            get_partner().line_terminate(iccid=esim.iccid)
-        except PartnerError as exc:
-            raise EsimError(exc.message) from exc
+        # The line is ended at the network first; the eSIM is deleted when it agreed.
+        return _line_change(
+            esim=esim,
+            action=PartnerCall.Action.TERMINATE,
+            actor=actor,
+            note=note or "deleted",
+            target=_deleted_target,
+        )
     _move(esim, EsimState.DELETED, actor=actor, note=note or "deleted")
+    _bundles_cancel(esim)
+    return esim
+
+
+def _bundles_cancel(esim: Esim) -> None:
     Bundle.objects.filter(esim=esim, state__in=(Bundle.State.PENDING, Bundle.State.ACTIVE)).update(
         state=Bundle.State.CANCELLED
     )
-    return esim
+
+
+def _deleted_target(esim: Esim) -> str | None:
+    if esim.state == EsimState.DELETED:
+        return None
+    if EsimState.DELETED not in ALLOWED_TRANSITIONS[esim.state]:
+        raise EsimError("This eSIM cannot be deleted.")
+    return EsimState.DELETED
 
 
 def esims_end_for_erasure(esims: QuerySet[Esim]) -> int:
@@ -518,31 +537,370 @@ def esims_end_for_erasure(esims: QuerySet[Esim]) -> int:
 
 
 def esim_suspend(*, esim: Esim, actor: str) -> Esim:
-    if EsimState.SUSPENDED not in ALLOWED_TRANSITIONS[esim.state]:
-        raise EsimError(f"An eSIM that is {esim.get_state_display().lower()} cannot be paused.")
-    try:
-        _disclose(esim, "network")
-        get_partner().line_suspend(iccid=esim.iccid)
-    except PartnerError as exc:
-        raise EsimError(exc.message) from exc
-    if not _move(esim, EsimState.SUSPENDED, actor=actor, note="service suspended"):
-        raise EsimError("The eSIM changed meanwhile; reload and try again.")
-    return esim
+    """Pause the eSIM's service at the network, then here (SIM-02).
+
+    Raises ``LineChangePending`` when the network's answer was lost and it
+    could not be asked yet: the change is then finished by the sweep."""
+
+    def target(locked: Esim) -> str | None:
+        if locked.state == EsimState.SUSPENDED:
+            return None  # already paused: asking again changes nothing
+        if EsimState.SUSPENDED not in ALLOWED_TRANSITIONS[locked.state]:
+            raise EsimError(
+                f"An eSIM that is {locked.get_state_display().lower()} cannot be paused."
+            )
+        return EsimState.SUSPENDED
+
+    return _line_change(
+        esim=esim,
+        action=PartnerCall.Action.SUSPEND,
+        actor=actor,
+        note="service suspended",
+        target=target,
+    )
 
 
 def esim_resume(*, esim: Esim, actor: str) -> Esim:
-    if esim.state != EsimState.SUSPENDED:
-        raise EsimError("Only a suspended eSIM can be resumed.")
-    last = esim.events.filter(to_state=EsimState.SUSPENDED).order_by("-created_at", "-id").first()
-    back_to = last.from_state if last else EsimState.INSTALLED
+    """Resume a paused eSIM at the network, then here, in the state it was paused in."""
+
+    def target(locked: Esim) -> str | None:
+        if locked.state != EsimState.SUSPENDED:
+            if _resumed_since_suspended(locked):
+                return None  # resumed already (a repeated request)
+            raise EsimError("Only a suspended eSIM can be resumed.")
+        last = (
+            locked.events.filter(to_state=EsimState.SUSPENDED)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        return last.from_state if last else EsimState.INSTALLED
+
+    return _line_change(
+        esim=esim,
+        action=PartnerCall.Action.RESUME,
+        actor=actor,
+        note="service resumed",
+        target=target,
+    )
+
+
+def _resumed_since_suspended(esim: Esim) -> bool:
+    last = esim.events.order_by("-created_at", "-id").first()
+    return (
+        last is not None
+        and last.from_state == EsimState.SUSPENDED
+        and last.note == "service resumed"
+        and last.to_state == esim.state
+    )
+
+
+# --- The network partner: one change at a time, no answer lost (SIM-02, ADR 0006) ---
+
+
+class LineChangePending(EsimError):
+    """The network's answer was lost and it could not be asked yet. The change
+    is not dropped: the sweep repeats it with the same idempotency key until
+    the network answers, and the eSIM shows the outcome."""
+
+    code = "network_change_pending"
+    status = 202
+
+
+PENDING_MESSAGES = {
+    PartnerCall.Action.SUSPEND: (
+        "The mobile network has not confirmed the pause yet. We keep asking it; "
+        "your eSIM shows the result within a few minutes."
+    ),
+    PartnerCall.Action.RESUME: (
+        "The mobile network has not confirmed that your eSIM is back on yet. We keep "
+        "asking it; your eSIM shows the result within a few minutes."
+    ),
+    PartnerCall.Action.TERMINATE: (
+        "The mobile network has not confirmed the deletion yet. We keep asking it; "
+        "your eSIM shows the result within a few minutes."
+    ),
+    PartnerCall.Action.BUNDLE_ADD: "The mobile network has not confirmed the bundle yet.",
+}
+EARLIER_PENDING = (
+    "An earlier change of this eSIM is still waiting for the mobile network's answer; "
+    "try again in a few minutes."
+)
+BUSY = "Another change of this eSIM is under way; reload the page in a moment."
+# What the network is expected to report of the line once the action is done.
+LINE_STATE_AFTER = {
+    PartnerCall.Action.SUSPEND: "suspended",
+    PartnerCall.Action.RESUME: "active",
+    PartnerCall.Action.TERMINATE: "terminated",
+}
+# A call still being sent after this long lost its worker: its outcome is unknown.
+PARTNER_CALL_STALE_SECONDS = 120
+PARTNER_CALL_ALERT_AFTER = timedelta(hours=1)
+
+
+def esim_lock(esim_id: int) -> Esim:
+    """The one place an eSIM's row is locked (STYLE 17): every change asked of
+    the network takes it to decide, so shop and network see changes in one order."""
+    return Esim.objects.select_for_update().get(pk=esim_id)
+
+
+@dataclass(frozen=True)
+class _Turn:
+    call: PartnerCall | None = None  # to send now: ours, or an open one to settle
+    settling: bool = False  # the call is an earlier one whose outcome is unknown
+    busy: bool = False  # another worker's call for this eSIM is on its way
+
+
+def _partner_wait_seconds() -> float:
+    # Long enough for another request's call and its question to the network.
+    return float(settings.HTTP_TIMEOUT_SECONDS) * 2 + 5
+
+
+def _line_change(
+    *,
+    esim: Esim,
+    action: str,
+    actor: str,
+    note: str,
+    target: Callable[[Esim], str | None],
+    bundle: Bundle | None = None,
+) -> Esim:
+    """Ask the network for one change of the eSIM and apply it once it agreed.
+
+    ``target`` decides, under the eSIM's row lock, the state to move to
+    (``None``: nothing to do). A call whose answer an earlier request lost is
+    settled first. Returns the eSIM as it now is; raises ``EsimError`` with the
+    network's reason when it refused, ``LineChangePending`` when its answer is
+    not known yet.
+    """
+    deadline = time.monotonic() + _partner_wait_seconds()
+    while True:
+        turn = _take_turn(esim, action=action, actor=actor, note=note, target=target, bundle=bundle)
+        if turn.call is None and not turn.busy:
+            esim.refresh_from_db()
+            return esim
+        if turn.call is not None:
+            outcome = _partner_call_run(turn.call)
+            if not turn.settling:
+                esim.refresh_from_db()
+                if outcome == PartnerCall.Outcome.FAILED:
+                    turn.call.refresh_from_db()
+                    raise EsimError(turn.call.message or "The mobile network refused the change.")
+                if outcome == PartnerCall.Outcome.UNKNOWN:
+                    raise LineChangePending(PENDING_MESSAGES[PartnerCall.Action(action)])
+                return esim
+            if outcome == PartnerCall.Outcome.UNKNOWN:
+                raise EsimError(EARLIER_PENDING, code="network_change_pending")
+            continue  # the earlier call is settled: decide again
+        if time.monotonic() > deadline:
+            raise EsimError(BUSY, code="network_change_busy")
+        time.sleep(0.1)
+
+
+def _take_turn(
+    esim: Esim,
+    *,
+    action: str,
+    actor: str,
+    note: str,
+    target: Callable[[Esim], str | None],
+    bundle: Bundle | None,
+) -> _Turn:
+    with transaction.atomic():
+        locked = esim_lock(esim.pk)
+        open_call = PartnerCall.objects.filter(esim=locked, outcome__in=PartnerCall.OPEN).first()
+        if open_call is not None:
+            if _partner_call_claim(open_call):
+                return _Turn(call=open_call, settling=True)
+            return _Turn(busy=True)
+        to_state = target(locked)
+        if to_state is None:
+            return _Turn()
+        try:
+            with transaction.atomic():
+                call = PartnerCall.objects.create(
+                    esim=locked,
+                    bundle=bundle,
+                    action=action,
+                    to_state=to_state,
+                    actor=actor,
+                    note=note[:200],
+                )
+        except IntegrityError:
+            return _Turn(busy=True)  # another worker opened one (SQLite locks no rows)
+    return _Turn(call=call)
+
+
+def _partner_call_claim(call: PartnerCall) -> bool:
+    """Take an open call to settle it: one whose answer was lost, or whose
+    worker died while sending. False when another worker is sending it now."""
+    now = timezone.now()
+    open_calls = PartnerCall.objects.filter(pk=call.pk)
+    if call.outcome == PartnerCall.Outcome.UNKNOWN:
+        open_calls = open_calls.filter(outcome=PartnerCall.Outcome.UNKNOWN)
+    else:
+        stale = now - timedelta(seconds=PARTNER_CALL_STALE_SECONDS)
+        open_calls = open_calls.filter(
+            outcome=PartnerCall.Outcome.SENDING,
+            started_at=call.started_at,
+            started_at__lt=stale,
+        )
+    claimed = (
+        open_calls.update(outcome=PartnerCall.Outcome.SENDING, started_at=now, tries=F("tries") + 1)
+        == 1
+    )
+    if claimed:
+        call.refresh_from_db()
+    return claimed
+
+
+def _partner_send(call: PartnerCall, esim: Esim) -> None:
+    partner = get_partner()
+    key = call.idempotency_key
+    if call.action == PartnerCall.Action.SUSPEND:
+        partner.line_suspend(iccid=esim.iccid, idempotency_key=key)
+    elif call.action == PartnerCall.Action.RESUME:
+        partner.line_resume(iccid=esim.iccid, idempotency_key=key)
+    elif call.action == PartnerCall.Action.TERMINATE:
+        partner.line_terminate(iccid=esim.iccid, idempotency_key=key)
+    else:
+        bundle = _call_bundle(call)
+        partner.bundle_add(
+            iccid=esim.iccid,
+            reference=str(bundle.public_id),
+            data_mb=bundle.data_mb,
+            validity_days=bundle.validity_days,
+            coverage=bundle.plan.destination.country_codes(),
+            idempotency_key=key,
+        )
+
+
+def _call_bundle(call: PartnerCall) -> Bundle:
+    bundle = (
+        Bundle.objects.select_related("order", "plan__destination")
+        .filter(partner_calls=call)
+        .first()
+    )
+    if bundle is None:
+        raise EsimError("A bundle call without its bundle.")
+    return bundle
+
+
+def _partner_acted(call: PartnerCall, esim: Esim) -> bool:
+    """After a lost answer: does the network show the change done? Only a yes
+    settles it; a no may be a request still on its way, so the call stays open
+    and is repeated with its key, which the network does not act on twice."""
     try:
+        status = get_partner().line_status(iccid=esim.iccid)
+    except PartnerError:
+        return False
+    if call.action == PartnerCall.Action.BUNDLE_ADD:
+        return str(_call_bundle(call).public_id) in status.bundle_references
+    return status.state == LINE_STATE_AFTER[PartnerCall.Action(call.action)]
+
+
+def _partner_call_run(call: PartnerCall) -> str:
+    """Send (or repeat, with the same key) one call, outside any transaction
+    (STYLE 7), and record and apply its outcome. Returns the outcome."""
+    esim = Esim.objects.get(pk=call.esim_id)
+    if call.tries == 1:
         _disclose(esim, "network")
-        get_partner().line_resume(iccid=esim.iccid)
+    try:
+        _partner_send(call, esim)
     except PartnerError as exc:
-        raise EsimError(exc.message) from exc
-    if not _move(esim, back_to, actor=actor, note="service resumed"):
-        raise EsimError("The eSIM changed meanwhile; reload and try again.")
-    return esim
+        if not exc.retryable:
+            _partner_call_finish(call, acted=False, message=exc.message)
+            return PartnerCall.Outcome.FAILED
+        if _partner_acted(call, esim):
+            _partner_call_finish(call, acted=True, message="reconciled: the network shows it done")
+            return PartnerCall.Outcome.SUCCEEDED
+        PartnerCall.objects.filter(pk=call.pk, outcome=PartnerCall.Outcome.SENDING).update(
+            outcome=PartnerCall.Outcome.UNKNOWN, message=exc.message[:200]
+        )
+        log.warning(
+            "network %s of eSIM %s (key %s): no answer, to be settled",
+            call.action,
+            call.esim_id,
+            call.idempotency_key,
+        )
+        return PartnerCall.Outcome.UNKNOWN
+    _partner_call_finish(call, acted=True)
+    return PartnerCall.Outcome.SUCCEEDED
+
+
+def _partner_call_finish(call: PartnerCall, *, acted: bool, message: str = "") -> None:
+    """Close the call and, when the network acted, move the eSIM (or its bundle)
+    in the same transaction, under the eSIM's lock."""
+    with transaction.atomic():
+        esim = esim_lock(call.esim_id)
+        closed = PartnerCall.objects.filter(pk=call.pk, outcome__in=PartnerCall.OPEN).update(
+            outcome=PartnerCall.Outcome.SUCCEEDED if acted else PartnerCall.Outcome.FAILED,
+            message=message[:200],
+            finished_at=timezone.now(),
+        )
+        if closed and acted:
+            _partner_call_apply(call, esim)
+
+
+def _partner_call_apply(call: PartnerCall, esim: Esim) -> None:
+    if call.action == PartnerCall.Action.BUNDLE_ADD:
+        _bundle_added(_call_bundle(call))
+        return
+    if esim.state == call.to_state:
+        return
+    if call.to_state not in ALLOWED_TRANSITIONS[esim.state]:
+        # Something else moved the eSIM meanwhile (expiry, say): the network's
+        # state is kept in the call; staff see both in the back office.
+        log.warning(
+            "network %s of eSIM %s done, but the eSIM is now %s",
+            call.action,
+            esim.pk,
+            esim.state,
+        )
+        return
+    _move(esim, call.to_state, actor=call.actor, note=call.note)
+    if call.action == PartnerCall.Action.TERMINATE:
+        _bundles_cancel(esim)
+
+
+def partner_calls_settle() -> int:
+    """Settle the calls to the network whose answer was lost, or whose worker
+    died, by repeating each with its idempotency key (the sweep, every
+    minute). Staff hear of one still unanswered after an hour. Returns how
+    many were settled."""
+    stale = timezone.now() - timedelta(seconds=PARTNER_CALL_STALE_SECONDS)
+    due = PartnerCall.objects.filter(
+        Q(outcome=PartnerCall.Outcome.UNKNOWN)
+        | Q(outcome=PartnerCall.Outcome.SENDING, started_at__lt=stale)
+    ).order_by("pk")
+    settled = 0
+    for call in due:
+        if not _partner_call_claim(call):
+            continue
+        if _partner_call_run(call) != PartnerCall.Outcome.UNKNOWN:
+            settled += 1
+            continue
+        _partner_call_alert_if_old(call)
+    return settled
+
+
+def _partner_call_alert_if_old(call: PartnerCall) -> None:
+    """Staff hear, once, of a change the network has not answered for an hour."""
+    now = timezone.now()
+    if now - call.created_at < PARTNER_CALL_ALERT_AFTER:
+        return
+    if PartnerCall.objects.filter(pk=call.pk, alerted_at__isnull=True).update(alerted_at=now) != 1:
+        return
+    from roamwise.orders.tasks import notify_staff
+
+    esim = Esim.objects.get(pk=call.esim_id)
+    enqueue_on_commit(
+        notify_staff,
+        "The mobile network does not answer",
+        f"The {call.get_action_display().lower()} of eSIM {esim.public_id} "
+        f"(key {call.idempotency_key}) has had no answer after {call.tries} tries since "
+        f"{call.created_at:%Y-%m-%d %H:%M} UTC. It is still being asked; check the line "
+        "with the network partner.",
+    )
 
 
 def esim_activate(*, esim: Esim, actor: str = "network") -> bool:
@@ -753,39 +1111,55 @@ def topup_fulfil(order_id: int) -> str:
 
 
 def bundle_register_now(*, bundle_id: int) -> str:
-    """Tell the network about a paid bundle (idempotent on the bundle's id)."""
+    """Tell the network about a paid bundle, as a partner call with its own
+    idempotency key (and the bundle's id as the network's reference). Raises
+    ``PartnerError``: retryable while the network's answer is not known."""
     bundle = Bundle.objects.select_related("esim", "order").get(pk=bundle_id)
     if bundle.state != Bundle.State.PENDING:
         return bundle.state
     esim = bundle.esim
     if not esim.iccid:
         return "waiting for the profile"
-    Bundle.objects.filter(pk=bundle.pk).update(network_attempts=bundle.network_attempts + 1)
-    _disclose(esim, "network")
+    Bundle.objects.filter(pk=bundle.pk).update(network_attempts=F("network_attempts") + 1)
+
+    def target(locked: Esim) -> str | None:
+        # "": a bundle moves no eSIM state; None: it was added (or cancelled) already.
+        still_pending = Bundle.objects.filter(pk=bundle.pk, state=Bundle.State.PENDING).exists()
+        return "" if still_pending else None
+
     try:
-        get_partner().bundle_add(
-            iccid=esim.iccid,
-            reference=str(bundle.public_id),
-            data_mb=bundle.data_mb,
-            validity_days=bundle.validity_days,
-            coverage=bundle.plan.destination.country_codes(),
+        _line_change(
+            esim=esim,
+            action=PartnerCall.Action.BUNDLE_ADD,
+            actor="system",
+            note=f"bundle {bundle.public_id}",
+            target=target,
+            bundle=bundle,
         )
-    except PartnerError as exc:
+    except EsimError as exc:
         Bundle.objects.filter(pk=bundle.pk).update(last_error=exc.message[:200])
-        raise
+        retryable = isinstance(exc, LineChangePending) or exc.code in (
+            "network_change_pending",
+            "network_change_busy",
+        )
+        raise PartnerError(exc.message, retryable=retryable) from exc
+    bundle.refresh_from_db()
+    return bundle.state
+
+
+def _bundle_added(bundle: Bundle) -> None:
+    """The network has the bundle: it is active here (in the caller's transaction)."""
     now = timezone.now()
     validity: dict[str, Any] = {}
-    if Esim.objects.filter(pk=esim.pk, state=EsimState.ACTIVE).exists():
+    if Esim.objects.filter(pk=bundle.esim_id, state=EsimState.ACTIVE).exists():
         # A top-up on an eSIM in use runs from now; otherwise validity starts
         # with the first traffic (usage.services.balances_apply).
         validity = {"starts_at": now, "expires_at": now + timedelta(days=bundle.validity_days)}
-    with transaction.atomic():
-        Bundle.objects.filter(pk=bundle.pk, state=Bundle.State.PENDING).update(
-            state=Bundle.State.ACTIVE, network_added_at=now, last_error="", **validity
-        )
-        if bundle.order.kind == Order.Kind.TOPUP:
-            orders.order_fulfilled(order_id=bundle.order_id, actor="esims")
-    return Bundle.State.ACTIVE
+    activated = Bundle.objects.filter(pk=bundle.pk, state=Bundle.State.PENDING).update(
+        state=Bundle.State.ACTIVE, network_added_at=now, last_error="", **validity
+    )
+    if activated and bundle.order.kind == Order.Kind.TOPUP:
+        orders.order_fulfilled(order_id=bundle.order_id, actor="esims")
 
 
 def esims_expire() -> int:

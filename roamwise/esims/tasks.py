@@ -79,6 +79,17 @@ def bundle_register(bundle_id: int) -> str:
         return f"gave up: {exc.message}"
 
 
+@db_periodic_task(crontab(minute="*"))
+def partner_calls_sweep() -> int:
+    """Changes asked of the network whose answer was lost (or whose worker
+    died): repeat each with its idempotency key until the network answers, and
+    apply what it did (ADR 0006)."""
+    settled = services.partner_calls_settle()
+    if settled:
+        log.warning("recovery: %d changes at the network settled", settled)
+    return settled
+
+
 @db_task(retries=3, retry_delay=60)
 def send_esim_ready_email(esim_id: int) -> None:
     """The order email with everything needed to install: code, QR, links (SIM-01)."""

@@ -94,6 +94,9 @@ def _lifecycle(request: AuthenticatedRequest, public_id: uuid.UUID, action: str)
             messages.success(
                 request, "Your eSIM is deleted. Remove it from your phone's settings too."
             )
+    except services.LineChangePending as pending:
+        # Not a failure: the network may have acted; the outcome follows.
+        messages.warning(request, pending.message)
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("esims:detail", public_id=esim.public_id)

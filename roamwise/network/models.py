@@ -67,3 +67,22 @@ class NetworkBundle(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class NetworkRequest(models.Model):
+    """A request the shop marked with an ``Idempotency-Key``, and the answer it got.
+
+    The same key again is answered the same without acting again, as a real
+    partner's provisioning API does, so that the shop can repeat a call whose
+    answer it lost. ``fingerprint`` is what was asked (action, line, body): a
+    key reused for another request is refused.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.status}"

@@ -16,3 +16,9 @@ data_map.declare_not_personal(
         reason="Network partner simulator's own bundles, absent in production.",
     )
 )
+data_map.declare_not_personal(
+    NotPersonal(
+        "network.NetworkRequest",
+        reason="Network partner simulator's record of repeated requests, absent in production.",
+    )
+)

@@ -7,14 +7,18 @@ be: the shop retries after timeouts and must not double anything.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .errors import Busy, Conflict, InvalidRequest
+from .errors import Busy, Conflict, InvalidRequest, NetworkError
 from .iccids import normalise_iccid
-from .models import NetworkBundle, NetworkSubscription, SubscriptionState
+from .models import NetworkBundle, NetworkRequest, NetworkSubscription, SubscriptionState
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     SubscriptionState.ACTIVE: frozenset(
@@ -28,6 +32,7 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 # How often a transition re-reads a line that another request changed meanwhile.
 TRANSITION_ATTEMPTS = 5
 REFERENCE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # Fits an integer column on every database (PostgreSQL's is signed 32-bit).
 MAX_DATA_MB = 2**31 - 1
 MAX_VALIDITY_DAYS = 3650
@@ -154,3 +159,69 @@ def bundle_add(
                 found, iccid=iccid, data_mb=data_mb, validity_days=validity_days, coverage=places
             ), False
     return bundle, True
+
+
+Answer = tuple[int, dict[str, Any]]
+
+
+class _NotKept(Exception):
+    """An answer that says "try again" (5xx): not kept, so a repeat acts."""
+
+    def __init__(self, answer: Answer) -> None:
+        super().__init__(answer[0])
+        self.answer = answer
+
+
+def _fingerprint(request: dict[str, Any]) -> str:
+    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(earlier: NetworkRequest, fingerprint: str) -> Answer:
+    if earlier.fingerprint != fingerprint:
+        return 422, {"error": "This Idempotency-Key was already used for another request."}
+    return earlier.status, earlier.body
+
+
+def request_once(
+    *, key: str | None, request: dict[str, Any], perform: Callable[[], Answer]
+) -> Answer:
+    """Answer a request once per ``Idempotency-Key``: the first time it is done
+    and its answer kept, in one transaction; the same key again gets the same
+    answer, and nothing is done twice, however late or concurrent the repeat.
+
+    Without a key the request is simply done (every action is safe to repeat
+    on its own, but not after another action came in between: that is what
+    the key is for). ``perform`` answers (status, body); a ``NetworkError`` it
+    raises is an answer too.
+    """
+
+    def answered() -> Answer:
+        try:
+            return perform()
+        except NetworkError as exc:
+            return exc.status, {"error": exc.message}
+
+    if key is None:
+        return answered()
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidRequest(
+            "Idempotency-Key must be 1 to 64 characters: letters, digits, '.', '_', ':' or '-'."
+        )
+    fingerprint = _fingerprint(request)
+    if (earlier := NetworkRequest.objects.filter(key=key).first()) is not None:
+        return _replay(earlier, fingerprint)
+    try:
+        with transaction.atomic():
+            status, body = answered()
+            if status >= 500:
+                raise _NotKept((status, body))
+            # Unique key: a concurrent repeat waits for this insert, then replays it.
+            NetworkRequest.objects.create(
+                key=key, fingerprint=fingerprint, status=status, body=body
+            )
+    except _NotKept as not_kept:
+        return not_kept.answer
+    except IntegrityError:
+        return _replay(NetworkRequest.objects.get(key=key), fingerprint)
+    return status, body

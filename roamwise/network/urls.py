@@ -26,4 +26,5 @@ urlpatterns = [
         name="subscription_terminate",
     ),
     path("api/v1/subscriptions/<str:iccid>/bundles", views.bundles, name="bundles"),
+    path("api/v1/admin/fault", views.fault_admin, name="fault_admin"),
 ]

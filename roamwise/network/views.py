@@ -9,9 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+
+from roamwise.core.faults import fault_admin_view, faulty
 
 from . import selectors, services
 from .errors import InvalidRequest, NetworkError
@@ -62,26 +64,46 @@ def _bundle_json(bundle: NetworkBundle) -> dict[str, Any]:
     }
 
 
+def _idempotency_key(request: HttpRequest) -> str | None:
+    # Optional, as at most partners; the shop always sends one.
+    return request.headers.get("Idempotency-Key")
+
+
+def _answer(answer: services.Answer) -> JsonResponse:
+    status, body = answer
+    return JsonResponse(body, status=status)
+
+
 def _transition_view(
-    change: Callable[..., NetworkSubscription],
-) -> Callable[[HttpRequest, str], JsonResponse]:
+    change: Callable[..., NetworkSubscription], action: str
+) -> Callable[[HttpRequest, str], HttpResponse]:
     @csrf_exempt
     @require_http_methods(["POST"])
+    @faulty("network")
     def view(request: HttpRequest, iccid: str) -> JsonResponse:
         if not _authorised(request):
             return _error("Bad or missing API key.", 401)
+
+        def perform() -> services.Answer:
+            return 200, _subscription_json(change(iccid=iccid))
+
         try:
-            subscription = change(iccid=iccid)
+            return _answer(
+                services.request_once(
+                    key=_idempotency_key(request),
+                    request={"action": action, "iccid": iccid},
+                    perform=perform,
+                )
+            )
         except NetworkError as exc:
             return _error(exc.message, exc.status)
-        return JsonResponse(_subscription_json(subscription))
 
     return view
 
 
-subscription_suspend = _transition_view(services.subscription_suspend)
-subscription_resume = _transition_view(services.subscription_resume)
-subscription_terminate = _transition_view(services.subscription_terminate)
+subscription_suspend = _transition_view(services.subscription_suspend, "suspend")
+subscription_resume = _transition_view(services.subscription_resume, "resume")
+subscription_terminate = _transition_view(services.subscription_terminate, "terminate")
 
 
 @csrf_exempt
@@ -103,6 +125,7 @@ def subscription_detail(request: HttpRequest, iccid: str) -> JsonResponse:
 
 @csrf_exempt
 @require_http_methods(["POST"])
+@faulty("network")
 def bundles(request: HttpRequest, iccid: str) -> JsonResponse:
     if not _authorised(request):
         return _error("Bad or missing API key.", 401)
@@ -119,13 +142,27 @@ def bundles(request: HttpRequest, iccid: str) -> JsonResponse:
         coverage = body.get("coverage", [])
         if not isinstance(coverage, list):
             raise InvalidRequest("coverage must be a list of country codes.")
-        bundle, created = services.bundle_add(
-            iccid=iccid,
-            reference=reference,
-            data_mb=data_mb,
-            validity_days=validity_days,
-            coverage=coverage,
+
+        def perform() -> services.Answer:
+            bundle, created = services.bundle_add(
+                iccid=iccid,
+                reference=reference,
+                data_mb=data_mb,
+                validity_days=validity_days,
+                coverage=coverage,
+            )
+            return (201 if created else 200), _bundle_json(bundle)
+
+        return _answer(
+            services.request_once(
+                key=_idempotency_key(request),
+                request={"action": "bundle", "iccid": iccid, "body": body},
+                perform=perform,
+            )
         )
     except NetworkError as exc:
         return _error(exc.message, exc.status)
-    return JsonResponse(_bundle_json(bundle), status=201 if created else 200)
+
+
+# The fault switch of the stand-in (ADR 0017): off unless SIMULATOR_FAULTS is on.
+fault_admin = fault_admin_view("network", authorised=_authorised)

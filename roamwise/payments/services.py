@@ -29,6 +29,8 @@ from .models import Payment, WebhookEvent
 log = logging.getLogger(__name__)
 
 PAYABLE = {OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT}
+# Refund.amount holds 8 digits before the point.
+MAX_REFUND_AMOUNT = Decimal(10**8)
 REFUNDABLE = {
     OrderStatus.PAID,
     OrderStatus.FULFILLED,
@@ -117,6 +119,18 @@ def _apply(processor: str, event: GatewayEvent) -> str:
     payment = _find_payment(processor, event)
     if payment is None:
         log.warning("%s event %s for an unknown payment", processor, event.event_id)
+        if event.kind in ("refund_succeeded", "dispute_opened"):
+            # Money moved, or may, on a payment we do not know: someone must look.
+            from roamwise.orders.tasks import notify_staff
+
+            subject = f"{processor} event for an unknown payment"
+            message = (
+                f"The processor sent {event.event_type} ({event.event_id}) for a payment "
+                f"the shop does not know (session {event.processor_ref or '-'}, "
+                f"payment {event.payment_ref or '-'}, refund {event.refund_ref or '-'}, "
+                f"amount {event.refund_amount}). Check it at the processor."
+            )
+            transaction.on_commit(lambda: notify_staff(subject, message), robust=True)
         return "unknown_payment"
     if event.kind == "payment_succeeded":
         return _payment_succeeded(processor, payment, event)
@@ -196,6 +210,16 @@ def _dispute_opened(processor: str, payment: Payment) -> str:
 
 
 def _refund_confirmed(payment: Payment, event: GatewayEvent) -> str:
+    if event.refund_currency and event.refund_currency != payment.currency:
+        # Not money we can count against the order: keep the event, tell staff.
+        _alert_refund_discrepancy(
+            payment.order_id,
+            f"The processor reports refund {event.refund_ref or '(no id)'} of "
+            f"{event.refund_amount} {event.refund_currency}, but the payment was in "
+            f"{payment.currency}. Nothing was recorded against the order; check it at "
+            "the processor.",
+        )
+        return "refund_currency_mismatch"
     refunds = Refund.objects.select_for_update().filter(order_id=payment.order_id)
     refund = None
     if event.refund_reference:
@@ -207,6 +231,14 @@ def _refund_confirmed(payment: Payment, event: GatewayEvent) -> str:
         amount = event.refund_amount or Decimal("0")
         if amount <= 0:
             return "unknown_refund"
+        if amount >= MAX_REFUND_AMOUNT:
+            _alert_refund_discrepancy(
+                payment.order_id,
+                f"The processor reports refund {event.refund_ref or '(no id)'} of {amount} "
+                f"{payment.currency}, more than any order can hold. Nothing was recorded "
+                "against the order; check it at the processor.",
+            )
+            return "refund_out_of_range"
         refund = Refund.objects.create(
             order_id=payment.order_id,
             amount=amount,
@@ -216,20 +248,51 @@ def _refund_confirmed(payment: Payment, event: GatewayEvent) -> str:
             requested_by="processor",
             processor_ref=event.refund_ref,
         )
-    return "refunded" if _settle_refund(refund, event.refund_ref) else "already_refunded"
+    settled = _settle_refund(refund, event.refund_ref)
+    if settled is None:
+        return "already_refunded"
+    return "refunded" if settled else "refunded_past_total"
 
 
-def _settle_refund(refund: Refund, processor_ref: str) -> bool:
-    """Mark a refund succeeded once, and move the order's refunded amount and status."""
+def _alert_refund_discrepancy(order_id: int, message: str) -> None:
+    """Staff hear of what the processor did that the order cannot hold, after commit."""
+    from roamwise.orders.tasks import notify_staff
+
+    order_ref = Order.objects.values_list("public_id", flat=True).get(pk=order_id)
+    subject = f"Refund discrepancy on order {order_ref}"
+    log.warning("%s: %s", subject, message)
+    transaction.on_commit(lambda: notify_staff(subject, message), robust=True)
+
+
+def _settle_refund(refund: Refund, processor_ref: str) -> bool | None:
+    """Mark a refund succeeded once, and move the order's refunded amount and status.
+
+    None: it was settled before. False: the processor refunded more than the
+    order's total (a dashboard refund after ours, a duplicate at the processor);
+    the refund is recorded as the processor reports it, the order counts at
+    most its total (``order_refund_within_total``), and staff are told.
+    """
     updated = Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
         status=Refund.Status.SUCCEEDED, processor_ref=processor_ref or refund.processor_ref
     )
     if not updated:
-        return False
-    Order.objects.filter(pk=refund.order_id).update(
-        refunded_amount=F("refunded_amount") + refund.amount
-    )
-    order = Order.objects.get(pk=refund.order_id)
+        return None
+    order = Order.objects.select_for_update().get(pk=refund.order_id)
+    counted = min(refund.amount, order.total - order.refunded_amount)
+    within_total = counted == refund.amount
+    if not within_total:
+        _alert_refund_discrepancy(
+            order.pk,
+            f"The processor refunded {refund.amount} {refund.currency} "
+            f"(refund {processor_ref or refund.processor_ref or refund.public_id}), but only "
+            f"{max(counted, Decimal('0'))} of the order's {order.total} {order.currency} was "
+            f"left to refund: {refund.amount - max(counted, Decimal('0'))} {refund.currency} "
+            "more than was paid went back. Check the refunds at the processor.",
+        )
+    if counted <= 0:
+        return within_total
+    Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + counted)
+    order.refresh_from_db()
     target = (
         OrderStatus.REFUNDED
         if order.refunded_amount >= order.total
@@ -249,7 +312,7 @@ def _settle_refund(refund: Refund, processor_ref: str) -> bool:
 
         order_id = order.pk
         transaction.on_commit(lambda: revoke_order(order_id), robust=True)
-    return True
+    return within_total
 
 
 def refund_issue(
@@ -379,7 +442,7 @@ def refunds_retry(*, older_than: timedelta | None = None) -> int:
             continue
         with transaction.atomic():
             locked = Refund.objects.select_for_update().get(pk=refund.pk)
-            if result.succeeded and _settle_refund(locked, result.processor_ref):
+            if result.succeeded and _settle_refund(locked, result.processor_ref) is not None:
                 settled += 1
             elif not result.succeeded:
                 Refund.objects.filter(pk=refund.pk).update(processor_ref=result.processor_ref)

@@ -36,3 +36,25 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"tombstone of {self.subject_id} ({self.erased_at:%Y-%m-%d})"
+
+
+class AuditAnchor(models.Model):
+    """A signed copy of the audit chain's head, kept in the key store (SEC-04).
+
+    The staff access log and its head live in the primary database; whoever
+    can cut its newest rows there and move the head back (an old, genuinely
+    sealed head included) cannot reach this copy. ``audit_verify`` checks
+    that the chain still holds every anchored event with the anchored hash
+    (ADR 0004). Rows are only ever added, by the periodic ``audit_anchor``.
+    """
+
+    event_id = models.BigIntegerField(help_text="The newest audit event when anchored.")
+    chain_hash = models.CharField(max_length=64)
+    seal = models.CharField(max_length=64, help_text="HMAC of id and hash with the chain key.")
+    anchored_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-event_id", "-id"]
+
+    def __str__(self) -> str:
+        return f"audit chain anchored at event {self.event_id}"

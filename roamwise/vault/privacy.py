@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
+from roamwise.datamap.registry import (
+    Declaration,
+    Erasure,
+    NotPersonal,
+    PersonalField,
+    Retention,
+    data_map,
+)
 
 from .models import Tombstone
 
@@ -39,5 +46,12 @@ data_map.declare(
         ),
         erasure=Erasure.retain(ERASURE_PROOF),
         location="key_store",
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        model="vault.AuditAnchor",
+        reason="Event numbers and hashes of the staff access log: no personal content.",
     )
 )

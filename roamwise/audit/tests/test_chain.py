@@ -188,3 +188,113 @@ def test_a_chain_forged_without_the_key_is_found(chain: list[AccessEvent]) -> No
     ChainHead.objects.filter(pk=1).update(last_hash=previous)
 
     assert len(problems()) >= len(chain)
+
+
+# --- Truncation: the newest rows cut and the head moved back -------------------------
+
+
+def truncate(chain: list[AccessEvent], keep: int, *, head_seal: str | None = None) -> None:
+    """Cut every event after ``chain[keep - 1]`` and move the head back to it,
+    as someone with full rights on the primary database would (triggers off).
+    ``head_seal``: the seal to leave on the head (an old genuine one replayed)."""
+    last = chain[keep - 1]
+    raw("DELETE FROM audit_accessevent WHERE id > %s", [last.pk])
+    with connection.cursor() as cursor:
+        if head_seal is None:
+            cursor.execute(
+                "UPDATE audit_chainhead SET last_event_id = %s, last_hash = %s WHERE id = 1",
+                [last.pk, last.hash],
+            )
+        else:
+            cursor.execute(
+                "UPDATE audit_chainhead SET last_event_id = %s, last_hash = %s, head_seal = %s "
+                "WHERE id = 1",
+                [last.pk, last.hash, head_seal],
+            )
+
+
+@pytest.mark.commitment("SEC-04")
+def test_truncation_with_the_head_moved_back_is_found_by_the_heads_seal(
+    chain: list[AccessEvent],
+) -> None:
+    truncate(chain, keep=3)
+
+    assert problems() == [
+        f"the chain's head (event {chain[2].pk}) was altered: its seal is wrong; "
+        "rows may have been cut from the end"
+    ]
+    with pytest.raises(CommandError, match="broken in 1 place"):
+        call_command("audit_verify", stderr=StringIO())
+
+
+@pytest.mark.commitment("SEC-04")
+def test_truncation_back_to_an_old_genuine_head_is_found_by_the_anchor(
+    alice: User, staff: User
+) -> None:
+    from roamwise.audit.models import ChainHead
+
+    def record(n: int) -> AccessEvent:
+        return access_record(
+            Access(
+                actor=staff,
+                subject=alice,
+                obj=alice.profile,
+                fields=("phone",),
+                action="view",
+                reason=f"ticket {n}",
+            )
+        )
+
+    from roamwise.audit.tasks import audit_chain_anchor
+    from roamwise.vault.models import AuditAnchor
+
+    early = [record(n) for n in range(3)]
+    old_seal = ChainHead.objects.get().head_seal  # the head as it was at event 3
+    later = [record(n) for n in range(3, 6)]
+    assert audit_chain_anchor.call_local() == later[-1].pk  # the periodic job, after event 6
+    anchor = AuditAnchor.objects.using("vault").get()
+
+    truncate(early + later, keep=3, head_seal=old_seal)
+    err = StringIO()
+    with pytest.raises(CommandError, match="broken in 2 place"):
+        call_command("audit_verify", stderr=err)
+
+    assert problems() == [
+        f"the chain was truncated: event {later[-1].pk}, anchored at "
+        f"{anchor.anchored_at:%Y-%m-%d %H:%M:%S} UTC, is missing; rows were cut from the "
+        "end and the head moved back",
+        f"the chain's head records event {early[-1].pk}, behind event {later[-1].pk} "
+        f"anchored at {anchor.anchored_at:%Y-%m-%d %H:%M:%S} UTC: the head was moved back",
+    ]
+    assert "the chain was truncated" in err.getvalue()
+
+
+@pytest.mark.commitment("SEC-04")
+def test_an_anchored_intact_chain_verifies_and_anchoring_again_adds_nothing(
+    chain: list[AccessEvent],
+) -> None:
+    from roamwise.audit.services import chain_anchor
+    from roamwise.vault.models import AuditAnchor
+
+    first = chain_anchor()
+    again = chain_anchor()
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+
+    assert first is not None
+    assert (first.event_id, first.chain_hash) == (chain[-1].pk, chain[-1].hash)
+    assert again is None
+    assert AuditAnchor.objects.using("vault").count() == 1
+    assert problems() == []
+    assert "audit chain intact: 5 events" in out.getvalue()
+
+
+@pytest.mark.commitment("SEC-04")
+def test_a_forged_anchor_is_found(chain: list[AccessEvent]) -> None:
+    from roamwise.audit.services import chain_anchor
+    from roamwise.vault.models import AuditAnchor
+
+    chain_anchor()
+    AuditAnchor.objects.using("vault").update(event_id=chain[1].pk, chain_hash=chain[1].hash)
+
+    assert problems() == [f"the anchor of event {chain[1].pk} was altered: its seal is wrong"]

@@ -74,6 +74,7 @@ class GatewayEvent:
     refund_ref: str = ""
     refund_reference: str = ""  # our Refund.public_id, echoed back
     refund_amount: Decimal | None = None
+    refund_currency: str = ""  # ISO 4217, upper case; empty when the processor left it out
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,10 @@ class SimulatedGateway:
                 refund_ref=optional_identifier(refund.get("id"), max_length=100, name="refund"),
                 refund_reference=str(reference) if reference else "",
                 refund_amount=money_amount(amount) if amount not in (None, "") else None,
+                # The processor refunds in the payment's currency; it says so on the event.
+                refund_currency=storable_text(
+                    refund.get("currency") or data.get("currency"), max_length=3
+                ).upper(),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise MalformedEvent(f"The webhook body is not a valid event: {exc}"[:200]) from exc

@@ -180,6 +180,7 @@ class StripeGateway:
                     refund_ref=identifier(obj["id"], max_length=100, name="refund"),
                     refund_reference=str(reference) if reference else "",
                     refund_amount=from_minor(_minor_amount(obj["amount"]), currency),
+                    refund_currency=currency,
                 )
             if kind == "dispute_opened":
                 return GatewayEvent(
