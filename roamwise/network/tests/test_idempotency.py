@@ -18,6 +18,8 @@ from roamwise.core.faults import fault_set
 from roamwise.network.models import NetworkBundle, NetworkRequest, NetworkSubscription
 from roamwise.network.tests.helpers import auth, make_iccid, post
 
+pytestmark = pytest.mark.usefixtures("stand_ins")
+
 ICCID = make_iccid(7)
 BUNDLE = {"reference": "topup-9", "data_mb": 512, "validity_days": 7, "coverage": ["FR"]}
 
