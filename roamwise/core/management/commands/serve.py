@@ -24,6 +24,8 @@ def web_server_command(*, bind: str, workers: int) -> list[str]:
         sys.executable, "-m", "gunicorn", "roamwise.wsgi:application",
         "--bind", bind, "--workers", str(workers),
         "--access-logfile", "-", "--graceful-timeout", "10",
+        # Access and error lines without the one-time secrets of token links.
+        "--logger-class", "roamwise.core.logredact.GunicornLogger",
     ]  # fmt: skip
 
 
