@@ -285,6 +285,11 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:settings"
 
 ACCOUNT_ADAPTER = "roamwise.accounts.adapter.AccountAdapter"
+HEADLESS_ADAPTER = "roamwise.accounts.adapter.HeadlessAdapter"
+# No integer pk in a link: confirmation keys are random (stored, expiring),
+# not allauth's signed email-address pk; reset keys name the public id.
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
+ACCOUNT_FORMS = {"user_token": "roamwise.accounts.password_reset.PublicIdUserTokenForm"}
 ACCOUNT_SIGNUP_FORM_CLASS = "roamwise.accounts.forms.SignupDetailsForm"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
