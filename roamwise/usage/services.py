@@ -203,10 +203,10 @@ def _ingest_chunk(
     esims = _resolve_esims(partner, {row.iccid for row in rows})
     known = []
     for row in rows:
-        esim = esims.get(row.iccid)
-        if esim is None:
+        line_esim = esims.get(row.iccid)
+        if line_esim is None:
             result.rejected.append(records.Rejected(row.line, row.record_id, UNKNOWN_ICCID))
-        elif row.session_start < esim.assigned_since:
+        elif row.session_start < line_esim.assigned_since:
             # Traffic from before the customer had the profile is not theirs to
             # pay for (a previous holder's, or a partner's wrong date): refused
             # here, before either store path, so SQLite and PostgreSQL agree.
