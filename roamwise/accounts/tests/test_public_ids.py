@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from django.core import mail
 from django.test import Client, TestCase
 from django.utils.http import int_to_base36
@@ -143,3 +144,10 @@ def test_the_confirmation_link_holds_no_pk_and_points_at_site_url(
     assert not re.fullmatch(r"[0-9a-z]{1,13}", key)
     assert client.post(link).status_code == 302
     assert carol.emailaddress_set.get().verified
+
+
+@pytest.mark.commitment("SEC-03")
+def test_a_security_keys_user_handle_is_the_public_id(alice: User) -> None:
+    entity = get_mfa_adapter().get_public_key_credential_user_entity(alice)
+    assert entity["id"] == alice.public_id.hex.encode()
+    assert entity["id"].decode() not in _pk_forms(alice)
