@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 413 in the API's JSON shape for an oversized body to a machine endpoint.
+    "roamwise.core.middleware.BodyTooLargeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -284,6 +286,11 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:settings"
 
 ACCOUNT_ADAPTER = "roamwise.accounts.adapter.AccountAdapter"
+HEADLESS_ADAPTER = "roamwise.accounts.adapter.HeadlessAdapter"
+# No integer pk in a link: confirmation keys are random (stored, expiring),
+# not allauth's signed email-address pk; reset keys name the public id.
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
+ACCOUNT_FORMS = {"user_token": "roamwise.accounts.password_reset.PublicIdUserTokenForm"}
 ACCOUNT_SIGNUP_FORM_CLASS = "roamwise.accounts.forms.SignupDetailsForm"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
@@ -596,13 +603,29 @@ CONTENT_SECURITY_POLICY = {
 PERMISSIONS_POLICY: dict[str, list[str]] = {feature: [] for feature in FEATURES_OFF}
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+# Every handler drops one-time secrets from the URLs it logs (core.logredact).
+# Django's default handlers for "django" (console in DEBUG, mail to ADMINS) and
+# "django.server" are replaced by ones with the filter.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "roamwise.core.logredact.RedactSecrets"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "server": {"class": "logging.StreamHandler", "formatter": "server", "filters": ["redact"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # With a handler of its own, the job consumer adds none and prints each line once.
         "huey": {"handlers": ["console"], "propagate": False},

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from ninja.openapi.views import openapi_view
 
+from roamwise.accounts.password_reset import PublicIdResetPasswordView
 from roamwise.analytics import views as analytics_views
 from roamwise.api import api
 from roamwise.consent import views as consent_views
@@ -45,6 +46,11 @@ urlpatterns = [
     path("account/", include("roamwise.accounts.urls")),
     # The privacy center and data-subject requests (issue 9).
     path("rights/", include("roamwise.rights.urls")),
+    # Reset keys name the account by its public id (accounts.adapter).
+    path(
+        "_allauth/app/v1/auth/password/reset",
+        PublicIdResetPasswordView.as_api_view(client="app"),
+    ),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", api.urls),
     path("api/docs", api_docs, name="api_docs"),

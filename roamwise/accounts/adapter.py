@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+import dataclasses
+import uuid
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core import context as allauth_context
+from allauth.account.utils import user_display
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.internal.httpkit import headed_redirect_response
 from allauth.core.ratelimit import respond_429
+from allauth.headless.adapter import DefaultHeadlessAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
-from django.contrib.sites.shortcuts import get_current_site
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from roamwise.core.geo import client_ip
 from roamwise.notifications import services as notifications
@@ -24,11 +30,44 @@ from .models import User
 SECURITY_TEMPLATES = ("password_changed", "password_set", "email_changed", "email_deleted")
 
 
+@dataclasses.dataclass(frozen=True)
+class Site:
+    """What allauth's templates call ``current_site``: the configured name and
+    address, never the Host header of the request that caused the email."""
+
+    name: str
+    domain: str
+
+
+def configured_site() -> Site:
+    return Site(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+
+
+def public_uid(user: User) -> str:
+    """How a password reset link names its account: the public id."""
+    return user.public_id.hex
+
+
+def _reset_from_key_path(key: str) -> str:
+    # allauth's own trick: its URL takes the key in two parts.
+    path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+    return path.replace("UID-KEY", quote(key))
+
+
+# Where each link allauth puts in an email points: on SITE_URL.
+SITE_LINKS: dict[str, Callable[..., str]] = {
+    "account_confirm_email": lambda key: reverse("account_confirm_email", args=[key]),
+    "account_reset_password": lambda: reverse("account_reset_password"),
+    "account_reset_password_from_key": _reset_from_key_path,
+    "account_signup": lambda: reverse("account_signup"),
+}
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Every allauth email goes through the notifications app: branded,
         recorded in the outbox, sent by a job after commit with retries."""
-        ctx = {"email": email, "current_site": get_current_site(allauth_context.request), **context}
+        ctx = {"email": email, **context, "current_site": configured_site()}
         ctx.pop("request", None)
         kind = "security" if template_prefix.endswith(SECURITY_TEMPLATES) else "account"
         user = context.get("user")
@@ -44,9 +83,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_password_reset_mail(self, user: Any, email: str, context: dict) -> None:
         """Never to an address its owner has not verified: one set by someone
-        else (staff, an attacker with the account) would take the account over."""
+        else (staff, an attacker with the account) would take the account over.
+
+        allauth's key names the account by its integer pk; ours by its public
+        id (checked in ``password_reset``), so no pk leaves."""
         if not (isinstance(user, User) and services.password_reset_allowed(user=user, email=email)):
             return
+        uid = public_uid(user)
+        context = {
+            **context,
+            "uid": uid,
+            "password_reset_url": self.get_reset_password_from_key_url(f"{uid}-{context['key']}"),
+        }
         super().send_password_reset_mail(user, email, context)
 
     def confirm_email(self, request: HttpRequest, email_address: Any) -> bool:
@@ -93,9 +141,47 @@ class AccountAdapter(DefaultAccountAdapter):
             )
 
 
+class HeadlessAdapter(DefaultHeadlessAdapter):
+    """The API's user payload and the links of allauth's emails."""
+
+    def get_frontend_url(self, urlname: str, **kwargs: Any) -> str | None:
+        # Absolute links come from SITE_URL, never from the request's Host.
+        found = super().get_frontend_url(urlname, **kwargs)
+        if found or urlname not in SITE_LINKS:
+            return found
+        return settings.SITE_URL + SITE_LINKS[urlname](**kwargs)
+
+    def get_user_dataclass(self) -> Any:
+        """allauth's user payload with ``id`` the public id (a UUID string):
+        the integer pk never leaves the server. The spec says so too."""
+        fields = []
+        for field in dataclasses.fields(super().get_user_dataclass()):
+            kind: Any = field.type
+            metadata = dict(field.metadata)
+            if field.name == "id":
+                kind = str | None
+                metadata = {"description": "The user's public id.", "example": str(uuid.uuid4())}
+            fields.append((field.name, kind, dataclasses.field(metadata=metadata)))
+        return dataclasses.make_dataclass("User", fields)
+
+    def user_as_dataclass(self, user: Any) -> Any:
+        found = super().user_as_dataclass(user)
+        public_id = str(user.public_id) if isinstance(user, User) and user.pk else None
+        return dataclasses.replace(found, id=public_id)
+
+
 class MFAAdapter(DefaultMFAAdapter):
     """TOTP seeds and recovery-code seeds are stored encrypted (AES-256-GCM
     under the keyring's key-encryption key), never in clear."""
+
+    def get_public_key_credential_user_entity(self, user: Any) -> dict:
+        # WebAuthn's user handle goes to the browser and the security key:
+        # the public id, not allauth's base-36 integer pk.
+        return {
+            "id": public_uid(user).encode("utf8"),
+            "display_name": user_display(user),
+            "name": self._get_user_identifier(user),
+        }
 
     def encrypt(self, text: str) -> str:
         return vault.seal_system_secret(text, "mfa")

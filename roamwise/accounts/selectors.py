@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
@@ -33,3 +34,12 @@ def closed_accounts_due(*, now: datetime | None = None) -> QuerySet[User]:
     (ACC-05, RET-01)."""
     moment = now or timezone.now()
     return User.objects.filter(closure__delete_after__lte=moment).order_by("pk")
+
+
+def user_by_public_id(public_id: str) -> User | None:
+    """The account a link names by its public id (hex or dashed), if any."""
+    try:
+        parsed = uuid.UUID(public_id)
+    except (ValueError, TypeError):
+        return None
+    return User.objects.filter(public_id=parsed).first()

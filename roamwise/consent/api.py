@@ -11,7 +11,7 @@ from pydantic import ConfigDict
 
 from roamwise.accounts.api import authenticated_user, session_token_auth
 from roamwise.core.geo import request_country
-from roamwise.core.schemas import ErrorOut
+from roamwise.core.schemas import Boolean, ErrorOut
 
 from . import selectors, services
 from .models import Source
@@ -24,21 +24,21 @@ class ChoicesIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    analytics: bool | None = None
-    preferences: bool | None = None
-    marketing: bool | None = None
-    location: bool | None = None
-    personalisation: bool | None = None
-    partner_sharing: bool | None = None
+    analytics: Boolean | None = None
+    preferences: Boolean | None = None
+    marketing: Boolean | None = None
+    location: Boolean | None = None
+    personalisation: Boolean | None = None
+    partner_sharing: Boolean | None = None
 
 
 class ObjectionsIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    analytics: bool | None = None
-    personalisation: bool | None = None
-    marketing: bool | None = None
-    restriction: bool | None = None
+    analytics: Boolean | None = None
+    personalisation: Boolean | None = None
+    marketing: Boolean | None = None
+    restriction: Boolean | None = None
 
 
 class RecordOut(Schema):

@@ -12,7 +12,7 @@ from ninja.security import django_auth
 
 from roamwise.accounts.api import authenticated_user, session_token_auth
 from roamwise.catalog import selectors as catalog
-from roamwise.core.schemas import ErrorOut
+from roamwise.core.schemas import Boolean, ErrorOut
 from roamwise.orders.api import BillingIn, OrderOut, billing_details, order_out
 from roamwise.payments import services as payments
 from roamwise.usage import selectors as usage
@@ -90,7 +90,7 @@ class EsimOut(Schema):
 
 
 class DeleteIn(Schema):
-    confirm: bool
+    confirm: Boolean
 
 
 class TopUpIn(Schema):

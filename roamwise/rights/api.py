@@ -15,7 +15,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from roamwise.accounts.api import authenticated_user, session_token_auth
-from roamwise.core.schemas import ErrorOut
+from roamwise.core.schemas import Boolean, ErrorOut
 
 from . import deadlines, selectors, services
 from .errors import (
@@ -67,7 +67,7 @@ class RequestIn(Schema):
         description="Correction: the fields that are wrong, as app.Model.field.",
     )
     scope: ObjectionScope | None = Field(default=None, description="Objection: what you object to.")
-    active: bool = Field(default=True, description="Objection or restriction: on, or lift it.")
+    active: Boolean = Field(default=True, description="Objection or restriction: on, or lift it.")
     attachments: list[EvidenceIn] = Field(default_factory=list, max_length=10)
 
 

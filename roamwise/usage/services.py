@@ -40,6 +40,7 @@ from .privacy import USAGE_RETENTION
 
 API_BATCH_LIMIT = 10_000
 UNKNOWN_ICCID = "unknown ICCID: no line of this partner has it"
+BEFORE_ASSIGNMENT = "session_start is before this line's profile was assigned to the eSIM"
 LOW_DATA_PERCENT = 80
 EXPIRY_NOTICE = dt.timedelta(days=1)
 
@@ -147,18 +148,30 @@ def usage_ingest_stream(
     return total
 
 
-def _resolve_esims(partner: Partner, iccids: set[str]) -> dict[str, tuple[int, str]]:
-    """ICCID -> (eSIM id, state), for the ICCIDs of lines this partner carries."""
+@dataclass(frozen=True, slots=True)
+class LineEsim:
+    """The eSIM a line's ICCID belongs to, as far as ingest needs it."""
+
+    pk: int
+    state: str
+    # The eSIM exists from the order's payment; its profile (the ICCID) is
+    # assigned after that, so no session on the line can be the customer's
+    # before this moment.
+    assigned_since: dt.datetime
+
+
+def _resolve_esims(partner: Partner, iccids: set[str]) -> dict[str, LineEsim]:
+    """ICCID -> its eSIM, for the ICCIDs of lines this partner carries."""
     carried = {iccid for iccid in iccids if partner.carries(iccid)}
     by_index = {blind_index_value(Esim, "iccid", iccid): iccid for iccid in carried}
-    found: dict[str, tuple[int, str]] = {}
+    found: dict[str, LineEsim] = {}
     indexes = list(by_index)
     for start in range(0, len(indexes), 500):
         rows = Esim.objects.filter(iccid_index__in=indexes[start : start + 500]).values_list(
-            "iccid_index", "pk", "state"
+            "iccid_index", "pk", "state", "created_at"
         )
-        for index, pk, state in rows:
-            found[by_index[index]] = (pk, state)
+        for index, pk, state, created_at in rows:
+            found[by_index[index]] = LineEsim(pk, state, created_at)
     return found
 
 
@@ -190,10 +203,16 @@ def _ingest_chunk(
     esims = _resolve_esims(partner, {row.iccid for row in rows})
     known = []
     for row in rows:
-        if row.iccid in esims:
-            known.append(row)
-        else:
+        line_esim = esims.get(row.iccid)
+        if line_esim is None:
             result.rejected.append(records.Rejected(row.line, row.record_id, UNKNOWN_ICCID))
+        elif row.session_start < line_esim.assigned_since:
+            # Traffic from before the customer had the profile is not theirs to
+            # pay for (a previous holder's, or a partner's wrong date): refused
+            # here, before either store path, so SQLite and PostgreSQL agree.
+            result.rejected.append(records.Rejected(row.line, row.record_id, BEFORE_ASSIGNMENT))
+        else:
+            known.append(row)
     partitions.partitions_ensure({partitions.month_of(row.session_start) for row in known})
 
     with transaction.atomic():
@@ -209,9 +228,9 @@ def _ingest_chunk(
             result.accepted_ids = [row.record_id for row in known if row.record_id in stored]
             result.duplicate_ids += [row.record_id for row in known if row.record_id not in stored]
         to_activate = [
-            esim_id
-            for esim_id, state in {esims[row.iccid] for row in known}
-            if state == EsimState.INSTALLED and esim_id in usage
+            esim.pk
+            for esim in {esims[row.iccid] for row in known}
+            if esim.state == EsimState.INSTALLED and esim.pk in usage
         ]
         for esim in Esim.objects.filter(pk__in=to_activate, state=EsimState.INSTALLED):
             esim_activate(esim=esim)
@@ -237,7 +256,7 @@ def _ingest_chunk(
 def _store(
     partner: Partner,
     rows: list[records.Row],
-    esims: dict[str, tuple[int, str]],
+    esims: dict[str, LineEsim],
     *,
     keep_ids: bool,
 ) -> tuple[dict[int, tuple[int, EsimUsage]], list[str]]:
@@ -287,7 +306,7 @@ FROM stored GROUP BY esim_id
 def _store_postgresql(
     partner: Partner,
     rows: list[records.Row],
-    esims: dict[str, tuple[int, str]],
+    esims: dict[str, LineEsim],
     *,
     keep_ids: bool,
 ) -> tuple[dict[int, tuple[int, EsimUsage]], list[str]]:
@@ -301,7 +320,7 @@ def _store_postgresql(
                 copy.write_row(
                     (
                         row.record_id,
-                        esims[row.iccid][0],
+                        esims[row.iccid].pk,
                         row.session_start,
                         row.session_end,
                         row.bytes_up,
@@ -320,7 +339,7 @@ def _store_postgresql(
 
 
 def _store_sqlite(
-    partner: Partner, rows: list[records.Row], esims: dict[str, tuple[int, str]]
+    partner: Partner, rows: list[records.Row], esims: dict[str, LineEsim]
 ) -> tuple[dict[int, tuple[int, EsimUsage]], list[str]]:
     adapt = connection.ops.adapt_datetimefield_value
     existing: set[str] = set()
@@ -340,7 +359,7 @@ def _store_sqlite(
             "INSERT INTO usage_usagerecordkey (partner_id, record_id, esim_id, session_start) "
             "VALUES (%s, %s, %s, %s)",
             [
-                (partner.pk, row.record_id, esims[row.iccid][0], adapt(row.session_start))
+                (partner.pk, row.record_id, esims[row.iccid].pk, adapt(row.session_start))
                 for row in fresh
             ],
         )
@@ -352,7 +371,7 @@ def _store_sqlite(
                 (
                     partner.pk,
                     row.record_id,
-                    esims[row.iccid][0],
+                    esims[row.iccid].pk,
                     adapt(row.session_start),
                     adapt(row.session_end),
                     row.bytes_up,
@@ -364,7 +383,7 @@ def _store_sqlite(
         )
     usage: dict[int, tuple[int, EsimUsage]] = {}
     for row in fresh:
-        esim_id = esims[row.iccid][0]
+        esim_id = esims[row.iccid].pk
         if esim_id in usage:
             count, seen = usage[esim_id]
             seen.bytes_total += row.bytes_total

@@ -34,8 +34,18 @@ def iccid(number: int, prefix: str = PREFIX) -> str:
     return body + luhn_check_digit(body)
 
 
+# Long enough ago that every record the retention still keeps is dated after
+# the profile was assigned (ingest refuses usage from before that).
+IN_SERVICE_SINCE = dt.timedelta(days=400)
+
+
 def esim_on_line(
-    customer: User, plan: Plan, line: str, *, state: str = EsimState.INSTALLED
+    customer: User,
+    plan: Plan,
+    line: str,
+    *,
+    state: str = EsimState.INSTALLED,
+    bought_ago: dt.timedelta = IN_SERVICE_SINCE,
 ) -> Esim:
     """A paid eSIM whose profile is on the network with its plan's bundle added."""
     order = order_create(customer=customer, plan=plan, billing=BILLING)
@@ -43,6 +53,8 @@ def esim_on_line(
     esim.iccid = line
     esim.state = state
     esim.save()
+    esim.created_at = timezone.now() - bought_ago
+    Esim.objects.filter(pk=esim.pk).update(created_at=esim.created_at)
     Bundle.objects.filter(esim=esim).update(
         state=Bundle.State.ACTIVE, network_added_at=timezone.now() - dt.timedelta(days=2)
     )

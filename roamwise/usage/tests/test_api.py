@@ -3,6 +3,7 @@ idempotency, ownership of ICCIDs, rate limits and malformed input."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -12,10 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import rows_containing
+from roamwise.accounts.models import User
+from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.usage.models import IngestBatch, Partner, UsageRecord
 
-from .conftest import OTHER_PREFIX, iccid, post_batch, record
+from .conftest import OTHER_PREFIX, esim_on_line, iccid, post_batch, record
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +80,27 @@ def test_a_batch_answers_for_every_record_and_keeps_the_good_ones(
     assert bundle.used_bytes == 1100
     batch_log = IngestBatch.objects.get()
     assert (batch_log.accepted, batch_log.rejected, batch_log.bytes_total) == (2, 8, 1100)
+
+
+@pytest.mark.commitment("SIM-05")
+def test_usage_dated_before_the_profile_was_assigned_is_refused_and_not_charged(
+    client: Client, partner: tuple[Partner, str], alice: User, plan: Plan
+) -> None:
+    line = iccid(7)
+    esim = esim_on_line(alice, plan, line, bought_ago=dt.timedelta(hours=3))
+    batch = [
+        record("day-before", line, hours_ago=27, up=0, down=478 * 1024 * 1024),
+        record("just-before", line, hours_ago=3.5, up=0, down=5_000),
+        record("after", line, hours_ago=2, up=100, down=900),
+    ]
+    answer = post_batch(client, partner[1], batch).json()
+    assert (answer["accepted"], answer["rejected"]) == (1, 2)
+    assert answer["accepted_ids"] == ["after"]
+    reasons = {r["record_id"]: r["reason"] for r in answer["rejections"]}
+    assert sorted(reasons) == ["day-before", "just-before"]
+    assert all("before this line's profile was assigned" in r for r in reasons.values())
+    assert list(UsageRecord.objects.values_list("record_id", flat=True)) == ["after"]
+    assert Bundle.objects.get(esim=esim).used_bytes == 1_000
 
 
 @pytest.mark.commitment("SIM-03")

@@ -49,6 +49,8 @@ def web_server_command(*, bind: str, workers: int, threads: int, quiet: bool = F
         # The control socket's default is one path in $HOME, shared by every
         # gunicorn on the machine; nothing here uses it.
         "--no-control-socket",
+        # Access and error lines without the one-time secrets of token links.
+        "--logger-class", "roamwise.core.logredact.GunicornLogger",
     ]  # fmt: skip
     # A stand-in's console says only what went wrong; the shop's logs each request.
     command += ["--log-level", "warning"] if quiet else ["--access-logfile", "-"]

@@ -39,12 +39,13 @@ class Command(BaseCommand):
         if not 10 <= options["interval"] <= 86_400:
             raise CommandError("--interval must be between 10 and 86400 seconds.")
         url = (options["url"] or settings.SITE_URL).rstrip("/") + "/api/v1/usage/records"
-        # Made-up traffic: no need for a cryptographic generator.
-        rng = random.Random(options["seed"])
+        # Made-up traffic: no need for a cryptographic generator. One seed for
+        # the whole run, so every tick sees the same sessions of an hour.
+        seed = options["seed"] if options["seed"] is not None else random.randrange(2**32)
         end = timezone.now()
         start = end - dt.timedelta(hours=options["hours"])
         while True:
-            self._send(url, options["key"], start, end, rng)
+            self._send(url, options["key"], start, end, seed)
             if not options["follow"]:
                 return
             try:
@@ -53,14 +54,17 @@ class Command(BaseCommand):
                 return
             start, end = end, timezone.now()
 
-    def _send(
-        self, url: str, key: str, start: dt.datetime, end: dt.datetime, rng: random.Random
-    ) -> None:
+    def _send(self, url: str, key: str, start: dt.datetime, end: dt.datetime, seed: int) -> None:
         records = [
             session
-            for iccid, coverage in traffic.lines()
+            for line in traffic.lines()
             for session in traffic.sessions(
-                iccid=iccid, coverage=coverage, start=start, end=end, rng=rng
+                iccid=line.iccid,
+                coverage=line.coverage,
+                start=start,
+                end=end,
+                seed=seed,
+                since=line.in_service_since,
             )
         ]
         accepted = duplicates = rejected = 0
