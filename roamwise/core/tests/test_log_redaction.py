@@ -88,8 +88,7 @@ def test_the_web_servers_access_log_keeps_the_route_but_not_the_secret(tmp_path:
     log_path = tmp_path / "server.log"
     with log_path.open("w") as log_file:
         server = subprocess.Popen(
-            # No control socket: its default path is shared by every gunicorn.
-            [*web_server_command(bind=f"127.0.0.1:{port}", workers=1), "--no-control-socket"],
+            web_server_command(bind=f"127.0.0.1:{port}", workers=1, threads=2),
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
