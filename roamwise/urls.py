@@ -33,6 +33,8 @@ urlpatterns = [
     # The SM-DP+ simulator (ES2+ server), also runnable alone: manage.py run_smdp.
     path("smdp/", include("roamwise.smdp.urls")),
     path("esims/", include("roamwise.esims.urls")),
+    # Notifications from eSIM wholesalers (ADR 0020).
+    path("suppliers/", include("roamwise.suppliers.urls")),
     path("devices/", include("roamwise.devices.urls")),
     # The network partner simulator: a separate system on its own prefix.
     path("network/", include("roamwise.network.urls")),
