@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -154,7 +155,7 @@ class Supplier(ABC):
     def balance(self) -> Money:
         raise self._not_offered("balance")
 
-    def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> WebhookEvent:
+    def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         """Verify and parse a notification; raise ``InvalidWebhook`` when it is not one."""
         raise self._not_offered("webhooks")
 

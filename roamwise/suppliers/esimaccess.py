@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -286,7 +287,7 @@ class EsimAccess(Supplier):
 
     # -- webhooks ----------------------------------------------------------
 
-    def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> WebhookEvent:
+    def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         # eSIM Access does not sign its notifications: the URL we register
         # carries a secret token, checked by the view before this runs.
         try:

@@ -9,6 +9,7 @@ supplier's webhook before anything is repeated.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -74,7 +75,7 @@ def _apply(allocation: Allocation, answer: SupplierOrder) -> None:
     allocation.refresh_from_db()
 
 
-def webhook_receive(*, supplier_code: str, body: bytes, headers: dict[str, str]) -> str:
+def webhook_receive(*, supplier_code: str, body: bytes, headers: Mapping[str, str]) -> str:
     """Verify and apply a supplier's notification. Returns "applied", "duplicate"
     or "ignored"; raises ``InvalidWebhook`` (400) or ``NotFound`` (404)."""
     event = supplier_for(supplier_code).parse_webhook(body=body, headers=headers)

@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 def _receive(request: HttpRequest, supplier_code: str) -> HttpResponse:
     try:
         outcome = services.webhook_receive(
-            supplier_code=supplier_code, body=request.body, headers=dict(request.headers)
+            supplier_code=supplier_code, body=request.body, headers=request.headers
         )
     except DomainError as exc:
         logger.warning("supplier %s webhook refused: %s", supplier_code, exc.message)
