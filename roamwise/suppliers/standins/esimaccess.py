@@ -162,10 +162,19 @@ class EsimAccessStandin:
 
     def _package_list(self, body: dict[str, Any]) -> Any:
         code = body.get("packageCode")
-        found = [p for p in self.packages if not code or p["packageCode"] == code]
+        listed = self.packages if body.get("type", "BASE") == "BASE" else self.top_ups()
+        found = [p for p in listed if not code or p["packageCode"] == code]
         if code and not found:
             return ("310241", "The packageCode does not exist.")
         return {"packageList": found}
+
+    def top_ups(self) -> list[dict[str, Any]]:
+        """Top-up packages: one per local package, same data and price."""
+        return [
+            {**p, "packageCode": f"TOPUP_{p['packageCode']}"}
+            for p in self.packages
+            if p["locationCode"] not in ("!RG", "!GL")
+        ]
 
     def _order(self, body: dict[str, Any]) -> Any:
         transaction_id = str(body.get("transactionId") or "")
@@ -261,7 +270,7 @@ class EsimAccessStandin:
         if esim is None:
             return ("310211", "The iccid does not exist.")
         package = next(
-            (p for p in self.packages if p["packageCode"] == body.get("packageCode")), None
+            (p for p in self.top_ups() if p["packageCode"] == body.get("packageCode")), None
         )
         if package is None:
             return ("310241", "The packageCode does not exist.")

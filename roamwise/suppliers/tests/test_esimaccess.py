@@ -208,7 +208,7 @@ def test_top_up_and_usage(esimaccess: EsimAccessStandin) -> None:
     allocation = services.allocation_refresh(allocation_id=allocation.pk)
     supplier = EsimAccess.from_settings()
 
-    supplier.top_up(iccid=allocation.iccid, package_id="P00001", transaction_id="t-top-1")
+    supplier.top_up(iccid=allocation.iccid, package_id="TOPUP_P00001", transaction_id="t-top-1")
     usage = supplier.usage(iccid=allocation.iccid)
 
     assert (usage.total_mb, usage.remaining_mb) == (1024 + 2048, 1024 + 2048)

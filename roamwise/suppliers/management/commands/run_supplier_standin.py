@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from roamwise.suppliers.standins.airalo import AiraloStandin
@@ -11,6 +12,10 @@ from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
 from roamwise.suppliers.standins.server import make_standin_server
 
 STANDINS = {"esimaccess": EsimAccessStandin, "airalo": AiraloStandin}
+
+
+def _given(**values: str) -> dict[str, str]:
+    return {name: value for name, value in values.items() if value}
 
 
 class Command(BaseCommand):
@@ -23,9 +28,21 @@ class Command(BaseCommand):
         parser.add_argument("--packages", type=int, default=20, help="size of the catalogue")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        standin = STANDINS[options["supplier"]](
-            webhook_url=options["webhook_url"], package_count=options["packages"]
-        )
+        common = {"webhook_url": options["webhook_url"], "package_count": options["packages"]}
+        # The shop's own credentials, so that the stand-in accepts them.
+        standin: EsimAccessStandin | AiraloStandin
+        if options["supplier"] == "esimaccess":
+            standin = EsimAccessStandin(
+                **common, **_given(access_code=settings.ESIMACCESS_ACCESS_CODE)
+            )
+        else:
+            standin = AiraloStandin(
+                **common,
+                **_given(
+                    client_id=settings.AIRALO_CLIENT_ID,
+                    client_secret=settings.AIRALO_CLIENT_SECRET,
+                ),
+            )
         try:
             server = make_standin_server(standin, port=options["port"])
         except OSError as exc:
