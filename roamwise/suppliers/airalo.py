@@ -24,10 +24,12 @@ import logging
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 
+from roamwise.core import http as core_http
 from roamwise.suppliers.base import (
     Capability,
     Coverage,
@@ -42,7 +44,6 @@ from roamwise.suppliers.base import (
 )
 from roamwise.suppliers.errors import (
     InvalidWebhook,
-    SupplierNotFound,
     SupplierRejected,
     SupplierUnavailable,
 )
@@ -83,6 +84,7 @@ class Airalo(Supplier):
             client_secret=settings.AIRALO_CLIENT_SECRET,
             http=SupplierHttp(
                 supplier_code=cls.code,
+                send=core_http.send,
                 timeout=settings.HTTP_TIMEOUT_SECONDS,
                 max_wait=settings.SUPPLIER_MAX_RETRY_WAIT,
             ),
@@ -99,15 +101,19 @@ class Airalo(Supplier):
         token: str | None = cache.get(self._token_key)
         if token:
             return token
+        form = {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "grant_type": "client_credentials",
+        }
         response = self.http.request(
             "POST",
             f"{self.base_url}/token",
-            data={
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "grant_type": "client_credentials",
+            data=urlencode(form).encode(),
+            headers={
+                "Accept": "application/json",
+                "Content-Type": "application/x-www-form-urlencoded",
             },
-            headers={"Accept": "application/json"},
         )
         data = self._data(response, "token")
         token = str(data["access_token"])
@@ -115,38 +121,42 @@ class Airalo(Supplier):
         cache.set(self._token_key, token, ttl)
         return token
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+    ) -> Any:
+        url = f"{self.base_url}/{path}" + (f"?{urlencode(params)}" if params else "")
         for attempt in (1, 2):
-            response = self.http.request(
-                method,
-                f"{self.base_url}/{path}",
-                headers={"Accept": "application/json", "Authorization": f"Bearer {self._token()}"},
-                **kwargs,
-            )
-            if response.status_code == 401 and attempt == 1:
-                # The token was revoked or expired early: fetch a new one, once.
-                cache.delete(self._token_key)
-                continue
+            try:
+                response = self.http.request(
+                    method,
+                    url,
+                    json=json,
+                    headers={
+                        "Accept": "application/json",
+                        "Authorization": f"Bearer {self._token()}",
+                    },
+                )
+            except SupplierRejected as exc:
+                if exc.detail == "401" and attempt == 1:
+                    # The token was revoked or expired early: fetch a new one, once.
+                    cache.delete(self._token_key)
+                    continue
+                raise
             return self._data(response, path)
         raise AssertionError("unreachable")
 
     def _data(self, response: Any, path: str) -> Any:
         try:
-            envelope = response.json()
-            data = envelope["data"]
+            return response.json()["data"]
         except (ValueError, KeyError, TypeError) as exc:
-            if response.status_code < 400:
-                raise SupplierUnavailable(
-                    f"airalo answered {path} with no envelope", supplier_code=self.code
-                ) from exc
-            envelope, data = {}, None
-        if response.status_code < 400:
-            return data
-        meta = envelope.get("meta") if isinstance(envelope, dict) else None
-        message = str((meta or {}).get("message") or f"HTTP {response.status_code}")
-        logger.warning("airalo %s refused: %s %s", path, response.status_code, message)
-        error = SupplierNotFound if response.status_code == 404 else SupplierRejected
-        raise error(f"airalo: {message}", supplier_code=self.code, detail=str(response.status_code))
+            raise SupplierUnavailable(
+                f"airalo answered {path} with no envelope", supplier_code=self.code
+            ) from exc
 
     # -- catalogue ---------------------------------------------------------
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 
+from roamwise.core import http as core_http
 from roamwise.suppliers.base import (
     Capability,
     Coverage,
@@ -100,6 +101,7 @@ class EsimAccess(Supplier):
             webhook_token=settings.ESIMACCESS_WEBHOOK_TOKEN,
             http=SupplierHttp(
                 supplier_code=cls.code,
+                send=core_http.send,
                 timeout=settings.HTTP_TIMEOUT_SECONDS,
                 max_wait=settings.SUPPLIER_MAX_RETRY_WAIT,
             ),

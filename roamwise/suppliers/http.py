@@ -1,5 +1,6 @@
-"""The one HTTP client of supplier adapters: explicit timeouts, typed errors,
-and 429 answered by waiting what Retry-After says (within a bound)."""
+"""How supplier adapters call out: through the one shared client
+(``roamwise.core.http``), with typed supplier errors, and 429 answered by
+waiting what Retry-After says, within a bound."""
 
 from __future__ import annotations
 
@@ -8,84 +9,70 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import requests
-
-from roamwise.suppliers.errors import SupplierUnavailable
+from roamwise.core.http import TransportError
+from roamwise.suppliers.errors import (
+    SupplierError,
+    SupplierNotFound,
+    SupplierRejected,
+    SupplierUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
-# RFC 9110 10.2.3: Retry-After in seconds (the HTTP-date form is read as "unknown").
+# When a 429 says nothing of how long to wait.
 DEFAULT_RETRY_AFTER = 1.0
-
-
-def retry_after_seconds(response: requests.Response) -> float:
-    value = response.headers.get("Retry-After", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
 
 
 class SupplierHttp:
     """Sends one request; on 429 waits Retry-After and sends it again, up to
     ``max_wait`` seconds in all. A 429 means the request was not processed, so
     repeating it cannot double an order. A timeout is not repeated: its answer
-    is lost, and the caller reconciles first (polling by our transaction id)."""
+    is lost, and the caller reconciles first (by our transaction id)."""
 
+    # ``send`` is the shared client's, passed in by the adapter: the adapter is
+    # what the outbound scan knows as sending to its recipient (SHR-01).
     def __init__(
         self,
         *,
         supplier_code: str,
+        send: Callable[..., Any],
         timeout: float,
         max_wait: float,
-        session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.supplier_code = supplier_code
+        self.send = send
         self.timeout = timeout
         self.max_wait = max_wait
-        self.session = session or requests.Session()
         self.sleep = sleep
 
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
         waited = 0.0
         while True:
             try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-            except requests.RequestException as exc:
-                logger.warning(
-                    "supplier %s: %s %s failed: %s", self.supplier_code, method, url, exc
-                )
-                raise SupplierUnavailable(
-                    f"{self.supplier_code} could not be reached", supplier_code=self.supplier_code
-                ) from exc
-            if response.status_code == 429:
-                wait = retry_after_seconds(response)
-                if waited + wait > self.max_wait:
-                    logger.warning(
-                        "supplier %s: rate limited, retry in %ss", self.supplier_code, wait
-                    )
-                    raise SupplierUnavailable(
-                        f"{self.supplier_code} is rate limiting us",
-                        supplier_code=self.supplier_code,
-                        retry_after=wait,
-                    )
-                self.sleep(wait)
-                waited += wait
-                continue
-            if response.status_code >= 500:
-                logger.warning(
-                    "supplier %s: %s %s answered %s",
-                    self.supplier_code,
-                    method,
-                    url,
-                    response.status_code,
-                )
-                raise SupplierUnavailable(
-                    f"{self.supplier_code} failed (HTTP {response.status_code})",
-                    supplier_code=self.supplier_code,
-                    retry_after=retry_after_seconds(response)
-                    if "Retry-After" in response.headers
-                    else 0,
-                )
-            return response
+                return self.send(method, url, timeout=self.timeout, **kwargs)
+            except TransportError as exc:
+                status = exc.status
+                wait = exc.retry_after or DEFAULT_RETRY_AFTER
+                if status == 429 and waited + wait <= self.max_wait:
+                    self.sleep(wait)
+                    waited += wait
+                    continue
+                raise self._error(exc, status, wait) from exc
+
+    def _error(self, exc: TransportError, status: int | None, wait: float) -> SupplierError:
+        code = self.supplier_code
+        logger.warning("supplier %s: %s", code, exc)
+        if status == 429:
+            return SupplierUnavailable(
+                f"{code} is rate limiting us", supplier_code=code, retry_after=wait
+            )
+        if not exc.permanent:
+            return SupplierUnavailable(
+                f"{code} is unavailable ({status or 'no answer'})",
+                supplier_code=code,
+                retry_after=exc.retry_after,
+            )
+        if status == 404:
+            return SupplierNotFound(f"{code}: {exc}", supplier_code=code, detail="404")
+        return SupplierRejected(f"{code}: {exc}", supplier_code=code, detail=str(status))
