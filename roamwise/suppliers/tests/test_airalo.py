@@ -118,7 +118,6 @@ def test_an_asynchronous_order_arrives_by_signed_webhook(
     assert allocation.status == Allocation.Status.READY and allocation.iccid == sim["iccid"]
 
 
-@pytest.mark.commitment("SHR-02")
 def test_a_badly_signed_webhook_is_refused_and_changes_nothing(
     airalo: AiraloStandin, client: Client
 ) -> None:
@@ -179,6 +178,7 @@ def test_the_webhook_url_answers_airalos_check(airalo: AiraloStandin, client: Cl
     assert client.head(WEBHOOK).status_code == 200
 
 
+@pytest.mark.commitment("SIM-02")
 def test_top_up_and_usage(airalo: AiraloStandin) -> None:
     supplier = Airalo.from_settings()
     order = supplier.order(package_id="es-0-1gb-7days", transaction_id="a-5")

@@ -20,7 +20,7 @@ from roamwise.suppliers.models import SupplierPackage
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
 
-pytestmark = pytest.mark.commitment("SIM-02")
+pytestmark = pytest.mark.commitment("SIM-01")
 
 
 def test_new_packages_arrive_inactive_with_their_cost(esimaccess: EsimAccessStandin) -> None:

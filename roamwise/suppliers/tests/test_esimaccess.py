@@ -135,7 +135,6 @@ def test_the_profile_arrives_by_webhook(
     assert allocation.iccid == esimaccess.orders[allocation.reference].esim["iccid"]  # type: ignore[index]
 
 
-@pytest.mark.commitment("SHR-02")
 def test_a_duplicate_webhook_is_answered_2xx_and_applied_once(
     esimaccess: EsimAccessStandin, client: Client
 ) -> None:
@@ -200,6 +199,7 @@ def test_a_429_beyond_the_wait_we_allow_is_unavailable_and_retryable(
     assert limited.value.retryable and limited.value.retry_after == 30
 
 
+@pytest.mark.commitment("SIM-02")
 def test_top_up_and_usage(esimaccess: EsimAccessStandin) -> None:
     allocation = services.allocation_place(
         supplier_code="esimaccess", package_id="P00000", transaction_id="t-top"
