@@ -321,7 +321,7 @@ class Airalo(Supplier):
             request_id = str(payload["request_id"])
             data = payload["data"]
             order = order_from_data(data, transaction_id=str(data.get("description", "")))
-        except (KeyError, TypeError, ValueError, SupplierUnavailable) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, SupplierUnavailable) as exc:
             raise InvalidWebhook(f"malformed airalo notification: {exc}") from exc
         return WebhookEvent(
             event_id=request_id,

@@ -216,3 +216,28 @@ def test_a_long_429_is_unavailable(airalo: AiraloStandin, settings: Any) -> None
         Airalo.from_settings().packages()
 
     assert limited.value.retryable and limited.value.retry_after == 60
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"request_id": "r1", "data": []}',
+        b'{"request_id": "r2", "data": {"sims": []}}',
+        b'{"request_id": "r3", "data": {"sims": [{}]}}',
+        b'{"data": {"sims": []}}',
+        b'{"level": "75%"}',
+        b'"a string"',
+    ],
+)
+def test_a_signed_but_malformed_webhook_is_a_400(
+    airalo: AiraloStandin, client: Client, body: bytes
+) -> None:
+    response = client.post(
+        WEBHOOK,
+        body,
+        content_type="application/json",
+        headers={"airalo-signature": airalo.sign(body)},
+    )
+
+    assert response.status_code == 400 and response.json()["code"] == "invalid_webhook"
+    assert WebhookReceipt.objects.count() == 0
