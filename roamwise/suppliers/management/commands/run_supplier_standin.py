@@ -11,38 +11,32 @@ from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
 from roamwise.suppliers.standins.server import make_standin_server
 
-STANDINS = {"esimaccess": EsimAccessStandin, "airalo": AiraloStandin}
-
-
-def _given(**values: str) -> dict[str, str]:
-    return {name: value for name, value in values.items() if value}
+STANDINS = ("airalo", "esimaccess")
 
 
 class Command(BaseCommand):
     help = "Run a supplier's stand-in (eSIM Access or Airalo protocol) on 127.0.0.1."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("supplier", choices=sorted(STANDINS))
+        parser.add_argument("supplier", choices=STANDINS)
         parser.add_argument("--port", type=int, default=0)
         parser.add_argument("--webhook-url", default="", help="where to deliver notifications")
         parser.add_argument("--packages", type=int, default=20, help="size of the catalogue")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        common = {"webhook_url": options["webhook_url"], "package_count": options["packages"]}
-        # The shop's own credentials, so that the stand-in accepts them.
         standin: EsimAccessStandin | AiraloStandin
+        # The shop's own credentials, when set, so that the stand-in accepts them.
         if options["supplier"] == "esimaccess":
             standin = EsimAccessStandin(
-                **common, **_given(access_code=settings.ESIMACCESS_ACCESS_CODE)
+                webhook_url=options["webhook_url"], package_count=options["packages"]
             )
+            standin.access_code = settings.ESIMACCESS_ACCESS_CODE or standin.access_code
         else:
             standin = AiraloStandin(
-                **common,
-                **_given(
-                    client_id=settings.AIRALO_CLIENT_ID,
-                    client_secret=settings.AIRALO_CLIENT_SECRET,
-                ),
+                webhook_url=options["webhook_url"], package_count=options["packages"]
             )
+            standin.client_id = settings.AIRALO_CLIENT_ID or standin.client_id
+            standin.client_secret = settings.AIRALO_CLIENT_SECRET or standin.client_secret
         try:
             server = make_standin_server(standin, port=options["port"])
         except OSError as exc:
