@@ -90,6 +90,10 @@ class Airalo(Supplier):
             ),
         )
 
+    @classmethod
+    def is_configured(cls) -> bool:
+        return bool(settings.AIRALO_CLIENT_ID and settings.AIRALO_CLIENT_SECRET)
+
     # -- transport ---------------------------------------------------------
 
     @property

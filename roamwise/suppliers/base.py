@@ -121,6 +121,11 @@ class Supplier(ABC):
     def from_settings(cls) -> Supplier:
         """The adapter configured from settings (base URL, credentials)."""
 
+    @classmethod
+    @abstractmethod
+    def is_configured(cls) -> bool:
+        """Whether settings hold the credentials to use this supplier."""
+
     @abstractmethod
     def packages(self) -> list[Package]:
         """The whole catalogue, every page of it."""

@@ -107,6 +107,10 @@ class EsimAccess(Supplier):
             ),
         )
 
+    @classmethod
+    def is_configured(cls) -> bool:
+        return bool(settings.ESIMACCESS_ACCESS_CODE)
+
     # -- transport ---------------------------------------------------------
 
     def _call(self, path: str, body: dict[str, Any]) -> Any:

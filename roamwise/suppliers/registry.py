@@ -27,3 +27,8 @@ def supplier_class(code: str) -> type[Supplier]:
 def supplier_for(code: str) -> Supplier:
     """The adapter of ``code``, configured from settings."""
     return supplier_class(code).from_settings()
+
+
+def configured_suppliers() -> list[str]:
+    """The codes of suppliers whose credentials are set."""
+    return [code for code in sorted(SUPPLIERS) if supplier_class(code).is_configured()]

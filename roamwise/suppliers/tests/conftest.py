@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,3 +39,11 @@ def airalo(settings: Any) -> Iterator[AiraloStandin]:
     yield standin
     server.shutdown()
     server.server_close()
+
+
+def closed_port_url(path: str = "") -> str:
+    """A loopback address where nothing listens: a free port, bound then released."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}{path}"

@@ -16,13 +16,15 @@ from roamwise.suppliers.errors import SupplierRejected, SupplierUnavailable
 from roamwise.suppliers.models import Allocation, WebhookReceipt
 from roamwise.suppliers.standins.airalo import AiraloStandin
 
+from .conftest import closed_port_url
+
 pytestmark = pytest.mark.commitment("SIM-01")
 WEBHOOK = "/suppliers/webhooks/airalo/"
 
 
 def _async_airalo() -> Airalo:
     supplier = Airalo.from_settings()
-    supplier.webhook_url = "http://127.0.0.1:9/unused"  # delivered by the test instead
+    supplier.webhook_url = closed_port_url("/unused")  # delivered by the test instead
     return supplier
 
 

@@ -19,6 +19,9 @@ from roamwise.suppliers.esimaccess import EsimAccess
 from roamwise.suppliers.models import SupplierPackage
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
+from roamwise.suppliers.tasks import sync_supplier_catalogues
+
+from .conftest import closed_port_url
 
 pytestmark = pytest.mark.commitment("SIM-01")
 
@@ -147,3 +150,26 @@ def test_the_stand_in_runs_as_its_own_process(settings: Any) -> None:
         process.wait(timeout=10)
 
     assert url.startswith("http://127.0.0.1:") and len(packages) == 36
+
+
+def test_the_nightly_job_imports_each_configured_supplier(
+    esimaccess: EsimAccessStandin, settings: Any
+) -> None:
+    settings.AIRALO_CLIENT_ID = ""  # Airalo not configured: skipped
+
+    outcome = sync_supplier_catalogues.call_local()
+
+    assert list(outcome) == ["esimaccess"]
+    assert SupplierPackage.objects.filter(supplier="esimaccess").count() == 36
+    assert not SupplierPackage.objects.filter(supplier="airalo").exists()
+
+
+def test_one_supplier_down_does_not_stop_the_nightly_job(
+    esimaccess: EsimAccessStandin, airalo: AiraloStandin, settings: Any
+) -> None:
+    settings.AIRALO_API_BASE = closed_port_url("/v2")
+
+    outcome = sync_supplier_catalogues.call_local()
+
+    assert outcome["airalo"].startswith("failed: airalo is unavailable")
+    assert SupplierPackage.objects.filter(supplier="esimaccess").count() == 36
