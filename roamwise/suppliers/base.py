@@ -25,6 +25,9 @@ class Capability(enum.StrEnum):
     TERMINATE = "terminate"
     CANCEL = "cancel"  # cancel an unused profile for a refund
     BALANCE = "balance"  # our prepaid credit can be read
+    # Repeating an order under the same transaction id returns the first order,
+    # so an order whose answer was lost may simply be sent again.
+    IDEMPOTENT_ORDER = "idempotent_order"
 
 
 class Coverage(enum.StrEnum):

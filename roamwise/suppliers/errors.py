@@ -64,6 +64,14 @@ class NotOffered(SupplierError):
     status = 400
 
 
+class NeedsReconciliation(SupplierError):
+    """An earlier order under this transaction id got no answer, and the supplier
+    does not deduplicate: sending it again could buy a second profile."""
+
+    code = "supplier_needs_reconciliation"
+    status = 409
+
+
 class InvalidWebhook(DomainError):
     code = "invalid_webhook"
     status = 400

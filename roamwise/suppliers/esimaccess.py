@@ -82,6 +82,7 @@ class EsimAccess(Supplier):
             Capability.TERMINATE,
             Capability.CANCEL,
             Capability.BALANCE,
+            Capability.IDEMPOTENT_ORDER,
         }
     )
 

@@ -16,7 +16,8 @@ from django.db.models import Q
 
 from roamwise.core.errors import NotFound
 from roamwise.core.tasks import enqueue_on_commit
-from roamwise.suppliers.base import OrderStatus, SupplierOrder, WebhookEvent
+from roamwise.suppliers.base import Capability, OrderStatus, SupplierOrder, WebhookEvent
+from roamwise.suppliers.errors import NeedsReconciliation
 from roamwise.suppliers.models import Allocation, WebhookReceipt
 from roamwise.suppliers.registry import supplier_for
 from roamwise.suppliers.tasks import refresh_allocation as refresh_allocation_task
@@ -28,14 +29,25 @@ def allocation_place(
     *, supplier_code: str, package_id: str, transaction_id: str, order_id: int | None = None
 ) -> Allocation:
     """Order one profile at the supplier under our ``transaction_id``; calling it
-    again with the same id never orders a second one from this shop."""
+    again with the same id never orders a second one from this shop.
+
+    A row without a reference is an order whose answer was lost (timeout, crash):
+    it is sent again only to a supplier that deduplicates on our id; for any
+    other, ``NeedsReconciliation`` is raised and nothing is sent."""
     allocation, created = Allocation.objects.get_or_create(
         transaction_id=transaction_id,
         defaults={"supplier": supplier_code, "package_id": package_id, "order_id": order_id},
     )
     if not created and (allocation.reference or allocation.status != Allocation.Status.PENDING):
         return allocation
-    answer = supplier_for(supplier_code).order(package_id=package_id, transaction_id=transaction_id)
+    supplier = supplier_for(supplier_code)
+    if not created and Capability.IDEMPOTENT_ORDER not in supplier.capabilities:
+        logger.warning("supplier %s: order %s lost its answer", supplier_code, transaction_id)
+        raise NeedsReconciliation(
+            f"{supplier_code} may hold order {transaction_id} already: reconcile first",
+            supplier_code=supplier_code,
+        )
+    answer = supplier.order(package_id=package_id, transaction_id=transaction_id)
     _apply(allocation, answer)
     return allocation
 

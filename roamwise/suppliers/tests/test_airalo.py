@@ -12,7 +12,7 @@ from django.test import Client
 from roamwise.suppliers import services
 from roamwise.suppliers.airalo import Airalo
 from roamwise.suppliers.base import Coverage, OrderStatus
-from roamwise.suppliers.errors import SupplierRejected, SupplierUnavailable
+from roamwise.suppliers.errors import NeedsReconciliation, SupplierRejected, SupplierUnavailable
 from roamwise.suppliers.models import Allocation, WebhookReceipt
 from roamwise.suppliers.standins.airalo import AiraloStandin
 
@@ -243,3 +243,23 @@ def test_a_signed_but_malformed_webhook_is_a_400(
 
     assert response.status_code == 400 and response.json()["code"] == "invalid_webhook"
     assert WebhookReceipt.objects.count() == 0
+
+
+def test_an_order_whose_answer_was_lost_is_not_sent_again(
+    airalo: AiraloStandin, settings: Any
+) -> None:
+    api = settings.AIRALO_API_BASE
+    settings.AIRALO_API_BASE = closed_port_url("/v2")
+    with pytest.raises(SupplierUnavailable):
+        services.allocation_place(
+            supplier_code="airalo", package_id="es-0-1gb-7days", transaction_id="a-lost"
+        )
+    settings.AIRALO_API_BASE = api
+
+    with pytest.raises(NeedsReconciliation):
+        services.allocation_place(
+            supplier_code="airalo", package_id="es-0-1gb-7days", transaction_id="a-lost"
+        )
+
+    assert airalo.orders == {}
+    assert Allocation.objects.get(transaction_id="a-lost").status == Allocation.Status.PENDING

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from roamwise.notifications.models import Notification
 from roamwise.suppliers.base import Coverage, Money, Package
@@ -96,7 +97,9 @@ def test_the_command_imports_airalos_catalogue(airalo: AiraloStandin) -> None:
     assert SupplierPackage.objects.filter(supplier="airalo", active=False).count() == 20
 
 
-def test_importing_5000_packages_takes_seconds() -> None:
+def test_importing_5000_packages_costs_a_few_raw_inserts() -> None:
+    # Measured against a raw bulk insert of the same rows in the same run, so
+    # that a busy machine slows both (bench/supplier_sync.py prints seconds).
     packages = [
         Package(
             package_id=f"bulk-{i}",
@@ -109,11 +112,32 @@ def test_importing_5000_packages_takes_seconds() -> None:
         )
         for i in range(5000)
     ]
-
     repriced = [
         replace(p, wholesale=Money(Decimal("1.30"), "USD")) if i % 10 == 0 else p
         for i, p in enumerate(packages[:4000])
     ]
+    now = timezone.now()
+    started = time.monotonic()
+    SupplierPackage.objects.bulk_create(
+        [
+            SupplierPackage(
+                supplier="raw",
+                package_id=p.package_id,
+                title=p.title,
+                coverage=p.coverage.value,
+                countries=list(p.countries),
+                data_mb=p.data_mb,
+                validity_days=p.validity_days,
+                wholesale_amount=p.wholesale.amount,
+                wholesale_currency=p.wholesale.currency,
+                first_seen=now,
+                last_seen=now,
+            )
+            for p in packages
+        ],
+        batch_size=1000,
+    )
+    raw = time.monotonic() - started
 
     started = time.monotonic()
     first = supplier_catalogue_import(supplier_code="bulk", packages=packages)
@@ -122,11 +146,10 @@ def test_importing_5000_packages_takes_seconds() -> None:
 
     assert (len(first.created), again.updated, len(again.withdrawn)) == (5000, 4000, 1000)
     assert len(again.price_changes) == 400
-    assert (
-        SupplierPackage.objects.filter(supplier="bulk", wholesale_amount=Decimal("1.30")).count()
-        == 400
-    )
-    assert elapsed < 10
+    repriced_rows = SupplierPackage.objects.filter(supplier="bulk", wholesale_amount=Decimal("1.3"))
+    assert repriced_rows.count() == 400
+    # An import and a re-import with changes: about three raw inserts (bench).
+    assert elapsed < 6 * raw
 
 
 def test_the_stand_in_runs_as_its_own_process(settings: Any) -> None:

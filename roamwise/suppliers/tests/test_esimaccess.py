@@ -20,7 +20,7 @@ from roamwise.suppliers.esimaccess import EsimAccess
 from roamwise.suppliers.models import Allocation, WebhookReceipt
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
 
-from .conftest import WEBHOOK_TOKEN
+from .conftest import WEBHOOK_TOKEN, closed_port_url
 
 pytestmark = pytest.mark.commitment("SIM-01")
 WEBHOOK = f"/suppliers/webhooks/esimaccess/{WEBHOOK_TOKEN}/"
@@ -212,3 +212,21 @@ def test_top_up_and_usage(esimaccess: EsimAccessStandin) -> None:
     usage = supplier.usage(iccid=allocation.iccid)
 
     assert (usage.total_mb, usage.remaining_mb) == (1024 + 2048, 1024 + 2048)
+
+
+def test_an_order_whose_answer_was_lost_is_sent_again_and_bought_once(
+    esimaccess: EsimAccessStandin, settings: Any
+) -> None:
+    api = settings.ESIMACCESS_API_BASE
+    settings.ESIMACCESS_API_BASE = closed_port_url()
+    with pytest.raises(SupplierUnavailable):
+        services.allocation_place(
+            supplier_code="esimaccess", package_id="P00002", transaction_id="t-lost"
+        )
+    settings.ESIMACCESS_API_BASE = api
+
+    allocation = services.allocation_place(
+        supplier_code="esimaccess", package_id="P00002", transaction_id="t-lost"
+    )
+
+    assert allocation.reference in esimaccess.orders and len(esimaccess.orders) == 1
