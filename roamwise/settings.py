@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "roamwise.gateway",
     "roamwise.smdp",
     "roamwise.esims",
+    "roamwise.suppliers",
     "roamwise.devices",
     "roamwise.network",
     "roamwise.usage",
@@ -419,6 +420,15 @@ STRIPE_API_KEY = env_str("STRIPE_API_KEY") or ""
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET") or ""
 STRIPE_API_BASE = env_str("STRIPE_API_BASE") or "https://api.stripe.com"
 HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 10, minimum=1)
+# eSIM wholesalers (roamwise.suppliers, ADR 0020). Production uses the real
+# endpoints; the stand-ins (manage.py run_supplier_standin) answer on loopback.
+SUPPLIER_MAX_RETRY_WAIT = env_float("SUPPLIER_MAX_RETRY_WAIT", 10, minimum=0, maximum=300)
+ESIMACCESS_API_BASE = env_str("ESIMACCESS_API_BASE") or "https://api.esimaccess.com"
+ESIMACCESS_ACCESS_CODE = env_str("ESIMACCESS_ACCESS_CODE") or ""
+ESIMACCESS_WEBHOOK_TOKEN = env_str("ESIMACCESS_WEBHOOK_TOKEN") or ""
+AIRALO_API_BASE = env_str("AIRALO_API_BASE") or "https://partners-api.airalo.com/v2"
+AIRALO_CLIENT_ID = env_str("AIRALO_CLIENT_ID") or ""
+AIRALO_CLIENT_SECRET = env_str("AIRALO_CLIENT_SECRET") or ""
 STAFF_ALERT_EMAIL = env_str("STAFF_ALERT_EMAIL") or "operations@roamwise.example"
 if PAYMENT_GATEWAY == "stripe" and not (STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured(

@@ -32,6 +32,8 @@ urlpatterns = [
     # No stand-in for an outside party (payment processor, SM-DP+, network
     # partner) is ever mounted here: each runs as its own process (ADR 0018).
     path("esims/", include("roamwise.esims.urls")),
+    # Notifications from eSIM wholesalers (ADR 0020).
+    path("suppliers/", include("roamwise.suppliers.urls")),
     path("devices/", include("roamwise.devices.urls")),
     path("support/", include("roamwise.support.urls")),
     path("notifications/", include("roamwise.notifications.urls")),

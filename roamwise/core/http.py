@@ -17,10 +17,19 @@ _session.headers["User-Agent"] = "Roamwise/1"
 
 
 class TransportError(Exception):
-    def __init__(self, message: str, *, permanent: bool, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        status: int | None = None,
+        retry_after: float = 0,
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.status = status
+        # Seconds the server asked us to wait (Retry-After on 429 and 503), 0 if unsaid.
+        self.retry_after = retry_after
 
 
 def request_json(
@@ -73,7 +82,10 @@ def send(
         raise TransportError(f"{url} could not be reached: {exc}", permanent=False) from exc
     if response.status_code >= 500 or response.status_code == 429:
         raise TransportError(
-            f"{url} answered {response.status_code}", permanent=False, status=response.status_code
+            f"{url} answered {response.status_code}",
+            permanent=False,
+            status=response.status_code,
+            retry_after=_retry_after(response),
         )
     if response.status_code >= 400:
         raise TransportError(
@@ -82,3 +94,11 @@ def send(
             status=response.status_code,
         )
     return response
+
+
+def _retry_after(response: requests.Response) -> float:
+    # RFC 9110 10.2.3: delay-seconds; the HTTP-date form is read as unsaid.
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return 0

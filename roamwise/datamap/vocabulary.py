@@ -65,6 +65,9 @@ RECIPIENTS: dict[str, str] = {
     "payment": "Payment processor",
     "smdp": "eSIM profile provider (SM-DP+)",
     "network": "Mobile network operators",
+    # eSIM wholesalers (roamwise.suppliers): only what an order needs.
+    "airalo": "eSIM wholesaler Airalo",
+    "esimaccess": "eSIM wholesaler eSIM Access",
     # Only after a legal request is assessed valid, and only the minimum (SHR-05).
     "authority": "Courts and public authorities, when the law obliges us",
 }

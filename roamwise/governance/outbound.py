@@ -59,6 +59,8 @@ ADAPTERS: dict[str, str] = {
     "roamwise.notifications.services": "email",
     "roamwise.payments.gateways.simulated": "payment",
     "roamwise.payments.gateways.stripe": "payment",
+    "roamwise.suppliers.airalo": "airalo",
+    "roamwise.suppliers.esimaccess": "esimaccess",
 }
 
 # The stand-ins for outside systems (ARCHITECTURE: external systems). They play
@@ -70,6 +72,7 @@ STAND_INS: dict[str, str] = {
     "roamwise.network.management.commands.simulate_usage": (
         "the simulated network partner's usage records to the shop"
     ),
+    "roamwise.suppliers.standins.server": "the wholesalers' stand-ins' webhooks to the shop",
 }
 
 

@@ -25,6 +25,8 @@ LOCATIONS: dict[str, str] = {
     "uk": "United Kingdom",
     "us": "United States",
     "worldwide": "Worldwide: the networks of the countries you travel to",
+    "sg": "Singapore",
+    "hk": "Hong Kong",
 }
 EEA_LOCATIONS = frozenset({"eu"})
 
@@ -150,6 +152,28 @@ def processor_registry() -> dict[str, Processor]:
             locations=("eu", "worldwide"),
             safeguard=Safeguard.SCC,
             safeguard_note="with our network partner, which binds the networks it roams on",
+        ),
+        # eSIM wholesalers receive the package ordered and our order reference; the
+        # eSIM they return is theirs to run. No name, email or address is sent.
+        Processor(
+            code="airalo",
+            name="Airalo (eSIM wholesaler)",
+            role="Processor",
+            purpose="Supplies eSIM profiles and data packages we order for you, and reports "
+            "their usage.",
+            locations=("sg", "worldwide"),
+            safeguard=Safeguard.SCC,
+            safeguard_note="with Airalo, which binds the networks it roams on",
+        ),
+        Processor(
+            code="esimaccess",
+            name="eSIM Access (eSIM wholesaler)",
+            role="Processor",
+            purpose="Supplies eSIM profiles and data packages we order for you, and reports "
+            "their usage.",
+            locations=("hk", "worldwide"),
+            safeguard=Safeguard.SCC,
+            safeguard_note="with eSIM Access, which binds the networks it roams on",
         ),
         Processor(
             code="authority",

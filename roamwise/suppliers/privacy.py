@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from roamwise.datamap.registry import (
+    ROW_BOOKKEEPING,
+    Declaration,
+    Erasure,
+    NotPersonal,
+    PersonalField,
+    Retention,
+    data_map,
+)
+
+# What a wholesaler receives for an order: the package and our transaction id,
+# nothing about the customer. What comes back (ICCID, matching ID) is the
+# customer's eSIM once the allocation is linked to their order.
+data_map.declare(
+    Declaration(
+        model="suppliers.Allocation",
+        subject="order__customer",
+        description=(
+            "The eSIM a wholesaler allocated for your order: its ICCID and activation code, "
+            "the package and the wholesaler's order reference."
+        ),
+        fields=(
+            PersonalField("iccid", "user.device.sim"),
+            PersonalField("matching_id", "user.device.sim"),
+            PersonalField("reference", "user.behavior.purchase_history"),
+            PersonalField("package_id", "user.behavior.purchase_history"),
+            PersonalField("status", "user.behavior.purchase_history"),
+        ),
+        purposes=("service",),
+        legal_basis="contract",
+        retention=Retention.account_lifetime(),
+        # The row stays with its order (the wholesaler's invoice refers to it);
+        # what identifies the profile is blanked.
+        erasure=Erasure.anonymise(keep=("reference", "package_id", "status")),
+        recipients=("airalo", "esimaccess", "hosting"),
+    )
+)
+data_map.declare_not_personal(
+    NotPersonal(
+        "suppliers.Allocation",
+        fields=("supplier", "transaction_id", "cost_amount", "cost_currency"),
+        reason="Which wholesaler, our random transaction id and what it charged us: "
+        "about our purchase, not the person.",
+    )
+)
+data_map.declare_not_personal(
+    NotPersonal(
+        "suppliers.Allocation",
+        fields=("smdp_address",),
+        reason="The wholesaler's SM-DP+ server name, the same for all its customers.",
+    )
+)
+data_map.declare_not_personal(
+    NotPersonal("suppliers.Allocation", fields=("created_at", "updated_at"), reason=ROW_BOOKKEEPING)
+)
+data_map.declare_not_personal(
+    NotPersonal("suppliers.SupplierPackage", reason="A wholesaler's catalogue: about no one.")
+)
+data_map.declare_not_personal(
+    NotPersonal(
+        "suppliers.WebhookReceipt",
+        reason="Which notifications were handled: a hash or request id and a kind, no content.",
+    )
+)

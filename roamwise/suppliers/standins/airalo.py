@@ -1,0 +1,347 @@
+"""Stand-in for the Airalo Partner API v2 (see ``roamwise/suppliers/airalo.py``)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from roamwise.suppliers.standins.server import post_webhook
+
+COUNTRIES = ("ES", "FR", "DE", "IT", "PT", "GR", "JP", "US", "TH", "TR")
+
+
+@dataclass
+class AiraloStandin:
+    client_id: str = "standin-client"
+    client_secret: str = "standin-secret"  # noqa: S105 - a stand-in's fixed credential
+    webhook_url: str = ""
+    package_count: int = 20
+    token_lifetime: int = 3600
+    # Seconds between an async order's 202 and its webhook.
+    async_delay: float = 0.2
+    # At most this many requests per minute, then 429.
+    rate_limit: int = 600
+    retry_after: int = 1
+    out_of_stock: bool = False
+    credit: float = 100_000.0
+    places: list[dict[str, Any]] = field(default_factory=list)
+    tokens: dict[str, float] = field(default_factory=dict)
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sims: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outbox: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
+    token_requests: int = 0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._window: list[float] = []
+        if not self.places:
+            self.places = self.make_catalogue(self.package_count)
+
+    @staticmethod
+    def make_catalogue(count: int, *, net_price: float = 3.5) -> list[dict[str, Any]]:
+        places: dict[str, dict[str, Any]] = {}
+        for i in range(count):
+            country = COUNTRIES[i % len(COUNTRIES)]
+            is_global = i % 5 == 4
+            slug = "europe" if is_global else country.lower()
+            place = places.setdefault(
+                slug,
+                {
+                    "slug": slug,
+                    "country_code": "" if is_global else country,
+                    "title": "Europe" if is_global else country,
+                    "operators": [
+                        {
+                            "id": len(places) + 1,
+                            "type": "global" if is_global else "local",
+                            "title": f"Op {slug}",
+                            "is_fair_usage_policy": True,
+                            "fair_usage_policy": "1 GB/day at full speed, then 512 kbps",
+                            "countries": [{"country_code": c} for c in ("ES", "FR", "DE")]
+                            if is_global
+                            else [],
+                            "coverages": [
+                                {
+                                    "name": country,
+                                    "networks": [{"name": f"Net{country}", "types": ["5G"]}],
+                                }
+                            ],
+                            "packages": [],
+                        }
+                    ],
+                },
+            )
+            unlimited = i % 7 == 6
+            gb = i % 20 + 1
+            place["operators"][0]["packages"].append(
+                {
+                    "id": f"{slug}-{i}-{gb}gb-{7 + i % 3 * 8}days",
+                    "type": "sim",
+                    "title": f"{gb} GB - {7 + i % 3 * 8} Days",
+                    "price": round(net_price + i * 0.1 + 2, 2),
+                    "net_price": round(net_price + i * 0.1, 2),
+                    "amount": 0 if unlimited else gb * 1024,
+                    "day": 7 + i % 3 * 8,
+                    "is_unlimited": unlimited,
+                    "data": "Unlimited" if unlimited else f"{gb} GB",
+                }
+            )
+        return list(places.values())
+
+    def _all_packages(self) -> dict[str, dict[str, Any]]:
+        return {
+            p["id"]: p for place in self.places for op in place["operators"] for p in op["packages"]
+        }
+
+    def sign(self, body: bytes) -> str:
+        return hmac.new(self.client_secret.encode(), body, hashlib.sha512).hexdigest()
+
+    # -- WSGI --------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        path = environ.get("PATH_INFO", "").removeprefix("/v2/").strip("/")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if self._rate_limited():
+            return self._answer(
+                start_response,
+                429,
+                {"data": [], "meta": {"message": "Too Many Attempts."}},
+                [("Retry-After", str(self.retry_after))],
+            )
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        if path == "token" and method == "POST":
+            return self._token(start_response, raw)
+        bearer = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ")
+        with self._lock:
+            expires = self.tokens.get(bearer, 0)
+        if expires < time.time():
+            return self._answer(
+                start_response, 401, {"data": [], "meta": {"message": "Unauthenticated."}}
+            )
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        try:
+            body = json.loads(raw) if raw else {}
+            if not isinstance(body, dict):
+                raise ValueError
+        except ValueError:
+            return self._answer(
+                start_response,
+                422,
+                {
+                    "data": {"body": "must be a JSON object"},
+                    "meta": {"message": "the request failed validation"},
+                },
+            )
+        with self._lock:
+            status, payload = self._route(method, path, query, body)
+        return self._answer(start_response, status, payload)
+
+    def _rate_limited(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            self._window = [t for t in self._window if now - t < 60.0]
+            if len(self._window) >= self.rate_limit:
+                return True
+            self._window.append(now)
+        return False
+
+    @staticmethod
+    def _answer(
+        start_response: Any,
+        status: int,
+        body: dict[str, Any],
+        headers: list[tuple[str, str]] | None = None,
+    ) -> list[bytes]:
+        reasons = {
+            200: "OK",
+            202: "Accepted",
+            401: "Unauthorized",
+            404: "Not Found",
+            422: "Unprocessable Entity",
+            429: "Too Many Requests",
+        }
+        data = json.dumps(body).encode()
+        start_response(
+            f"{status} {reasons.get(status, 'Error')}",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(data))),
+                *(headers or []),
+            ],
+        )
+        return [data]
+
+    def _token(self, start_response: Any, raw: bytes) -> list[bytes]:
+        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        self.token_requests += 1
+        if (
+            form.get("grant_type") != "client_credentials"
+            or form.get("client_id") != self.client_id
+            or not hmac.compare_digest(form.get("client_secret", ""), self.client_secret)
+        ):
+            return self._answer(
+                start_response,
+                401,
+                {"data": [], "meta": {"message": "Invalid client credentials."}},
+            )
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self.tokens[token] = time.time() + self.token_lifetime
+        return self._answer(
+            start_response,
+            200,
+            {
+                "data": {
+                    "token_type": "Bearer",
+                    "expires_in": self.token_lifetime,
+                    "access_token": token,
+                },
+                "meta": {"message": "success"},
+            },
+        )
+
+    def _route(
+        self, method: str, path: str, query: dict[str, str], body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        if method == "GET" and path == "packages":
+            kind = query.get("filter[type]", "local")
+            limit, page = int(query.get("limit", 100)), int(query.get("page", 1))
+            found = [p for p in self.places if p["operators"][0]["type"] == kind]
+            chunk = found[(page - 1) * limit : page * limit]
+            return 200, {
+                "data": chunk,
+                "meta": {
+                    "message": "success",
+                    "current_page": page,
+                    "last_page": max(1, -(-len(found) // limit)),
+                },
+            }
+        if method == "POST" and path in ("orders", "orders-async"):
+            return self._order(body, asynchronous=path == "orders-async")
+        if method == "GET" and path.startswith("orders/"):
+            order = self.orders.get(path.removeprefix("orders/"))
+            return (
+                (200, {"data": order, "meta": {"message": "success"}})
+                if order
+                else (404, {"data": [], "meta": {"message": "Order not found."}})
+            )
+        if method == "POST" and path == "orders/topups":
+            return self._topup(body)
+        if method == "GET" and path.startswith("sims/") and path.endswith("/usage"):
+            sim = self.sims.get(path.split("/")[1])
+            if sim is None:
+                return 404, {"data": [], "meta": {"message": "Sim not found."}}
+            return 200, {
+                "data": {
+                    "remaining": sim["remaining"],
+                    "total": sim["total"],
+                    "is_unlimited": sim["is_unlimited"],
+                    "status": "ACTIVE",
+                },
+                "meta": {"message": "success"},
+            }
+        return 404, {"data": [], "meta": {"message": "Not found."}}
+
+    def _order(self, body: dict[str, Any], *, asynchronous: bool) -> tuple[int, dict[str, Any]]:
+        package = self._all_packages().get(str(body.get("package_id", "")))
+        if package is None or package["type"] != "sim":
+            return 422, {
+                "data": {"package_id": "The selected package is invalid."},
+                "meta": {"message": "the request failed validation"},
+            }
+        if self.out_of_stock:
+            return 422, {
+                "data": {"package_id": "This package is out of stock."},
+                "meta": {"message": "out of stock"},
+            }
+        if self.credit < package["net_price"]:
+            return 422, {"data": {}, "meta": {"message": "Insufficient Airalo credit."}}
+        self.credit -= package["net_price"]
+        order = self._make_order(package, str(body.get("description", "")))
+        if not asynchronous:
+            return 200, {"data": order, "meta": {"message": "success"}}
+        request_id = secrets.token_hex(12)[:25]
+        url = str(body.get("webhook_url") or self.webhook_url)
+        timer = threading.Timer(self.async_delay, self._deliver, args=(url, request_id, order))
+        timer.daemon = True
+        timer.start()
+        return 202, {
+            "data": {"request_id": request_id, "accepted_at": time.strftime("%Y-%m-%d %H:%M:%S")},
+            "meta": {"message": "success"},
+        }
+
+    def _make_order(self, package: dict[str, Any], description: str) -> dict[str, Any]:
+        iccid = "8997" + "".join(secrets.choice("0123456789") for _ in range(15))
+        matching_id = secrets.token_hex(6).upper()
+        order_id = str(len(self.orders) + 1000)
+        order = {
+            "id": order_id,
+            "code": time.strftime("%Y%m%d") + "-" + order_id,
+            "package_id": package["id"],
+            "quantity": 1,
+            "type": "sim",
+            "description": description,
+            "price": package["net_price"],
+            "currency": "USD",
+            "validity": package["day"],
+            "data": package["data"],
+            "sims": [
+                {
+                    "iccid": iccid,
+                    "lpa": "lpa.standin.example",
+                    "matching_id": matching_id,
+                    "qrcode": f"LPA:1$lpa.standin.example${matching_id}",
+                }
+            ],
+        }
+        self.orders[order_id] = order
+        self.sims[iccid] = {
+            "total": package["amount"],
+            "remaining": package["amount"],
+            "is_unlimited": package["is_unlimited"],
+        }
+        return order
+
+    def _deliver(self, url: str, request_id: str, order: dict[str, Any]) -> None:
+        body = json.dumps(
+            {"request_id": request_id, "data": order, "meta": {"message": "success"}}
+        ).encode()
+        headers = {"airalo-signature": self.sign(body)}
+        with self._lock:
+            self.outbox.append((body, headers))
+        if url:
+            post_webhook(url, body, headers)
+
+    def _topup(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        sim = self.sims.get(str(body.get("iccid", "")))
+        if sim is None:
+            return 422, {
+                "data": {"iccid": "The selected iccid is invalid."},
+                "meta": {"message": "the request failed validation"},
+            }
+        package = self._all_packages().get(str(body.get("package_id", "")))
+        if package is None:
+            return 422, {
+                "data": {"package_id": "The selected package is invalid."},
+                "meta": {"message": "the request failed validation"},
+            }
+        sim["total"] += package["amount"]
+        sim["remaining"] += package["amount"]
+        self.credit -= package["net_price"]
+        order_id = str(len(self.orders) + 1000)
+        self.orders[order_id] = {
+            "id": order_id,
+            "package_id": package["id"],
+            "type": "topup",
+            "price": package["net_price"],
+            "currency": "USD",
+        }
+        return 200, {"data": self.orders[order_id], "meta": {"message": "success"}}
