@@ -103,3 +103,13 @@ data_map.declare_not_personal(
         reason="The eSIM provider's server address: the same for every customer.",
     )
 )
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.ProfileStock",
+        fields=("iccid",),
+        reason=(
+            "The operator's batch of profiles not yet given to anyone: an ICCID leaves "
+            "this table when an eSIM takes it, so no row is linked to a customer."
+        ),
+    )
+)
