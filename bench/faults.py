@@ -114,7 +114,7 @@ class Tally:
     def lines(self) -> list[str]:
         return [
             f"ES2+ calls               {self.es2_calls}",
-            f"  answer lost, settled   {self.es2_answers_lost} (by asking the SM-DP+)",
+            f"  answer lost, settled   {self.es2_answers_lost} (with the SM-DP+)",
             f"deliveries tried again   {self.deliveries_retried} (webhooks, notifications)",
             f"checkouts abandoned      {self.checkouts_abandoned} (the customer tried again)",
             f"orders paid              {self.orders_paid}",
@@ -182,7 +182,13 @@ def tally() -> Tally:
         if attempt.esim.state in (EsimState.FAILED, EsimState.DELETED):
             result.profiles_held_by_failed += 1
     result.provisioned_twice += [f"esim {pk}" for pk, n in owners.items() if n > 1]
-    ready_iccids = [e.iccid for e in Esim.objects.exclude(iccid_index="")]
+    # A profile given back may go to a later eSIM: twice means two live ones.
+    ready_iccids = [
+        e.iccid
+        for e in Esim.objects.exclude(iccid_index="").exclude(
+            state__in=(EsimState.FAILED, EsimState.DELETED)
+        )
+    ]
     duplicates = [iccid for iccid, n in Counter(ready_iccids).items() if n > 1]
     result.provisioned_twice += duplicates
 
@@ -468,6 +474,19 @@ class Run:
         from roamwise.accounts.models import User
         from roamwise.catalog.models import Plan
 
+        # The operator's batch, as the vendor lists it: ordered by ICCID, a lost
+        # DownloadOrder is settled with SGP.22's functions (ADR 0006).
+        from roamwise.esims.services import profile_stock_add
+        from roamwise.smdp.models import SmdpProfile
+
+        profile_stock_add(
+            profile_type="roamwise-standard",
+            iccids=list(
+                SmdpProfile.objects.filter(profile_type="roamwise-standard").values_list(
+                    "iccid", flat=True
+                )
+            ),
+        )
         # A plan whose profile the SM-DP+ does not stock: its orders fail and are refunded.
         Plan.objects.filter(destination__code="JP", data_mb=1024).update(
             profile_type="roamwise-unstocked"

@@ -443,6 +443,15 @@ SMDP_OPERATORS = {
     env_str("SMDP_OPERATOR_ID") or "roamwise": env_str("SMDP_NOTIFICATION_URL")
     or f"{SITE_URL}/esims/es2plus/handleDownloadProgressInfo",
 }
+# The simulator authenticates its callers (SGP.22 §6.1.1): a client certificate whose
+# subject CN is the caller's functionRequesterIdentifier (run_smdp with --client-ca), or
+# this shared secret as "Authorization: Bearer", agreed with the operator.
+SMDP_OPERATOR_TOKENS = {
+    operator: env_str("SMDP_OPERATOR_TOKEN")
+    or env_str("ES2PLUS_TOKEN")
+    or ensure_secret_file(DATA_DIR / "es2plus_token", random_secret)
+    for operator in SMDP_OPERATORS
+}
 
 # --- eSIM: the shop's side of ES2+, and the network partner -----------------------
 # Base URL of the SM-DP+'s ES2+ endpoints (the stand-in's, when SIMULATORS names it).
@@ -453,6 +462,15 @@ ES2PLUS_TIMEOUT_SECONDS = env_float("ES2PLUS_TIMEOUT_SECONDS", 15, minimum=0.1, 
 ES2PLUS_CLIENT_CERT = env_str("ES2PLUS_CLIENT_CERT") or ""
 ES2PLUS_CLIENT_KEY = env_str("ES2PLUS_CLIENT_KEY") or ""
 ES2PLUS_CA_BUNDLE = env_str("ES2PLUS_CA_BUNDLE") or ""
+# Where mutual TLS does not identify the shop: the secret the SM-DP+ agreed, sent as
+# "Authorization: Bearer" (the simulator's by default; none beside a client certificate).
+ES2PLUS_TOKEN = env_str("ES2PLUS_TOKEN") or (
+    "" if ES2PLUS_CLIENT_CERT else ensure_secret_file(DATA_DIR / "es2plus_token", random_secret)
+)
+# Send 19-digit ICCIDs padded with 'F' (SGP.22 §5.2.1; SM-DP+s before v2.2 expect it).
+ES2PLUS_ICCID_PADDED = env_bool("ES2PLUS_ICCID_PADDED", False)
+# The SM-DP+ offers the vendor extension getProfileStatus (ADR 0006); SGP.22 has no such function.
+ES2PLUS_PROFILE_STATUS = env_bool("ES2PLUS_PROFILE_STATUS", False)
 # Shared secret the SM-DP+ signs its notifications with, where mutual TLS is not in front.
 ES2PLUS_NOTIFICATION_SECRET = env_str("ES2PLUS_NOTIFICATION_SECRET") or ensure_secret_file(
     DATA_DIR / "es2plus_notification_secret", random_secret

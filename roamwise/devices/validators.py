@@ -76,3 +76,26 @@ def imei_is_valid(imei: str) -> bool:
     if not _IMEI.fullmatch(digits):
         return False
     return luhn_check_digit(digits[:-1]) == digits[-1]
+
+
+# SGP.22 §5.2.1: 19 or 20 digits, "where the 20th digit MAY optionally be the
+# padding character F"; E.118 encodes a 19-digit ICCID on a card padded with F.
+_ICCID = re.compile(r"[0-9]{19}[0-9Ff]?")
+
+
+def iccid_normalise(raw: str) -> str:
+    """The ICCID as we store and compare it: its digits, without the 'F' pad.
+
+    "A 19 digit ICCID with and without padding SHALL identify the same
+    Profile" (SGP.22 §5.2.1). Raises ``ValueError`` for anything else.
+    """
+    if not isinstance(raw, str) or not _ICCID.fullmatch(raw):
+        raise ValueError("An ICCID is 19 or 20 digits; a 19-digit one may end with the pad 'F'.")
+    return raw[:-1] if raw[-1] in "Ff" else raw
+
+
+def iccid_padded(iccid: str) -> str:
+    """The 20-character wire form: a 19-digit ICCID with its 'F' pad, as SGP.22
+    before v2.2 and many SM-DP+ vendors expect it; a 20-digit one unchanged."""
+    digits = iccid_normalise(iccid)
+    return f"{digits}F" if len(digits) == 19 else digits

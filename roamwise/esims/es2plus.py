@@ -9,6 +9,8 @@ and whether the SM-DP+ may have acted although we have no answer.
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import json
 import re
 import uuid
@@ -22,6 +24,7 @@ from django.conf import settings
 
 from roamwise.core.http import TransportError, send
 from roamwise.core.parsing import json_loads, storable_text
+from roamwise.devices.validators import iccid_normalise, iccid_padded
 
 PROTOCOL_VERSION = "gsma/rsp/v2.2.0"
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -36,18 +39,90 @@ RESPONSE_SCHEMAS = {
     "confirmOrder": "ES2+ConfirmOrder-response.json",
 }
 SUCCESS = ("Executed-Success", "Executed-WithWarning")
-ICCID_FORMAT = re.compile(r"[0-9]{19,20}")
+# SGP.22 §5.2.1: "String representation of 19 or 20 digits, where the 20th digit
+# MAY optionally be the padding character F". The shipped schemas (as published)
+# forget the pad; it is put back wherever an ICCID is checked.
+ICCID_PATTERN = "^[0-9]{19}[0-9F]?$"
 # A host name, optionally with a port: what an activation code can carry (§4.1).
 ADDRESS_FORMAT = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}")
+# §4.1.1: upper-case alphanumerics and '-', what a QR code's compact mode holds.
+MATCHING_ID_FORMAT = re.compile(r"[-0-9A-Z]{0,255}")
 # Reason codes after which the same call may succeed later (SGP.22 §5.2.6):
 # execution error, SM-DS inaccessible, time to live expired.
 RETRYABLE_REASONS = {"4.2", "5.1", "4.10"}
 
 
+def _relax(node: Any) -> Any:
+    """The shipped schema with SGP.22's own formats where the schema is narrower:
+    the ICCID's 'F' pad (§5.2.1), and any W3C date-time (§5.2.1 DATETIME), which
+    ``datetime_parse`` checks instead of the schema's one spelling."""
+    if isinstance(node, dict):
+        relaxed = {key: _relax(value) for key, value in node.items()}
+        properties = relaxed.get("properties")
+        if isinstance(properties, dict):
+            if isinstance(properties.get("iccid"), dict):
+                properties["iccid"] = {**properties["iccid"], "pattern": ICCID_PATTERN}
+            if isinstance(properties.get("timestamp"), dict):
+                properties["timestamp"] = {
+                    k: v for k, v in properties["timestamp"].items() if k != "pattern"
+                }
+        return relaxed
+    if isinstance(node, list):
+        return [_relax(item) for item in node]
+    return copy.copy(node)
+
+
 @cache
 def schema(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((SCHEMAS / name).read_text())
+    loaded: dict[str, Any] = _relax(json.loads((SCHEMAS / name).read_text()))
     return loaded
+
+
+# SGP.22 §5.2.1 DATETIME is W3C's profile of ISO 8601 ("YYYY-MM-DDThh:mm:ssTZD", TZD
+# "Z" or "+hh:mm"); senders also write fractions of a second, lower-case "t"/"z"
+# (RFC 3339), "+hhmm" or "+hh" offsets (ISO 8601), and minutes without seconds (W3C).
+_DATETIME = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]"
+    r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]{1,12}))?)?"
+    r"(?P<zone>[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?"
+)
+
+
+def w3c_datetime(value: object) -> dt.datetime:
+    """A DATETIME as SGP.22 senders write it, as an aware datetime; ``ValueError``
+    otherwise. One without a zone is read as UTC, as the SM-DP+ keeps time."""
+    match = _DATETIME.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("not a W3C date and time")
+    zone = (match["zone"] or "Z").upper()
+    offset = dt.timedelta(0)
+    if zone != "Z":
+        digits = zone[1:].replace(":", "")
+        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+        if offset >= dt.timedelta(hours=24):
+            raise ValueError("the zone offset is out of range")
+        offset = -offset if zone[0] == "-" else offset
+    micro = int((match["fraction"] or "0").ljust(6, "0")[:6])
+    date = dt.date.fromisoformat(match["date"])  # raises for a month 13 or a 30 February
+    return dt.datetime(
+        date.year,
+        date.month,
+        date.day,
+        int(match["hour"]),
+        int(match["minute"]),
+        min(int(match["second"] or 0), 59),  # a leap second is the one before it
+        micro,
+        tzinfo=dt.timezone(offset),
+    )
+
+
+def iccid_from_answer(value: object, *, function: str) -> str:
+    """An ICCID the SM-DP+ sent, in the form we store (digits, no pad)."""
+    try:
+        return iccid_normalise(value)  # type: ignore[arg-type]
+    except ValueError:
+        shown = str(value)[:24]
+        raise Es2Unreachable(f"malformed {function} answer: iccid {shown!r}") from None
 
 
 def new_call_id() -> str:
@@ -119,12 +194,28 @@ class Es2PlusClient:
         timeout: float,
         client_cert: tuple[str, str] | None = None,
         ca_bundle: str = "",
+        token: str = "",
+        pad_iccid: bool = False,
+        profile_status: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.requester_id = requester_id
         self.timeout = timeout
         self.client_cert = client_cert
         self.verify: str | bool = ca_bundle or True
+        # Where no mutual TLS identifies us: the credential the SM-DP+ agreed with us.
+        self.token = token
+        self.pad_iccid = pad_iccid
+        # getProfileStatus is a vendor extension, not SGP.22: only where agreed.
+        self.offers_profile_status = profile_status
+
+    def wire_iccid(self, iccid: str) -> str:
+        """The ICCID as this SM-DP+ takes it: SGP.22 §5.2.1 says both forms name
+        the same profile, but SM-DP+s older than v2.2 know only the padded one."""
+        try:
+            return iccid_padded(iccid) if self.pad_iccid else iccid_normalise(iccid)
+        except ValueError:
+            return iccid  # as it is: the request's schema check refuses it before it leaves
 
     def call(self, function: str, body: dict[str, Any], *, call_id: str) -> dict[str, Any]:
         payload = {
@@ -140,12 +231,15 @@ class Es2PlusClient:
             except jsonschema.ValidationError as exc:
                 message = f"{function} request would be invalid: {exc.message}"
                 raise Es2Error(message[:200]) from None
+        headers = {"Content-Type": "application/json", "X-Admin-Protocol": PROTOCOL_VERSION}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         try:
             response = send(
                 "POST",
                 f"{self.base_url}/gsma/rsp2/es2plus/{function}",
                 data=json.dumps(payload).encode(),
-                headers={"Content-Type": "application/json", "X-Admin-Protocol": PROTOCOL_VERSION},
+                headers=headers,
                 timeout=self.timeout,
                 cert=self.client_cert,
                 verify=self.verify,
@@ -186,22 +280,36 @@ class Es2PlusClient:
 
     # --- The functions (SGP.22 §5.3) ---
 
-    def download_order(self, *, profile_type: str, call_id: str) -> str:
-        answer = self.call("downloadOrder", {"profileType": profile_type}, call_id=call_id)
-        iccid = answer["iccid"]  # the response schema requires it
-        if not ICCID_FORMAT.fullmatch(iccid):  # JSON Schema's "$" also takes a final newline
-            raise Es2Unreachable(f"malformed downloadOrder answer: iccid {iccid[:24]!r}")
-        return str(iccid)
+    def download_order(self, *, profile_type: str, call_id: str, iccid: str = "") -> str:
+        """Reserve a profile: the given ICCID (of the operator's batch), or any of
+        the type. Returns its ICCID as we store it (digits, no pad)."""
+        body = {"profileType": profile_type}
+        if iccid:
+            body["iccid"] = self.wire_iccid(iccid)
+        answer = self.call("downloadOrder", body, call_id=call_id)
+        # The response schema requires it; JSON Schema's "$" also takes a final newline.
+        given = iccid_from_answer(answer["iccid"], function="downloadOrder")
+        if iccid and given != iccid_normalise(iccid):
+            # §5.3.1: "same as input if given"; another one is not ours to use.
+            raise Es2Unreachable(f"downloadOrder answered another ICCID than {iccid}")
+        return given
 
     def confirm_order(self, *, iccid: str, matching_id: str, call_id: str) -> tuple[str, str]:
-        """Confirm and release at once; returns (matching ID, SM-DP+ address)."""
+        """Confirm and release at once; returns (matching ID, SM-DP+ address).
+
+        The matching ID is the one the SM-DP+ answers (§5.3.2: it stores the one
+        it returns), ours when it returns none."""
         answer = self.call(
             "confirmOrder",
-            {"iccid": iccid, "matchingId": matching_id, "releaseFlag": True},
+            {"iccid": self.wire_iccid(iccid), "matchingId": matching_id, "releaseFlag": True},
             call_id=call_id,
         )
         given_id, address = answer.get("matchingId") or matching_id, answer.get("smdpAddress")
-        if not ADDRESS_FORMAT.fullmatch(address or "-") or not given_id.isprintable():
+        if (
+            not ADDRESS_FORMAT.fullmatch(address or "-")
+            or not isinstance(given_id, str)
+            or not MATCHING_ID_FORMAT.fullmatch(given_id)
+        ):
             # It acted, but what it said cannot be used: settled by asking, like a lost answer.
             raise Es2Unreachable("malformed confirmOrder answer")
         return str(given_id), str(address or "")
@@ -209,7 +317,7 @@ class Es2PlusClient:
     def cancel_order(
         self, *, iccid: str, matching_id: str, eid: str, final_status: str, call_id: str
     ) -> None:
-        body = {"iccid": iccid, "finalProfileStatusIndicator": final_status}
+        body = {"iccid": self.wire_iccid(iccid), "finalProfileStatusIndicator": final_status}
         if matching_id:
             body["matchingId"] = matching_id
         if eid:
@@ -219,9 +327,14 @@ class Es2PlusClient:
     def profile_status(
         self, *, call_id: str, iccid: str = "", download_call: str = ""
     ) -> ProfileStatus | None:
-        """Where a profile is, by ICCID or by the DownloadOrder call that reserved it."""
+        """Where a profile is, by ICCID or by the DownloadOrder call that reserved it.
+
+        The vendor extension: only called where ``ES2PLUS_PROFILE_STATUS`` says the
+        SM-DP+ offers it (ADR 0006)."""
+        if not self.offers_profile_status:
+            raise Es2Error("this SM-DP+ does not offer getProfileStatus")
         body: dict[str, Any] = (
-            {"iccidList": [{"iccid": iccid}]}
+            {"iccidList": [{"iccid": self.wire_iccid(iccid)}]}
             if iccid
             else {"downloadOrderCallIdentifier": download_call}
         )
@@ -235,13 +348,13 @@ class Es2PlusClient:
         if not isinstance(first, dict):
             raise Es2Unreachable("malformed getProfileStatus answer")
         found = {name: first.get(name, "") for name in ("iccid", "state", "acToken", "eid")}
-        if not ICCID_FORMAT.fullmatch(str(found["iccid"])) or not all(
+        if not all(
             isinstance(value, str) and len(value) <= 64 and value.isprintable()
             for value in found.values()
         ):
             raise Es2Unreachable("malformed getProfileStatus answer")
         return ProfileStatus(
-            iccid=found["iccid"],
+            iccid=iccid_from_answer(found["iccid"], function="getProfileStatus"),
             state=found["state"],
             matching_id=found["acToken"],
             eid=found["eid"],
@@ -258,4 +371,7 @@ def get_client() -> Es2PlusClient:
         timeout=settings.ES2PLUS_TIMEOUT_SECONDS,
         client_cert=cert,
         ca_bundle=settings.ES2PLUS_CA_BUNDLE,
+        token=settings.ES2PLUS_TOKEN,
+        pad_iccid=settings.ES2PLUS_ICCID_PADDED,
+        profile_status=settings.ES2PLUS_PROFILE_STATUS,
     )

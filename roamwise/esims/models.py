@@ -57,6 +57,8 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     EsimState.FAILED: set(),
     EsimState.DELETED: set(),
 }
+# An eSIM in these states holds no profile: its ICCID may belong to a newer eSIM.
+ENDED_STATES = [EsimState.DELETED.value, EsimState.FAILED.value]
 # Moves that switch service on or off: recorded as activations and deactivations (SIM-02).
 ACTIVATIONS = {EsimState.ACTIVE}
 DEACTIVATIONS = {EsimState.SUSPENDED, EsimState.EXPIRED, EsimState.DELETED}
@@ -121,9 +123,13 @@ class Esim(TimeStampedModel):
                 condition=Q(provision_step__in=ProvisionStep.values),
                 name="esim_provision_step_valid",
             ),
-            # No ICCID twice, whatever the workers do.
+            # No ICCID on two live eSIMs, whatever the workers do. A profile given
+            # back to the SM-DP+ (CancelOrder to Available) is handed out again, so
+            # a deleted or failed eSIM does not keep its ICCID from the next one.
             models.UniqueConstraint(
-                fields=["iccid_index"], condition=~Q(iccid_index=""), name="esim_iccid_unique"
+                fields=["iccid_index"],
+                condition=~Q(iccid_index="") & ~Q(state__in=ENDED_STATES),
+                name="esim_iccid_unique_live",
             ),
         ]
 
@@ -277,6 +283,26 @@ class PartnerCall(models.Model):
         return f"{self.action} {self.idempotency_key}: {self.outcome}"
 
 
+class ProfileStock(models.Model):
+    """A profile of the operator's own batch at the SM-DP+, not held by any eSIM.
+
+    DownloadOrder asks for one of these by ICCID (SGP.22 §5.3.1), so that a call
+    whose answer was lost can be repeated safely: "already in use" then means
+    our lost call reserved it (ADR 0006). A row leaves when an eSIM takes the
+    ICCID and comes back when the profile is given back to the SM-DP+.
+    """
+
+    iccid = models.CharField(max_length=19, unique=True, help_text="19 digits, no 'F' pad.")
+    profile_type = models.CharField(max_length=64)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["profile_type", "id"], name="esims_stock_type_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.iccid} ({self.profile_type})"
+
+
 class ProgressReport(models.Model):
     """One HandleDownloadProgressInfo received, kept to answer repeats idempotently."""
 
@@ -288,6 +314,8 @@ class ProgressReport(models.Model):
     point = models.PositiveIntegerField()
     status = models.CharField(max_length=24)
     status_code = models.CharField(max_length=20, blank=True)
+    # SHA-256 of the body as parsed: a repeat must be the same notification.
+    body_hash = models.CharField(max_length=64, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -185,3 +185,14 @@ data_map.declare_not_personal(
         ),
     )
 )
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "esims.ProfileStock",
+        fields=("iccid",),
+        reason=(
+            "The operator's batch of profiles not yet given to anyone: an ICCID leaves "
+            "this table when an eSIM takes it, so no row is linked to a customer."
+        ),
+    )
+)

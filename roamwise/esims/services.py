@@ -9,6 +9,8 @@ database transaction (STYLE 7).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 import time
@@ -19,7 +21,7 @@ from typing import Any, TypeVar
 
 import jsonschema
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -30,20 +32,31 @@ from roamwise.core.parsing import identifier, json_loads, storable_text
 from roamwise.core.signing import ES2_NOTIFICATION_HEADER, SignatureError, signature_verify
 from roamwise.core.tasks import enqueue_on_commit
 from roamwise.datamap.registry import RecipientUnreachable
+from roamwise.devices.validators import iccid_normalise
 from roamwise.governance.services import disclosure_record
 from roamwise.orders import services as orders
 from roamwise.orders.models import Order, OrderStatus
-from roamwise.vault.fields import blind_index_lookup
+from roamwise.vault.fields import blind_index_lookup, blind_index_value
 
-from .es2plus import Es2Error, Es2PlusClient, get_client, new_call_id, schema
+from .es2plus import (
+    Es2Error,
+    Es2FunctionFailed,
+    Es2PlusClient,
+    get_client,
+    new_call_id,
+    schema,
+    w3c_datetime,
+)
 from .models import (
     ALLOWED_TRANSITIONS,
+    ENDED_STATES,
     Bundle,
     Es2Attempt,
     Esim,
     EsimEvent,
     EsimState,
     PartnerCall,
+    ProfileStock,
     ProgressReport,
     ProvisionStep,
     new_matching_id,
@@ -185,8 +198,19 @@ def esim_fulfil(order_id: int) -> str:
     return esim_provision(order_id=order_id)
 
 
-def _call(esim: Esim, function: str, send: Callable[[str], T]) -> T:
-    """One ES2+ call as an attempt row: written before it leaves, closed after."""
+def _call(
+    esim: Esim,
+    function: str,
+    send: Callable[[str], T],
+    *,
+    record: Callable[[T], None] | None = None,
+) -> T:
+    """One ES2+ call as an attempt row: written before it leaves, closed after.
+
+    ``record`` writes what the answer gave us in the same transaction as the
+    attempt's success, so that neither is kept without the other. If that write
+    fails, the attempt is still closed as succeeded (the SM-DP+ acted) and the
+    database error goes to the caller, whose business is to undo the call."""
     call_id = new_call_id()
     attempt = Es2Attempt.objects.create(esim=esim, function=function, call_id=call_id)
     try:
@@ -202,9 +226,20 @@ def _call(esim: Esim, function: str, send: Callable[[str], T]) -> T:
             finished_at=timezone.now(),
         )
         raise
-    Es2Attempt.objects.filter(pk=attempt.pk).update(
-        outcome=Es2Attempt.Outcome.SUCCEEDED, finished_at=timezone.now()
-    )
+    try:
+        with transaction.atomic():
+            Es2Attempt.objects.filter(pk=attempt.pk).update(
+                outcome=Es2Attempt.Outcome.SUCCEEDED, finished_at=timezone.now()
+            )
+            if record is not None:
+                record(result)
+    except DatabaseError:
+        Es2Attempt.objects.filter(pk=attempt.pk).update(
+            outcome=Es2Attempt.Outcome.SUCCEEDED,
+            message="succeeded, but its answer could not be written down",
+            finished_at=timezone.now(),
+        )
+        raise
     return result
 
 
@@ -229,37 +264,234 @@ def _settle(attempts: list[Es2Attempt], *, acted: bool, note: str) -> None:
 
 def _provision_steps(esim: Esim, client: Es2PlusClient) -> None:
     if esim.provision_step == ProvisionStep.DOWNLOAD_ORDER:
-        iccid = _reconcile_download(esim, client) or _call(
+        for _ in range(STOCK_TRIES):
+            if not (esim.iccid or (not _unsettled(esim, "downloadOrder") and _stock_take(esim))):
+                _download_by_type(esim, client)
+                break
+            if _download_chosen(esim, client):
+                break
+        else:
+            raise Es2Error("the SM-DP+ refused every ICCID of our batch tried", retryable=True)
+        esim.refresh_from_db()
+    if esim.provision_step == ProvisionStep.CONFIRM_ORDER:
+        matching_id, address = _confirm(esim, client)
+        _provision_done(esim, address or settings.SMDP_ADDRESS, matching_id=matching_id)
+
+
+def _reserved(esim: Esim) -> None:
+    Esim.objects.filter(pk=esim.pk).update(
+        provision_step=ProvisionStep.CONFIRM_ORDER, provision_failures=0
+    )
+
+
+# --- The operator's batch (ADR 0006) -------------------------------------------------
+
+# DownloadOrder answers that say a given ICCID cannot be ours (SGP.22 §5.3.1 Table 24):
+# unknown, not allowed for this operator, of another profile type.
+NOT_OUR_ICCID = {"8.2.1/3.9", "8.2.1/1.2", "8.2.5/3.8"}
+IN_USE = "8.2.1/3.3"
+# ICCIDs of the batch tried in one run before waiting (a stale list).
+STOCK_TRIES = 5
+
+
+def profile_stock_add(*, profile_type: str, iccids: list[str]) -> int:
+    """Add ICCIDs of the operator's batch (as the SM-DP+ vendor listed them);
+    ones already stocked or held by a live eSIM are left out. Returns how many."""
+    digits = sorted({iccid_normalise(iccid) for iccid in iccids})
+    held = set(
+        Esim.objects.filter(
+            iccid_index__in=[blind_index_value(Esim, "iccid", iccid) for iccid in digits]
+        )
+        .exclude(state__in=ENDED_STATES)
+        .values_list("iccid_index", flat=True)
+    )
+    fresh = [i for i in digits if blind_index_value(Esim, "iccid", i) not in held]
+    created = ProfileStock.objects.bulk_create(
+        [ProfileStock(iccid=iccid, profile_type=profile_type) for iccid in fresh],
+        ignore_conflicts=True,
+    )
+    return len(created)
+
+
+def _stock_take(esim: Esim) -> bool:
+    """Give the eSIM an ICCID of our batch before its first DownloadOrder asks for it."""
+    for candidate in ProfileStock.objects.filter(profile_type=esim.profile_type).order_by("id")[
+        :20
+    ]:
+        try:
+            with transaction.atomic():
+                # Compare-and-set: whoever deletes the row has the ICCID.
+                if ProfileStock.objects.filter(pk=candidate.pk).delete()[0] != 1:
+                    continue
+                esim.iccid = candidate.iccid
+                esim.save(update_fields=["iccid", "iccid_index"])
+        except IntegrityError:
+            # A live eSIM holds it already: not free, whatever the list says.
+            ProfileStock.objects.filter(pk=candidate.pk).delete()
+            esim.refresh_from_db()
+            continue
+        return True
+    return False
+
+
+def _stock_return(iccid: str, profile_type: str) -> None:
+    """The profile went back to the SM-DP+'s inventory: ours to ask for again."""
+    ProfileStock.objects.bulk_create(
+        [ProfileStock(iccid=iccid_normalise(iccid), profile_type=profile_type)],
+        ignore_conflicts=True,
+    )
+
+
+def _download_chosen(esim: Esim, client: Es2PlusClient) -> bool:
+    """DownloadOrder for the ICCID of our batch the eSIM holds; False when the
+    SM-DP+ says it cannot be ours (the eSIM then lets go of it).
+
+    Repeating it is safe: it can only ever reserve that one profile, and
+    "already in use" (8.2.1/3.3) after a call of ours went unanswered means that
+    call reserved it for us, since nobody else orders from our batch.
+    """
+    unsettled = _unsettled(esim, "downloadOrder")
+    try:
+        _call(
             esim,
             "downloadOrder",
-            lambda call_id: client.download_order(profile_type=esim.profile_type, call_id=call_id),
+            lambda call_id: client.download_order(
+                profile_type=esim.profile_type, iccid=esim.iccid, call_id=call_id
+            ),
+            record=lambda _: _reserved(esim),
         )
+    except Es2FunctionFailed as error:
+        if error.code == IN_USE and unsettled:
+            lost, *earlier = unsettled
+            with transaction.atomic():
+                _settle([lost], acted=True, note="asked again: in use, reserved by this call")
+                _settle(earlier, acted=False, note="superseded")
+                _reserved(esim)
+            return True
+        if error.code in NOT_OUR_ICCID or error.code == IN_USE:
+            # Not ours to use after all (the batch list is stale): forget it.
+            log.warning("ICCID of eSIM %s refused by the SM-DP+ (%s)", esim.pk, error.code)
+            _settle(unsettled, acted=False, note=f"asked again: {error.code}")
+            esim.iccid = ""
+            esim.save(update_fields=["iccid", "iccid_index"])
+            return False
+        raise
+    _settle(unsettled, acted=False, note="asked again: reserved by the new call")
+    return True
+
+
+def _download_by_type(esim: Esim, client: Es2PlusClient) -> None:
+    """DownloadOrder for any profile of the type; keep what it reserved, or give it back.
+
+    Every profile the SM-DP+ gave us is used or cancelled: if writing it down
+    fails (a database error; a live eSIM already has this ICCID), CancelOrder
+    it, and provisioning goes on with a new try."""
+    given: list[str] = []
+
+    def keep(iccid: str) -> None:
+        given.append(iccid)
         # Saved through the model so the ICCID is sealed and its blind index set;
         # this worker holds the lease, so nobody else writes these fields.
         esim.iccid = iccid
         esim.provision_step = ProvisionStep.CONFIRM_ORDER
         esim.provision_failures = 0
         esim.save(update_fields=["iccid", "iccid_index", "provision_step", "provision_failures"])
-    if esim.provision_step == ProvisionStep.CONFIRM_ORDER:
+
+    try:
+        found = _reconcile_download(esim, client)
+        if found is not None:
+            with transaction.atomic():
+                keep(found)
+            return
+        _call(
+            esim,
+            "downloadOrder",
+            lambda call_id: client.download_order(profile_type=esim.profile_type, call_id=call_id),
+            record=keep,
+        )
+    except DatabaseError as exc:
+        if not given:
+            raise
+        log.error("the profile reserved for eSIM %s could not be kept: %s", esim.pk, exc)
+        esim.refresh_from_db()
+        _call(
+            esim,
+            "cancelOrder",
+            lambda call_id: client.cancel_order(
+                iccid=given[0], matching_id="", eid="", final_status="Available", call_id=call_id
+            ),
+        )
+        raise Es2Error(
+            "the SM-DP+ reserved a profile that could not be kept; it was given back",
+            retryable=True,
+        ) from None
+
+
+def _confirm(esim: Esim, client: Es2PlusClient) -> tuple[str, str]:
+    """ConfirmOrder with release; returns (matching ID, SM-DP+ address).
+
+    After a lost answer the same ConfirmOrder is sent again (same ICCID, same
+    matching ID): "invalid transition" (8.2.1/3.5) or "matching ID already in
+    use" (8.2.6/3.3) then says the lost call confirmed it, as the profile is
+    ours and the matching ID a random one only we know (ADR 0006)."""
+    if esim.attempts.filter(function="confirmOrder", outcome=Es2Attempt.Outcome.SUCCEEDED).exists():
+        # Confirmed already (by a run that stopped before the eSIM was ready).
+        return esim.matching_id, esim.smdp_address or settings.SMDP_ADDRESS
+    if _unsettled(esim, "confirmOrder") and client.offers_profile_status:
         address = _reconcile_confirm(esim, client)
-        if address is None:
-            _disclose(esim, "smdp")
-            _, address = _call(
-                esim,
-                "confirmOrder",
-                lambda call_id: client.confirm_order(
-                    iccid=esim.iccid, matching_id=esim.matching_id, call_id=call_id
-                ),
-            )
-        _provision_done(esim, address or settings.SMDP_ADDRESS)
+        if address is not None:
+            return esim.matching_id, address
+    unsettled = _unsettled(esim, "confirmOrder")
+    _disclose(esim, "smdp")
+    try:
+        confirmed = _call(
+            esim,
+            "confirmOrder",
+            lambda call_id: client.confirm_order(
+                iccid=esim.iccid, matching_id=esim.matching_id, call_id=call_id
+            ),
+            record=lambda answer: _confirmed(esim, *answer),
+        )
+    except Es2FunctionFailed as error:
+        if unsettled and error.code in ("8.2.1/3.5", "8.2.6/3.3"):
+            lost, *earlier = unsettled
+            _settle([lost], acted=True, note=f"asked again: {error.code}, confirmed by this call")
+            _settle(earlier, acted=False, note="superseded")
+            return esim.matching_id, settings.SMDP_ADDRESS
+        raise
+    _settle(unsettled, acted=False, note="asked again: confirmed by the new call")
+    return confirmed
+
+
+def _confirmed(esim: Esim, matching_id: str, address: str) -> None:
+    """Keep what ConfirmOrder answered with the attempt's success: the matching
+    ID the SM-DP+ stores (§5.3.2) and the address to download from."""
+    esim.matching_id = matching_id  # through the model: sealed with the customer's key
+    esim.smdp_address = address or settings.SMDP_ADDRESS
+    esim.save(update_fields=["matching_id", "smdp_address"])
 
 
 def _reconcile_download(esim: Esim, client: Es2PlusClient) -> str | None:
-    """Before a new DownloadOrder: did a lost one reserve a profile for us?"""
+    """Before a new DownloadOrder by profile type: did a lost one reserve a profile?
+
+    Only an SM-DP+ that offers getProfileStatus can say (ADR 0006); without it
+    the lost call's profile, if any, cannot be found: staff are told, so that
+    the SM-DP+'s operator cancels it."""
     unsettled = _unsettled(esim, "downloadOrder")
     if not unsettled:
         return None
     lost, *earlier = unsettled
+    if not client.offers_profile_status:
+        _settle(unsettled, acted=False, note="unknown: the SM-DP+ cannot be asked")
+        from roamwise.orders.tasks import staff_alert
+
+        staff_alert(
+            "A DownloadOrder went unanswered",
+            f"eSIM {esim.public_id}: DownloadOrder {lost.call_id} got no answer and this "
+            "SM-DP+ cannot be asked what it reserved. If it reserved a profile, cancel it "
+            "there. Stock the operator's ICCIDs (manage.py esim_stock) to avoid this.",
+        )
+        return None
     status = _call(
         esim,
         "getProfileStatus",
@@ -297,7 +529,12 @@ def _reconcile_confirm(esim: Esim, client: Es2PlusClient) -> str | None:
     return None
 
 
-def _provision_done(esim: Esim, address: str) -> None:
+def _provision_done(esim: Esim, address: str, *, matching_id: str) -> None:
+    if matching_id != esim.matching_id:
+        # §5.3.2: the SM-DP+ stores the matching ID it returns; that is the one
+        # the customer's activation code must carry.
+        esim.matching_id = matching_id
+        esim.save(update_fields=["matching_id"])
     with transaction.atomic():
         moved = _move(
             esim,
@@ -443,8 +680,14 @@ def esim_retry_now(*, esim: Esim, actor: str) -> None:
 def _cancel_at_smdp(esim: Esim, *, actor: str) -> bool:
     """CancelOrder a profile not yet downloaded, back to the SM-DP+'s inventory.
 
-    Returns False when the SM-DP+ says it was downloaded meanwhile.
+    Returns False when the SM-DP+ says it was downloaded meanwhile. An ICCID
+    of our batch that no DownloadOrder may have reserved goes back to the stock
+    without a call.
     """
+    ordering = esim.provision_step == ProvisionStep.DOWNLOAD_ORDER
+    if ordering and not _unsettled(esim, "downloadOrder"):
+        _stock_return(esim.iccid, esim.profile_type)
+        return True
     client = get_client()
     confirm_sent = (
         esim.attempts.filter(function="confirmOrder")
@@ -466,10 +709,15 @@ def _cancel_at_smdp(esim: Esim, *, actor: str) -> bool:
             ),
         )
     except Es2Error as error:
+        if error.code == "8.2.1/3.5" and ordering:
+            # Not reserved: the unanswered DownloadOrder never acted on it.
+            _stock_return(esim.iccid, esim.profile_type)
+            return True
         if error.code == "8.2.1/3.3":  # already downloaded (Table 30)
             return False
         raise EsimError(f"The SM-DP+ did not cancel the profile: {error.message}") from error
     log.info("profile of eSIM %s given back to the SM-DP+ by %s", esim.pk, actor)
+    _stock_return(esim.iccid, esim.profile_type)
     return True
 
 
@@ -940,9 +1188,20 @@ class NotificationInvalid(DomainError):
     status = 400
 
 
+class NotificationConflict(DomainError):
+    code = "call_identifier_reused"
+    status = 409
+
+
 NOTIFICATION_SCHEMA = "ES2+HandleDownloadProgressInfo-def.json"
-ICCID_FORMAT = re.compile(r"[0-9]{19,20}F?")
 EID_FORMAT = re.compile(r"[0-9]{32}")
+
+
+def _body_hash(payload: object) -> str:
+    """The notification as parsed, in one spelling: a resend with its keys in
+    another order or other spacing is the same notification."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _authenticate_notification(body: bytes, headers: Mapping[str, str]) -> None:
@@ -989,31 +1248,55 @@ def progress_report_receive(*, body: bytes, headers: Mapping[str, str]) -> str:
     if not (isinstance(point, int) or point.is_integer()) or not 0 <= point < 2**31:
         raise NotificationInvalid("notificationPointId is out of range.")
     point = int(point)
-    if not ICCID_FORMAT.fullmatch(payload["iccid"]):
-        raise NotificationInvalid("iccid is not 19 or 20 digits.")
+    try:
+        iccid = iccid_normalise(payload["iccid"])
+    except ValueError:
+        raise NotificationInvalid(
+            "iccid is not 19 or 20 digits (a 19-digit one may end with the pad 'F')."
+        ) from None
+    try:
+        w3c_datetime(payload["timestamp"])
+    except ValueError:
+        raise NotificationInvalid(
+            "timestamp is not a date and time as SGP.22 §5.2.1 gives it "
+            "(YYYY-MM-DDThh:mm:ssTZD, e.g. 2001-12-17T09:30:47Z)."
+        ) from None
     eid = payload.get("eid", "")
     if eid and not EID_FORMAT.fullmatch(eid):
         raise NotificationInvalid("eid is not 32 digits.")
-    esim = esim_by_iccid(payload["iccid"])
+    esim = esim_by_iccid(iccid)
     if esim is None:
         raise NotFound("No eSIM has this ICCID.")
     status = payload["notificationPointStatus"]
     code_data = status.get("statusCodeData") or {}
     code = f"{code_data.get('subjectCode', '')}/{code_data.get('reasonCode', '')}".strip("/")
+    requester = storable_text(header.get("functionRequesterIdentifier"), max_length=100)
+    body_hash = _body_hash(payload)
     with transaction.atomic():
         try:
             with transaction.atomic():
                 ProgressReport.objects.create(
-                    requester=storable_text(
-                        header.get("functionRequesterIdentifier"), max_length=100
-                    ),
+                    requester=requester,
                     call_id=call_id,
                     esim=esim,
                     point=point,
                     status=storable_text(status["status"], max_length=24),
                     status_code=storable_text(code, max_length=20),
+                    body_hash=body_hash,
                 )
         except IntegrityError:
+            earlier = ProgressReport.objects.get(requester=requester, call_id=call_id)
+            if earlier.body_hash and earlier.body_hash != body_hash:
+                log.warning(
+                    "HandleDownloadProgressInfo %s from %s refused: the call identifier "
+                    "came before with another body",
+                    call_id,
+                    requester,
+                )
+                raise NotificationConflict(
+                    "This functionCallIdentifier came before with another body: a new "
+                    "notification needs a new functionCallIdentifier."
+                ) from None
             return "duplicate"
         esim_download_progress(
             esim=esim,
@@ -1026,9 +1309,14 @@ def progress_report_receive(*, body: bytes, headers: Mapping[str, str]) -> str:
 
 
 def esim_by_iccid(iccid: str) -> Esim | None:
-    if len(iccid) == 20 and iccid.endswith("F"):
-        iccid = iccid[:-1]  # §5.2.1: the same profile with or without its pad
-    return Esim.objects.filter(**blind_index_lookup(Esim, "iccid_index", iccid)).first()
+    """The eSIM holding this profile: the live one, where an ICCID given back
+    to the SM-DP+ went to a newer eSIM; otherwise the latest that had it."""
+    try:
+        digits = iccid_normalise(iccid)  # §5.2.1: the same profile with or without its pad
+    except ValueError:
+        return None
+    having = Esim.objects.filter(**blind_index_lookup(Esim, "iccid_index", digits))
+    return having.exclude(state__in=ENDED_STATES).first() or having.order_by("-pk").first()
 
 
 def esim_download_progress(*, esim: Esim, point: int, succeeded: bool, eid: str, note: str) -> None:

@@ -18,4 +18,11 @@ urlpatterns = [
         views.handle_download_progress_info,
         name="handle_download_progress_info",
     ),
+    # The same at SGP.22's function path (§6.5.2, Table 57), which SM-DP+s append
+    # to the operator's base URL.
+    path(
+        "es2plus/gsma/rsp2/es2plus/handleDownloadProgressInfo",
+        views.handle_download_progress_info,
+        name="handle_download_progress_info_sgp22",
+    ),
 ]

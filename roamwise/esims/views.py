@@ -19,6 +19,7 @@ from roamwise.usage import selectors as usage
 from roamwise.usage.charts import daily_usage_svg
 
 from . import selectors, services
+from .es2plus import PROTOCOL_VERSION
 from .install import install_links, qr_png, qr_svg
 from .models import Bundle, EsimState
 
@@ -161,10 +162,13 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
 @require_POST
 def handle_download_progress_info(request: HttpRequest) -> HttpResponse:
     """ES2+ HandleDownloadProgressInfo: 204 with an empty body when accepted (§6.3)."""
+    response: HttpResponse
     try:
         services.progress_report_receive(body=request.body, headers=request.headers)
     except DomainError as exc:
-        return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
-    response = HttpResponse(status=204)
-    response["X-Admin-Protocol"] = "gsma/rsp/v2.2.0"
+        response = JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
+    else:
+        response = HttpResponse(status=204)
+    # §6.5.1: on every answer, refusals included.
+    response["X-Admin-Protocol"] = PROTOCOL_VERSION
     return response

@@ -84,4 +84,16 @@ def unsupported_version(version: str) -> Es2Failure:
 
 
 def unknown_requester(requester: str) -> Es2Failure:
-    return Es2Failure("1.1", "1.1", "Unknown function requester", requester)
+    # SGP.22 §5.2.6: 1.1 Function Requester, 1.1 Unknown (Identification/Authentication).
+    return Es2Failure("1.1", "1.1", "Unknown or unauthenticated function requester", requester)
+
+
+def requester_not_allowed(requester: str) -> Es2Failure:
+    # SGP.22 §5.2.6: 1.1 Function Requester, 1.2 Not Allowed (Authorisation).
+    return Es2Failure("1.1", "1.2", "The client certificate is not this requester's", requester)
+
+
+def call_identifier_reused(call_id: str) -> Es2Failure:
+    return Es2Failure(
+        "1.3.1", "3.3", "functionCallIdentifier already used for another request", call_id
+    )

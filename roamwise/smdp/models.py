@@ -52,6 +52,27 @@ class SmdpProfile(models.Model):
         return f"{self.iccid} ({self.state})"
 
 
+class Es2Call(models.Model):
+    """One ES2+ call received, by its requester's functionCallIdentifier, with
+    the answer given: the same call again gets the same answer, and never
+    reserves a second profile."""
+
+    requester = models.CharField(max_length=100)
+    call_id = models.CharField(max_length=200)
+    function = models.CharField(max_length=32)
+    request_hash = models.CharField(max_length=64)
+    answer = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["requester", "call_id"], name="smdp_call_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.function} {self.call_id}"
+
+
 class ProgressNotification(models.Model):
     """One HandleDownloadProgressInfo to deliver to the operator, with retry state."""
 

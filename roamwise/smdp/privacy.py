@@ -16,3 +16,10 @@ data_map.declare_not_personal(
         "smdp.ProgressNotification", reason="SM-DP+ simulator's outbox, absent in production."
     )
 )
+data_map.declare_not_personal(
+    NotPersonal(
+        "smdp.Es2Call",
+        fields=("answer",),
+        reason="SM-DP+ simulator's record of the calls it answered, absent in production.",
+    )
+)

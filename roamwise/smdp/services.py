@@ -7,15 +7,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+
+from roamwise.devices.validators import eid_is_valid, iccid_normalise
 
 from . import codes
 from .codes import Es2Failure
-from .models import ProfileState, ProgressNotification, SmdpProfile
+from .models import Es2Call, ProfileState, ProgressNotification, SmdpProfile
 
 RESERVED = (
     ProfileState.ALLOCATED,
@@ -28,7 +31,41 @@ MAX_DOWNLOAD_ATTEMPTS = 5
 
 def normalise_iccid(iccid: str) -> str:
     """A 19-digit ICCID with and without its 'F' pad is the same profile (§5.2.1)."""
-    return iccid[:-1] if len(iccid) == 20 and iccid.endswith("F") else iccid
+    try:
+        return iccid_normalise(iccid)
+    except ValueError:
+        raise codes.malformed("iccid is not valid") from None
+
+
+def call_once(
+    *,
+    requester: str,
+    call_id: str,
+    function: str,
+    request_hash: str,
+    run: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """Answer a call once per requester and functionCallIdentifier: a repeat of
+    the same request gets the first answer again (and reserves nothing more);
+    the identifier used for another request is refused."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                call = Es2Call.objects.create(
+                    requester=requester,
+                    call_id=call_id,
+                    function=function,
+                    request_hash=request_hash,
+                )
+        except IntegrityError:
+            # On PostgreSQL this waits for a concurrent first call to commit.
+            earlier = Es2Call.objects.get(requester=requester, call_id=call_id)
+            if (earlier.function, earlier.request_hash) != (function, request_hash):
+                raise codes.call_identifier_reused(call_id) from None
+            return dict(earlier.answer or {})
+        answer = run()
+        Es2Call.objects.filter(pk=call.pk).update(answer=answer)
+    return answer
 
 
 def luhn_digit(digits: str) -> str:
@@ -92,7 +129,14 @@ def download_order(
 
 
 def confirm_order(
-    *, operator: str, iccid: str, eid: str, matching_id: str, confirmation_code: str, release: bool
+    *,
+    operator: str,
+    iccid: str,
+    eid: str,
+    matching_id: str,
+    confirmation_code: str,
+    release: bool,
+    smds_address: str = "",
 ) -> SmdpProfile:
     with transaction.atomic():
         profile = _profile_for(operator, iccid)
@@ -100,6 +144,9 @@ def confirm_order(
             raise codes.invalid_transition(iccid, profile.state)
         if eid and profile.eid and eid != profile.eid:
             raise codes.eid_mismatch(eid)
+        if smds_address and not (eid or profile.eid):
+            # §5.3.2: with an SM-DS the EID is needed, here or in the DownloadOrder.
+            raise codes.eid_missing()
         if matching_id and SmdpProfile.objects.filter(matching_id=matching_id).exists():
             raise codes.matching_id_in_use(matching_id)
         return _save(
@@ -173,7 +220,11 @@ def profile_status(*, operator: str, iccids: list[str], download_call: str) -> l
 
 
 class DeviceError(Exception):
-    pass
+    """The download cannot happen: no such released profile, or not for this device."""
+
+
+class DeviceInputError(DeviceError):
+    """What the device sent is not valid (an EID that fails its check digits)."""
 
 
 def _notify(profile: SmdpProfile, point: int, failure: Es2Failure | None = None) -> None:
@@ -208,12 +259,13 @@ def device_download(*, matching_id: str, eid: str, outcome: str = "installed") -
     ``outcome``: "installed", "rejected" (end user refuses), "failed" (installation error).
     """
     if outcome not in ("installed", "rejected", "failed"):
-        raise DeviceError("outcome must be installed, rejected or failed")
-    if len(eid) != 32 or not eid.isdigit():
-        raise DeviceError("an EID is 32 digits")
+        raise DeviceInputError("outcome must be installed, rejected or failed")
+    if not (eid.isascii() and eid.isdigit() and eid_is_valid(eid)):
+        raise DeviceInputError("an EID is 32 digits whose check digits are right (MOD 97-10)")
     with transaction.atomic():
         profile = SmdpProfile.objects.select_for_update().filter(matching_id=matching_id).first()
-        if profile is None or profile.state not in (ProfileState.RELEASED, ProfileState.DOWNLOADED):
+        # Released only: a profile goes to one device, once (§3.1.6; no second download).
+        if profile is None or profile.state != ProfileState.RELEASED:
             raise DeviceError("no profile is ready for download with this activation code")
         if profile.eid and profile.eid != eid:
             raise DeviceError("this activation code is bound to another device")

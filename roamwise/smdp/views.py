@@ -6,11 +6,15 @@ failed; the outcome is in ``header.functionExecutionStatus``.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -22,6 +26,7 @@ from . import codes, services
 from .codes import Es2Failure
 
 PROTOCOL_VERSION = "gsma/rsp/v2.2.0"
+Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
 ICCID = re.compile(r"^[0-9]{19}[0-9F]?$")
 EID = re.compile(r"^[0-9]{32}$")
 MATCHING_ID = re.compile(r"^[-0-9A-Z]*$")
@@ -72,6 +77,7 @@ def _confirm_order(operator: str, body: dict[str, Any]) -> dict[str, Any]:
         matching_id=_text(body, "matchingId", pattern=MATCHING_ID),
         confirmation_code=_text(body, "confirmationCode"),
         release=release,
+        smds_address=_text(body, "smdsAddress"),
     )
     output: dict[str, Any] = {
         "matchingId": profile.matching_id,
@@ -132,13 +138,47 @@ def _get_profile_status(operator: str, body: dict[str, Any]) -> dict[str, Any]:
     return {"profileStatusList": statuses}
 
 
-FUNCTIONS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
+FUNCTIONS: dict[str, Handler] = {
     "downloadOrder": _download_order,
     "confirmOrder": _confirm_order,
     "cancelOrder": _cancel_order,
     "releaseProfile": _release_profile,
     "getProfileStatus": _get_profile_status,
 }
+
+
+def _certificate_names(request: HttpRequest) -> list[str] | None:
+    """The subject common names of the TLS client certificate the server
+    verified (gunicorn under ``run_smdp --client-ca``); None without one."""
+    peer = getattr(request.META.get("gunicorn.socket"), "getpeercert", None)
+    certificate = peer() if callable(peer) else None
+    if not certificate:
+        return None
+    return [
+        value
+        for rdn in certificate.get("subject", ())
+        for name, value in rdn
+        if name == "commonName"
+    ]
+
+
+def _authenticate(request: HttpRequest, requester: str) -> None:
+    """SGP.22 §6.1.1: the requester is who its TLS client certificate says; where
+    no certificate comes, the secret agreed with that requester (Bearer)."""
+    names = _certificate_names(request)
+    if names is not None:
+        if requester not in names:
+            # A certificate for operator A does not speak for operator B.
+            raise codes.requester_not_allowed(requester)
+        return
+    expected = settings.SMDP_OPERATOR_TOKENS.get(requester, "")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if not (
+        expected
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(given.strip().encode(), expected.encode())
+    ):
+        raise codes.unknown_requester(requester)
 
 
 def _parse(request: HttpRequest) -> tuple[str, dict[str, Any]]:
@@ -165,7 +205,39 @@ def _parse(request: HttpRequest) -> tuple[str, dict[str, Any]]:
         raise codes.missing("functionCallIdentifier")
     if requester not in settings.SMDP_OPERATORS:
         raise codes.unknown_requester(requester)
+    _authenticate(request, requester)
     return requester, body
+
+
+def _request_hash(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _answer(output: dict[str, Any] | None, failure: Es2Failure | None = None) -> dict[str, Any]:
+    status: dict[str, Any] = {"status": "Executed-Success"}
+    if failure is not None:
+        status = {"status": "Failed", "statusCodeData": failure.status_code_data()}
+    return {"header": {"functionExecutionStatus": status}, **(output or {})}
+
+
+def _execute(function: str, handler: Handler, request: HttpRequest) -> dict[str, Any]:
+    operator, body = _parse(request)
+
+    def run() -> dict[str, Any]:
+        try:
+            with transaction.atomic():
+                return _answer(handler(operator, body))
+        except Es2Failure as failure:
+            return _answer(None, failure)
+
+    return services.call_once(
+        requester=operator,
+        call_id=body["header"]["functionCallIdentifier"],
+        function=function,
+        request_hash=_request_hash(body),
+        run=run,
+    )
 
 
 @csrf_exempt  # ES2+ authenticates with mutual TLS, not cookies
@@ -177,13 +249,10 @@ def es2plus(request: HttpRequest, function: str) -> JsonResponse:
         response = JsonResponse({"error": f"no ES2+ function {function!r}"}, status=404)
     else:
         try:
-            operator, body = _parse(request)
-            output = handler(operator, body)
-            status: dict[str, Any] = {"status": "Executed-Success"}
+            answer = _execute(function, handler, request)
         except Es2Failure as failure:
-            output = {}
-            status = {"status": "Failed", "statusCodeData": failure.status_code_data()}
-        response = JsonResponse({"header": {"functionExecutionStatus": status}, **output})
+            answer = _answer(None, failure)
+        response = JsonResponse(answer)
     response["X-Admin-Protocol"] = PROTOCOL_VERSION
     return response
 
@@ -201,6 +270,8 @@ def device_download(request: HttpRequest) -> JsonResponse:
         )
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"error": "give matchingId, eid and optionally outcome"}, status=400)
+    except services.DeviceInputError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
     except services.DeviceError as exc:
         return JsonResponse({"error": str(exc)}, status=409)
     return JsonResponse({"iccid": profile.iccid, "state": profile.state})

@@ -25,8 +25,24 @@ def smdp(shop: str, settings: object) -> Iterator[SmdpProxy]:
     proxy = SmdpProxy(f"{shop}/smdp")
     settings.ES2PLUS_URL = proxy.url  # type: ignore[attr-defined]
     settings.ES2PLUS_TIMEOUT_SECONDS = 1  # type: ignore[attr-defined]
+    stock_the_batch()
     yield proxy
     proxy.close()
+
+
+def stock_the_batch() -> int:
+    """The operator's list of its profiles at the SM-DP+ (what the vendor's batch
+    file gives), loaded into the shop as ``manage.py esim_stock`` does."""
+    from roamwise.esims.services import profile_stock_add
+    from roamwise.smdp.models import SmdpProfile
+
+    added = 0
+    for profile_type in set(SmdpProfile.objects.values_list("profile_type", flat=True)):
+        iccids = SmdpProfile.objects.filter(profile_type=profile_type, operator="roamwise")
+        added += profile_stock_add(
+            profile_type=profile_type, iccids=list(iccids.values_list("iccid", flat=True))
+        )
+    return added
 
 
 def buy(buyer: Client, plan: Plan, jobs: object) -> Order:

@@ -20,12 +20,17 @@ import requests
 #   "slow"       forward, then wait past the client's timeout before answering
 #   "reset"      forward (the SM-DP+ acts), then drop the connection unanswered
 FAULTS = {"down", "500", "garbage", "slow", "reset"}
+SGP22_FUNCTIONS = {"downloadOrder", "confirmOrder", "cancelOrder", "releaseProfile"}
 
 
 class SmdpProxy:
     def __init__(self, target: str, *, slow_seconds: float = 2.0) -> None:
         self.target = target.rstrip("/")
         self.slow_seconds = slow_seconds
+        self.pad_iccids = False
+        self.sgp22_only = False
+        self.own_matching_ids = False
+        self.refused: list[str] = []
         self.exchanges: list[dict[str, Any]] = []
         self.faults: dict[str, list[str]] = defaultdict(list)
         self.lock = threading.Lock()
@@ -43,6 +48,18 @@ class SmdpProxy:
                 if fault == "down":
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
+                if proxy.sgp22_only and function not in SGP22_FUNCTIONS:
+                    # A standard SM-DP+: no vendor extensions (SGP.22 §6.5.2, Table 57).
+                    proxy.refused.append(function)
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if proxy.own_matching_ids and function == "confirmOrder":
+                    # An SM-DP+ that generates the matching ID itself (§5.3.2).
+                    request = json.loads(body)
+                    request.pop("matchingId", None)
+                    body = json.dumps(request).encode()
                 if fault == "500":
                     self.send_response(500)
                     self.send_header("Content-Length", "0")
@@ -54,9 +71,15 @@ class SmdpProxy:
                     headers={
                         "Content-Type": self.headers.get("Content-Type", ""),
                         "X-Admin-Protocol": self.headers.get("X-Admin-Protocol", ""),
+                        "Authorization": self.headers.get("Authorization", ""),
                     },
                     timeout=30,
                 )
+                answer = upstream.json() if upstream.content else None
+                iccid = answer.get("iccid") if isinstance(answer, dict) else None
+                if proxy.pad_iccids and isinstance(iccid, str) and len(iccid) == 19:
+                    # As real SM-DP+ vendors answer: the 19-digit ICCID with its 'F' pad.
+                    answer["iccid"] = f"{iccid}F"  # type: ignore[index]
                 with proxy.lock:
                     proxy.exchanges.append(
                         {
@@ -64,7 +87,7 @@ class SmdpProxy:
                             "request": json.loads(body),
                             "request_headers": dict(self.headers),
                             "status": upstream.status_code,
-                            "response": upstream.json() if upstream.content else None,
+                            "response": answer,
                             "response_headers": dict(upstream.headers),
                             "fault": fault,
                         }
@@ -74,7 +97,11 @@ class SmdpProxy:
                     return
                 if fault == "slow":
                     time.sleep(proxy.slow_seconds)
-                content = b"<html>Bad gateway</html>" if fault == "garbage" else upstream.content
+                content = upstream.content
+                if proxy.pad_iccids and answer is not None:
+                    content = json.dumps(answer).encode()
+                if fault == "garbage":
+                    content = b"<html>Bad gateway</html>"
                 self.send_response(upstream.status_code)
                 self.send_header("Content-Type", upstream.headers.get("Content-Type", ""))
                 self.send_header("X-Admin-Protocol", upstream.headers.get("X-Admin-Protocol", ""))

@@ -6,8 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import os
+import signal
+import socket
 import ssl
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,6 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from django.db import connections
 
 from roamwise.esims.es2plus import (
     Es2Error,
@@ -233,3 +240,110 @@ def test_mutual_tls_with_our_client_certificate(tmp_path: Path) -> None:
         assert len(smdp.received) == 1  # the one without a certificate never got through
     finally:
         smdp.server.shutdown()
+
+
+# --- The stand-in binds the client certificate to the requester (SEC-03) ---------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _database_url(alias: str) -> str:
+    db = connections[alias].settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _wait_until_gone(group: int) -> None:
+    """Gunicorn's master and workers hold the test database: wait for them to end."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            os.killpg(group, signal.SIGKILL if time.monotonic() > deadline else 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+
+
+@pytest.mark.commitment("SEC-03")
+@pytest.mark.django_db(transaction=True)
+def test_run_smdp_takes_a_certificate_for_its_own_requester_only(tmp_path: Path) -> None:
+    """``manage.py run_smdp`` with mutual TLS, as a process: operator B's
+    certificate calls as B; operator A's certificate, as good as it is, cannot."""
+    from roamwise.smdp.services import inventory_add
+
+    inventory_add(profile_type="b-travel", count=2, operator="operator-b")
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = _certificate("Test CA", ca_key, None)
+    (tmp_path / "ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files = {}
+    for name in ("smdp", "roamwise", "operator-b"):
+        key = ec.generate_private_key(ec.SECP256R1())
+        files[name] = _write(tmp_path / name, _certificate(name, key, (ca.subject, ca_key)), key)
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "run_smdp",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--certfile",
+            files["smdp"][0],
+            "--keyfile",
+            files["smdp"][1],
+            "--client-ca",
+            str(tmp_path / "ca.crt"),
+        ],
+        cwd=Path(__file__).resolve().parents[3],
+        env={
+            **os.environ,
+            "DATABASE_URL": _database_url("default"),
+            "VAULT_DATABASE_URL": _database_url("vault"),
+            "SMDP_OPERATOR_ID": "operator-b",
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # run_smdp starts gunicorn: stop them together
+    )
+    try:
+
+        def client(cert: str) -> Es2PlusClient:
+            return Es2PlusClient(
+                base_url=f"https://127.0.0.1:{port}",
+                requester_id="operator-b",
+                timeout=10,
+                client_cert=files[cert],
+                ca_bundle=str(tmp_path / "ca.crt"),
+            )
+
+        # Until its workers have booted, the server does not answer at all.
+        deadline = time.monotonic() + 120
+        refused: Es2FunctionFailed | None = None
+        while True:
+            try:
+                client("roamwise").download_order(profile_type="b-travel", call_id=new_call_id())
+                break  # let through: operator A's certificate spoke for B
+            except Es2FunctionFailed as failed:
+                refused = failed
+                break
+            except Es2Unreachable:
+                assert time.monotonic() < deadline and server.poll() is None, "run_smdp is down"
+                time.sleep(0.5)
+        iccid = client("operator-b").download_order(profile_type="b-travel", call_id=new_call_id())
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+        _wait_until_gone(server.pid)
+
+    assert refused is not None and refused.code == "1.1/1.2"  # §5.2.6: Requester, Not Allowed
+    from roamwise.smdp.models import SmdpProfile
+
+    assert list(SmdpProfile.objects.exclude(state="Available").values_list("iccid", flat=True)) == [
+        iccid
+    ]

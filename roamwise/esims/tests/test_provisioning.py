@@ -16,7 +16,7 @@ from django.test import Client
 from roamwise.catalog.models import Plan
 from roamwise.esims import services
 from roamwise.esims.es2plus import get_client, new_call_id
-from roamwise.esims.models import Es2Attempt, Esim, EsimState, ProvisionStep
+from roamwise.esims.models import Es2Attempt, Esim, EsimState, ProfileStock, ProvisionStep
 from roamwise.governance.models import Disclosure
 from roamwise.network.models import NetworkBundle
 from roamwise.orders.models import Fulfilment, OrderStatus
@@ -26,7 +26,15 @@ from roamwise.smdp.models import ProfileState, SmdpProfile
 from .conftest import buy, fulfilment_held
 from .smdp_proxy import SmdpProxy
 
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "es2plus-schemas"
+# Beside the project: next to its checkout, or one level up from a worktree.
+SHARED = next(
+    (
+        found
+        for parent in Path(__file__).resolve().parents[3:6]
+        if (found := parent / "shared" / "conformance" / "es2plus-schemas").is_dir()
+    ),
+    Path(__file__).resolve().parents[4] / "shared" / "conformance" / "es2plus-schemas",
+)
 VENDORED = Path(__file__).resolve().parents[1] / "schemas"
 REQUEST_SCHEMA = {
     "downloadOrder": "ES2+DownloadOrder-def.json",
@@ -124,6 +132,7 @@ def test_no_profile_left_fails_the_order_refunds_it_and_tells_the_customer(
     smdp: SmdpProxy, buyer: Client, plan: Plan, jobs: object
 ) -> None:
     SmdpProfile.objects.all().delete()
+    ProfileStock.objects.all().delete()  # the operator's batch is used up too
     from roamwise.smdp.services import inventory_add
 
     inventory_add(profile_type=plan.profile_type, count=1, operator="roamwise")
@@ -169,11 +178,14 @@ def test_an_smdp_that_fails_before_acting_is_retried_with_one_profile(
     assert ("confirmOrder", "succeeded") in outcomes
 
 
+@pytest.mark.commitment("SIM-01")
 @pytest.mark.parametrize("fault", ["reset", "slow"])
 @pytest.mark.parametrize("function", ["downloadOrder", "confirmOrder"])
-def test_an_answer_lost_after_the_smdp_acted_is_reconciled_not_repeated(
+def test_an_answer_lost_after_the_smdp_acted_is_settled_with_sgp22_functions_only(
     smdp: SmdpProxy, buyer: Client, plan: Plan, jobs: object, fault: str, function: str
 ) -> None:
+    """A standard SM-DP+ has no getProfileStatus: the same call, for the same
+    profile of our batch, is sent again, and its answer settles the lost one."""
     smdp.inject(function, fault)
 
     order = buy(buyer, plan, jobs)
@@ -183,6 +195,40 @@ def test_an_answer_lost_after_the_smdp_acted_is_reconciled_not_repeated(
     (profile,) = reserved_profiles()  # never two profiles for one order
     assert (profile.iccid, profile.matching_id) == (esim.iccid, esim.matching_id)
     assert profile.state == ProfileState.RELEASED
+    first, again = smdp.calls(function)
+    assert first["request"] | {"header": None} == again["request"] | {"header": None}
+    # The SM-DP+ had acted on the lost call: the repeat says so in SGP.22's codes.
+    status = again["response"]["header"]["functionExecutionStatus"]
+    assert status["status"] == "Failed"
+    assert status["statusCodeData"]["subjectCode"] in ("8.2.1", "8.2.6")
+    assert smdp.calls("getProfileStatus") == []
+    lost = esim.attempts.filter(function=function).earliest("started_at")
+    assert lost.outcome == Es2Attempt.Outcome.SUCCEEDED
+    assert lost.message.startswith("reconciled:")
+    assert_conformant(smdp)
+
+
+@pytest.mark.parametrize("fault", ["reset", "slow"])
+@pytest.mark.parametrize("function", ["downloadOrder", "confirmOrder"])
+def test_an_answer_lost_is_reconciled_by_profile_status_where_the_smdp_offers_it(
+    smdp: SmdpProxy,
+    buyer: Client,
+    plan: Plan,
+    jobs: object,
+    fault: str,
+    function: str,
+    settings: object,
+) -> None:
+    settings.ES2PLUS_PROFILE_STATUS = True  # type: ignore[attr-defined]
+    ProfileStock.objects.all().delete()  # profiles ordered by type, as before a batch list
+    smdp.inject(function, fault)
+
+    order = buy(buyer, plan, jobs)
+
+    esim = Esim.objects.get(order=order)
+    assert esim.state == EsimState.READY, esim.failure_reason
+    (profile,) = reserved_profiles()
+    assert (profile.iccid, profile.matching_id) == (esim.iccid, esim.matching_id)
     # The SM-DP+ acted once; the lost call was settled by asking it, not by repeating it.
     assert len(smdp.calls(function)) == 1
     assert len(smdp.calls("getProfileStatus")) == 1
@@ -218,9 +264,12 @@ def test_a_worker_that_died_mid_call_is_reconciled_by_the_next(
     with fulfilment_held():
         order = buy(buyer, plan, jobs)
     esim = services.esim_for_order(order=order)
+    assert services._stock_take(esim)  # the ICCID of our batch it asks for
     call_id = new_call_id()
     Es2Attempt.objects.create(esim=esim, function="downloadOrder", call_id=call_id)
-    iccid = get_client().download_order(profile_type=plan.profile_type, call_id=call_id)
+    iccid = get_client().download_order(
+        profile_type=plan.profile_type, iccid=esim.iccid, call_id=call_id
+    )
 
     assert services.esim_provision(order_id=order.pk) == EsimState.READY
 

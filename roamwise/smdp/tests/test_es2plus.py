@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
+from django.conf import settings
 from django.test import Client, TestCase
 
 from conftest import run_jobs
@@ -22,7 +24,15 @@ from roamwise.smdp.services import inventory_add, luhn_digit
 # The stand-in under test, mounted in the site under test (ADR 0018).
 pytestmark = pytest.mark.usefixtures("stand_ins")
 
-SCHEMAS = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "es2plus-schemas"
+# Beside the project: next to its checkout, or one level up from a worktree.
+SCHEMAS = next(
+    (
+        found
+        for parent in Path(__file__).resolve().parents[3:6]
+        if (found := parent / "shared" / "conformance" / "es2plus-schemas").is_dir()
+    ),
+    Path(__file__).resolve().parents[4] / "shared" / "conformance" / "es2plus-schemas",
+)
 EID = "89049032123451234512345678901235"
 REQUEST_SCHEMA = {
     "downloadOrder": "ES2+DownloadOrder-def.json",
@@ -51,11 +61,13 @@ def call(
     *,
     check_request: bool = True,
     version: str = "gsma/rsp/v2.5.0",
+    call_id: str = "",
+    authorization: str | None = None,
 ) -> dict[str, Any]:
     payload = {
         "header": {
             "functionRequesterIdentifier": "roamwise",
-            "functionCallIdentifier": f"FCI-{function}-1",
+            "functionCallIdentifier": call_id or f"FCI-{function}-{uuid.uuid4().hex}",
         },
         **body,
     }
@@ -65,7 +77,10 @@ def call(
         f"/smdp/gsma/rsp2/es2plus/{function}",
         json.dumps(payload),
         content_type="application/json",
-        headers={"X-Admin-Protocol": version},
+        headers={
+            "X-Admin-Protocol": version,
+            "Authorization": bearer() if authorization is None else authorization,
+        },
     )
     assert response.status_code == 200  # SGP.22 §6.3, success or failure
     assert response["X-Admin-Protocol"].startswith("gsma/rsp/v2.")
@@ -76,6 +91,11 @@ def call(
     name = RESPONSE_SCHEMA[function] if succeeded else "ES2+HeaderOnly-response.json"
     jsonschema.validate(answer, schema(name))
     return answer
+
+
+def bearer(requester: str = "roamwise") -> str:
+    """The credential the simulator agreed with the operator (SMDP_OPERATOR_TOKENS)."""
+    return f"Bearer {settings.SMDP_OPERATOR_TOKENS[requester]}"
 
 
 def device(client: Client, matching_id: str, outcome: str = "installed") -> Any:
@@ -314,7 +334,7 @@ def test_bad_requests_fail_in_the_header_never_with_a_5xx(
         "/smdp/gsma/rsp2/es2plus/downloadOrder",
         raw,
         content_type="application/json",
-        headers=headers,
+        headers={**headers, "Authorization": bearer()},
     )
 
     assert response.status_code == 200
@@ -381,7 +401,7 @@ def test_concurrent_orders_never_get_the_same_profile(live_server: object) -> No
         response = requests.post(
             url,
             timeout=30,
-            headers={"X-Admin-Protocol": "gsma/rsp/v2.2.0"},
+            headers={"X-Admin-Protocol": "gsma/rsp/v2.2.0", "Authorization": bearer()},
             json={
                 "header": {
                     "functionRequesterIdentifier": "roamwise",
