@@ -27,8 +27,7 @@ def is_locked(user: User) -> bool:
     return (
         User.objects.filter(pk=user.pk)
         .filter(
-            Q(closure__isnull=False)
-            | Q(parental_consent__status=ParentalConsent.Status.PENDING)
+            Q(closure__isnull=False) | Q(parental_consent__status=ParentalConsent.Status.PENDING)
         )
         .exists()
     )

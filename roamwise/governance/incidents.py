@@ -22,7 +22,6 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.db.models import Count, F, Q, Sum
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +29,7 @@ from roamwise.accounts.models import User
 from roamwise.core.errors import DomainError, InvalidTransition
 from roamwise.datamap.registry import SELF, Declaration, data_map
 from roamwise.datamap.vocabulary import CATEGORIES
+from roamwise.notifications.rendering import render_text
 from roamwise.notifications.services import notify
 
 from .contact import privacy_contact
@@ -323,7 +323,7 @@ def incident_notice_draft(*, incident: Incident, now: datetime | None = None) ->
         "late": now > incident.regulator_deadline,
         "deadline": incident.regulator_deadline,
     }
-    return render_to_string("governance/regulator_notice.txt", context).strip() + "\n"
+    return render_text("governance/regulator_notice.txt", context).strip() + "\n"
 
 
 # --- Services ------------------------------------------------------------------------

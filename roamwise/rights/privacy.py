@@ -28,7 +28,7 @@ data_map.declare(
         ),
         fields=(
             PersonalField("user", "user.unique_id"),
-            PersonalField("contact_email", "user.contact.email"),
+            PersonalField("contact_email", "user.contact.requester_email"),
             PersonalField("child_identifier", "user.privacy.requests"),
             PersonalField("kind", "user.privacy.requests"),
             PersonalField("status", "user.privacy.requests"),

@@ -22,7 +22,6 @@ from roamwise.notifications.services import notify
 
 from .conftest import published
 
-
 TEMPLATE = "notifications/email/staff_alert"
 CONTEXT = {"title": "Hello", "message": "A message."}
 
