@@ -281,9 +281,10 @@ class DataRequestAdmin(PersonalDataAdmin):
                 services.request_extend(request=found, actor=user, reason=text)
                 messages.success(request, f"Deadline extended to {found.due_at:%Y-%m-%d}.")
             elif action == "link":
-                account = User.objects.filter(
-                    public_id=_uuid_or_none(request.POST.get("account", ""))
-                ).first()
+                chosen = _uuid_or_none(request.POST.get("account", ""))
+                account = (
+                    User.objects.filter(public_id=chosen).first() if chosen is not None else None
+                )
                 if account is None:
                     messages.error(request, "Choose an account the search found.")
                 else:

@@ -40,6 +40,10 @@ def link_and_erase(officer: Client, request: DataRequest, username: str) -> str:
     page = officer.get(url, {"find": username}).content.decode()
     account = User.objects.get(username=username)
     assert str(account.public_id) in page
+    unknown = officer.post(url, {"action": "link", "account": "not-an-id", "method": "other"})
+    assert unknown.status_code == 302
+    request.refresh_from_db()
+    assert request.user is None
     officer.post(
         url,
         {
