@@ -274,7 +274,6 @@ def test_rejecting_all_from_abroad_stores_no_location_but_what_is_declared_witho
     client: Client, catalog: None, alice: User
 ) -> None:
     from conftest import PASSWORD
-    from roamwise.governance.selectors import location_declarations
 
     page(client, REMOTE_ADDR=JAPANESE_IP)
     client.post("/consent/choose/", {"choice": "reject_all"}, REMOTE_ADDR=JAPANESE_IP)
@@ -290,8 +289,12 @@ def test_rejecting_all_from_abroad_stores_no_location_but_what_is_declared_witho
     client.post("/consent/choose/", {"choice": "reject_all"}, REMOTE_ADDR=JAPANESE_IP)
 
     assert ConsentRecord.objects.filter(granted=False).count() == 2 * len(OPTIONAL_PURPOSES)
+    stored = _columns_holding("JP")
+    assert stored == {"accounts.LoginEvent.country"}
     # Where the country is kept without consent, the data map says why, and
     # the policy page shows it.
+    from roamwise.governance.selectors import location_declarations
+
     consent_free = {
         f"{d.model}.{f.name}"
         for d in location_declarations()
@@ -299,8 +302,6 @@ def test_rejecting_all_from_abroad_stores_no_location_but_what_is_declared_witho
         for f in d.fields
         if f.category == "user.location.imprecise"
     }
-    stored = _columns_holding("JP")
-    assert stored == {"accounts.LoginEvent.country"}
     assert stored <= consent_free
     policy = client.get("/privacy/").content.decode()
     section = policy[
