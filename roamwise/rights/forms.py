@@ -106,10 +106,7 @@ class ChildReportForm(forms.Form):
 
     email = forms.EmailField(
         label=_("Your email address"),
-        help_text=_(
-            "We send a link to it: your report reaches our privacy team once you open it, "
-            "and we tell you what we did."
-        ),
+        help_text=_("We tell you at this address what we did."),
     )
     child_identifier = forms.CharField(
         label=_("The account's username or email address"), max_length=254

@@ -478,7 +478,9 @@ def public_request_open(
     an erasure request naming the account: CHD-04), asks.
 
     Nothing happens until they open the signed, expiring link we email: the
-    request waits in "verifying" and is deleted if the link is never used."""
+    request waits in "verifying" and is deleted if the link is never used.
+    A report goes to staff at once: it discloses nothing to the reporter, and
+    staff verify the report itself before they erase anything."""
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -514,6 +516,14 @@ def public_request_open(
             child_identifier=child_identifier if requester_kind in ABOUT_A_CHILD else "",
             details=details,
         )
+        if requester_kind == RequesterKind.REPORTER:
+            # A report discloses nothing to the reporter, and staff verify the
+            # report itself before anything is erased: it reaches them at once.
+            _transition(
+                request, RequestStatus.IN_PROGRESS, actor=None, now=moment, note="report received"
+            )
+            _child_report_received(request)
+            return request
         _transition(
             request,
             RequestStatus.VERIFYING,
@@ -575,8 +585,6 @@ def public_request_verify(*, token: str, now: datetime | None = None) -> DataReq
     )
     if request.requester_kind == RequesterKind.PARENT and request.kind == RequestKind.ERASURE:
         _parent_erasure(request, now=moment)
-    elif request.requester_kind == RequesterKind.REPORTER:
-        _child_report_received(request)
     else:
         _answer_verified(request, now=moment)
     request.refresh_from_db()
@@ -689,11 +697,11 @@ def _child_report_received(request: DataRequest) -> None:
     """CHD-04: a report of a suspected under-13 account goes to staff, who
     find the account, verify the report, link the account and erase it."""
     with transaction.atomic():
-        _tell_requester(request, "rights/email/accepted", {})
+        _tell_requester(request, "rights/email/report_received", {})
         _staff_alert(
             request,
             f"Report of a suspected under-13 account {request.reference}",
-            "Someone verified their address and reported an account as a child's under 13. "
+            "Someone reported an account as a child's under 13. "
             "Find the account on the request's page, verify the report, link the account "
             f"and erase it by {request.due_at:%Y-%m-%d}, or reject the report with reasons.",
         )

@@ -259,7 +259,7 @@ def child_report(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
             return render(request, "rights/child_report.html", {"form": form}, status=exc.status)
-        return render(request, "rights/check_email.html", {"email": data["email"]})
+        return render(request, "rights/child_report_sent.html")
     status = 400 if request.method == "POST" else 200
     return render(request, "rights/child_report.html", {"form": form}, status=status)
 
