@@ -5,6 +5,8 @@ leaves only kinds, dates, statuses and counts readable."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from roamwise.datamap.registry import (
     Declaration,
     Erasure,
@@ -15,6 +17,18 @@ from roamwise.datamap.registry import (
 )
 
 REQUEST_DAYS = 3 * 365
+# Who reported an account as a child's is never shown to its holder (CHD-04).
+REPORTER = "reporter"
+
+
+def _requests_shown(rows: QuerySet) -> QuerySet:
+    return rows.exclude(requester_kind=REPORTER)
+
+
+def _request_rows_shown(rows: QuerySet) -> QuerySet:
+    return rows.exclude(request__requester_kind=REPORTER)
+
+
 REQUEST_RETENTION = "3 years after the request, as proof that it was answered"
 ACCOUNTABILITY = "Proof that we answered your privacy requests (GDPR Art. 5(2) accountability)"
 
@@ -46,6 +60,7 @@ data_map.declare(
         retention=Retention.after(REQUEST_DAYS, anchor="created_at", summary=REQUEST_RETENTION),
         erasure=Erasure.retain(ACCOUNTABILITY),
         recipients=("hosting", "email"),
+        shown_to_subject=_requests_shown,
     )
 )
 
@@ -64,6 +79,7 @@ data_map.declare(
         legal_basis="legal_obligation",
         retention=Retention.after(REQUEST_DAYS, anchor="created_at", summary=REQUEST_RETENTION),
         erasure=Erasure.retain(ACCOUNTABILITY),
+        shown_to_subject=_request_rows_shown,
     )
 )
 
@@ -83,6 +99,7 @@ data_map.declare(
         retention=Retention.after(REQUEST_DAYS, anchor="created_at", summary=REQUEST_RETENTION),
         erasure=Erasure.delete(),
         recipients=("hosting",),
+        shown_to_subject=_request_rows_shown,
     )
 )
 

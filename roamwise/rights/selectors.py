@@ -35,7 +35,7 @@ from roamwise.vault.fields import EncryptedMixin
 
 from . import deadlines
 from .errors import RequestNotFound
-from .models import OPEN_STATUSES, DataRequest, DataRequestFile
+from .models import OPEN_STATUSES, DataRequest, DataRequestFile, RequesterKind
 
 # Shown as held but never copied out: a password hash, a TOTP seed, a session's
 # secrets are of no use to their owner and of great use to a thief who gets
@@ -378,7 +378,12 @@ def staff_accesses_of(*, user: User, limit: int = 200) -> list[AccessEvent]:
 
 
 def requests_of(*, user: User) -> QuerySet[DataRequest]:
-    return DataRequest.objects.filter(user=user).order_by("-created_at", "-pk")
+    # A report of the account by someone else is not the holder's to see (CHD-04).
+    return (
+        DataRequest.objects.filter(user=user)
+        .exclude(requester_kind=RequesterKind.REPORTER)
+        .order_by("-created_at", "-pk")
+    )
 
 
 def request_for(*, user: User, public_id: uuid.UUID | str) -> DataRequest:
@@ -387,7 +392,11 @@ def request_for(*, user: User, public_id: uuid.UUID | str) -> DataRequest:
         wanted = uuid.UUID(str(public_id))
     except ValueError:
         raise RequestNotFound("No such request.") from None
-    found = DataRequest.objects.filter(public_id=wanted, user=user).first()
+    found = (
+        DataRequest.objects.filter(public_id=wanted, user=user)
+        .exclude(requester_kind=RequesterKind.REPORTER)
+        .first()
+    )
     if found is None:
         raise RequestNotFound("No such request.")
     return found

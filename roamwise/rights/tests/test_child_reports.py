@@ -15,6 +15,7 @@ from roamwise.audit.models import AccessEvent
 from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.core.errors import DomainError
 from roamwise.rights import services
+from roamwise.rights.export import export_build
 from roamwise.rights.models import DataRequest, LinkMethod, RequesterKind, RequestStatus
 from roamwise.vault.models import DataKey
 
@@ -216,3 +217,40 @@ def test_linking_needs_a_started_request_a_method_a_note_and_never_takes_staff(
             relationship="reporter",
             child_identifier="sprout",
         )
+
+
+@pytest.mark.commitment("CHD-04")
+def test_the_account_holder_never_sees_who_reported_them(staff: User) -> None:
+    holder = claimed_adult("sprout")
+    request = committed(
+        lambda: services.public_request_open(
+            email="whistle@example.org",
+            kind="erasure",
+            relationship="reporter",
+            child_identifier="sprout",
+            details="Seen at the school gate with the app.",
+        )
+    )
+    assert isinstance(request, DataRequest)
+    services.request_account_link(
+        request=request,
+        account=holder,
+        actor=staff,
+        method=LinkMethod.HOLDER_CONFIRMED,
+        note="Asked the holder; they said they are 21 and sent an ID.",
+    )
+    services.request_reject(request=request, actor=staff, reason="The holder is an adult.")
+    holder_client = Client()
+    holder_client.force_login(holder)
+
+    center = holder_client.get("/rights/").content.decode()
+    detail = holder_client.get(f"/rights/requests/{request.public_id}/")
+    export = export_build(user=holder)
+
+    assert request.reference not in center
+    assert "whistle@example.org" not in center
+    assert detail.status_code == 404
+    shown = str(export.data)
+    assert request.public_id.hex not in shown and str(request.public_id) not in shown
+    assert "whistle@example.org" not in shown
+    assert "school gate" not in shown
