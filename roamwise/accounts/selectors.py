@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .models import LoginEvent, ParentalConsent, User
@@ -18,6 +18,31 @@ def is_awaiting_parental_consent(user: User) -> bool:
 
 def is_closed(user: User) -> bool:
     return hasattr(user, "closure")
+
+
+def is_locked(user: User) -> bool:
+    """The account cannot be used: closed, deactivated, or a minor's account
+    still waiting for a parent's consent (CHD-02)."""
+    if not user.is_active:
+        return True
+    return (
+        User.objects.filter(pk=user.pk)
+        .filter(
+            Q(closure__isnull=False) | Q(parental_consent__status=ParentalConsent.Status.PENDING)
+        )
+        .exists()
+    )
+
+
+def customers_reachable() -> QuerySet[User]:
+    """Customers whose account works: the audience of mailings to every
+    customer (policy changes, announcements). A locked account is not a
+    customer yet, or any more (CHD-02, ACC-05)."""
+    return (
+        User.objects.filter(is_active=True, is_staff=False, closure__isnull=True)
+        .exclude(parental_consent__status=ParentalConsent.Status.PENDING)
+        .order_by("pk")
+    )
 
 
 def has_verified_email(user: User) -> bool:
@@ -43,3 +68,14 @@ def user_by_public_id(public_id: str) -> User | None:
     except (ValueError, TypeError):
         return None
     return User.objects.filter(public_id=parsed).first()
+
+
+def unconsented_minors_due(*, now: datetime | None = None) -> QuerySet[User]:
+    """Minors' accounts whose parent never answered before the consent link
+    expired (CHD-02): the account never opened and is not kept; the retention
+    sweep erases it through ``rights.erasure.erase_subject``."""
+    moment = now or timezone.now()
+    return User.objects.filter(
+        parental_consent__status=ParentalConsent.Status.PENDING,
+        parental_consent__expires_at__lte=moment,
+    ).order_by("pk")

@@ -10,7 +10,6 @@ from ninja.security import django_auth
 from pydantic import ConfigDict
 
 from roamwise.accounts.api import authenticated_user, session_token_auth
-from roamwise.core.geo import request_country
 from roamwise.core.schemas import Boolean, ErrorOut
 
 from . import selectors, services
@@ -83,9 +82,7 @@ def consent_get(request: HttpRequest) -> ConsentOut:
 def consent_update(request: HttpRequest, payload: ChoicesIn) -> ConsentOut:
     user = authenticated_user(request)
     choices = {k: v for k, v in payload.model_dump().items() if v is not None}
-    services.consent_choices_save(
-        choices=choices, source=Source.API, user=user, country=request_country(request)
-    )
+    services.consent_choices_save(choices=choices, source=Source.API, user=user)
     return _consent_out(user)
 
 

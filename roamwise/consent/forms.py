@@ -9,14 +9,16 @@ from .models import GPC_PURPOSES, OPTIONAL_PURPOSES, Objection, Purpose
 DESCRIPTIONS = {
     Purpose.ANALYTICS: (
         "Count page views, time on page and clicks on this site to improve it. First-party "
-        "only: no third party, no IP address kept (the country only), a visitor id that "
-        "changes every day. Raw events are deleted after 90 days."
+        "only: no third party, no IP address kept (the country only, and only with your "
+        "consent to location), a visitor id that changes every day. Raw events are deleted "
+        "after 90 days."
     ),
     Purpose.PREFERENCES: "Remember display choices between visits, such as your language.",
     Purpose.MARKETING: "Send you offers by email and show promotions.",
     Purpose.LOCATION: (
         "Use the country of your IP address, for the page you are viewing only, to suggest "
-        "plans for where you are. It is not stored."
+        "plans for where you are; with analytics on, page views count it too. It is not "
+        "stored otherwise. Turning it off changes nothing else."
     ),
     Purpose.PERSONALISATION: "Recommend plans from what you bought and browsed here.",
     Purpose.PARTNER_SHARING: "Share your contact details with partner networks for joint offers.",

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from roamwise.core.geo import request_country
 
 from . import selectors, services
-from .models import GPC_PURPOSES, OPTIONAL_PURPOSES
+from .models import GPC_PURPOSES, OPTIONAL_PURPOSES, Purpose
 
 COOKIE_NAME = "rw_consent"
 COOKIE_SALT = "roamwise.consent.visitor"
@@ -72,7 +72,9 @@ class RequestConsent:
         return self.state.get(purpose, False) if purpose in OPTIONAL_PURPOSES else True
 
     def country(self) -> str:
-        return request_country(self.request)
+        """The country of the request's address, only with consent to
+        location (AUT-03); "" otherwise."""
+        return request_country(self.request) if self.allows(Purpose.LOCATION) else ""
 
     def save_choices(self, choices: dict[str, bool], *, source: str) -> None:
         if self.gpc:
@@ -81,12 +83,9 @@ class RequestConsent:
             choices = {p: v for p, v in choices.items() if p not in GPC_PURPOSES}
         user = self.user if getattr(self.user, "is_authenticated", False) else None
         visitor = None if user else self.ensure_visitor()
-        country = self.country()
         if self.gpc:
-            services.consent_apply_gpc(user=user, visitor_id=visitor, country=country)
-        services.consent_choices_save(
-            choices=choices, source=source, user=user, visitor_id=visitor, country=country
-        )
+            services.consent_apply_gpc(user=user, visitor_id=visitor)
+        services.consent_choices_save(choices=choices, source=source, user=user, visitor_id=visitor)
         self.forget()
 
     def apply_gpc(self) -> None:
@@ -96,16 +95,14 @@ class RequestConsent:
             session = self.request.session
             if session.get(SESSION_GPC_FLAG) == user.pk:
                 return
-            if services.consent_apply_gpc(user=user, country=self.country()):
+            if services.consent_apply_gpc(user=user):
                 self.forget()
             session[SESSION_GPC_FLAG] = user.pk
             return
         # A visitor who never chose has no id to record against; minting one
         # for every cookie-less request (crawlers) would grow the table without
         # end. The signal is honoured per request, and recorded with the choice.
-        if self.visitor_id and services.consent_apply_gpc(
-            visitor_id=self.visitor_id, country=self.country()
-        ):
+        if self.visitor_id and services.consent_apply_gpc(visitor_id=self.visitor_id):
             self.forget()
 
 

@@ -67,7 +67,6 @@ class ConsentRecord(models.Model):
     granted = models.BooleanField()
     source = models.CharField(max_length=16, choices=Source.choices)
     policy_version = models.CharField(max_length=32)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2, or empty")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = AppendOnlyQuerySet.as_manager()

@@ -10,8 +10,8 @@ data_map.declare(
         subject="user",
         description=(
             "Each consent you gave or withdrew, per purpose: when, how (banner, settings, "
-            "API, Global Privacy Control), under which policy version, and the country "
-            "you were in. Before you sign in, a random visitor id stands in for you."
+            "API, Global Privacy Control) and under which policy version; never where you "
+            "were. Before you sign in, a random visitor id stands in for you."
         ),
         fields=(
             PersonalField("visitor_id", "user.unique_id"),
@@ -19,7 +19,6 @@ data_map.declare(
             PersonalField("granted", "user.consent"),
             PersonalField("source", "user.consent"),
             PersonalField("policy_version", "user.consent"),
-            PersonalField("country", "user.location.imprecise"),
             PersonalField("created_at", "user.consent"),
         ),
         purposes=("legal",),

@@ -21,7 +21,6 @@ from .models import (
 )
 
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 def _subject(user: Any, visitor_id: str | None) -> tuple[Any, str]:
@@ -35,11 +34,6 @@ def _subject(user: Any, visitor_id: str | None) -> tuple[Any, str]:
     return None, visitor_id
 
 
-def _country(country: str) -> str:
-    country = (country or "").strip().upper()
-    return country if COUNTRY.match(country) else ""
-
-
 def consent_record(
     *,
     purpose: str,
@@ -47,9 +41,12 @@ def consent_record(
     source: str,
     user: Any = None,
     visitor_id: str | None = None,
-    country: str = "",
 ) -> ConsentRecord:
-    """Record one grant or withdrawal, under the policy version in force."""
+    """Record one grant or withdrawal, under the policy version in force.
+
+    No location is kept with it (AUT-03): the policy version is what proves
+    the terms the choice was made under, and the country of an IP address
+    may only be kept with consent to location."""
     if purpose == Purpose.ESSENTIAL:
         raise InvalidConsent("Essential processing needs no consent and cannot be refused.")
     if purpose not in OPTIONAL_PURPOSES:
@@ -64,7 +61,6 @@ def consent_record(
         granted=bool(granted),
         source=source,
         policy_version=selectors.current_policy_version(),
-        country=_country(country),
     )
 
 
@@ -74,7 +70,6 @@ def consent_choices_save(
     source: str,
     user: Any = None,
     visitor_id: str | None = None,
-    country: str = "",
 ) -> list[ConsentRecord]:
     """Record a set of choices (the banner, the settings page): a record for each
     purpose whose state changes, or that was last chosen under another policy."""
@@ -104,15 +99,12 @@ def consent_choices_save(
                     source=source,
                     user=customer,
                     visitor_id=visitor or None,
-                    country=country,
                 )
             )
     return written
 
 
-def consent_apply_gpc(
-    *, user: Any = None, visitor_id: str | None = None, country: str = ""
-) -> list[ConsentRecord]:
+def consent_apply_gpc(*, user: Any = None, visitor_id: str | None = None) -> list[ConsentRecord]:
     """Global Privacy Control: an opt-out of marketing, partner sharing and
     personalisation, recorded once per purpose with source GPC (CKE-03)."""
     customer, visitor = _subject(user, visitor_id)
@@ -133,7 +125,6 @@ def consent_apply_gpc(
                     source=Source.GPC,
                     user=customer,
                     visitor_id=visitor or None,
-                    country=country,
                 )
             )
     return written

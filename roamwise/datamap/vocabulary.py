@@ -13,6 +13,7 @@ CATEGORIES: dict[str, str] = {
     "user.contact.phone_number": "Phone number",
     "user.contact.address": "Postal and billing address",
     "user.contact.parent_email": "A parent's or guardian's email address",
+    "user.contact.requester_email": "The email address a privacy request came from",
     "user.name": "Name",
     "user.demographic.date_of_birth": "Date of birth",
     "user.unique_id": "Customer identifiers",

@@ -20,9 +20,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, F, Q, Sum
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,15 +29,18 @@ from roamwise.accounts.models import User
 from roamwise.core.errors import DomainError, InvalidTransition
 from roamwise.datamap.registry import SELF, Declaration, data_map
 from roamwise.datamap.vocabulary import CATEGORIES
-from roamwise.notifications.services import notify
+from roamwise.notifications.rendering import render_text
+from roamwise.notifications.services import notify, notify_address
 
 from .contact import privacy_contact
 from .legal_requests import in_categories
 from .models import (
     INCIDENT_TRANSITIONS,
+    REGULATOR_REMINDER_HOURS,
     AffectedSubject,
     Incident,
     IncidentEvent,
+    IncidentReminder,
     IncidentStatus,
 )
 
@@ -323,7 +325,7 @@ def incident_notice_draft(*, incident: Incident, now: datetime | None = None) ->
         "late": now > incident.regulator_deadline,
         "deadline": incident.regulator_deadline,
     }
-    return render_to_string("governance/regulator_notice.txt", context).strip() + "\n"
+    return render_text("governance/regulator_notice.txt", context).strip() + "\n"
 
 
 # --- Services ------------------------------------------------------------------------
@@ -685,6 +687,92 @@ def _customer_context(incident: Incident, row: AffectedSubject) -> dict[str, Any
 
 
 # --- Reads ---------------------------------------------------------------------------
+
+
+# --- Reminders of the regulator deadline (SEC-06) -------------------------------------
+
+
+def incident_owner(*, incident: Incident) -> User | None:
+    """Who owns the response: the staff member who recorded the incident."""
+    first = incident.events.filter(note="recorded").select_related("actor").first()
+    return first.actor if first is not None else None
+
+
+def _levels_due(incident: Incident, now: datetime) -> list[int]:
+    due_at = incident.regulator_deadline
+    sent = set(
+        IncidentReminder.objects.filter(incident=incident, due_at=due_at).values_list(
+            "hours_before", flat=True
+        )
+    )
+    return [
+        hours
+        for hours in REGULATOR_REMINDER_HOURS
+        if hours not in sent and now >= due_at - timedelta(hours=hours)
+    ]
+
+
+def _reminder_context(incident: Incident, now: datetime) -> dict[str, str]:
+    left = incident_deadline(incident=incident, now=now)
+    link = settings.SITE_URL + reverse("admin:governance_incident_change", args=[incident.pk])
+    return {
+        "title": f"Incident {incident.reference}: regulator notice due, {left.label.lower()}",
+        "message": (
+            f"The notice to {settings.SUPERVISORY_AUTHORITY_NAME} about incident "
+            f"{incident.reference} is due by {incident.regulator_deadline:%Y-%m-%d %H:%M} UTC "
+            "(72 hours after we became aware, GDPR Art. 33(1)) and is not marked sent. "
+            "Send it, with what is known so far, and mark it sent.\n\n" + link
+        ),
+    }
+
+
+def incident_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind the incident's owner and the privacy officer 48, 24 and 6 hours
+    before the regulator deadline while the notice is not marked sent (SEC-06).
+
+    Each level is sent once per deadline, however often this runs: the
+    reminder rows are written with the messages, in one transaction, and a
+    second worker's rows collide with the first's. Levels that fell due
+    together (an incident recorded late) make one message. Returns how many
+    incidents were reminded."""
+    moment = now or timezone.now()
+    reminded = 0
+    pending = incidents_open().filter(regulator_notified_at__isnull=True).order_by("pk")
+    for incident in pending:
+        levels = _levels_due(incident, moment)
+        if not levels:
+            continue
+        context = _reminder_context(incident, moment)
+        owner = incident_owner(incident=incident)
+        try:
+            with transaction.atomic():
+                IncidentReminder.objects.bulk_create(
+                    IncidentReminder(
+                        incident=incident,
+                        hours_before=hours,
+                        due_at=incident.regulator_deadline,
+                        sent_at=moment,
+                    )
+                    for hours in levels
+                )
+                _event(incident, None, f"reminder: {context['title']}")
+                if owner is not None and owner.is_active and owner.email:
+                    notify(
+                        user=owner,
+                        kind="staff_alert",
+                        template="notifications/email/staff_alert",
+                        context=context,
+                    )
+                notify_address(
+                    to=settings.PRIVACY_EMAIL,
+                    kind="staff_alert",
+                    template="notifications/email/staff_alert",
+                    context=context,
+                )
+        except IntegrityError:
+            continue  # another worker sent it
+        reminded += 1
+    return reminded
 
 
 def incidents_open() -> models.QuerySet[Incident]:

@@ -327,6 +327,9 @@ INCIDENT_TRANSITIONS: dict[str, set[str]] = {
 
 # GDPR Art. 33(1): the supervisory authority within 72 hours of becoming aware.
 REGULATOR_DEADLINE = timedelta(hours=72)
+# Staff are reminded this many hours before that deadline while the
+# regulator's notice is not marked sent (SEC-06).
+REGULATOR_REMINDER_HOURS = (48, 24, 6)
 
 
 class Incident(models.Model):
@@ -415,6 +418,27 @@ class AffectedSubject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id} in incident {self.incident_id}"
+
+
+class IncidentReminder(models.Model):
+    """A reminder of the regulator deadline sent to staff: one per level and
+    deadline, so that the periodic job may run any number of times (and a
+    corrected detection time, which moves the deadline, starts them again)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="reminders")
+    hours_before = models.PositiveSmallIntegerField()
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "hours_before", "due_at"], name="incident_reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder {self.hours_before} h before {self.due_at:%Y-%m-%d %H:%M}"
 
 
 class IncidentEvent(models.Model):

@@ -243,6 +243,13 @@ data_map.declare(
 
 data_map.declare_not_personal(
     NotPersonal(
+        model="governance.IncidentReminder",
+        reason="When a regulator-deadline reminder went to staff: an incident id, a level, times.",
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
         model="governance.Incident",
         reason=(
             "What a breach was and what we did, written for the regulator; whom it "

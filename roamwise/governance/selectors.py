@@ -109,6 +109,26 @@ class RetentionItem:
 
 
 @dataclass(frozen=True)
+class LocationItem:
+    """A record that keeps an approximate location (AUT-03), and on what terms."""
+
+    key: str
+    record: str
+    purposes: tuple[str, ...]
+    legal_basis: str
+    retention: str
+    needs_consent: bool
+
+
+LOCATION_CATEGORY = "user.location.imprecise"
+
+
+def location_declarations() -> list[Declaration]:
+    """The records of the data map that keep an approximate location."""
+    return [d for d in data_map if LOCATION_CATEGORY in d.categories]
+
+
+@dataclass(frozen=True)
 class RecipientItem:
     key: str
     label: str
@@ -130,6 +150,7 @@ class PolicySections:
     recipients: tuple[RecipientItem, ...]
     storage: tuple[StorageItem, ...]
     region: str
+    locations: tuple[LocationItem, ...] = ()
 
 
 def record_name(declaration: Declaration) -> str:
@@ -214,6 +235,17 @@ def policy_sections() -> PolicySections:
                     records=pinned,
                 )
             )
+    locations = tuple(
+        LocationItem(
+            key=_anchor(d),
+            record=record_name(d),
+            purposes=tuple(PURPOSES[p] for p in d.purposes),
+            legal_basis=LEGAL_BASES[d.legal_basis],
+            retention=d.retention.describe(),
+            needs_consent=d.legal_basis == "consent",
+        )
+        for d in location_declarations()
+    )
     return PolicySections(
         collected=collected,
         purposes=tuple(purposes),
@@ -221,6 +253,7 @@ def policy_sections() -> PolicySections:
         recipients=recipients,
         storage=tuple(storage),
         region=home,
+        locations=locations,
     )
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from roamwise.accounts.models import User
+from roamwise.accounts.selectors import customers_reachable
 from roamwise.core.tasks import enqueue_on_commit
 from roamwise.datamap.vocabulary import CATEGORIES, PURPOSES
 
@@ -107,7 +108,8 @@ def policy_accept(
 def policy_notices_send_batch(
     *, version_id: int, batch_size: int | None = None, now: datetime | None = None
 ) -> int:
-    """Tell the next ``batch_size`` active customers about a significant change.
+    """Tell the next ``batch_size`` customers about a significant change:
+    those whose account works (a locked minor's or a closed account is not told).
 
     Each customer gets one ``PolicyNotice`` row and one message, in the same
     transaction, so a rerun after a crash never tells anyone twice. Returns how
@@ -125,7 +127,7 @@ def policy_notices_send_batch(
     from roamwise.notifications.services import notify
 
     users = list(
-        User.objects.filter(is_active=True, is_staff=False)
+        customers_reachable()
         .exclude(policy_notices__version=version)
         .order_by("pk")[: batch_size or NOTICE_BATCH_SIZE]
     )

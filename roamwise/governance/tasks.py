@@ -3,7 +3,8 @@ Tasks take ids, hold no business logic and are safe to run twice."""
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from roamwise.accounts.models import User
 
@@ -41,3 +42,10 @@ def incident_notify_customers(incident_id: int) -> int:
 @db_task(retries=3, retry_delay=60)
 def incident_notify_batch(incident_id: int, affected_ids: list[int]) -> int:
     return incidents.incident_notify_batch(incident_id=incident_id, affected_ids=affected_ids)
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def incident_deadline_reminders() -> int:
+    """Every ten minutes: remind staff before the regulator deadline
+    (48, 24 and 6 hours), once per incident and level."""
+    return incidents.incident_reminders_send()

@@ -32,6 +32,10 @@ class Kind:
     label: str
     category: Category
     channels: tuple[Channel, ...] = (Channel.EMAIL, Channel.IN_SITE)
+    # A locked account (a minor waiting for a parent's consent, a closed
+    # account) is not a customer: only what it needs to open or be secured,
+    # and the answers to its privacy requests, reach it (CHD-02).
+    reaches_locked_accounts: bool = False
 
     @property
     def is_marketing(self) -> bool:
@@ -48,8 +52,14 @@ EMAIL_ONLY = (Channel.EMAIL,)
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
-        Kind("account", "Email verification and sign-in", Category.SERVICE, EMAIL_ONLY),
-        Kind("security", "Security alerts", Category.SERVICE, BOTH),
+        Kind(
+            "account",
+            "Email verification and sign-in",
+            Category.SERVICE,
+            EMAIL_ONLY,
+            reaches_locked_accounts=True,
+        ),
+        Kind("security", "Security alerts", Category.SERVICE, BOTH, reaches_locked_accounts=True),
         Kind(
             "parental_consent",
             "A parent's consent to a child's account",
@@ -62,7 +72,13 @@ KINDS: dict[str, Kind] = {
         Kind("expiry", "Plan about to expire", Category.SERVICE, BOTH),
         Kind("policy", "Changes to our terms and privacy policy", Category.SERVICE, BOTH),
         Kind("support", "Replies to your support requests", Category.SERVICE, BOTH),
-        Kind("privacy_request", "Your privacy requests and our answers", Category.SERVICE, BOTH),
+        Kind(
+            "privacy_request",
+            "Your privacy requests and our answers",
+            Category.SERVICE,
+            BOTH,
+            reaches_locked_accounts=True,
+        ),
         Kind("staff_alert", "Alerts for staff", Category.SERVICE, EMAIL_ONLY),
         Kind("promotions", "Offers and promotions", Category.MARKETING, BOTH),
         Kind("newsletter", "Travel tips newsletter", Category.MARKETING, EMAIL_ONLY),

@@ -4,6 +4,11 @@ A message template is a prefix, allauth's convention: ``<prefix>_subject.txt``
 (one line), ``<prefix>_message.txt`` and optionally ``<prefix>_message.html``,
 which extends ``notifications/email/layout.html``. Without one, the text is
 shown inside that layout, so every email carries the shop's branding.
+
+Plain-text templates (``.txt``) are rendered without HTML autoescaping: a
+subject or a text body is not HTML, and escaping it would show a reader
+``Parent&#x27;s`` for ``Parent's``. HTML is escaped where it is made, in the
+``.html`` templates.
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 
 
 @dataclass(frozen=True)
@@ -25,9 +30,21 @@ class Rendered:
     site_text: str
 
 
+def render_text(name: str, context: dict[str, Any]) -> str:
+    """A plain-text template, rendered without HTML autoescaping."""
+    if not name.endswith(".txt"):
+        raise ValueError(f"{name} is not a plain-text template")
+    # The Django backend's template under the loader's wrapper: only its own
+    # Context takes autoescape.
+    template = get_template(name).template  # type: ignore[attr-defined]
+    return str(template.render(Context(context, autoescape=False)))
+
+
 def _optional(name: str, context: dict[str, Any]) -> str:
     try:
-        return render_to_string(name, context)
+        return (
+            render_text(name, context) if name.endswith(".txt") else render_to_string(name, context)
+        )
     except TemplateDoesNotExist:
         return ""
 
@@ -38,8 +55,8 @@ def render_message(template: str, context: dict[str, Any]) -> Rendered:
         "site_url": settings.SITE_URL,
         **context,
     }
-    title = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    body = render_to_string(f"{template}_message.txt", context).strip() + "\n"
+    title = " ".join(render_text(f"{template}_subject.txt", context).split())
+    body = render_text(f"{template}_message.txt", context).strip() + "\n"
     text = body
     unsubscribe_url = context.get("unsubscribe_url")
     if unsubscribe_url:

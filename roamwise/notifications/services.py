@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roamwise.accounts.models import User
+from roamwise.accounts.selectors import is_locked
 from roamwise.core.tasks import enqueue_on_commit
 
 from . import selectors
@@ -67,13 +68,16 @@ def notify(
     reply_to: str = "",
 ) -> Notification | None:
     """Send one message to a customer, on the channels its kind and their
-    choices allow. Returns None when nothing goes out: a marketing message
-    without consent, or every channel turned off.
+    choices allow. Returns None when nothing goes out: a locked account and a
+    kind that does not reach one, a marketing message without consent, or
+    every channel turned off.
 
     ``to`` overrides the address (allauth verifying a second address);
     ``context["link"]`` is where the in-site notification points.
     """
     spec = kind_get(kind)
+    if not spec.reaches_locked_accounts and is_locked(user):
+        return None
     if spec.is_marketing and not selectors.marketing_allowed(user=user):
         return None
     channels = selectors.channels_for(user=user, kind=spec)

@@ -42,7 +42,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from roamwise.accounts.selectors import closed_accounts_due
+from roamwise.accounts.selectors import closed_accounts_due, unconsented_minors_due
 from roamwise.core.errors import DomainError
 from roamwise.datamap.registry import Declaration, Registry, Sweep, Swept, data_map
 from roamwise.rights.erasure import ErasureBlocked, ErasureIncomplete, erase_subject
@@ -54,6 +54,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 1000
 CLOSED_ACCOUNTS = "accounts.User"
+# A minor's account whose parent never answered (CHD-02): named after the
+# record whose expiry decides it.
+UNCONSENTED_MINORS = "accounts.ParentalConsent"
 
 
 class UnknownRule(DomainError):
@@ -69,7 +72,7 @@ class Rule:
     model: str  # as declared: "support.Ticket"
     action: str  # RetentionRunRule.Action
     period: timedelta | None
-    declaration: Declaration | None  # None: the closed-accounts rule
+    declaration: Declaration | None  # None: an account rule (ACCOUNT_RULES)
 
     @property
     def key(self) -> str:
@@ -116,7 +119,11 @@ def _children_first(declarations: list[Declaration]) -> list[Declaration]:
 def retention_rules(*, registry: Registry = data_map) -> list[Rule]:
     """Every rule of the data map, in the order a run applies them."""
     grace = timedelta(days=settings.ACCOUNT_DELETION_GRACE_DAYS)
-    rules = [Rule(CLOSED_ACCOUNTS, RetentionRunRule.Action.ERASE, grace, None)]
+    unanswered = timedelta(days=settings.PARENTAL_CONSENT_DAYS)
+    rules = [
+        Rule(CLOSED_ACCOUNTS, RetentionRunRule.Action.ERASE, grace, None),
+        Rule(UNCONSENTED_MINORS, RetentionRunRule.Action.ERASE, unanswered, None),
+    ]
     own = [d for d in registry if not _is_account_lifetime(d)]
     for declaration in _children_first(own):
         retention = declaration.retention
@@ -223,13 +230,12 @@ def _sweep_rows(declaration: Declaration, *, sweep: Sweep) -> Swept:
     )
 
 
-def _sweep_closed_accounts(step: Pass) -> Swept:
-    """RET-01: erase each account whose closure grace period has ended.
+def _erase_accounts(step: Pass, due: QuerySet, *, reason: str) -> Swept:
+    """Erase each account of ``due``, in chunks by primary key.
 
     An account with any active legal hold waits, whole, until the hold is
     released: erasure would otherwise reach what the hold keeps.
     """
-    due = closed_accounts_due(now=step.now)
     held_subjects = step.holds.subject_ids()
     held = due.filter(public_id__in=held_subjects).count() if held_subjects else 0
     todo = due.exclude(public_id__in=held_subjects) if held_subjects else due
@@ -245,7 +251,7 @@ def _sweep_closed_accounts(step: Pass) -> Swept:
         last = chunk[-1].pk  # before erasure, which clears a deleted row's pk
         for user in chunk:
             try:
-                erase_subject(user=user, reason="Account closed: its grace period has ended")
+                erase_subject(user=user, reason=reason)
             except (ErasureBlocked, ErasureIncomplete, models.ProtectedError) as problem:
                 failed += 1
                 error = error or type(problem).__name__
@@ -255,6 +261,31 @@ def _sweep_closed_accounts(step: Pass) -> Swept:
     if failed:
         raise RuleFailed(Swept(deleted=erased, held=held), failed=failed, error=error)
     return Swept(deleted=erased, held=held)
+
+
+def _sweep_closed_accounts(step: Pass) -> Swept:
+    """RET-01: erase each account whose closure grace period has ended."""
+    return _erase_accounts(
+        step,
+        closed_accounts_due(now=step.now),
+        reason="Account closed: its grace period has ended",
+    )
+
+
+def _sweep_unconsented_minors(step: Pass) -> Swept:
+    """CHD-02: a minor's account whose parent never answered before the
+    consent link expired never opened; it is erased like a refused one."""
+    return _erase_accounts(
+        step,
+        unconsented_minors_due(now=step.now),
+        reason="A parent did not answer the consent request in time (CHD-02)",
+    )
+
+
+ACCOUNT_RULES = {
+    CLOSED_ACCOUNTS: _sweep_closed_accounts,
+    UNCONSENTED_MINORS: _sweep_unconsented_minors,
+}
 
 
 class RuleFailed(Exception):
@@ -269,7 +300,7 @@ class RuleFailed(Exception):
 
 def apply_rule(rule: Rule, step: Pass) -> Swept:
     if rule.declaration is None:
-        return _sweep_closed_accounts(step)
+        return ACCOUNT_RULES[rule.model](step)
     if rule.action == "keep" or rule.period is None:
         return Swept()
     declaration = rule.declaration

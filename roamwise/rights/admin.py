@@ -9,6 +9,7 @@ as the reason. Acting on it needs ``rights.handle_datarequest``.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -26,16 +27,30 @@ from roamwise.accounts.models import User
 from roamwise.audit.admin import PersonalDataAdmin
 from roamwise.audit.masking import mask_email
 from roamwise.audit.models import AccessEvent
-from roamwise.audit.services import Access, access_record
+from roamwise.audit.services import Access, access_record, access_record_many
 from roamwise.core.errors import DomainError
 from roamwise.datamap.selectors import read_field
 
 from . import deadlines, selectors, services
 from .errors import RequestNotFound
-from .models import OPEN_STATUSES, DataRequest, RequestKind, RequestStatus
+from .models import (
+    ABOUT_A_CHILD,
+    OPEN_STATUSES,
+    DataRequest,
+    LinkMethod,
+    RequestKind,
+    RequestStatus,
+)
 from .views import file_response
 
 HANDLE = "rights.handle_datarequest"
+
+
+def _uuid_or_none(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw.strip())
+    except ValueError:
+        return None
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -140,6 +155,29 @@ class DataRequestAdmin(PersonalDataAdmin):
                 )
             )
 
+    def _audit_candidates(
+        self,
+        request: HttpRequest,
+        found: DataRequest,
+        candidates: list[selectors.AccountCandidate],
+    ) -> None:
+        """Each account a search shows is a staff access to it (SEC-04)."""
+        if not candidates:
+            return
+        with transaction.atomic():
+            access_record_many(
+                Access(
+                    actor=request.user,  # type: ignore[arg-type]
+                    subject=candidate.user,
+                    obj=candidate.user,
+                    fields=("username", "email", "profile.date_of_birth"),
+                    action=AccessEvent.Action.VIEW,
+                    reason=f"Privacy request {found.reference}: finding the account reported",
+                    request_id=getattr(request, "request_id", ""),
+                )
+                for candidate in candidates
+            )
+
     def file_view(self, request: HttpRequest, object_id: str, file_id: str) -> HttpResponse:
         found = self._request(request, object_id)
         try:
@@ -177,6 +215,16 @@ class DataRequestAdmin(PersonalDataAdmin):
             ],
         )
         staff = User.objects.filter(is_staff=True, is_active=True).order_by("username")
+        can_link = (
+            can_handle
+            and found.kind == RequestKind.ERASURE
+            and found.requester_kind in ABOUT_A_CHILD
+            and found.user_id is None
+            and found.status in (RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED)
+        )
+        find = request.GET.get("find", "").strip()[:254]
+        candidates = selectors.account_candidates(query=find) if can_link and find else []
+        self._audit_candidates(request, found, candidates)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -198,6 +246,10 @@ class DataRequestAdmin(PersonalDataAdmin):
             "can_send_download": found.kind in (RequestKind.ACCESS, RequestKind.EXPORT)
             and found.user_id is not None,
             "statuses": RequestStatus,
+            "can_link": can_link,
+            "find": find,
+            "candidates": candidates,
+            "link_methods": LinkMethod.choices,
         }
         return TemplateResponse(request, "admin/rights/datarequest/workspace.html", context)
 
@@ -228,6 +280,22 @@ class DataRequestAdmin(PersonalDataAdmin):
             elif action == "extend":
                 services.request_extend(request=found, actor=user, reason=text)
                 messages.success(request, f"Deadline extended to {found.due_at:%Y-%m-%d}.")
+            elif action == "link":
+                chosen = _uuid_or_none(request.POST.get("account", ""))
+                account = (
+                    User.objects.filter(public_id=chosen).first() if chosen is not None else None
+                )
+                if account is None:
+                    messages.error(request, "Choose an account the search found.")
+                else:
+                    services.request_account_link(
+                        request=found,
+                        account=account,
+                        actor=user,
+                        method=request.POST.get("method", ""),
+                        note=text,
+                    )
+                    messages.success(request, "Account linked; erase it when you are ready.")
             elif action == "erase":
                 services.request_erase(request=found, actor=user)
                 if found.status == RequestStatus.FAILED:

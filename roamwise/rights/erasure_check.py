@@ -48,12 +48,16 @@ from roamwise.vault.errors import VaultError
 from roamwise.vault.fields import BlindIndexField, EncryptedMixin, blind_index_value
 
 # Categories whose values identify the subject, and how. IP addresses are
-# not here: many people share one (a hotel, a carrier's NAT).
+# not here: many people share one (a hotel, a carrier's NAT). Nor are the
+# addresses of other people kept in the subject's rows: a parent's
+# (``user.contact.parent_email``), or the one a request about the subject came
+# from (``user.contact.requester_email``: a parent's, anyone's who reported a
+# child's account, CHD-04). They are not the subject's, and that person's own
+# account holds them; the subject's own addresses are found in their account.
 IDENTIFYING: dict[str, str] = {
     "user.account.username": "name",
     "user.name": "name",
     "user.contact.email": "email",
-    "user.contact.parent_email": "email",
     "user.contact.phone_number": "phone",
     "user.unique_id": "id",
     "user.device.sim": "id",

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
 
 from . import deadlines
 from .evidence import Upload
@@ -91,6 +92,32 @@ class PublicRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     jurisdiction = forms.ChoiceField(label="Where you live")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["jurisdiction"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = deadlines.jurisdictions()
+        field.initial = deadlines.default()
+
+
+class ChildReportForm(forms.Form):
+    """Anyone can report an account they think belongs to a child under 13 (CHD-04)."""
+
+    email = forms.EmailField(
+        label=_("Your email address"),
+        help_text=_("We tell you at this address what we did."),
+    )
+    child_identifier = forms.CharField(
+        label=_("The account's username or email address"), max_length=254
+    )
+    details = forms.CharField(
+        label=_("Why you think its holder is under 13 (optional)"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    jurisdiction = forms.ChoiceField(label=_("Where you live"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -37,6 +37,24 @@ class RequesterKind(models.TextChoices):
     CUSTOMER = "customer", "Customer, signed in"
     NON_CUSTOMER = "non_customer", "By email, without signing in"
     PARENT = "parent", "Parent or guardian of a child"
+    # Anyone: a teacher, a relative, another customer (CHD-04).
+    REPORTER = "reporter", "Someone reporting a suspected under-13 account"
+
+
+# Requests about someone else's account: never matched to the requester's own
+# account; staff find the account, verify, link it and erase (CHD-03, CHD-04).
+ABOUT_A_CHILD = (RequesterKind.PARENT, RequesterKind.REPORTER)
+
+
+class LinkMethod(models.TextChoices):
+    """How staff verified that the account a parent or reporter named is a
+    child's before linking it to the request (CHD-04). Recorded with who
+    linked it in the request's history."""
+
+    PARENT_PROOF = "parent_proof", "The parent proved parenthood and the child's age"
+    ACCOUNT_CONTENT = "account_content", "The account's own records show the holder is a child"
+    HOLDER_CONFIRMED = "holder_confirmed", "The account holder confirmed their age when asked"
+    OTHER = "other", "Other checks, described in the note"
 
 
 class RequestStatus(models.TextChoices):

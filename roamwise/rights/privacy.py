@@ -5,6 +5,8 @@ leaves only kinds, dates, statuses and counts readable."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from roamwise.datamap.registry import (
     KEY_NAME,
     ROW_BOOKKEEPING,
@@ -18,6 +20,18 @@ from roamwise.datamap.registry import (
 )
 
 REQUEST_DAYS = 3 * 365
+# Who reported an account as a child's is never shown to its holder (CHD-04).
+REPORTER = "reporter"
+
+
+def _requests_shown(rows: QuerySet) -> QuerySet:
+    return rows.exclude(requester_kind=REPORTER)
+
+
+def _request_rows_shown(rows: QuerySet) -> QuerySet:
+    return rows.exclude(request__requester_kind=REPORTER)
+
+
 REQUEST_RETENTION = "3 years after the request, as proof that it was answered"
 ACCOUNTABILITY = "Proof that we answered your privacy requests (GDPR Art. 5(2) accountability)"
 
@@ -31,7 +45,7 @@ data_map.declare(
         ),
         fields=(
             PersonalField("user", "user.unique_id"),
-            PersonalField("contact_email", "user.contact.email"),
+            PersonalField("contact_email", "user.contact.requester_email"),
             PersonalField("child_identifier", "user.privacy.requests"),
             PersonalField("kind", "user.privacy.requests"),
             PersonalField("status", "user.privacy.requests"),
@@ -57,6 +71,7 @@ data_map.declare(
         retention=Retention.after(REQUEST_DAYS, anchor="created_at", summary=REQUEST_RETENTION),
         erasure=Erasure.retain(ACCOUNTABILITY),
         recipients=("hosting", "email"),
+        shown_to_subject=_requests_shown,
     )
 )
 
@@ -76,6 +91,7 @@ data_map.declare(
         legal_basis="legal_obligation",
         retention=Retention.after(REQUEST_DAYS, anchor="created_at", summary=REQUEST_RETENTION),
         erasure=Erasure.retain(ACCOUNTABILITY),
+        shown_to_subject=_request_rows_shown,
     )
 )
 
@@ -96,6 +112,7 @@ data_map.declare(
         retention=Retention.after(REQUEST_DAYS, anchor="created_at", summary=REQUEST_RETENTION),
         erasure=Erasure.delete(),
         recipients=("hosting",),
+        shown_to_subject=_request_rows_shown,
     )
 )
 

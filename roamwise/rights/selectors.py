@@ -35,7 +35,7 @@ from roamwise.vault.fields import EncryptedMixin
 
 from . import deadlines
 from .errors import RequestNotFound
-from .models import OPEN_STATUSES, DataRequest, DataRequestFile
+from .models import OPEN_STATUSES, DataRequest, DataRequestFile, RequesterKind
 
 # Shown as held but never copied out: a password hash, a TOTP seed, a session's
 # secrets are of no use to their owner and of great use to a thief who gets
@@ -384,7 +384,12 @@ def staff_accesses_of(*, user: User, limit: int = 200) -> list[AccessEvent]:
 
 
 def requests_of(*, user: User) -> QuerySet[DataRequest]:
-    return DataRequest.objects.filter(user=user).order_by("-created_at", "-pk")
+    # A report of the account by someone else is not the holder's to see (CHD-04).
+    return (
+        DataRequest.objects.filter(user=user)
+        .exclude(requester_kind=RequesterKind.REPORTER)
+        .order_by("-created_at", "-pk")
+    )
 
 
 def request_for(*, user: User, public_id: uuid.UUID | str) -> DataRequest:
@@ -393,7 +398,11 @@ def request_for(*, user: User, public_id: uuid.UUID | str) -> DataRequest:
         wanted = uuid.UUID(str(public_id))
     except ValueError:
         raise RequestNotFound("No such request.") from None
-    found = DataRequest.objects.filter(public_id=wanted, user=user).first()
+    found = (
+        DataRequest.objects.filter(public_id=wanted, user=user)
+        .exclude(requester_kind=RequesterKind.REPORTER)
+        .first()
+    )
     if found is None:
         raise RequestNotFound("No such request.")
     return found
@@ -474,3 +483,52 @@ VOCABULARY = {
     "recipients": RECIPIENTS,
     "locations": LOCATIONS,
 }
+
+
+# --- Staff: finding the account a parent or a reporter names (CHD-03, CHD-04) -----------
+
+
+@dataclass(frozen=True)
+class AccountCandidate:
+    user: User
+    claimed_age: int | None  # from the date of birth given at sign-up
+    under_13: bool
+    awaiting_parent: bool
+
+
+def account_candidates(*, query: str, today: dt.date | None = None) -> list[AccountCandidate]:
+    """Customer accounts whose username or any address (verified or not) is
+    exactly ``query``: exact matches only, so that staff see no one else."""
+    from allauth.account.models import EmailAddress
+
+    from roamwise.accounts.services import age_on
+
+    query = (query or "").strip()
+    if not query:
+        return []
+    by_address = EmailAddress.objects.filter(email__iexact=query).values("user_id")
+    users = (
+        User.objects.filter(is_staff=False)
+        .filter(
+            models.Q(username__iexact=query)
+            | models.Q(email__iexact=query)
+            | models.Q(pk__in=by_address)
+        )
+        .select_related("profile", "parental_consent")
+        .order_by("pk")[:10]
+    )
+    today = today or timezone.localdate()
+    found = []
+    for user in users:
+        profile = getattr(user, "profile", None)
+        age = age_on(profile.date_of_birth, today) if profile is not None else None
+        consent = getattr(user, "parental_consent", None)
+        found.append(
+            AccountCandidate(
+                user=user,
+                claimed_age=age,
+                under_13=age is not None and age < settings.MINIMUM_AGE,
+                awaiting_parent=consent is not None and consent.status == "pending",
+            )
+        )
+    return found

@@ -46,12 +46,14 @@ from .errors import (
 )
 from .evidence import Upload, evidence_check
 from .models import (
+    ABOUT_A_CHILD,
     ALLOWED_TRANSITIONS,
     CLOSED_STATUSES,
     DataRequest,
     DataRequestEvent,
     DataRequestFile,
     DataRequestReminder,
+    LinkMethod,
     RequesterKind,
     RequestKind,
     RequestStatus,
@@ -471,10 +473,14 @@ def public_request_open(
     client_ip: str = "",
     now: datetime | None = None,
 ) -> DataRequest:
-    """Someone without an account, or a parent for their child (CHD-03), asks.
+    """Someone without an account, a parent for their child (CHD-03), or
+    anyone reporting a suspected under-13 account (``relationship="reporter"``,
+    an erasure request naming the account: CHD-04), asks.
 
     Nothing happens until they open the signed, expiring link we email: the
-    request waits in "verifying" and is deleted if the link is never used."""
+    request waits in "verifying" and is deleted if the link is never used.
+    A report goes to staff at once: it discloses nothing to the reporter, and
+    staff verify the report itself before they erase anything."""
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -482,11 +488,17 @@ def public_request_open(
         raise InvalidRequest("Enter a valid email address.") from None
     if kind not in RequestKind.values:
         raise InvalidRequest("Choose what you are asking for.")
-    if relationship not in ("self", "parent"):
+    requester_kind = RELATIONSHIPS.get(relationship)
+    if requester_kind is None:
         raise InvalidRequest("Say whether the request is about you or your child.")
     # A parent may ask anything for their child; only erasure of a matched
     # child is automatic (CHD-03), the rest goes to the privacy officer.
     child_identifier = (child_identifier or "").strip()[:254]
+    if requester_kind == RequesterKind.REPORTER:
+        if kind != RequestKind.ERASURE:
+            raise InvalidRequest("A report of an under-13 account asks for its erasure.")
+        if not child_identifier:
+            raise InvalidRequest("Give the account's username or email address.")
     limit = settings.RIGHTS_PUBLIC_FORM_LIMIT
     rate_limit(key=f"rights-public:ip:{client_ip or 'unknown'}", limit=limit, window_seconds=3600)
     email_key = hashlib.sha256(email.lower().encode()).hexdigest()
@@ -495,17 +507,23 @@ def public_request_open(
     with transaction.atomic():
         request = _create(
             kind=kind,
-            requester_kind=RequesterKind.PARENT
-            if relationship == "parent"
-            else RequesterKind.NON_CUSTOMER,
+            requester_kind=requester_kind,
             user=None,
             key_subject=uuid.uuid4(),
             now=moment,
             jurisdiction=jurisdiction,
             contact_email=email,
-            child_identifier=child_identifier if relationship == "parent" else "",
+            child_identifier=child_identifier if requester_kind in ABOUT_A_CHILD else "",
             details=details,
         )
+        if requester_kind == RequesterKind.REPORTER:
+            # A report discloses nothing to the reporter, and staff verify the
+            # report itself before anything is erased: it reaches them at once.
+            _transition(
+                request, RequestStatus.IN_PROGRESS, actor=None, now=moment, note="report received"
+            )
+            _child_report_received(request)
+            return request
         _transition(
             request,
             RequestStatus.VERIFYING,
@@ -518,6 +536,13 @@ def public_request_open(
             request, "rights/email/verify", {"link": link, "hours": settings.RIGHTS_VERIFY_HOURS}
         )
     return request
+
+
+RELATIONSHIPS = {
+    "self": RequesterKind.NON_CUSTOMER,
+    "parent": RequesterKind.PARENT,
+    "reporter": RequesterKind.REPORTER,
+}
 
 
 def _verified_account(email: str) -> User | None:
@@ -581,7 +606,7 @@ def _answer_verified(request: DataRequest, *, now: datetime) -> None:
     # A parent's request is about someone else: never matched to the parent's account.
     account = (
         None
-        if request.requester_kind == RequesterKind.PARENT
+        if request.requester_kind in ABOUT_A_CHILD
         else _verified_account(request.contact_email)
     )
     with transaction.atomic():
@@ -648,7 +673,9 @@ def _parent_erasure(request: DataRequest, *, now: datetime) -> None:
                 request,
                 f"Parent's erasure request {request.reference}: no automatic match",
                 "A parent verified their address, but no minor's account names it as the "
-                f"parent's. Check and answer by {request.due_at:%Y-%m-%d}.",
+                "parent's (a child who claimed to be an adult has none). Find the account on "
+                "the request's page, verify the parent's report, link the account and erase "
+                f"it by {request.due_at:%Y-%m-%d}.",
             )
         return
     DataRequest.objects.filter(pk=request.pk).update(user=child)
@@ -664,6 +691,20 @@ def _parent_erasure(request: DataRequest, *, now: datetime) -> None:
     )
     with transaction.atomic():
         _tell_requester(request, template, {"outcome": request.outcome, "for_child": True})
+
+
+def _child_report_received(request: DataRequest) -> None:
+    """CHD-04: a report of a suspected under-13 account goes to staff, who
+    find the account, verify the report, link the account and erase it."""
+    with transaction.atomic():
+        _tell_requester(request, "rights/email/report_received", {})
+        _staff_alert(
+            request,
+            f"Report of a suspected under-13 account {request.reference}",
+            "Someone reported an account as a child's under 13. "
+            "Find the account on the request's page, verify the report, link the account "
+            f"and erase it by {request.due_at:%Y-%m-%d}, or reject the report with reasons.",
+        )
 
 
 def download_check(*, token: str, now: datetime | None = None) -> DataRequest:
@@ -800,6 +841,54 @@ def request_extend(
     return request
 
 
+LINK_NOTE_MIN = 10
+
+
+def request_account_link(
+    *,
+    request: DataRequest,
+    account: User,
+    actor: User,
+    method: str,
+    note: str,
+    now: datetime | None = None,
+) -> DataRequest:
+    """Staff link the account a parent or a reporter named to the erasure
+    request, once they have verified the report (CHD-03, CHD-04): who
+    verified, how (``LinkMethod``) and a note are written to the request's
+    history. Erasing it is the next, separate step (``request_erase``)."""
+    if request.kind != RequestKind.ERASURE or request.requester_kind not in ABOUT_A_CHILD:
+        raise InvalidRequest(
+            "Only a parent's or a reporter's erasure request is linked to an account."
+        )
+    if request.status not in (RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED):
+        raise InvalidTransition("Start the request before linking an account.")
+    if request.user_id is not None:
+        raise InvalidRequest("An account is linked to this request already.")
+    if account.is_staff:
+        raise InvalidRequest("A staff account is not erased through a report.")
+    if method not in LinkMethod.values:
+        raise InvalidRequest("Say how you verified the report.")
+    note = " ".join((note or "").split())
+    if len(note) < LINK_NOTE_MIN:
+        raise InvalidRequest("Describe the checks you made in a sentence.")
+    moment = _now(now)
+    with transaction.atomic():
+        linked = DataRequest.objects.filter(pk=request.pk, user__isnull=True).update(
+            user=account, updated_at=moment
+        )
+        if linked != 1:
+            raise InvalidTransition("The request changed meanwhile; reload it.")
+        _event(
+            request,
+            actor=actor,
+            now=moment,
+            note=f"account linked after verification ({LinkMethod(method).label}): {note}",
+        )
+    request.user = account
+    return request
+
+
 def request_erase(*, request: DataRequest, actor: User, now: datetime | None = None) -> DataRequest:
     """Staff carry out an erasure request whose account is known (a verified
     public request, or a retry after a failure)."""
@@ -815,11 +904,18 @@ def request_erase(*, request: DataRequest, actor: User, now: datetime | None = N
     email = request.user.email if request.requester_kind == RequesterKind.CUSTOMER else ""
     _erase(request, request.user, actor=actor, now=moment)
     request.refresh_from_db()
+    about_a_child = request.requester_kind in ABOUT_A_CHILD
+    if about_a_child and request.status == RequestStatus.COMPLETED:
+        # The child's name is gone with their account; the request keeps no copy.
+        DataRequest.objects.filter(pk=request.pk).update(child_identifier="")
     if request.status == RequestStatus.COMPLETED:
+        context = {
+            "outcome": request.outcome,
+            "for_child": request.requester_kind == RequesterKind.PARENT,
+            "reported": request.requester_kind == RequesterKind.REPORTER,
+        }
         with transaction.atomic():
-            _tell_requester(
-                request, "rights/email/erased", {"outcome": request.outcome}, to=email or None
-            )
+            _tell_requester(request, "rights/email/erased", context, to=email or None)
     return request
 
 

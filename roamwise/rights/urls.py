@@ -15,6 +15,7 @@ urlpatterns = [
     path("requests/<str:public_id>/", views.request_detail, name="request"),
     path("requests/<str:public_id>/files/<str:file_id>/", views.request_file, name="request_file"),
     path("request/", views.public_request, name="public"),
+    path("report-child/", views.child_report, name="child_report"),
     path("verify/<str:token>/", views.verify, name="verify"),
     path("download/<str:token>/", views.download, name="download"),
 ]

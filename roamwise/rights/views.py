@@ -1,4 +1,5 @@
-"""The privacy center (RGT-01..06) and the public request form (RGT-09, CHD-03)."""
+"""The privacy center (RGT-01..06), the public request form (RGT-09, CHD-03)
+and the report of a suspected under-13 account (CHD-04)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from roamwise.datamap.registry import data_map
 from . import deadlines, selectors, services
 from .errors import RequestNotFound
 from .export import Export, export_build, export_zip
-from .forms import CorrectionForm, NameForm, PublicRequestForm, uploads_from
+from .forms import ChildReportForm, CorrectionForm, NameForm, PublicRequestForm, uploads_from
 from .models import DataRequest, RequestKind
 
 
@@ -226,6 +227,31 @@ def public_request(request: HttpRequest) -> HttpResponse:
         return render(request, "rights/check_email.html", {"email": data["email"]})
     status = 400 if request.method == "POST" else 200
     return render(request, "rights/public.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def child_report(request: HttpRequest) -> HttpResponse:
+    """Anyone reports a suspected under-13 account (CHD-04): an erasure
+    request naming it, which staff verify before they erase."""
+    form = ChildReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.public_request_open(
+                email=data["email"],
+                kind=RequestKind.ERASURE,
+                relationship="reporter",
+                child_identifier=data["child_identifier"],
+                details=data["details"],
+                jurisdiction=data["jurisdiction"],
+                client_ip=request.META.get("REMOTE_ADDR", ""),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return render(request, "rights/child_report.html", {"form": form}, status=exc.status)
+        return render(request, "rights/child_report_sent.html")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "rights/child_report.html", {"form": form}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

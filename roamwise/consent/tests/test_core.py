@@ -70,19 +70,16 @@ def test_latest_record_decides_and_history_is_kept(alice: User) -> None:
     assert history == [(True, "banner"), (False, "settings")]
 
 
-def test_a_record_carries_policy_version_source_and_coarse_country(alice: User) -> None:
+@pytest.mark.commitment("AUT-03")
+def test_a_record_carries_policy_version_and_source_and_no_location(alice: User) -> None:
     with override_settings(PRIVACY_POLICY_VERSION="2031-07"):
         record = services.consent_record(
-            purpose="marketing", granted=True, source="signup", user=alice, country="fr"
+            purpose="marketing", granted=True, source="signup", user=alice
         )
     record.refresh_from_db()
-    assert (record.policy_version, record.source, record.country) == ("2031-07", "signup", "FR")
+    assert (record.policy_version, record.source) == ("2031-07", "signup")
     assert record.visitor_id == ""
-
-    odd = services.consent_record(
-        purpose="marketing", granted=True, source="api", user=alice, country="Paris"
-    )
-    assert odd.country == ""
+    assert not any(f.name == "country" for f in ConsentRecord._meta.concrete_fields)
 
 
 def test_one_purpose_does_not_answer_for_another(alice: User) -> None:
@@ -179,11 +176,11 @@ def test_choices_under_a_new_policy_are_recorded_again(alice: User) -> None:
 def test_gpc_opt_out_is_recorded_once(alice: User) -> None:
     services.consent_record(purpose="marketing", granted=True, source="signup", user=alice)
 
-    written = services.consent_apply_gpc(user=alice, country="DE")
+    written = services.consent_apply_gpc(user=alice)
     again = services.consent_apply_gpc(user=alice)
 
     assert sorted(r.purpose for r in written) == ["marketing", "partner_sharing", "personalisation"]
-    assert all(r.source == "gpc" and not r.granted and r.country == "DE" for r in written)
+    assert all(r.source == "gpc" and not r.granted for r in written)
     assert again == []
     assert selectors.has_consent(purpose="marketing", user=alice) is False
     # GPC says nothing about analytics or preferences.

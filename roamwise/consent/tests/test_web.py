@@ -242,3 +242,95 @@ def test_the_site_adapts_its_language_to_accept_language(client: Client, catalog
     with override_settings(LANGUAGES=[("en", "English"), ("fr", "Français")]):
         french = page(client, "/", **{"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
     assert '<html lang="fr">' in french
+
+
+JAPANESE_IP = "133.242.0.1"  # iptocc says JP
+
+
+def _columns_holding(value: str) -> set[str]:
+    """Every short text column of every table, read with SQL, holding ``value``."""
+    from django.apps import apps
+    from django.db import connections, models, router
+
+    found = set()
+    for model in apps.get_models():
+        alias = router.db_for_read(model) or "default"
+        db = connections[alias]
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, models.CharField) or (field.max_length or 99) > 8:
+                continue
+            table, column = db.ops.quote_name(model._meta.db_table), db.ops.quote_name(field.column)
+            with db.cursor() as cursor:
+                # Quoted names of our own tables; the value is a parameter.
+                sql = f"SELECT COUNT(*) FROM {table} WHERE UPPER({column}) = %s"  # noqa: S608
+                cursor.execute(sql, [value])
+                if cursor.fetchone()[0]:
+                    found.add(f"{model._meta.label}.{field.name}")
+    return found
+
+
+@pytest.mark.commitment("AUT-03")
+def test_rejecting_all_from_abroad_stores_no_location_but_what_is_declared_without_consent(
+    client: Client, catalog: None, alice: User
+) -> None:
+    from conftest import PASSWORD
+
+    page(client, REMOTE_ADDR=JAPANESE_IP)
+    client.post("/consent/choose/", {"choice": "reject_all"}, REMOTE_ADDR=JAPANESE_IP)
+    client.post(
+        "/analytics/collect",
+        '{"kind": "pageview", "path": "/"}',
+        content_type="application/json",
+        REMOTE_ADDR=JAPANESE_IP,
+    )
+    client.post(
+        "/accounts/login/", {"login": "alice", "password": PASSWORD}, REMOTE_ADDR=JAPANESE_IP
+    )
+    client.post("/consent/choose/", {"choice": "reject_all"}, REMOTE_ADDR=JAPANESE_IP)
+
+    assert ConsentRecord.objects.filter(granted=False).count() == 2 * len(OPTIONAL_PURPOSES)
+    stored = _columns_holding("JP")
+    assert stored == {"accounts.LoginEvent.country"}
+    # Where the country is kept without consent, the data map says why, and
+    # the policy page shows it.
+    from roamwise.governance.selectors import location_declarations
+
+    consent_free = {
+        f"{d.model}.{f.name}"
+        for d in location_declarations()
+        if d.legal_basis != "consent"
+        for f in d.fields
+        if f.category == "user.location.imprecise"
+    }
+    assert stored <= consent_free
+    policy = client.get("/privacy/").content.decode()
+    section = policy[
+        policy.index('id="location"') : policy.index("</section>", policy.index('id="location"'))
+    ]
+    assert 'id="location-accounts-loginevent"' in section
+    assert "Protect accounts and the service against fraud and abuse" in section
+    assert "12 months" in section
+    assert 'id="location-analytics-event"' in section
+    assert "only with your consent to location" in section
+
+
+@pytest.mark.commitment("AUT-03")
+def test_analytics_keep_the_country_only_with_consent_to_location(
+    client: Client, catalog: None
+) -> None:
+    from roamwise.analytics.models import Event
+
+    def pageview() -> None:
+        client.post(
+            "/analytics/collect",
+            '{"kind": "pageview", "path": "/"}',
+            content_type="application/json",
+            REMOTE_ADDR=JAPANESE_IP,
+        )
+
+    client.post("/cookies/", {"analytics": "on"})
+    pageview()
+    client.post("/cookies/", {"analytics": "on", "location": "on"})
+    pageview()
+
+    assert list(Event.objects.order_by("pk").values_list("country", flat=True)) == ["", "JP"]

@@ -14,11 +14,16 @@ from django.utils import timezone
 
 from conftest import make_customer
 from roamwise.accounts.models import User
+from roamwise.accounts.services import account_close, parental_consent_request
 from roamwise.governance import selectors, services
 from roamwise.governance.models import PolicyAcceptance, PolicyNotice, PolicyVersion
 from roamwise.notifications.models import Notification
+from roamwise.notifications.services import notify
 
 from .conftest import published
+
+TEMPLATE = "notifications/email/staff_alert"
+CONTEXT = {"title": "Hello", "message": "A message."}
 
 
 def draft(label: str, *, days: int, significant: bool = True) -> PolicyVersion:
@@ -173,3 +178,31 @@ def test_accepting_needs_a_signed_in_customer_a_post_and_a_safe_return(
 
     assert response["Location"] == "/privacy/versions/2027-01/"
     assert PolicyAcceptance.objects.filter(user=alice).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.commitment("CHD-02")
+@pytest.mark.commitment("POL-02")
+def test_a_locked_account_is_not_told_as_a_customer(jobs: Any, settings: object) -> None:
+    """A minor waiting for a parent's consent, or a closed account, is not a
+    customer: no policy notice, nor any other customer mail; what it needs
+    to open (email verification) still reaches it."""
+    settings.POLICY_NOTICE_DAYS = 30  # type: ignore[attr-defined]
+    customer = make_customer("ana")
+    minor = make_customer("teen")
+    parental_consent_request(child=minor, parent_email="parent@example.org")
+    leaving = make_customer("gone")
+    account_close(user=leaving)
+    jobs()
+    mail.outbox.clear()
+
+    services.policy_version_publish(version=draft("2027-02", days=45))
+    jobs()
+
+    assert [m.to for m in mail.outbox] == [[customer.email]]
+    assert set(PolicyNotice.objects.values_list("user__username", flat=True)) == {"ana"}
+    for locked in (minor, leaving):
+        assert notify(user=locked, kind="order", template=TEMPLATE, context=CONTEXT) is None
+        assert notify(user=locked, kind="promotions", template=TEMPLATE, context=CONTEXT) is None
+    assert notify(user=minor, kind="account", template=TEMPLATE, context=CONTEXT) is not None
+    assert notify(user=customer, kind="order", template=TEMPLATE, context=CONTEXT) is not None

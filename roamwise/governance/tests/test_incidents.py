@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.test import TestCase
 from django.utils import timezone
 
 from conftest import make_customer
@@ -359,3 +360,75 @@ def test_incident_states_and_input_are_checked(officer: User) -> None:
     with pytest.raises(InvalidIncident, match="Save the notice"):
         incidents.incident_regulator_notified(incident=incident, actor=officer)
     assert Incident.objects.count() == 1
+
+
+@pytest.mark.commitment("SEC-06")
+def test_staff_are_reminded_48_24_and_6_hours_before_the_regulator_deadline(
+    jobs: Any,
+) -> None:
+    owner = User.objects.create_user(
+        username="owner", email="owner@roamwise.example", is_staff=True
+    )
+    incident = record(owner)
+    notified = record(owner, title="A second incident, reported to the regulator at once")
+    incidents.incident_notice_save(incident=notified, actor=owner, text="Our notice.")
+    incidents.incident_regulator_notified(
+        incident=notified, actor=owner, at=DETECTED + dt.timedelta(hours=2)
+    )
+    deadline = incident.regulator_deadline
+    jobs()
+    mail.outbox.clear()
+
+    def remind(before: dt.timedelta) -> list[tuple[str, str]]:
+        """Run the job at ``before`` the deadline; the messages it sent."""
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            incidents.incident_reminders_send(now=deadline - before)
+        jobs()
+        sent = sorted((m.to[0], m.subject) for m in mail.outbox)
+        mail.outbox.clear()
+        return sent
+
+    def told(left: str) -> list[tuple[str, str]]:
+        subject = f"[Roamwise] Incident {incident.reference}: regulator notice due, {left} left"
+        return [("owner@roamwise.example", subject), (settings.PRIVACY_EMAIL, subject)]
+
+    assert remind(dt.timedelta(hours=49)) == []
+    assert remind(dt.timedelta(hours=48)) == told("48 h 00 min")
+    assert remind(dt.timedelta(hours=30)) == []  # once per level
+    assert remind(dt.timedelta(hours=23, minutes=50)) == told("23 h 50 min")
+    assert remind(dt.timedelta(hours=23)) == []
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        incidents.incident_reminders_send(now=deadline - dt.timedelta(hours=5, minutes=59))
+    jobs()
+    body = next(m.body for m in mail.outbox if m.to == ["owner@roamwise.example"])
+    assert "Information Commissioner's Office" in body  # plain text, not HTML-escaped
+    assert f"/admin/governance/incident/{incident.pk}/change/" in body
+    mail.outbox.clear()
+    assert remind(dt.timedelta(hours=1)) == []
+    assert remind(-dt.timedelta(hours=1)) == []  # every level sent: nothing more
+    assert set(incident.reminders.values_list("hours_before", flat=True)) == {48, 24, 6}
+    assert not notified.reminders.exists()  # the regulator was told: nobody is reminded
+
+
+@pytest.mark.commitment("SEC-06")
+def test_an_incident_recorded_late_gets_one_reminder_and_the_job_is_scheduled(
+    jobs: Any,
+) -> None:
+    from huey.contrib.djhuey import HUEY
+
+    owner = User.objects.create_user(
+        username="owner", email="owner@roamwise.example", is_staff=True
+    )
+    incident = record(owner, now=DETECTED + dt.timedelta(hours=60))
+    jobs()
+    mail.outbox.clear()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert incidents.incident_reminders_send(now=DETECTED + dt.timedelta(hours=60)) == 1
+        assert incidents.incident_reminders_send(now=DETECTED + dt.timedelta(hours=61)) == 0
+    jobs()
+
+    assert len(mail.outbox) == 2  # the owner and the privacy officer, once
+    assert set(incident.reminders.values_list("hours_before", flat=True)) == {48, 24}
+    names = {task.__name__ for task in HUEY._registry._periodic_tasks}
+    assert "incident_deadline_reminders" in names

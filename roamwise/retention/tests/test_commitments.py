@@ -4,14 +4,17 @@ billing (RET-03), analytics (RET-04), support (RET-05)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
+from django.test import Client, TestCase
 from django.utils import timezone
 
-from roamwise.accounts.models import AccountClosure, Profile, User
-from roamwise.accounts.services import account_close
+from conftest import PASSWORD, make_customer, rows_containing
+from roamwise.accounts.models import AccountClosure, ParentalConsent, Profile, User
+from roamwise.accounts.services import account_close, parental_consent_request
 from roamwise.analytics.models import DailyCount, Event
 from roamwise.analytics.services import event_record
 from roamwise.catalog.models import Plan
@@ -25,7 +28,8 @@ from roamwise.support.models import Ticket, TicketAttachment, TicketEvent, Ticke
 from roamwise.support.services import message_post_customer, ticket_open, ticket_open_visitor
 from roamwise.support.tests.conftest import PNG
 from roamwise.vault.fields import retention_subject
-from roamwise.vault.models import DataKey
+from roamwise.vault.models import DataKey, Tombstone
+from roamwise.vault.router import VAULT_DB
 
 from .conftest import counts, paid_order, sweep
 
@@ -103,6 +107,67 @@ def test_a_closed_account_under_a_legal_hold_waits_for_its_release(alice: User) 
 
     assert not User.objects.filter(pk=alice.pk).exists()
     assert counts(run, "accounts.User") == (1, 0, 0)
+
+
+# --- CHD-02: a minor whose parent never answers ---------------------------------------
+
+
+@pytest.mark.commitment("CHD-02")
+def test_a_minor_whose_parent_never_answers_is_erased_when_the_link_expires(
+    client: Client, jobs: Callable[[], int]
+) -> None:
+    born = timezone.localdate().replace(year=timezone.localdate().year - 16) - timedelta(days=3)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(
+            "/accounts/signup/",
+            {
+                "username": "quokka16",
+                "email": "quokka16@example.com",
+                "phone": "+44 7911 123456",
+                "date_of_birth": born.isoformat(),
+                "parent_email": "parent@example.org",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
+        )
+    jobs()
+    child = User.objects.get(username="quokka16")
+    consent = ParentalConsent.objects.get(child=child)
+    assert settings.PARENTAL_CONSENT_DAYS == 14
+    bob = make_customer("bob")  # an adult, never concerned
+
+    before = sweep("accounts.ParentalConsent", now=consent.expires_at - MINUTE)
+
+    assert User.objects.filter(pk=child.pk).exists()
+    assert counts(before, "accounts.ParentalConsent") == (0, 0, 0)
+
+    after = sweep("accounts.ParentalConsent", now=consent.expires_at + MINUTE)
+
+    assert not User.objects.filter(pk=child.pk).exists()
+    assert not Profile.objects.filter(user_id=child.pk).exists()
+    assert not ParentalConsent.objects.exists()
+    assert not DataKey.objects.filter(subject_id=child.public_id).exists()
+    for trace in ("quokka16@example.com", "parent@example.org", "+447911123456", "quokka16"):
+        assert rows_containing(trace) == [], trace
+    assert Tombstone.objects.using(VAULT_DB).filter(subject_id=child.public_id).exists()
+    assert counts(after, "accounts.ParentalConsent") == (1, 0, 0)
+    assert after.rules.get(model="accounts.ParentalConsent").action == "erase"
+    assert User.objects.filter(pk=bob.pk).exists()
+    again = sweep("accounts.ParentalConsent", now=consent.expires_at + MINUTE)
+    assert counts(again, "accounts.ParentalConsent") == (0, 0, 0)
+
+
+@pytest.mark.commitment("CHD-02")
+def test_a_minor_whose_parent_consented_is_never_swept(alice: User) -> None:
+    consent = parental_consent_request(child=alice, parent_email="parent@example.org")
+    ParentalConsent.objects.filter(pk=consent.pk).update(
+        status=ParentalConsent.Status.GRANTED, decided_at=timezone.now()
+    )
+
+    run = sweep("accounts.ParentalConsent", now=consent.expires_at + timedelta(days=400))
+
+    assert User.objects.filter(pk=alice.pk).exists()
+    assert counts(run, "accounts.ParentalConsent") == (0, 0, 0)
 
 
 # --- RET-03: billing -------------------------------------------------------------
