@@ -163,7 +163,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("opened"))
     def opened(self, campaign: Campaign) -> str:
-        return _("not measured")
+        return str(_("not measured"))
 
     @admin.display(description=_("unsubscribed"))
     def unsubscribed(self, campaign: Campaign) -> int:
