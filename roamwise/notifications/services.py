@@ -471,6 +471,8 @@ def campaign_batch_send(
     campaign = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).first()
     if campaign is None:
         return CampaignBatch(sent=0, next_after=None)
+    # A sign of life for campaigns_resume: this campaign's chain of batches is running.
+    Campaign.objects.filter(pk=campaign.pk).update(updated_at=timezone.now())
     messages = {m.language: m for m in campaign.messages.all()}
     candidates = list(
         selectors.campaign_candidates().filter(pk__gt=after_user_id).order_by("pk")[:size]
@@ -532,6 +534,29 @@ def _campaign_finish(*, campaign: Campaign) -> None:
                 to_status=Campaign.Status.SENT,
                 note=f"sent to {campaign.recipients.count()} customers",
             )
+
+
+CAMPAIGN_STALLED_AFTER = timedelta(minutes=15)
+
+
+def campaigns_resume(*, now: Any = None) -> list[int]:
+    """Campaigns still sending with no batch for a while (the queue lost the
+    job): start them again from the first batch. Who already got the email
+    is skipped by their recipient row, so this never sends twice."""
+    moment = now or timezone.now()
+    stalled = list(
+        Campaign.objects.filter(
+            status=Campaign.Status.SENDING, updated_at__lt=moment - CAMPAIGN_STALLED_AFTER
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    from .tasks import campaign_send_batch
+
+    for campaign_id in stalled:
+        Campaign.objects.filter(pk=campaign_id).update(updated_at=moment)
+        enqueue_on_commit(campaign_send_batch, campaign_id, 0)
+    return stalled
 
 
 def campaign_unsubscribe_count(*, campaign_public_id: uuid.UUID, user: User) -> bool:

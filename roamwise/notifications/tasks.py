@@ -38,3 +38,9 @@ def campaign_send_batch(campaign_id: int, after_user_id: int) -> int:
     if batch.next_after is not None:
         enqueue_on_commit(campaign_send_batch, campaign_id, batch.next_after)
     return batch.sent
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def campaign_sweep() -> int:
+    """Campaigns whose chain of batches was lost go on from the start."""
+    return len(services.campaigns_resume())

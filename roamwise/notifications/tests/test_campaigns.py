@@ -148,6 +148,30 @@ def test_a_retried_batch_sends_once_to_each_person(
     assert selectors.campaign_counts(campaign=campaign).sent == 2
 
 
+def test_a_campaign_whose_job_was_lost_goes_on_without_sending_twice(
+    alice: User, bob: User, marketer: User, campaign: Campaign, jobs: object
+) -> None:
+    opt_in(alice)
+    opt_in(bob)
+    schedule(campaign, marketer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.campaign_batch_send(campaign_id=campaign.pk, after_user_id=0, size=1)
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()  # the queue lost the rest of the chain (and alice's delivery: the outbox's sweep)
+    assert services.campaigns_resume() == []  # not stalled yet
+
+    later = timezone.now() + services.CAMPAIGN_STALLED_AFTER + timedelta(minutes=1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert services.campaigns_resume(now=later) == [campaign.pk]
+    drain()
+
+    assert [m.to for m in mail.outbox] == [["bob@example.com"]]
+    for user in (alice, bob):
+        assert OutboundEmail.objects.filter(notification__user=user).count() == 1
+    assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.SENT
+
+
 @pytest.mark.commitment("USE-02")
 def test_the_campaign_unsubscribe_link_works_and_is_counted_once(
     alice: User, marketer: User, campaign: Campaign, jobs: object
