@@ -213,6 +213,9 @@ def test_preview_shows_the_email_and_audience_without_sending(
     settings.LANGUAGES = [*settings.LANGUAGES, ("de", "German")]  # type: ignore[attr-defined]
     fallback = client.get(f"/admin/notifications/campaign/{campaign.pk}/preview/?language=de")
 
+    assert client.get("/admin/notifications/campaign/add/").status_code == 200
+    change = client.get(f"/admin/notifications/campaign/{campaign.pk}/change/")
+    assert change.status_code == 200 and "Preview and send" in change.content.decode()
     assert page.status_code == 200
     text = page.content.decode()
     assert "it would reach 1 customer who opted in" in text
@@ -269,3 +272,43 @@ def test_a_campaign_needs_its_fallback_message(marketer: User) -> None:
     with pytest.raises(CampaignNotReady):
         services.campaign_schedule(campaign_id=campaign.pk, actor=marketer)
     assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.DRAFT
+
+
+def test_staff_compose_a_campaign_in_the_back_office(db: None) -> None:
+    roles.ensure_roles()
+    client, _ = staff_client(roles.MARKETING, "max")
+
+    response = client.post(
+        "/admin/notifications/campaign/add/",
+        {
+            "name": "Asia week",
+            "kind": "newsletter",
+            "fallback_language": "en",
+            "messages-TOTAL_FORMS": "1",
+            "messages-INITIAL_FORMS": "0",
+            "messages-0-language": "en",
+            "messages-0-subject": SUBJECT,
+            "messages-0-body": BODY,
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    campaign = Campaign.objects.get()
+    assert (campaign.kind, campaign.status) == ("newsletter", Campaign.Status.DRAFT)
+    assert list(campaign.messages.values_list("language", "subject")) == [("en", SUBJECT)]
+    # A service kind cannot be chosen: campaigns are marketing only.
+    refused = client.post(
+        "/admin/notifications/campaign/add/",
+        {
+            "name": "Sneaky",
+            "kind": "order",
+            "fallback_language": "en",
+            "messages-TOTAL_FORMS": "0",
+            "messages-INITIAL_FORMS": "0",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
+    assert refused.status_code == 200 and Campaign.objects.count() == 1
