@@ -38,6 +38,7 @@ from roamwise.audit import roles
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Esim
 from roamwise.esims.services import esim_for_order
+from roamwise.notifications.models import Campaign, CampaignMessage
 from roamwise.orders.models import Order
 from roamwise.orders.services import (
     BillingDetails,
@@ -558,4 +559,38 @@ def test_each_staff_role_opens_exactly_the_back_office_lists_its_permissions_all
                 wrong.append(f"{role} {url}: {status}, allowed by its permissions")
             if not allowed and status != 403:
                 wrong.append(f"{role} {url}: {status}, not allowed by its permissions")
+    assert wrong == [], "\n".join(wrong)
+
+
+# Back-office pages that are not a model's list: the permission each needs.
+BACK_OFFICE_ACTIONS: dict[str, tuple[str, str]] = {
+    "admin:notifications_campaign_preview": ("get", "notifications.view_campaign"),
+    "admin:notifications_campaign_preview_html": ("get", "notifications.view_campaign"),
+    "admin:notifications_campaign_send": ("post", "notifications.send_campaign"),
+}
+
+
+@pytest.mark.commitment("SEC-03")
+def test_each_staff_role_uses_exactly_the_back_office_actions_its_permissions_allow(
+    world: World,
+) -> None:
+    roles.ensure_roles()
+    customer = signed_in(world.alice)
+    wrong = []
+    for role, permissions in {"customer": [], **roles.ROLE_PERMISSIONS}.items():
+        client = customer if role == "customer" else staff_member(role)[0]
+        campaign = Campaign.objects.create(name=f"Campaign for {role}")
+        CampaignMessage.objects.create(campaign=campaign, language="en", subject="Hi", body="Hi")
+        for name, (method, permission) in BACK_OFFICE_ACTIONS.items():
+            response = getattr(client, method)(reverse(name, args=[campaign.pk]))
+            if role == "customer":
+                if not is_login_redirect(response):
+                    wrong.append(f"customer {name}: {response.status_code}")
+            elif permission in permissions and response.status_code not in (200, 302):
+                wrong.append(f"{role} {name}: {response.status_code}, allowed by its permissions")
+            elif permission not in permissions and response.status_code != 403:
+                wrong.append(f"{role} {name}: {response.status_code}, not allowed")
+        sent = Campaign.objects.get(pk=campaign.pk).status != Campaign.Status.DRAFT
+        if sent != ("notifications.send_campaign" in permissions):
+            wrong.append(f"{role}: campaign sent is {sent}")
     assert wrong == [], "\n".join(wrong)

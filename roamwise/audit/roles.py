@@ -14,6 +14,22 @@ SUPPORT_AGENT = "Support agent"
 BILLING = "Billing"
 PRIVACY_OFFICER = "Privacy officer"
 ADMINISTRATOR = "Administrator"
+MARKETING = "Marketing"
+
+# Composing campaigns (their messages are edited inline) and sending them to
+# the customers who opted in (USE-02). No customer records: the audience is a
+# count, and who received what stays with the campaign's recipients.
+CAMPAIGNS = [
+    "notifications.view_campaign",
+    "notifications.add_campaign",
+    "notifications.change_campaign",
+    "notifications.delete_campaign",
+    "notifications.view_campaignmessage",
+    "notifications.add_campaignmessage",
+    "notifications.change_campaignmessage",
+    "notifications.delete_campaignmessage",
+    "notifications.view_campaignevent",
+]
 
 # Legal holds (RET-07) and the record of retention runs (RET-06).
 RETENTION_OFFICER = [
@@ -127,9 +143,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "governance.change_policyversion",
         "governance.publish_policyversion",
         *RETENTION_OFFICER,
+        # Campaigns: read only; sending is the marketing role's.
+        "notifications.view_campaign",
+        "notifications.view_campaignmessage",
+        "notifications.view_campaignevent",
     ],
+    MARKETING: [*CAMPAIGNS, "notifications.send_campaign"],
 }
-ROLE_ORDER = [ADMINISTRATOR, PRIVACY_OFFICER, BILLING, SUPPORT_AGENT]
+ROLE_ORDER = [ADMINISTRATOR, PRIVACY_OFFICER, BILLING, SUPPORT_AGENT, MARKETING]
 
 
 def ensure_roles(**kwargs: Any) -> None:

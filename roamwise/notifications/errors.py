@@ -11,3 +11,13 @@ class InvalidUnsubscribeLink(DomainError):
 class PreferenceLocked(DomainError):
     code = "preference_locked"
     status = 422
+
+
+class CampaignNotReady(DomainError):
+    code = "campaign_not_ready"
+    status = 409
+
+
+class CampaignNotAllowed(DomainError):
+    code = "campaign_not_allowed"
+    status = 403

@@ -172,3 +172,108 @@ data_map.declare_not_personal(
         reason=ROW_BOOKKEEPING,
     )
 )
+
+# --- Campaigns ----------------------------------------------------------------
+
+data_map.declare(
+    Declaration(
+        model="notifications.CampaignRecipient",
+        subject="user",
+        description=(
+            "Which promotions we sent you (you had opted in), in which language, and "
+            "whether you unsubscribed through one of them."
+        ),
+        fields=(
+            PersonalField("user", "user.unique_id"),
+            PersonalField("language", "user.account.settings"),
+            PersonalField("sent_at", "user.account.settings"),
+            PersonalField("unsubscribed_at", "user.account.settings"),
+        ),
+        purposes=("marketing",),
+        legal_basis="consent",
+        retention=Retention.after(365, anchor="sent_at", summary="1 year, then deleted"),
+        erasure=Erasure.delete(),
+        recipients=("hosting",),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="notifications.CampaignEvent",
+        subject="actor",
+        description="Which staff member started sending each campaign, and when.",
+        fields=(
+            PersonalField("note", "user.staff.activity"),
+            PersonalField("from_status", "user.staff.activity"),
+            PersonalField("to_status", "user.staff.activity"),
+            PersonalField("created_at", "user.staff.activity"),
+        ),
+        purposes=("security",),
+        legal_basis="legitimate_interest",
+        retention=Retention.after(3 * 365, anchor="created_at", summary="3 years, then deleted"),
+        erasure=Erasure.delete(),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.Campaign",
+        fields=(
+            "name",
+            "kind",
+            "fallback_language",
+            "status",
+            "scheduled_at",
+            "finished_at",
+        ),
+        reason="What staff wrote for everyone who opted in, and when it went; nobody's data.",
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.Campaign",
+        fields=("created_at", "updated_at", "public_id"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.CampaignMessage",
+        fields=("language", "subject", "body"),
+        reason="A campaign's text, the same for every recipient; nobody's data.",
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.CampaignMessage",
+        fields=("created_at", "updated_at"),
+        reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.CampaignMessage",
+        fields=("campaign",),
+        reason=A_LINK,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.CampaignRecipient",
+        fields=("campaign", "notification"),
+        reason=A_LINK,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "notifications.CampaignEvent",
+        fields=("campaign",),
+        reason=A_LINK,
+    )
+)

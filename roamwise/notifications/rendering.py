@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ def render_message(template: str, context: dict[str, Any]) -> Rendered:
     text = body
     unsubscribe_url = context.get("unsubscribe_url")
     if unsubscribe_url:
-        text += f"\n--\nNo more offers, in one click: {unsubscribe_url}\n"
+        text += "\n--\n" + _("No more offers, in one click: %(url)s") % {"url": unsubscribe_url}
+        text += "\n"
     html = _optional(f"{template}_message.html", context) or render_to_string(
         "notifications/email/text_as_html.html", {**context, "text": body, "title": title}
     )

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import translation
 
 from roamwise.accounts.models import User
 
 from .kinds import CHANNEL_LABELS, KINDS, Channel, Kind
-from .models import Notification, OutboundEmail, Preference
+from .models import (
+    Campaign,
+    CampaignMessage,
+    CampaignRecipient,
+    Notification,
+    OutboundEmail,
+    Preference,
+)
+from .rendering import Rendered, render_message
+
+CAMPAIGN_TEMPLATE = "notifications/email/campaign"
 
 
 def marketing_allowed(*, user: User) -> bool:
@@ -71,3 +84,74 @@ def preference_rows(*, user: User) -> list[PreferenceRow]:
 
 def outbox_pending() -> QuerySet[OutboundEmail]:
     return OutboundEmail.objects.filter(status=OutboundEmail.Status.QUEUED).order_by("pk")
+
+
+# --- Campaigns ------------------------------------------------------------------
+
+
+def campaign_candidates() -> QuerySet[User]:
+    """Who a campaign may reach, narrowed in the database: open, unlocked
+    accounts that have ever granted marketing consent. ``marketing_allowed``
+    decides for each of them at send time (the latest record, objections)."""
+    return (
+        User.objects.filter(
+            is_active=True, consent_records__purpose="marketing", consent_records__granted=True
+        )
+        # Closed accounts, and children's accounts locked until a parent consents.
+        .exclude(closure__isnull=False)
+        .exclude(parental_consent__status="pending")
+        .distinct()
+    )
+
+
+def campaign_audience_count() -> int:
+    """How many customers a campaign sent now would reach."""
+    return sum(1 for user in campaign_candidates().iterator() if marketing_allowed(user=user))
+
+
+def recipient_language(*, user: User) -> str:
+    """The language to write to a customer in. Accounts keep no language
+    preference yet, so this is the site's default; campaigns are still
+    composed per language so that one can be added here."""
+    return settings.LANGUAGE_CODE
+
+
+def campaign_message_for(
+    *, messages: dict[str, CampaignMessage], language: str, fallback: str
+) -> CampaignMessage:
+    return messages.get(language) or messages[fallback]
+
+
+def campaign_preview(*, campaign: Campaign, language: str) -> Rendered | None:
+    """The email as a recipient in ``language`` would get it, with a dummy
+    unsubscribe link. None when there is no message to send yet."""
+    messages = {m.language: m for m in campaign.messages.all()}
+    if not messages.get(language) and not messages.get(campaign.fallback_language):
+        return None
+    message = campaign_message_for(
+        messages=messages, language=language, fallback=campaign.fallback_language
+    )
+    context = {
+        "campaign_subject": message.subject,
+        "campaign_body": message.body,
+        "preferences_url": settings.SITE_URL + reverse("notifications:preferences"),
+        "unsubscribe_url": settings.SITE_URL
+        + reverse("notifications:unsubscribe", args=["preview"]),
+    }
+    with translation.override(message.language):
+        return render_message(CAMPAIGN_TEMPLATE, context)
+
+
+@dataclass(frozen=True)
+class CampaignCounts:
+    sent: int
+    unsubscribed: int
+    # Opens would need a tracking pixel; none is sent, so they are not measured.
+    opened: int | None = None
+
+
+def campaign_counts(*, campaign: Campaign) -> CampaignCounts:
+    rows = CampaignRecipient.objects.filter(campaign=campaign)
+    return CampaignCounts(
+        sent=rows.count(), unsubscribed=rows.filter(unsubscribed_at__isnull=False).count()
+    )

@@ -21,19 +21,28 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.accounts.selectors import is_locked
 from roamwise.core.tasks import enqueue_on_commit
 
 from . import selectors
-from .errors import InvalidUnsubscribeLink, PreferenceLocked
+from .errors import CampaignNotAllowed, CampaignNotReady, InvalidUnsubscribeLink, PreferenceLocked
 from .kinds import KINDS, Channel, Kind, kind_get
-from .models import Notification, OutboundEmail, Preference
+from .models import (
+    Campaign,
+    CampaignEvent,
+    CampaignMessage,
+    CampaignRecipient,
+    Notification,
+    OutboundEmail,
+    Preference,
+)
 from .rendering import Rendered, render_message
 from .tokens import unsubscribe_token, unsubscribe_token_read
 
@@ -66,6 +75,7 @@ def notify(
     attachments: Sequence[Attachment] = (),
     to: str | None = None,
     reply_to: str = "",
+    campaign_public_id: uuid.UUID | None = None,
 ) -> Notification | None:
     """Send one message to a customer, on the channels its kind and their
     choices allow. Returns None when nothing goes out: a locked account and a
@@ -73,7 +83,9 @@ def notify(
     every channel turned off.
 
     ``to`` overrides the address (allauth verifying a second address);
-    ``context["link"]`` is where the in-site notification points.
+    ``context["link"]`` is where the in-site notification points;
+    ``campaign_public_id`` names the campaign in the unsubscribe link, so an
+    unsubscribe through it is counted for that campaign.
     """
     spec = kind_get(kind)
     if not spec.reaches_locked_accounts and is_locked(user):
@@ -88,7 +100,9 @@ def notify(
         return None
     context = {**context, "preferences_url": _site(reverse("notifications:preferences"))}
     if spec.is_marketing:
-        token = unsubscribe_token(user_public_id=user.public_id, kind=spec.name)
+        token = unsubscribe_token(
+            user_public_id=user.public_id, kind=spec.name, campaign_public_id=campaign_public_id
+        )
         context["unsubscribe_url"] = _site(reverse("notifications:unsubscribe", args=[token]))
     rendered = render_message(template, context)
     return _record(
@@ -399,4 +413,160 @@ def unsubscribe(*, token: str) -> User:
         if spec is not None and spec.is_marketing:
             for channel in spec.channels:
                 preference_set(user=user, kind=spec.name, channel=channel.value, enabled=False)
+        if data.campaign_public_id is not None:
+            campaign_unsubscribe_count(campaign_public_id=data.campaign_public_id, user=user)
     return user
+
+
+# --- Campaigns (USE-02) -------------------------------------------------------
+
+CAMPAIGN_TEMPLATE = selectors.CAMPAIGN_TEMPLATE
+CAMPAIGN_BATCH_SIZE = 200
+
+
+def campaign_schedule(*, campaign_id: int, actor: User) -> Campaign:
+    """Start sending a draft campaign: its batches go out in a background job.
+    Who may receive it is decided per person when their batch is sent."""
+    if not actor.has_perm("notifications.send_campaign"):
+        raise CampaignNotAllowed(gettext("You may not send campaigns."))
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        if campaign.status != Campaign.Status.DRAFT:
+            raise CampaignNotReady(gettext("This campaign has already been sent."))
+        if not campaign.messages.filter(language=campaign.fallback_language).exists():
+            raise CampaignNotReady(
+                gettext("Write the message in the fallback language before sending.")
+            )
+        now = timezone.now()
+        Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
+            status=Campaign.Status.SENDING, scheduled_at=now, updated_at=now
+        )
+        CampaignEvent.objects.create(
+            campaign=campaign,
+            actor=actor,
+            from_status=Campaign.Status.DRAFT,
+            to_status=Campaign.Status.SENDING,
+            note="sending started",
+        )
+        from .tasks import campaign_send_batch
+
+        enqueue_on_commit(campaign_send_batch, campaign.pk, 0)
+    campaign.refresh_from_db()
+    return campaign
+
+
+@dataclass(frozen=True)
+class CampaignBatch:
+    sent: int
+    # The cursor of the next batch; None when this was the last one.
+    next_after: int | None
+
+
+def campaign_batch_send(
+    *, campaign_id: int, after_user_id: int, size: int = CAMPAIGN_BATCH_SIZE
+) -> CampaignBatch:
+    """Send one batch: the next ``size`` candidates after ``after_user_id``.
+
+    Safe to run twice: each person's ``CampaignRecipient`` row is written in
+    the transaction that queues their email, and its unique constraint turns
+    a second attempt into a skip. Consent is asked again here, for each
+    person, so a withdrawal after the campaign was scheduled is honoured.
+    """
+    campaign = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).first()
+    if campaign is None:
+        return CampaignBatch(sent=0, next_after=None)
+    # A sign of life for campaigns_resume: this campaign's chain of batches is running.
+    Campaign.objects.filter(pk=campaign.pk).update(updated_at=timezone.now())
+    messages = {m.language: m for m in campaign.messages.all()}
+    candidates = list(
+        selectors.campaign_candidates().filter(pk__gt=after_user_id).order_by("pk")[:size]
+    )
+    sent = sum(
+        _campaign_send_to(campaign=campaign, messages=messages, user=user) for user in candidates
+    )
+    if len(candidates) < size:
+        _campaign_finish(campaign=campaign)
+        return CampaignBatch(sent=sent, next_after=None)
+    return CampaignBatch(sent=sent, next_after=candidates[-1].pk)
+
+
+def _campaign_send_to(
+    *, campaign: Campaign, messages: dict[str, CampaignMessage], user: User
+) -> bool:
+    if not selectors.marketing_allowed(user=user):
+        return False
+    message = selectors.campaign_message_for(
+        messages=messages,
+        language=selectors.recipient_language(user=user),
+        fallback=campaign.fallback_language,
+    )
+    try:
+        with transaction.atomic():
+            recipient = CampaignRecipient.objects.create(
+                campaign=campaign, user=user, language=message.language, sent_at=timezone.now()
+            )
+            with translation.override(message.language):
+                notification = notify(
+                    user=user,
+                    kind=campaign.kind,
+                    template=CAMPAIGN_TEMPLATE,
+                    context={"campaign_subject": message.subject, "campaign_body": message.body},
+                    campaign_public_id=campaign.public_id,
+                )
+            if notification is None:
+                # Every channel of this kind turned off: nothing went, nothing to count.
+                transaction.set_rollback(True)
+                return False
+            recipient.notification = notification
+            recipient.save(update_fields=["notification"])
+    except IntegrityError:
+        # Already sent by an earlier run of this batch.
+        return False
+    return True
+
+
+def _campaign_finish(*, campaign: Campaign) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        finished = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SENDING).update(
+            status=Campaign.Status.SENT, finished_at=now, updated_at=now
+        )
+        if finished:
+            CampaignEvent.objects.create(
+                campaign=campaign,
+                from_status=Campaign.Status.SENDING,
+                to_status=Campaign.Status.SENT,
+                note=f"sent to {campaign.recipients.count()} customers",
+            )
+
+
+CAMPAIGN_STALLED_AFTER = timedelta(minutes=15)
+
+
+def campaigns_resume(*, now: Any = None) -> list[int]:
+    """Campaigns still sending with no batch for a while (the queue lost the
+    job): start them again from the first batch. Who already got the email
+    is skipped by their recipient row, so this never sends twice."""
+    moment = now or timezone.now()
+    stalled = list(
+        Campaign.objects.filter(
+            status=Campaign.Status.SENDING, updated_at__lt=moment - CAMPAIGN_STALLED_AFTER
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    from .tasks import campaign_send_batch
+
+    for campaign_id in stalled:
+        Campaign.objects.filter(pk=campaign_id).update(updated_at=moment)
+        enqueue_on_commit(campaign_send_batch, campaign_id, 0)
+    return stalled
+
+
+def campaign_unsubscribe_count(*, campaign_public_id: uuid.UUID, user: User) -> bool:
+    """Count an unsubscribe for the campaign whose link was used (once)."""
+    return bool(
+        CampaignRecipient.objects.filter(
+            campaign__public_id=campaign_public_id, user=user, unsubscribed_at__isnull=True
+        ).update(unsubscribed_at=timezone.now())
+    )

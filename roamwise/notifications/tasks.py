@@ -26,3 +26,21 @@ def outbox_sweep() -> int:
     for email_id in due:
         deliver_email(email_id)
     return len(due)
+
+
+@task()
+def campaign_send_batch(campaign_id: int, after_user_id: int) -> int:
+    """One batch of a campaign; the next batch is queued when this one is done.
+    Running a batch twice sends nobody anything twice (one row per recipient)."""
+    from roamwise.core.tasks import enqueue_on_commit
+
+    batch = services.campaign_batch_send(campaign_id=campaign_id, after_user_id=after_user_id)
+    if batch.next_after is not None:
+        enqueue_on_commit(campaign_send_batch, campaign_id, batch.next_after)
+    return batch.sent
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def campaign_sweep() -> int:
+    """Campaigns whose chain of batches was lost go on from the start."""
+    return len(services.campaigns_resume())

@@ -17,15 +17,27 @@ _SALT = "roamwise.notifications.unsubscribe"
 class UnsubscribeToken:
     user_public_id: uuid.UUID
     kind: str
+    # The campaign whose email carried the link, so the unsubscribe is counted there.
+    campaign_public_id: uuid.UUID | None = None
 
 
-def unsubscribe_token(*, user_public_id: uuid.UUID, kind: str) -> str:
-    return signing.Signer(salt=_SALT).sign_object({"u": user_public_id.hex, "k": kind})
+def unsubscribe_token(
+    *, user_public_id: uuid.UUID, kind: str, campaign_public_id: uuid.UUID | None = None
+) -> str:
+    data = {"u": user_public_id.hex, "k": kind}
+    if campaign_public_id is not None:
+        data["c"] = campaign_public_id.hex
+    return signing.Signer(salt=_SALT).sign_object(data)
 
 
 def unsubscribe_token_read(token: str) -> UnsubscribeToken | None:
     try:
         data = signing.Signer(salt=_SALT).unsign_object(token)
-        return UnsubscribeToken(user_public_id=uuid.UUID(hex=data["u"]), kind=str(data["k"]))
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        campaign = data.get("c")
+        return UnsubscribeToken(
+            user_public_id=uuid.UUID(hex=data["u"]),
+            kind=str(data["k"]),
+            campaign_public_id=uuid.UUID(hex=campaign) if campaign else None,
+        )
+    except (signing.BadSignature, AttributeError, KeyError, TypeError, ValueError):
         return None

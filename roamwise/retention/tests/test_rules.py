@@ -132,6 +132,27 @@ def _outbound_email(w: World) -> Row:
     return Row(OutboundEmail, email.pk, email.created_at)
 
 
+def _campaign_recipient(w: World) -> Row:
+    from roamwise.notifications.models import Campaign, CampaignRecipient
+
+    recipient = CampaignRecipient.objects.create(
+        campaign=Campaign.objects.create(name="Asia week"),
+        user=w.alice,
+        language="en",
+        sent_at=timezone.now(),
+    )
+    return Row(CampaignRecipient, recipient.pk, recipient.sent_at)
+
+
+def _campaign_event(w: World) -> Row:
+    from roamwise.notifications.models import Campaign, CampaignEvent
+
+    event = CampaignEvent.objects.create(
+        campaign=Campaign.objects.create(name="Asia week"), actor=w.staff, to_status="sending"
+    )
+    return Row(CampaignEvent, event.pk, event.created_at)
+
+
 def _disclosure(w: World) -> Row:
     disclosure = disclosure_record(
         subject_id=w.alice.public_id,
@@ -316,6 +337,8 @@ DELETED: dict[str, Callable[[World], Row]] = {
     "consent.ConsentRecord": _consent_record,
     "notifications.Notification": _notification_row,
     "notifications.OutboundEmail": _outbound_email,
+    "notifications.CampaignRecipient": _campaign_recipient,
+    "notifications.CampaignEvent": _campaign_event,
     "governance.Disclosure": _disclosure,
     "retention.LegalHold": _released_hold,
     "audit.AccessEvent": _access_event,
