@@ -67,6 +67,7 @@ PUBLIC_PAGES = {
     "support:new",
     "support:complaints",
     "rights:public",
+    "rights:child_report",  # anyone may report a suspected under-13 account (CHD-04)
     "privacy_policy",
     "governance:policy_version",
     "cookie_settings",
@@ -119,6 +120,7 @@ ALLAUTH_KEY_PAGES = {
 MACHINE_PAGES = {
     "payments:webhook": {"processor": "simulated"},
     "esims:handle_download_progress_info": {},
+    "esims:handle_download_progress_info_sgp22": {},
     "support:inbound_email": {},
     "smdp:es2plus": {"function": "downloadOrder"},
     "smdp:device_download": {},
@@ -135,6 +137,9 @@ MACHINE_PAGES = {
     "network:subscription_resume": {"iccid": "8944990000000000001"},
     "network:subscription_terminate": {"iccid": "8944990000000000001"},
     "network:bundles": {"iccid": "8944990000000000001"},
+    # Wholesalers' notifications: Airalo signs its body, eSIM Access's URL holds a secret.
+    "suppliers:airalo-webhook": {},
+    "suppliers:esimaccess-webhook": {"token": "not-a-real-token"},
 }
 
 # allauth's headless API and a passkey's numeric id are allauth's, checked by
