@@ -163,6 +163,8 @@ def build_customer(
     lines = [iccid(first_line), iccid(first_line + 1)]
     eids = [f"89049032{first_line:024d}", f"89049032{first_line + 1:024d}"]
     orders = [paid_order(user, plan, line=lines[i], eid=eids[i]) for i in range(2)]
+    # The lines were bought two days ago: usage is refused from before a profile was assigned.
+    Esim.objects.filter(order__in=orders).update(created_at=timezone.now() - dt.timedelta(days=2))
     refund_request(order=orders[0], reason="Trip cancelled, my flight number is AF123")
     result = usage_ingest_batch(partner=partner, raw_records=usage(lines[0], 3, tag=user.username))
     assert result.accepted == 3
