@@ -72,7 +72,7 @@ def _body_read(request: HttpRequest, limit: int | None) -> HttpResponse | None:
     """Read the body of an endpoint with a raised limit, as ``HttpRequest.body``
     does but against that limit instead of the site-wide one; the view then
     reads it from memory. A 413 when it is over the limit after all."""
-    stream = request._stream  # type: ignore[attr-defined]
+    stream = request._stream
     try:
         body = request.read() if limit is None else request.read(limit + 1)
     except OSError as exc:
@@ -81,8 +81,8 @@ def _body_read(request: HttpRequest, limit: int | None) -> HttpResponse | None:
         stream.close()
     if limit is not None and len(body) > limit:
         return body_too_large_response(limit)
-    request._body = body  # type: ignore[attr-defined]
-    request._stream = BytesIO(body)  # type: ignore[attr-defined]
+    request._body = body
+    request._stream = BytesIO(body)
     return None
 
 
