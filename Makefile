@@ -44,6 +44,10 @@ migrate: install-serve
 demo: migrate
 	$(BIN)/python manage.py load_demo_catalog --if-empty
 	$(BIN)/python manage.py smdp_inventory --profile-type roamwise-standard --count 200 --top-up-to
+	@# The shop's list of the operator's ICCIDs at the SM-DP+ (ADR 0006), from the
+	@# stand-in's batch file; esim_stock refuses an empty one, so a failed first half stops here.
+	$(BIN)/python manage.py smdp_batch_file --profile-type roamwise-standard \
+		| $(BIN)/python manage.py esim_stock - --profile-type roamwise-standard
 	$(BIN)/python manage.py usage_partner_create demo-network --name "Demo network" \
 		--iccid-prefix 8944990 --key $(DEMO_USAGE_KEY) --if-missing
 

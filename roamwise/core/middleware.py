@@ -4,21 +4,46 @@ The JSON API, allauth's headless API and the inbound webhooks are the views
 exempt from CSRF (machines post to them, not forms). Django refuses a body
 over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` with its HTML 400 page; those callers
 read ``{"code", "message"}`` and the status, so they get 413 in that shape.
+
+A few machine endpoints take files as base64 inside their JSON body (ticket
+attachments, evidence for a correction): ``body_limit_raise`` lets such an
+endpoint accept a body as large as its own attachment limits need, and no other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from io import BytesIO
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext as _
 
+# View name ("namespace:url_name") -> the largest body that endpoint takes,
+# read from settings at each request so that the limits follow them.
+_LARGER_BODIES: dict[str, Callable[[], int]] = {}
 
-def body_too_large_response() -> JsonResponse:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+def body_limit_raise(*, view_name: str, limit: Callable[[], int]) -> None:
+    """Let the endpoint named ``view_name`` take bodies up to ``limit()`` bytes,
+    over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (never under it)."""
+    _LARGER_BODIES[view_name] = limit
+
+
+def body_limit(view_name: str | None) -> int | None:
+    """The largest body the endpoint named ``view_name`` takes; None: no limit."""
+    default: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    raised = _LARGER_BODIES.get(view_name) if view_name is not None else None
+    if default is None or raised is None:
+        return default
+    return max(default, raised())
+
+
+def body_too_large_response(limit: int | None = None) -> JsonResponse:
+    if limit is None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return JsonResponse(
         {
             "code": "body_too_large",
@@ -43,6 +68,24 @@ def _is_machine_endpoint(view_func: Callable[..., Any]) -> bool:
     return bool(getattr(view_func, "csrf_exempt", False))
 
 
+def _body_read(request: HttpRequest, limit: int | None) -> HttpResponse | None:
+    """Read the body of an endpoint with a raised limit, as ``HttpRequest.body``
+    does but against that limit instead of the site-wide one; the view then
+    reads it from memory. A 413 when it is over the limit after all."""
+    stream = request._stream
+    try:
+        body = request.read() if limit is None else request.read(limit + 1)
+    except OSError as exc:
+        raise UnreadablePostError(*exc.args) from exc
+    finally:
+        stream.close()
+    if limit is not None and len(body) > limit:
+        return body_too_large_response(limit)
+    request._body = body
+    request._stream = BytesIO(body)
+    return None
+
+
 class BodyTooLargeMiddleware:
     """Placed before CsrfViewMiddleware, whose check reads the body first."""
 
@@ -59,13 +102,16 @@ class BodyTooLargeMiddleware:
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponse | None:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if (
-            limit is not None
-            and _is_machine_endpoint(view_func)
-            and _declared_length(request) > limit
-        ):
-            return body_too_large_response()
+        if not _is_machine_endpoint(view_func):
+            return None
+        match = request.resolver_match
+        limit = body_limit(match.view_name if match is not None else None)
+        declared = _declared_length(request)
+        if limit is not None and declared > limit:
+            return body_too_large_response(limit)
+        default = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if default is not None and declared > default:
+            return _body_read(request, limit)
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

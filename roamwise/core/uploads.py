@@ -77,3 +77,19 @@ def uploads_check(
             raise rejected(f"{name} is not a valid {content_type} file.")
         checked.append(Upload(filename=name, content_type=content_type, content=upload.content))
     return checked
+
+
+def base64_length(size: int) -> int:
+    """Characters of ``size`` bytes in base64 with padding (RFC 4648 §4)."""
+    return 4 * ((size + 2) // 3)
+
+
+# Room in a JSON body for everything but the files' content: the other fields,
+# each attachment's name and type, and JSON's escapes of them.
+JSON_BODY_ROOM = 256 * 1024
+
+
+def json_body_limit(*, max_count: int, max_bytes: int) -> int:
+    """The largest JSON body an endpoint taking ``max_count`` files of up to
+    ``max_bytes`` each, as base64, needs to accept."""
+    return max_count * base64_length(max_bytes) + JSON_BODY_ROOM

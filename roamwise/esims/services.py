@@ -306,11 +306,14 @@ def profile_stock_add(*, profile_type: str, iccids: list[str]) -> int:
         .values_list("iccid_index", flat=True)
     )
     fresh = [i for i in digits if blind_index_value(Esim, "iccid", i) not in held]
-    created = ProfileStock.objects.bulk_create(
+    stocked = set(ProfileStock.objects.filter(iccid__in=fresh).values_list("iccid", flat=True))
+    fresh = [iccid for iccid in fresh if iccid not in stocked]
+    # ignore_conflicts: one added meanwhile by a profile given back is not an error.
+    ProfileStock.objects.bulk_create(
         [ProfileStock(iccid=iccid, profile_type=profile_type) for iccid in fresh],
         ignore_conflicts=True,
     )
-    return len(created)
+    return len(fresh)
 
 
 def _stock_take(esim: Esim) -> bool:

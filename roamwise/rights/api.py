@@ -15,7 +15,9 @@ from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from roamwise.accounts.api import authenticated_user, session_token_auth
+from roamwise.core.middleware import body_limit_raise
 from roamwise.core.schemas import Boolean, ErrorOut
+from roamwise.core.uploads import base64_length, json_body_limit
 
 from . import deadlines, selectors, services
 from .errors import (
@@ -55,7 +57,10 @@ ZIP_RESPONSE: dict[str, Any] = {
 class EvidenceIn(Schema):
     filename: str = Field(min_length=1, max_length=255, pattern=LINE)
     content_type: str = Field(min_length=1, max_length=100, pattern=LINE)
-    content_base64: str = Field(min_length=1, max_length=8_000_000)
+    # The largest file RIGHTS_EVIDENCE_MAX_BYTES allows, in base64.
+    content_base64: str = Field(
+        min_length=1, max_length=base64_length(settings.RIGHTS_EVIDENCE_MAX_BYTES)
+    )
 
 
 class RequestIn(Schema):
@@ -68,7 +73,9 @@ class RequestIn(Schema):
     )
     scope: ObjectionScope | None = Field(default=None, description="Objection: what you object to.")
     active: Boolean = Field(default=True, description="Objection or restriction: on, or lift it.")
-    attachments: list[EvidenceIn] = Field(default_factory=list, max_length=10)
+    attachments: list[EvidenceIn] = Field(
+        default_factory=list, max_length=settings.RIGHTS_EVIDENCE_MAX_COUNT
+    )
 
 
 class PublicRequestIn(Schema):
@@ -127,6 +134,18 @@ def request_out(found: DataRequest) -> RequestOut:
         download_url=download,
         outcome=dict(found.outcome or {}),
     )
+
+
+def _evidence_body_limit() -> int:
+    return json_body_limit(
+        max_count=settings.RIGHTS_EVIDENCE_MAX_COUNT,
+        max_bytes=settings.RIGHTS_EVIDENCE_MAX_BYTES,
+    )
+
+
+# A request with evidence takes a body as large as the evidence the spec
+# allows: more than DATA_UPLOAD_MAX_MEMORY_SIZE.
+body_limit_raise(view_name="api:request_create", limit=_evidence_body_limit)
 
 
 def _uploads(items: list[EvidenceIn]) -> list[Upload]:

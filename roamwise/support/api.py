@@ -8,12 +8,15 @@ import binascii
 import uuid
 from typing import Literal
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from roamwise.accounts.api import authenticated_user, session_token_auth
+from roamwise.core.middleware import body_limit_raise
 from roamwise.core.schemas import ErrorOut
+from roamwise.core.uploads import base64_length, json_body_limit
 from roamwise.esims import selectors as esims
 from roamwise.orders import selectors as orders
 
@@ -37,7 +40,10 @@ CategoryName = Literal["question", "technical", "suggestion", "complaint", "priv
 class AttachmentIn(Schema):
     filename: str = Field(min_length=1, max_length=255, pattern=LINE)
     content_type: str = Field(min_length=1, max_length=100, pattern=LINE)
-    content_base64: str = Field(min_length=1, max_length=8_000_000)
+    # The largest file SUPPORT_ATTACHMENT_MAX_BYTES allows, in base64.
+    content_base64: str = Field(
+        min_length=1, max_length=base64_length(settings.SUPPORT_ATTACHMENT_MAX_BYTES)
+    )
 
 
 class TicketIn(Schema):
@@ -46,7 +52,9 @@ class TicketIn(Schema):
     message: str = Field(min_length=1, max_length=10_000, pattern=TEXT)
     order_id: uuid.UUID | None = None
     esim_id: uuid.UUID | None = None
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list, max_length=settings.SUPPORT_ATTACHMENT_MAX_COUNT
+    )
 
 
 class VisitorTicketIn(Schema):
@@ -58,7 +66,9 @@ class VisitorTicketIn(Schema):
 
 class MessageIn(Schema):
     message: str = Field(min_length=1, max_length=10_000, pattern=TEXT)
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list, max_length=settings.SUPPORT_ATTACHMENT_MAX_COUNT
+    )
 
 
 class AttachmentOut(Schema):
@@ -90,6 +100,19 @@ class TicketOut(Schema):
 class VisitorTicketOut(Schema):
     reference: str
     message: str
+
+
+def _attachments_body_limit() -> int:
+    return json_body_limit(
+        max_count=settings.SUPPORT_ATTACHMENT_MAX_COUNT,
+        max_bytes=settings.SUPPORT_ATTACHMENT_MAX_BYTES,
+    )
+
+
+# The endpoints taking attachments take bodies as large as the attachments the
+# spec allows: more than DATA_UPLOAD_MAX_MEMORY_SIZE.
+for _view_name in ("api:ticket_create", "api:message_create"):
+    body_limit_raise(view_name=_view_name, limit=_attachments_body_limit)
 
 
 def _uploads(items: list[AttachmentIn]) -> list[Upload]:

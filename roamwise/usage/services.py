@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from roamwise.esims.models import Bundle, Esim, EsimState
+from roamwise.esims.models import ENDED_STATES, Bundle, Esim, EsimState
 from roamwise.esims.services import esim_activate
 from roamwise.vault.fields import blind_index_value
 
@@ -161,14 +161,24 @@ class LineEsim:
 
 
 def _resolve_esims(partner: Partner, iccids: set[str]) -> dict[str, LineEsim]:
-    """ICCID -> its eSIM, for the ICCIDs of lines this partner carries."""
+    """ICCID -> the live eSIM holding it, for the ICCIDs of lines this partner
+    carries (already without their 'F' pad: ``records.normalise_iccid``).
+
+    ICCIDs are recycled: a profile cancelled before download goes back to the
+    SM-DP+ and may be given to another eSIM, while the deleted or failed eSIM
+    keeps the ICCID for its history. Only a live eSIM's bundles may be
+    charged, and at most one live eSIM holds an ICCID (``esim_iccid_unique_live``);
+    an ICCID only ended eSIMs hold is unknown to ingest.
+    """
     carried = {iccid for iccid in iccids if partner.carries(iccid)}
     by_index = {blind_index_value(Esim, "iccid", iccid): iccid for iccid in carried}
     found: dict[str, LineEsim] = {}
     indexes = list(by_index)
     for start in range(0, len(indexes), 500):
-        rows = Esim.objects.filter(iccid_index__in=indexes[start : start + 500]).values_list(
-            "iccid_index", "pk", "state", "created_at"
+        rows = (
+            Esim.objects.filter(iccid_index__in=indexes[start : start + 500])
+            .exclude(state__in=ENDED_STATES)
+            .values_list("iccid_index", "pk", "state", "created_at")
         )
         for index, pk, state, created_at in rows:
             found[by_index[index]] = LineEsim(pk, state, created_at)

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RoutePattern
+
+from roamwise.core.middleware import body_limit
 
 pytestmark = pytest.mark.django_db
 
@@ -49,9 +51,15 @@ def test_an_oversized_body_gets_413_with_the_json_error_shape(
     client: Client, settings: Any
 ) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = LIMIT
-    body = json.dumps({"records": [], "padding": "x" * (LIMIT * 2)})
+    # Endpoints taking files as base64 take bodies up to what their attachment
+    # limits need (body_limit_raise): small files keep those bodies small here.
+    settings.SUPPORT_ATTACHMENT_MAX_BYTES = 100
+    settings.RIGHTS_EVIDENCE_MAX_BYTES = 100
     wrong = {}
     for route in sorted(set(_machine_routes(get_resolver().url_patterns))):
+        limit = body_limit(resolve(route).view_name)
+        assert limit is not None
+        body = json.dumps({"records": [], "padding": "x" * (limit * 2)})
         response = client.post(route, body, content_type="application/json")
         if response.status_code in (404, 405):
             continue  # no such object, or a read-only endpoint: the body is never read
@@ -63,8 +71,22 @@ def test_an_oversized_body_gets_413_with_the_json_error_shape(
         if response.status_code != 413 or shape is None or shape.get("code") != "body_too_large":
             wrong[route] = (response.status_code, response.content[:80])
         else:
-            assert str(LIMIT) in shape["message"]
+            assert str(limit) in shape["message"]
     assert wrong == {}
+
+
+def test_only_the_endpoints_taking_files_take_larger_bodies(client: Client, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = LIMIT
+    larger = {
+        route
+        for route in _machine_routes(get_resolver().url_patterns)
+        if body_limit(resolve(route).view_name) != LIMIT
+    }
+    assert larger == {
+        "/api/v1/support/tickets",
+        "/api/v1/support/tickets/x/messages",
+        "/api/v1/rights/requests",
+    }
 
 
 def test_a_body_within_the_limit_is_read_as_before(client: Client, settings: Any) -> None:

@@ -259,6 +259,20 @@ def _database_url(alias: str) -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+# How every gunicorn of the project starts (core's serve.web_server_command).
+SERVED = [sys.executable, "-m", "gunicorn", "roamwise.wsgi:application"]
+
+
+def _child_command_lines(pid: int) -> list[list[str]]:
+    """The command lines of a process's children, as the kernel reports them."""
+    lines = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            raw = Path(f"/proc/{child}/cmdline").read_bytes()
+            lines.append(raw.rstrip(b"\0").decode().split("\0"))
+    return lines
+
+
 def _wait_until_gone(group: int) -> None:
     """Gunicorn's master and workers hold the test database: wait for them to end."""
     deadline = time.monotonic() + 30
@@ -336,12 +350,18 @@ def test_run_smdp_takes_a_certificate_for_its_own_requester_only(tmp_path: Path)
                 assert time.monotonic() < deadline and server.poll() is None, "run_smdp is down"
                 time.sleep(0.5)
         iccid = client("operator-b").download_order(profile_type="b-travel", call_id=new_call_id())
+        # The web server is started as serve starts every gunicorn: threaded
+        # workers, no control socket in $HOME shared with other gunicorns.
+        gunicorn = _child_command_lines(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
         _wait_until_gone(server.pid)
 
     assert refused is not None and refused.code == "1.1/1.2"  # §5.2.6: Requester, Not Allowed
+    assert len(gunicorn) == 1, gunicorn
+    assert gunicorn[0][: len(SERVED)] == SERVED
+    assert {"--worker-class", "gthread", "--no-control-socket"} <= set(gunicorn[0])
     from roamwise.smdp.models import SmdpProfile
 
     assert list(SmdpProfile.objects.exclude(state="Available").values_list("iccid", flat=True)) == [

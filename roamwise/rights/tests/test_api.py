@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -172,3 +173,50 @@ def test_a_public_request_over_the_api_is_verified_by_email_first(
     )
     assert unknown.status_code == 422
     assert unknown.json()["message"] == "Unknown jurisdiction 'atlantis'."
+
+
+def _evidence(size: int) -> dict[str, str]:
+    content = PNG + b"\x00" * (size - len(PNG))
+    return {
+        "filename": "birth.png",
+        "content_type": "image/png",
+        "content_base64": base64.b64encode(content).decode(),
+    }
+
+
+def _correction(client: Client, attachments: list[dict[str, str]]) -> Any:
+    return post(
+        client,
+        {
+            "kind": "correction",
+            "fields": ["accounts.Profile.date_of_birth"],
+            "details": "I was born in 1991.",
+            "attachments": attachments,
+        },
+    )
+
+
+@pytest.mark.commitment("RGT-02")
+def test_the_largest_evidence_the_spec_allows_is_taken_and_a_byte_more_refused(
+    buyer: Client, settings: Any
+) -> None:
+    schemas = buyer.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    max_length = schemas["EvidenceIn"]["properties"]["content_base64"]["maxLength"]
+    max_items = schemas["RequestIn"]["properties"]["attachments"]["maxItems"]
+    limit = settings.RIGHTS_EVIDENCE_MAX_BYTES
+    largest = _evidence(limit)
+    assert len(largest["content_base64"]) == max_length
+    assert max_items * max_length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+    over = _correction(buyer, [_evidence(limit + 1)])
+    assert over.status_code == 422
+    assert over.json()["code"] == "evidence_rejected"
+    longer = _correction(buyer, [{**largest, "content_base64": "A" * (max_length + 1)}])
+    assert longer.status_code == 422
+    assert longer.json()["code"] == "invalid_input"
+    assert not DataRequest.objects.exists()
+
+    created = _correction(buyer, [largest] * max_items)
+    assert created.status_code == 201, created.content[:300]
+    sizes = [len(bytes(f.content)) for f in DataRequestFile.objects.all()]
+    assert sizes == [limit] * max_items

@@ -249,3 +249,49 @@ def test_malformed_input_never_causes_a_server_error(
     )
     assert response.status_code in (200, 422), response.content
     assert "message" in response.json() or "accepted" in response.json()
+
+
+@pytest.mark.commitment("SIM-05")
+@pytest.mark.parametrize("ended_first", [True, False], ids=["ended-before", "ended-after"])
+@pytest.mark.parametrize("ended_state", [EsimState.DELETED, EsimState.FAILED])
+def test_usage_on_a_recycled_iccid_goes_to_the_live_esim_holding_it(
+    client: Client,
+    partner: tuple[Partner, str],
+    alice: User,
+    bob: User,
+    plan: Plan,
+    ended_first: bool,
+    ended_state: str,
+) -> None:
+    # A profile cancelled before download goes back to the SM-DP+ and may be
+    # handed to another eSIM; the ended eSIM keeps the ICCID for its history.
+    line = iccid(11)
+    if ended_first:
+        ended = esim_on_line(alice, plan, line, state=ended_state)
+        live = esim_on_line(bob, plan, line)
+    else:
+        live = esim_on_line(bob, plan, line)
+        ended = esim_on_line(alice, plan, line, state=ended_state)
+    answer = post_batch(
+        client,
+        partner[1],
+        [record("plain", line, up=100, down=900), record("padded", line + "F", up=5, down=5)],
+    ).json()
+    assert (answer["accepted"], answer["rejected"]) == (2, 0), answer
+    assert set(UsageRecord.objects.values_list("esim_id", flat=True)) == {live.pk}
+    assert Bundle.objects.get(esim=live).used_bytes == 1_010
+    assert Bundle.objects.get(esim=ended).used_bytes == 0
+
+
+@pytest.mark.commitment("SIM-05")
+@pytest.mark.parametrize("ended_state", [EsimState.DELETED, EsimState.FAILED])
+def test_usage_on_an_iccid_only_an_ended_esim_holds_is_unknown(
+    client: Client, partner: tuple[Partner, str], alice: User, plan: Plan, ended_state: str
+) -> None:
+    line = iccid(12)
+    ended = esim_on_line(alice, plan, line, state=ended_state)
+    answer = post_batch(client, partner[1], [record("late", line + "f")]).json()
+    assert (answer["accepted"], answer["rejected"]) == (0, 1), answer
+    assert "unknown ICCID" in answer["rejections"][0]["reason"]
+    assert UsageRecord.objects.count() == 0
+    assert Bundle.objects.get(esim=ended).used_bytes == 0

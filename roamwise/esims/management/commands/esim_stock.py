@@ -33,6 +33,10 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(str(exc)) from exc
         lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if not lines:
+            # Nothing to add is a mistake (a wrong file, or a command before a
+            # pipe that failed), not a batch of none.
+            raise CommandError("No ICCIDs: the file is empty.")
         try:
             iccids = [iccid_normalise(line) for line in lines]
         except ValueError as exc:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from roamwise.core.management.commands.serve import web_server_command
+from roamwise.core.stand_ins import STAND_INS
 
 
 class Command(BaseCommand):
@@ -15,25 +17,29 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8443")
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=4)
         parser.add_argument("--certfile", help="server certificate (PEM)")
         parser.add_argument("--keyfile", help="server key (PEM)")
         parser.add_argument("--client-ca", help="require client certificates signed by this CA")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "roamwise.wsgi:application",
-            "--bind",
-            options["bind"],
-            "--workers",
-            "2",
-        ]
+        if bool(options["certfile"]) != bool(options["keyfile"]):
+            raise CommandError("--certfile and --keyfile go together")
+        if options["client_ca"] and not options["certfile"]:
+            raise CommandError("--client-ca needs TLS: give --certfile and --keyfile too")
+        # The one command line every gunicorn of the project starts with
+        # (threaded workers, no control socket in $HOME, redacting logger).
+        command = web_server_command(
+            bind=options["bind"],
+            workers=options["workers"],
+            threads=options["threads"],
+            quiet=True,
+        )
         if options["certfile"]:
             command += ["--certfile", options["certfile"], "--keyfile", options["keyfile"]]
             if options["client_ca"]:
                 # ssl.CERT_REQUIRED: no client certificate, no connection (mutual TLS).
                 command += ["--ca-certs", options["client_ca"], "--cert-reqs", "2"]
-        env = {**os.environ, "ROAMWISE_ROOT_URLCONF": "roamwise.smdp.standalone_urls"}
+        env = {**os.environ, "ROAMWISE_ROOT_URLCONF": STAND_INS["smdp"].urlconf}
         raise SystemExit(subprocess.call(command, env=env))  # noqa: S603 - fixed arguments
