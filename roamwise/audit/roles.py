@@ -14,6 +14,16 @@ SUPPORT_AGENT = "Support agent"
 BILLING = "Billing"
 PRIVACY_OFFICER = "Privacy officer"
 ADMINISTRATOR = "Administrator"
+# Holds the security organisation's records: roles, training, risk (SEC-08).
+SECURITY_OFFICER = "Security officer"
+
+SECURITY_RECORDS = ["securityrole", "stafftraining", "riskassessment"]
+SECURITY_RECORDS_VIEW = [f"governance.view_{model}" for model in SECURITY_RECORDS]
+SECURITY_RECORDS_MANAGE = [
+    f"governance.{action}_{model}"
+    for model in SECURITY_RECORDS
+    for action in ("view", "add", "change", "delete")
+]
 
 # Legal holds (RET-07) and the record of retention runs (RET-06).
 RETENTION_OFFICER = [
@@ -85,6 +95,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rights.view_datarequest",
         "rights.change_datarequest",
         "rights.handle_datarequest",
+        # Auditors read the security organisation here (SEC-08).
+        *SECURITY_RECORDS_VIEW,
+    ],
+    SECURITY_OFFICER: [
+        "accounts.view_user",
+        *SECURITY_RECORDS_MANAGE,
     ],
     ADMINISTRATOR: [
         "accounts.view_user",
@@ -129,7 +145,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *RETENTION_OFFICER,
     ],
 }
-ROLE_ORDER = [ADMINISTRATOR, PRIVACY_OFFICER, BILLING, SUPPORT_AGENT]
+ROLE_ORDER = [ADMINISTRATOR, PRIVACY_OFFICER, SECURITY_OFFICER, BILLING, SUPPORT_AGENT]
 
 
 def ensure_roles(**kwargs: Any) -> None:
