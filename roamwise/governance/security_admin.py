@@ -12,11 +12,20 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
+from roamwise.audit.admin import PersonalDataAdmin, current_grant
+
 from . import security
 from .models import RiskAssessment, SecurityRole, StaffTraining
 
 
-class SecurityRecordAdmin(admin.ModelAdmin):
+def _reason(request: HttpRequest, obj: Any) -> str:
+    return (current_grant(request, obj) or {}).get("reason", "")
+
+
+class SecurityRecordAdmin(PersonalDataAdmin):
+    """Opened with a reason like any record about a person (SEC-04); every change
+    and deletion, of any field, goes to the audit trail through security.py."""
+
     readonly_fields = ("created_at", "updated_at", "audit_trail")
 
     @admin.display(description="Audit trail")
@@ -43,10 +52,15 @@ class SecurityRecordAdmin(admin.ModelAdmin):
             actor=request.user,  # type: ignore[arg-type]
             record=obj,
             changed=form.changed_data,
+            reason=_reason(request, obj) if change else "",
         )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        security.security_record_delete(actor=request.user, record=obj)  # type: ignore[arg-type]
+        security.security_record_delete(
+            actor=request.user,  # type: ignore[arg-type]
+            record=obj,
+            reason=_reason(request, obj),
+        )
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         # The bulk "delete selected" action: one audit row per record.
