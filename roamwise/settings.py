@@ -495,6 +495,9 @@ SIMULATOR_FAULTS = env_bool("SIMULATOR_FAULTS", False)
 PRIVACY_EMAIL = env_str("PRIVACY_EMAIL") or "privacy@roamwise.example"
 PRIVACY_PHONE = env_str("PRIVACY_PHONE") or "+44 20 7946 0000"
 PRIVACY_ADDRESS = env_str("PRIVACY_ADDRESS") or "Roamwise Ltd, 1 Example Street, London, UK"
+# The customer service hotline and its hours, as the policy promises them (SUP-01, RGT-08).
+SUPPORT_PHONE = env_str("SUPPORT_PHONE") or "+44 20 7946 0100"
+SUPPORT_HOURS = env_str("SUPPORT_HOURS") or "Monday to Friday, 9:00 to 18:00 (UK time)"
 # The supervisory authority customers may complain to (RGT-08).
 SUPERVISORY_AUTHORITY_NAME = (
     env_str("SUPERVISORY_AUTHORITY_NAME") or "Information Commissioner's Office (ICO)"

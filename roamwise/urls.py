@@ -68,6 +68,7 @@ urlpatterns = [
     path("privacy/", governance_views.privacy_policy, name="privacy_policy"),
     path("privacy/", include("roamwise.governance.urls")),
     path("cookies/", consent_views.cookie_settings, name="cookie_settings"),
+    path("cookies/policy/", consent_views.cookie_policy, name="cookie_policy"),
     path("consent/", include("roamwise.consent.urls")),
     path("analytics/", include("roamwise.analytics.urls")),
 ]

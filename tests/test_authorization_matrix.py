@@ -71,6 +71,7 @@ PUBLIC_PAGES = {
     "privacy_policy",
     "governance:policy_version",
     "cookie_settings",
+    "cookie_policy",
     "healthz",
     "api_docs",
     "api-1.0.0:openapi-json",

@@ -31,6 +31,17 @@ CAMPAIGNS = [
     "notifications.view_campaignevent",
 ]
 
+# Holds the security organisation's records: roles, training, risk (SEC-08).
+SECURITY_OFFICER = "Security officer"
+
+SECURITY_RECORDS = ["securityrole", "stafftraining", "riskassessment"]
+SECURITY_RECORDS_VIEW = [f"governance.view_{model}" for model in SECURITY_RECORDS]
+SECURITY_RECORDS_MANAGE = [
+    f"governance.{action}_{model}"
+    for model in SECURITY_RECORDS
+    for action in ("view", "add", "change", "delete")
+]
+
 # Legal holds (RET-07) and the record of retention runs (RET-06).
 RETENTION_OFFICER = [
     "retention.view_legalhold",
@@ -101,6 +112,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rights.view_datarequest",
         "rights.change_datarequest",
         "rights.handle_datarequest",
+        # Auditors read the security organisation here (SEC-08).
+        *SECURITY_RECORDS_VIEW,
+    ],
+    SECURITY_OFFICER: [
+        "accounts.view_user",
+        *SECURITY_RECORDS_MANAGE,
     ],
     ADMINISTRATOR: [
         "accounts.view_user",
@@ -150,7 +167,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     MARKETING: [*CAMPAIGNS, "notifications.send_campaign"],
 }
-ROLE_ORDER = [ADMINISTRATOR, PRIVACY_OFFICER, BILLING, SUPPORT_AGENT, MARKETING]
+ROLE_ORDER = [ADMINISTRATOR, PRIVACY_OFFICER, SECURITY_OFFICER, BILLING, SUPPORT_AGENT, MARKETING]
 
 
 def ensure_roles(**kwargs: Any) -> None:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from roamwise.core.typing import AuthenticatedRequest
 
-from . import selectors, services
+from . import selectors, services, storage
 from .forms import ConsentChoicesForm, ObjectionsForm
 from .middleware import request_consent
 from .models import GPC_PURPOSES, OPTIONAL_PURPOSES, Purpose, Source
@@ -90,3 +90,26 @@ def objections_update(request: AuthenticatedRequest) -> HttpResponse:
     if any(changed):
         messages.success(request, "Your objections are saved and apply from now on.")
     return redirect("accounts:settings")
+
+
+@require_http_methods(["GET", "HEAD"])
+def cookie_policy(request: HttpRequest) -> HttpResponse:
+    """The cookie policy (POL-04), generated from the declarations in storage.py."""
+    items = storage.browser_storage()
+    categories = [
+        {"key": purpose.value, "label": purpose.label, "items": by_category}
+        for purpose in Purpose
+        if (by_category := [item for item in items if item.category == purpose])
+    ]
+    context = {
+        "version": storage.cookie_policy_in_force(),
+        "versions": list(reversed(storage.COOKIE_POLICY_VERSIONS)),
+        "categories": categories,
+        "kind_labels": storage.KIND_LABELS,
+        "unused_categories": [
+            p.label
+            for p in (Purpose.ANALYTICS, Purpose.PREFERENCES, Purpose.MARKETING)
+            if not any(item.category == p for item in items)
+        ],
+    }
+    return render(request, "consent/cookie_policy.html", context)

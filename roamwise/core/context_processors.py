@@ -10,5 +10,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
     return {
         "site_name": settings.SITE_NAME,
         "privacy_email": settings.PRIVACY_EMAIL,
+        "support_phone": settings.SUPPORT_PHONE,
+        "support_hours": settings.SUPPORT_HOURS,
         "account_deletion_days": settings.ACCOUNT_DELETION_GRACE_DAYS,
     }

@@ -25,7 +25,16 @@ from django.utils.module_loading import import_string
 
 from .registry import SELF, Declaration, Registry, data_map
 from .rules import rule_problems
-from .vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
+from .vocabulary import (
+    CATEGORIES,
+    DEVICE_IDENTIFIER_CATEGORIES,
+    DEVICE_IDENTIFIER_PURPOSES,
+    LEGAL_BASES,
+    LOCATIONS,
+    NEVER_COLLECTED,
+    PURPOSES,
+    RECIPIENTS,
+)
 
 # A field whose name matches this looks personal until declared otherwise.
 PERSONAL_NAME = re.compile(
@@ -74,6 +83,18 @@ def check_declaration(declaration: Declaration) -> list[checks.CheckMessage]:
             )
     if isinstance(declaration.subject, str) and declaration.subject != SELF:
         errors.extend(_check_subject_path(model, declaration.subject))
+    identifiers = set(declaration.categories) & set(DEVICE_IDENTIFIER_CATEGORIES)
+    other_purposes = set(declaration.purposes) - set(DEVICE_IDENTIFIER_PURPOSES)
+    if identifiers and other_purposes:
+        errors.append(
+            _error(
+                f"{declaration.model}: device identifiers ({', '.join(sorted(identifiers))}) "
+                f"for {', '.join(sorted(other_purposes))}.",
+                model,
+                24,
+                hint="IMEI and EID serve compatibility and activation only (AUT-04).",
+            )
+        )
     for purpose in declaration.purposes:
         if purpose not in PURPOSES:
             errors.append(_error(f"{declaration.model}: unknown purpose {purpose!r}.", model, 5))
@@ -306,13 +327,36 @@ def _undeclared_model(model: type[models.Model], exempt: set[str]) -> list[check
     return errors
 
 
+def check_never_collected(
+    models_to_check: Iterable[type[models.Model]],
+) -> list[checks.CheckMessage]:
+    """No model has a field for what the policy says is never collected (AUT-04)."""
+    errors: list[checks.CheckMessage] = []
+    for model in models_to_check:
+        for field in model._meta.concrete_fields:
+            for what, (label, pattern) in NEVER_COLLECTED.items():
+                if re.search(pattern, field.name, re.I):
+                    errors.append(
+                        _error(
+                            f"{model._meta.label}.{field.name} looks like {what}, "
+                            "which the policy says is never collected.",
+                            model,
+                            23,
+                            hint=f"Never collected: {label}.",
+                        )
+                    )
+    return errors
+
+
 def check_registry(
     registry: Registry, models_to_check: Iterable[type[models.Model]]
 ) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
     for declaration in registry:
         errors.extend(check_declaration(declaration))
+    models_to_check = list(models_to_check)
     errors.extend(check_coverage(registry, models_to_check))
+    errors.extend(check_never_collected(models_to_check))
     errors.extend(
         _error(f"Erasure rule cannot be carried out: {problem}.", None, 16)
         for problem in rule_problems(registry)

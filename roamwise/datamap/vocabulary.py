@@ -43,6 +43,9 @@ PURPOSES: dict[str, str] = {
     "service": "Sell, provision and manage your eSIMs",
     "billing": "Take payment, issue invoices and handle refunds",
     "support": "Answer your questions and complaints",
+    # Reviewing past conversations to train staff and improve answers: the
+    # same records, kept no longer than support itself keeps them.
+    "quality": "Check and improve the quality of our support, from past conversations",
     "security": "Protect accounts and the service against fraud and abuse",
     "legal": "Meet our legal and regulatory obligations",
     "children": "Obtain a parent's consent for accounts of 13 to 17 year olds",
@@ -78,4 +81,20 @@ RECIPIENTS: dict[str, str] = {
 LOCATIONS: dict[str, str] = {
     "primary": "Primary database",
     "key_store": "Key store (separate database)",
+}
+
+# Device identifiers (AUT-04): the IMEI and the EID serve only to tell whether a
+# device can take an eSIM and to install one on it, so a declaration may give
+# them no purpose but the service. The compatibility check reads them without
+# storing them (roamwise.devices); the EID an SM-DP+ reports stays with its eSIM.
+DEVICE_IDENTIFIER_CATEGORIES: tuple[str, ...] = ("user.device.imei", "user.device.eid")
+DEVICE_IDENTIFIER_PURPOSES: tuple[str, ...] = ("service",)
+
+# What is never collected, said on the policy page. A model field whose name
+# matches one of these patterns stops start-up (datamap.E023), declared or not.
+NEVER_COLLECTED: dict[str, tuple[str, str]] = {
+    "mac_address": (
+        "MAC addresses of your devices or their network adapters",
+        r"(^|_)(mac|mac_?address|hw_?address|hardware_address|bssid)(_|$)",
+    ),
 }

@@ -67,5 +67,5 @@ class PolicyVersionAdmin(admin.ModelAdmin):
             )
 
 
-# Legal requests (SHR-05) and breach incidents (SEC-06).
-from . import response_admin  # noqa: E402, F401
+# Legal requests (SHR-05), breach incidents (SEC-06), the security organisation (SEC-08).
+from . import response_admin, security_admin  # noqa: E402, F401

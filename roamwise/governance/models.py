@@ -161,6 +161,97 @@ class DataResidency(models.Model):
         return f"user {self.user_id} in {self.region}"
 
 
+# --- The security organisation (SEC-08) ----------------------------------------------
+# Who holds the security role, which staff were trained when, and how each processing
+# activity's risk was assessed: on record for auditors, every change in the audit trail
+# (security.py; back office: security_admin.py).
+
+
+class SecurityRole(models.Model):
+    """A named role of the security organisation and the staff member who holds it."""
+
+    title = models.CharField(max_length=120, help_text="For example: Information security officer.")
+    responsibilities = models.TextField(blank=True)
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    since = models.DateField(help_text="Held since.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["title"], name="security_role_title_unique")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StaffTraining(models.Model):
+    """A security or privacy course a staff member completed, and when it is due again."""
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    course = models.CharField(max_length=200)
+    completed_on = models.DateField()
+    next_due_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["next_due_on"]
+        verbose_name = "staff training"
+        verbose_name_plural = "staff training"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_due_on__gt=F("completed_on")),
+                name="staff_training_due_after_completion",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} ({self.completed_on:%Y-%m-%d})"
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class RiskAssessment(models.Model):
+    """The risk of one processing activity, the measures against it, and its reviews."""
+
+    processing_activity = models.CharField(
+        max_length=200, help_text="For example: eSIM provisioning through the SM-DP+."
+    )
+    risk_level = models.CharField(max_length=8, choices=RiskLevel.choices)
+    measures = models.TextField(help_text="The technical and organisational measures taken.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The staff member who reviewed it.",
+    )
+    reviewed_on = models.DateField()
+    next_review_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["next_review_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(risk_level__in=[r.value for r in RiskLevel]),
+                name="risk_assessment_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(next_review_on__gt=F("reviewed_on")),
+                name="risk_assessment_review_after_last",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.processing_activity} ({self.get_risk_level_display()})"
+
+
 # --- Legal requests (SHR-05) and breach response (SEC-06) --------------------------
 # Services and selectors: legal_requests.py, incidents.py; back office: response_admin.py.
 

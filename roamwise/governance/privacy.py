@@ -107,6 +107,94 @@ data_map.declare(
 )
 
 
+# --- The security organisation (SEC-08) ----------------------------------------------
+# Records about staff members in their work, kept for auditors (GDPR Art. 5(2), 32).
+
+SECURITY_RECORD = "Accountability: proof of the security organisation (GDPR Art. 5(2), 32)"
+SECURITY_RECORD_RETENTION = Retention.after(
+    6 * 365, anchor="updated_at", summary="6 years after the record last changed"
+)
+
+data_map.declare(
+    Declaration(
+        model="governance.SecurityRole",
+        subject="holder",
+        description=(
+            "Which staff member holds a role of the security organisation, and since when."
+        ),
+        fields=(
+            PersonalField("holder", "user.staff.activity"),
+            PersonalField("since", "user.staff.activity"),
+        ),
+        purposes=("security", "legal"),
+        legal_basis="legal_obligation",
+        retention=SECURITY_RECORD_RETENTION,
+        erasure=Erasure.retain(SECURITY_RECORD),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="governance.StaffTraining",
+        subject="staff",
+        description=(
+            "The security and privacy training of a staff member, and when it is due again."
+        ),
+        fields=(
+            PersonalField("staff", "user.staff.activity"),
+            PersonalField("course", "user.staff.activity"),
+            PersonalField("completed_on", "user.staff.activity"),
+            PersonalField("next_due_on", "user.staff.activity"),
+        ),
+        purposes=("security", "legal"),
+        legal_basis="legal_obligation",
+        retention=SECURITY_RECORD_RETENTION,
+        erasure=Erasure.retain(SECURITY_RECORD),
+    )
+)
+
+data_map.declare(
+    Declaration(
+        model="governance.RiskAssessment",
+        subject="owner",
+        description="Which staff member reviewed the risk of a processing activity, and when.",
+        fields=(
+            PersonalField("owner", "user.staff.activity"),
+            PersonalField("reviewed_on", "user.staff.activity"),
+        ),
+        purposes=("security", "legal"),
+        legal_basis="legal_obligation",
+        retention=SECURITY_RECORD_RETENTION,
+        erasure=Erasure.retain(SECURITY_RECORD),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "governance.SecurityRole",
+        fields=("title", "responsibilities"),
+        reason="The role itself, the same whoever holds it.",
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "governance.RiskAssessment",
+        fields=("processing_activity", "risk_level", "measures", "next_review_on"),
+        reason="How risky a processing activity is and what protects it: about no one.",
+    )
+)
+
+for _model in ("SecurityRole", "StaffTraining", "RiskAssessment"):
+    data_map.declare_not_personal(
+        NotPersonal(
+            f"governance.{_model}",
+            fields=("created_at", "updated_at"),
+            reason=ROW_BOOKKEEPING,
+        )
+    )
+
+
 # --- Legal requests (SHR-05) and breach response (SEC-06) --------------------------
 
 ACCOUNTABILITY_YEARS = 6 * 365

@@ -11,7 +11,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from roamwise.datamap.registry import Declaration, data_map
-from roamwise.datamap.vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
+from roamwise.datamap.vocabulary import (
+    CATEGORIES,
+    DEVICE_IDENTIFIER_CATEGORIES,
+    LEGAL_BASES,
+    LOCATIONS,
+    NEVER_COLLECTED,
+    PURPOSES,
+    RECIPIENTS,
+)
 
 from .models import Disclosure, PolicyVersion, Region
 from .processors import Processor, processor_registry
@@ -143,6 +151,13 @@ class StorageItem:
 
 
 @dataclass(frozen=True)
+class DeviceIdentifierItem:
+    category: str
+    records: tuple[str, ...]
+    purposes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PolicySections:
     collected: tuple[CollectedItem, ...]
     purposes: tuple[PurposeItem, ...]
@@ -151,6 +166,9 @@ class PolicySections:
     storage: tuple[StorageItem, ...]
     region: str
     locations: tuple[LocationItem, ...] = ()
+    # Device identifiers and what is never collected (AUT-04).
+    device_identifiers: tuple[DeviceIdentifierItem, ...] = ()
+    never_collected: tuple[str, ...] = ()
 
 
 def record_name(declaration: Declaration) -> str:
@@ -254,7 +272,26 @@ def policy_sections() -> PolicySections:
         storage=tuple(storage),
         region=home,
         locations=locations,
+        device_identifiers=_device_identifiers(declarations),
+        never_collected=tuple(label for label, _ in NEVER_COLLECTED.values()),
     )
+
+
+def _device_identifiers(declarations: list[Declaration]) -> tuple[DeviceIdentifierItem, ...]:
+    """Which records hold an IMEI or an EID, and what for (AUT-04)."""
+    items = []
+    for category in DEVICE_IDENTIFIER_CATEGORIES:
+        holding = [d for d in declarations if category in d.categories]
+        items.append(
+            DeviceIdentifierItem(
+                category=CATEGORIES[category],
+                records=tuple(record_name(d) for d in holding),
+                purposes=tuple(
+                    PURPOSES[p] for p in sorted({p for d in holding for p in d.purposes})
+                ),
+            )
+        )
+    return tuple(items)
 
 
 # --- Storage location (RET-08) ------------------------------------------------------

@@ -1,7 +1,9 @@
 """Support records: kept 3 years from their last activity, then deleted
-(SUP-02, RET-05); deleted earlier on request. A message, its attachments and
-the ticket's history go with their ticket: their period runs from the
-ticket's last activity, not from when each was written."""
+(SUP-02, RET-05); deleted earlier on request. Within that period they also
+serve quality assurance: staff review past conversations to improve answers.
+A message, its attachments and the ticket's history go with their ticket:
+their period runs from the ticket's last activity, not from when each was
+written."""
 
 from __future__ import annotations
 
@@ -23,7 +25,10 @@ from roamwise.datamap.registry import (
 from roamwise.vault.fields import blind_index_value
 
 SUPPORT_DAYS = 3 * 365
-SUPPORT_RETENTION = "3 years after the last message, then deleted (support records and chat logs)"
+SUPPORT_RETENTION = (
+    "3 years after the last message, then deleted (support records and chat logs, "
+    "also reviewed for quality assurance meanwhile)"
+)
 
 
 def _tickets_of(user: User) -> QuerySet:
@@ -77,7 +82,7 @@ data_map.declare(
             PersonalField("resolved_at", "user.content.support"),
             PersonalField("closed_at", "user.content.support"),
         ),
-        purposes=("support",),
+        purposes=("support", "quality"),
         legal_basis="contract",
         retention=Retention.after(
             SUPPORT_DAYS,
@@ -109,7 +114,7 @@ data_map.declare(
             PersonalField("author_kind", "user.content.support"),
             PersonalField("internal", "user.content.support"),
         ),
-        purposes=("support",),
+        purposes=("support", "quality"),
         legal_basis="contract",
         retention=Retention.after(
             SUPPORT_DAYS, anchor="ticket__updated_at", summary=SUPPORT_RETENTION
@@ -131,7 +136,7 @@ data_map.declare(
             PersonalField("size", "user.content.support"),
             PersonalField("created_at", "user.content.support"),
         ),
-        purposes=("support",),
+        purposes=("support", "quality"),
         legal_basis="contract",
         retention=Retention.after(
             SUPPORT_DAYS, anchor="message__ticket__updated_at", summary=SUPPORT_RETENTION
@@ -155,7 +160,7 @@ data_map.declare(
             PersonalField("from_status", "user.content.support"),
             PersonalField("created_at", "user.content.support"),
         ),
-        purposes=("support",),
+        purposes=("support", "quality"),
         legal_basis="contract",
         retention=Retention.after(
             SUPPORT_DAYS, anchor="ticket__updated_at", summary=SUPPORT_RETENTION

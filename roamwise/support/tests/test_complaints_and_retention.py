@@ -67,3 +67,37 @@ def test_a_customers_support_records_include_those_written_as_a_visitor(alice: U
     assert rows == {own, as_visitor}
     assert stranger not in rows
     assert messages.count() == 2
+
+
+@pytest.mark.commitment("SUP-02")
+def test_support_records_are_declared_for_quality_assurance_within_their_three_years(
+    client: Client,
+) -> None:
+    for model in ("support.Ticket", "support.TicketMessage", "support.TicketAttachment"):
+        declaration = data_map.declarations[model.lower()]
+        # Quality review uses the same records, never for longer than support keeps them.
+        assert declaration.purposes == ("support", "quality"), model
+        assert declaration.retention.period == timedelta(days=3 * 365), model
+        assert "quality assurance" in declaration.retention.describe()
+
+    page = client.get("/privacy/").content.decode()
+
+    row = page.split('id="purpose-quality"', 1)[1].split("</tr>", 1)[0]
+    assert "Check and improve the quality of our support" in row
+    assert "Support messages and attachments" in row
+
+
+@pytest.mark.commitment("SUP-01")
+@pytest.mark.commitment("RGT-08")
+def test_the_hotline_and_its_hours_come_from_settings_wherever_the_policy_promises_them(
+    client: Client, settings: object
+) -> None:
+    settings.SUPPORT_PHONE = "+33 1 98 76 54 32"  # type: ignore[attr-defined]
+    settings.SUPPORT_HOURS = "lundi au vendredi, 8 h à 20 h"  # type: ignore[attr-defined]
+
+    for path in ("/", "/support/new/", "/support/complaints/", "/privacy/"):
+        page = client.get(path).content.decode()
+        assert 'href="tel:+33198765432">+33 1 98 76 54 32</a>' in page, path
+        assert "lundi au vendredi, 8 h à 20 h" in page, path
+    for path in ("/support/new/", "/support/complaints/"):
+        assert 'id="support-hotline"' in client.get(path).content.decode(), path
