@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 # roamwise/core/tests/workers.py -> the repository, whose var/ settings.py uses by default.
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "var"
 
@@ -34,3 +36,13 @@ def worker_environment(environ: dict[str, str], worker: str) -> dict[str, str]:
 _worker = os.environ.get("PYTEST_XDIST_WORKER")
 if _worker:
     os.environ.update(worker_environment(dict(os.environ), _worker))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests first: they are the longest (the journey takes a
+    minute), and one handed out last keeps a worker busy after the others have
+    finished. Otherwise pytest-django's order stands; a transactional test
+    leaves the databases as it found them (flush.py), so what runs after it
+    does not change."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
