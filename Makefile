@@ -18,13 +18,15 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 
+# uv (from the package index, like everything else) installs the same releases
+# as pip in a fraction of the time: about 30 s instead of 2.5 minutes on CI (ADR 0019).
 $(SERVE_STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet "uv>=0.9,<1"
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e .
 	@touch $(SERVE_STAMP)
 
 $(DEV_STAMP): $(SERVE_STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -e ".[test,dev]"
 	@touch $(DEV_STAMP)
 
 install-serve: $(SERVE_STAMP)
@@ -55,9 +57,11 @@ run: demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py serve --simulate-usage-key $(DEMO_USAGE_KEY)
 
+# Parallel pytest-xdist workers, one a core (ADR 0019); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: install
 	ROAMWISE_DATA_DIR=$${ROAMWISE_DATA_DIR:-$(CURDIR)/var/test} HUEY_NAME=$${HUEY_NAME:-roamwise-test} \
-		$(BIN)/python -m pytest $(TEST_ARGS)
+		$(BIN)/python -m pytest -n $(TEST_WORKERS) $(TEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -62,6 +62,24 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
+# --- Suite speed (ADR 0019) ---------------------------------------------------
+# Parallel workers get their own files, queue and cache keys from
+# roamwise/core/tests/workers.py (loaded with -p, before the settings).
+
+
+def _install_quick_flush() -> None:
+    """After a transactional test, only the tables it wrote are emptied, and
+    the content types, permissions and roles are kept when it left them as
+    they were (roamwise/core/tests/flush.py)."""
+    from roamwise.core.tests import flush
+
+    flush.install()
+
+
+_install_quick_flush()
+# ------------------------------------------------------------------------------
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every database test may use both databases: the primary and the key store."""
     for item in items:

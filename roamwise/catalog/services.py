@@ -181,8 +181,12 @@ def catalog_load_demo() -> CatalogLoadResult:
         plan_rows += _plan_rows(country, list(range(len(PLAN_SHAPES))), tier, networks)
     Destination.objects.bulk_update([by_code[c] for c in DEMO_COUNTRIES], ["popularity"])
     all_networks = [n for networks in networks_by_country.values() for n in networks]
-    Network.objects.bulk_create([n for n in all_networks if n.pk is None])
-    Network.objects.bulk_update([n for n in all_networks if n.pk is not None], ["name", "country"])
+    # Split before inserting: the insert gives the new rows their ids, and
+    # they need no update after it.
+    new_networks = [n for n in all_networks if n.pk is None]
+    stored_networks = [n for n in all_networks if n.pk is not None]
+    Network.objects.bulk_create(new_networks)
+    Network.objects.bulk_update(stored_networks, ["name", "country"])
     if connection.vendor == "sqlite" or any(n.pk is None for n in all_networks):
         # Back-ends that do not return ids from bulk inserts: read them back.
         ids = dict(Network.objects.values_list("mcc_mnc", "pk"))

@@ -4,10 +4,12 @@ import re
 
 import pycountry
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from roamwise.catalog.geography import DEMO_COUNTRIES, REGIONS, region_members
-from roamwise.catalog.models import Destination, Plan
+from roamwise.catalog.models import Destination, Network, Plan
 from roamwise.catalog.selectors import plans_covering
 from roamwise.catalog.services import catalog_load_demo
 
@@ -33,6 +35,16 @@ def test_demo_catalogue_covers_every_country_regions_and_global(catalog: None) -
     unlimited = Plan.objects.filter(data_mb__isnull=True)
     assert unlimited.exists()
     assert all(p.fair_use_mb_per_day for p in unlimited)
+
+
+@pytest.mark.django_db
+def test_a_first_load_updates_none_of_the_networks_it_inserts() -> None:
+    with CaptureQueriesContext(connection) as queries:
+        catalog_load_demo()
+
+    assert Network.objects.count() == sum(len(ops) for _, ops in DEMO_COUNTRIES.values())
+    network_updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "catalog_network"')]
+    assert network_updates == []
 
 
 def test_loading_twice_changes_nothing(catalog: None) -> None:
