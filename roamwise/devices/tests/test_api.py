@@ -138,7 +138,7 @@ def test_the_openapi_document_describes_the_endpoint(client: Client) -> None:
     spec = client.get("/api/v1/openapi.json").json()
 
     operation = spec["paths"]["/api/v1/devices/check"]["post"]
-    assert set(operation["responses"]) == {"200", "400", "422"}
+    assert set(operation["responses"]) == {"200", "400", "413", "422"}
     assert "security" not in operation
     fields = spec["components"]["schemas"]["DeviceCheckIn"]["properties"]
     assert fields["model"]["maxLength"] == 100
