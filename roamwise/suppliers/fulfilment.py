@@ -79,7 +79,7 @@ def _es2plus(order: Order, source: PlanSource) -> str:
 def _from_supplier(order: Order, source: PlanSource) -> str | None:
     """Order at the source's supplier; None when the order must go to the next."""
     package = source.package
-    assert package is not None  # noqa: S101 - not ES2+, so a package (the model's constraint)
+    assert package is not None  # not ES2+, so a package (the model's constraint)
     transaction_id = transaction_id_for(order=order, source=source)
     try:
         allocation = services.allocation_place(
@@ -166,9 +166,9 @@ def _esim_from(allocation: Allocation) -> bool:
 def _extra_profile(allocation: Allocation) -> str:
     """A second profile for an order that has (or gave up on) its eSIM: give it
     back where the supplier offers it, otherwise keep it unassigned and tell staff."""
-    if not Allocation.objects.filter(
-        pk=allocation.pk, disposition=Disposition.ABANDONED
-    ).update(disposition=Disposition.KEPT):
+    if not Allocation.objects.filter(pk=allocation.pk, disposition=Disposition.ABANDONED).update(
+        disposition=Disposition.KEPT
+    ):
         return "settled already"
     supplier = supplier_for(allocation.supplier)
     outcome = Disposition.KEPT
