@@ -794,6 +794,18 @@ def esim_delete(*, esim: Esim, actor: str, note: str = "") -> Esim:
     return esim
 
 
+def esim_supplied_end(*, esim: Esim, actor: str, note: str) -> bool:
+    """A wholesaler's eSIM ended here once its supplier has been asked (ADR 0020):
+    deleted, its bundles cancelled. False if it was ended already."""
+    if esim.state in ENDED_STATES:
+        return False
+    with transaction.atomic():
+        moved = _move(esim, EsimState.DELETED, actor=actor, note=note)
+        if moved:
+            _bundles_cancel(esim)
+    return moved
+
+
 def _bundles_cancel(esim: Esim) -> None:
     Bundle.objects.filter(esim=esim, state__in=(Bundle.State.PENDING, Bundle.State.ACTIVE)).update(
         state=Bundle.State.CANCELLED

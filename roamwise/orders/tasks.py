@@ -34,7 +34,7 @@ FULFILLERS: dict[str, str] = {
     Order.Kind.TOPUP: "roamwise.esims.services.topup_fulfil",
 }
 REVOKERS: dict[str, str] = {
-    Order.Kind.ESIM: "roamwise.esims.services.esim_revoke",
+    Order.Kind.ESIM: "roamwise.suppliers.fulfilment.esim_order_revoke",
     Order.Kind.TOPUP: "roamwise.esims.services.esim_revoke",
 }
 

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from roamwise.catalog.models import Plan
 from roamwise.esims import services as esims
-from roamwise.esims.models import Esim
+from roamwise.esims.models import Esim, EsimState
 from roamwise.orders import services as orders
 from roamwise.orders.models import Order, OrderStatus
 from roamwise.suppliers import services
@@ -196,3 +196,44 @@ def _extra_profile(allocation: Allocation) -> str:
     logger.warning("order %s: %s", allocation.order_id, note)
     orders.order_note(order_id=allocation.order_id, actor=ACTOR, note=note)  # type: ignore[arg-type]
     return outcome
+
+
+def esim_order_revoke(order_id: int) -> str:
+    """``REVOKERS`` of eSIM orders: the order was refunded in full. A wholesaler's
+    eSIM is cancelled at its supplier while not installed, else terminated,
+    where the supplier offers it; otherwise staff are told to end it there.
+    An eSIM over ES2+ is taken back as before (``esim_revoke``)."""
+    used = Allocation.objects.filter(order_id=order_id, disposition=Disposition.FULFILLED).first()
+    if used is None:
+        return esims.esim_revoke(order_id)
+    esim = Esim.objects.filter(order_id=order_id).first()
+    if esim is None or esim.state in (EsimState.DELETED, EsimState.FAILED):
+        return "nothing to revoke"
+    supplier = supplier_for(used.supplier)
+    capabilities = supplier.capabilities
+    problem = ""
+    try:
+        if esim.state == EsimState.READY and Capability.CANCEL in capabilities:
+            supplier.cancel(reference=used.reference)
+        elif Capability.TERMINATE in capabilities:
+            supplier.terminate(iccid=used.iccid)
+        else:
+            problem = f"{used.supplier} offers neither cancel nor terminate"
+    except SupplierError as exc:
+        # The eSIM stays as it is here: still live at the supplier.
+        logger.warning("order %s: %s did not end its eSIM: %s", order_id, used.supplier, exc)
+        problem = f"{used.supplier} did not end it: {exc.message}"
+    if problem:
+        from roamwise.orders.tasks import staff_alert
+
+        staff_alert(
+            "A refunded eSIM must be ended at its supplier by hand",
+            f"Order {order_id}: {problem}. End order {used.reference} there.",
+        )
+        orders.order_note(order_id=order_id, actor=ACTOR, note=problem)
+        return f"not ended: {problem}"
+    esims.esim_supplied_end(esim=esim, actor="refund", note=f"order refunded; {used.supplier}")
+    orders.order_note(
+        order_id=order_id, actor=ACTOR, note=f"eSIM ended at {used.supplier} ({used.reference})"
+    )
+    return "deleted"

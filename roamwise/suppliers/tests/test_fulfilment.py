@@ -20,6 +20,7 @@ from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.esims.tests.conftest import buy
 from roamwise.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
 from roamwise.orders.tasks import fulfil_order
+from roamwise.payments.services import refund_issue
 from roamwise.suppliers.airalo import Airalo
 from roamwise.suppliers.esimaccess import EsimAccess
 from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, WebhookReceipt
@@ -259,6 +260,27 @@ def test_when_every_source_fails_the_order_fails_and_is_refunded(
         "failed"
     }
     assert order_supplier(order_id=order.pk) == ""
+
+
+@pytest.mark.commitment("SIM-02")
+def test_refunding_a_wholesaler_esim_not_yet_installed_cancels_it_there(
+    shop: str, esimaccess: EsimAccessStandin, buyer: Client, plan: Plan, jobs: Any
+) -> None:
+    supplied_by(plan, ("esimaccess", ESIMACCESS_PACKAGE))
+    esimaccess.allocation_delay = 0
+    order = buy(buyer, plan, jobs)
+    esim = assert_supplied_by_esimaccess(order, esimaccess)
+
+    refund_issue(order=order, amount=order.total, reason="trip cancelled", actor="staff:1")
+    jobs()
+
+    order.refresh_from_db()
+    esim.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    assert esim.state == EsimState.DELETED and esim.events.last().actor == "refund"  # type: ignore[union-attr]
+    (bought,) = esimaccess.orders.values()
+    assert bought.esim is not None and bought.esim["esimStatus"] == "CANCEL"
+    assert any(n.startswith("eSIM ended at esimaccess") for n in events(order))
 
 
 def test_a_plan_without_sources_is_supplied_over_es2plus(plan: Plan) -> None:
