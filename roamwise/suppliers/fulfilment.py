@@ -14,8 +14,11 @@ that claims the order (``disposition``) makes one.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from roamwise.catalog.models import Plan
 from roamwise.esims import services as esims
@@ -30,6 +33,9 @@ from roamwise.suppliers.registry import supplier_for
 
 logger = logging.getLogger(__name__)
 ACTOR = "suppliers"
+# A supplier that accepted an order but sent no profile within this long is
+# left behind for the next source (eSIM Access allocates within seconds).
+ALLOCATION_WAIT = timedelta(minutes=30)
 Disposition = Allocation.Disposition
 
 
@@ -89,8 +95,27 @@ def _from_supplier(order: Order, source: PlanSource) -> str | None:
             order_id=order.pk,
             source_id=source.pk,
         )
+    except NeedsReconciliation as exc:
+        if _in_flight(transaction_id):
+            # Another run of this job placed the order moments ago and waits
+            # for its answer: not a lost one yet.
+            return f"waiting for {package.supplier}: an order call is in flight"
+        _leave_behind(order, package.supplier, transaction_id, exc)
+        return None
     except SupplierError as exc:
         _leave_behind(order, package.supplier, transaction_id, exc)
+        return None
+    if allocation.status == Allocation.Status.PENDING and allocation.created_at < (
+        timezone.now() - ALLOCATION_WAIT
+    ):
+        # Accepted but never allocated: the order goes on; a profile sent after
+        # all is reconciled as a late one.
+        _leave_behind(
+            order,
+            package.supplier,
+            transaction_id,
+            SupplierUnavailable(f"no profile after {ALLOCATION_WAIT}"),
+        )
         return None
     if allocation.status == Allocation.Status.PENDING and allocation.reference:
         try:
@@ -104,6 +129,16 @@ def _from_supplier(order: Order, source: PlanSource) -> str | None:
     if allocation.status == Allocation.Status.READY:
         return allocation_settle(allocation_id=allocation.pk)
     return f"waiting for {package.supplier}"
+
+
+def _in_flight(transaction_id: str) -> bool:
+    """Whether the order call of this allocation may still be waiting for its answer."""
+    window = timedelta(
+        seconds=settings.HTTP_TIMEOUT_SECONDS + settings.SUPPLIER_MAX_RETRY_WAIT + 30
+    )
+    return Allocation.objects.filter(
+        transaction_id=transaction_id, created_at__gt=timezone.now() - window
+    ).exists()
 
 
 def _leave_behind(

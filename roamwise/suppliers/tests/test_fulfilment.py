@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,10 +18,11 @@ from django.utils import timezone
 
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim, EsimState
-from roamwise.esims.tests.conftest import buy
+from roamwise.esims.tests.conftest import buy, fulfilment_held
 from roamwise.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
 from roamwise.orders.tasks import fulfil_order
 from roamwise.payments.services import refund_issue
+from roamwise.suppliers import fulfilment
 from roamwise.suppliers.airalo import Airalo
 from roamwise.suppliers.esimaccess import EsimAccess
 from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, WebhookReceipt
@@ -260,6 +262,71 @@ def test_when_every_source_fails_the_order_fails_and_is_refunded(
         "failed"
     }
     assert order_supplier(order_id=order.pk) == ""
+
+
+def test_a_supplier_that_accepts_but_never_allocates_is_left_for_the_next(
+    shop: str,
+    airalo: AiraloStandin,
+    esimaccess: EsimAccessStandin,
+    buyer: Client,
+    plan: Plan,
+    jobs: Any,
+) -> None:
+    supplied_by(plan, ("esimaccess", ESIMACCESS_PACKAGE), ("airalo", AIRALO_PACKAGE))
+    order = buy(buyer, plan, jobs)
+    fulfil_order(order.pk)
+    jobs()
+    assert not Esim.objects.filter(order=order).exists()  # still waiting: within the wait
+
+    Allocation.objects.filter(order=order).update(
+        created_at=timezone.now() - fulfilment.ALLOCATION_WAIT - timedelta(seconds=1)
+    )
+    fulfil_order(order.pk)
+    jobs()
+
+    (airalo_order,) = airalo.orders.values()
+    assert Esim.objects.get(order=order).iccid == airalo_order["sims"][0]["iccid"]
+    left = Allocation.objects.get(order=order, supplier="esimaccess")
+    assert (left.status, left.disposition) == ("pending", "abandoned")
+    assert any(n.startswith("esimaccess did not answer (no profile after") for n in events(order))
+
+
+def test_an_order_call_in_flight_is_not_taken_for_a_lost_one(
+    shop: str,
+    airalo: AiraloStandin,
+    esimaccess: EsimAccessStandin,
+    buyer: Client,
+    plan: Plan,
+    jobs: Any,
+) -> None:
+    supplied_by(plan, ("airalo", AIRALO_PACKAGE), ("esimaccess", ESIMACCESS_PACKAGE))
+    esimaccess.allocation_delay = 0
+    with fulfilment_held():
+        order = buy(buyer, plan, jobs)
+    source = PlanSource.objects.get(plan=plan, rank=1)
+    # Another run of the job has just sent the order to Airalo and waits for its answer.
+    Allocation.objects.create(
+        supplier="airalo",
+        package_id=AIRALO_PACKAGE,
+        transaction_id=fulfilment.transaction_id_for(order=order, source=source),
+        order=order,
+        source=source,
+    )
+
+    waiting = fulfilment.esim_order_fulfil(order.pk)
+
+    assert "in flight" in waiting
+    assert airalo.orders == {} and esimaccess.orders == {}
+    assert not Esim.objects.filter(order=order).exists()
+    # Past the longest a call can take, its answer is lost: Airalo cannot be asked
+    # again safely (no idempotency key), so the order goes on.
+    Allocation.objects.filter(supplier="airalo").update(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert fulfilment.esim_order_fulfil(order.pk) == "ready"
+    jobs()  # the install email
+    assert_supplied_by_esimaccess(order, esimaccess)
+    assert airalo.orders == {}
 
 
 @pytest.mark.commitment("SIM-02")
