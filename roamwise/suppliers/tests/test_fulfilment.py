@@ -16,6 +16,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.esims.tests.conftest import buy, fulfilment_held
@@ -127,8 +128,17 @@ def test_a_plan_supplied_by_esimaccess_gets_its_esim_by_polling(
     fulfil_order(order.pk)  # as the fulfilment sweep asks again while the order is pending
     jobs()
 
-    assert_supplied_by_esimaccess(order, esimaccess)
+    esim = assert_supplied_by_esimaccess(order, esimaccess)
     assert len(esimaccess.orders) == 1
+    # Staff see who supplied it, on the order and on the eSIM.
+    staff, _ = staff_client(None, "boss")
+    for url in (
+        f"/admin/orders/order/{order.pk}/change/",
+        f"/admin/esims/esim/{esim.pk}/change/",
+    ):
+        staff.post(url, {"_audit_reason": "Ticket 7: where is my eSIM from"})
+        page = staff.get(url).content.decode()
+        assert "esimaccess (package P00001, order B" in page, url
 
 
 @pytest.mark.parametrize("fault", ["down", "out_of_stock"])
