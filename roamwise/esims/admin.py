@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from roamwise.audit.admin import PersonalDataAdmin
 from roamwise.core.errors import DomainError
@@ -85,9 +86,16 @@ class EsimAdmin(PersonalDataAdmin):
         "failure_reason",
         "ready_at",
         "installed_at",
+        "supplier",
     )
     inlines = [BundleInline, EsimEventInline, Es2AttemptInline, PartnerCallInline]
     actions = ["retry_provisioning", "suspend", "resume", "delete_esims"]
+
+    @admin.display(description=_("Supplier"))
+    def supplier(self, esim: Esim) -> str:
+        from roamwise.suppliers.selectors import order_supplier
+
+        return order_supplier(order_id=esim.order_id) or "-"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

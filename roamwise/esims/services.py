@@ -116,8 +116,9 @@ def _disclose(esim: Esim, recipient: str) -> None:
 # --- Provisioning (SIM-01) -----------------------------------------------------
 
 
-def esim_for_order(*, order: Order) -> Esim:
-    """The one eSIM of a paid order, created on first sight with its first bundle."""
+def esim_for_order(*, order: Order, profile_type: str = "") -> Esim:
+    """The one eSIM of a paid order, created on first sight with its first bundle.
+    ``profile_type``: the source's (ADR 0020), the plan's when not given."""
     existing = Esim.objects.filter(order=order).first()
     if existing is not None:
         return existing
@@ -127,7 +128,7 @@ def esim_for_order(*, order: Order) -> Esim:
             esim = Esim.objects.create(
                 customer=order.customer,
                 order=order,
-                profile_type=plan.profile_type,
+                profile_type=profile_type or plan.profile_type,
                 matching_id=new_matching_id(),
             )
             Bundle.objects.create(
@@ -538,12 +539,25 @@ def _provision_done(esim: Esim, address: str, *, matching_id: str) -> None:
         # the customer's activation code must carry.
         esim.matching_id = matching_id
         esim.save(update_fields=["matching_id"])
+    moved = _ready(esim, address=address, note="profile released by the SM-DP+")
+    if not moved:
+        esim.refresh_from_db()
+        if esim.state == EsimState.DELETED:
+            # Deleted (refunded) while we were ordering it: give the profile back.
+            _cancel_at_smdp(esim, actor="system")
+
+
+def _ready(esim: Esim, *, address: str, note: str, supplied: bool = False) -> bool:
+    """Ready to install: the order is fulfilled and the customer gets the install
+    email. A bundle over ES2+ is then added at the network partner; a
+    wholesaler's package carries its data at the wholesaler already
+    (``supplied``). False if the eSIM moved meanwhile."""
     with transaction.atomic():
         moved = _move(
             esim,
             EsimState.READY,
             actor="system",
-            note="profile released by the SM-DP+",
+            note=note,
             smdp_address=address,
             provision_step=ProvisionStep.DONE,
             provision_failures=0,
@@ -552,16 +566,45 @@ def _provision_done(esim: Esim, address: str, *, matching_id: str) -> None:
         if moved:
             orders.order_fulfilled(order_id=esim.order_id, actor="esims")
             esim_id = esim.pk
-            bundle_id = esim.bundles.get(order_id=esim.order_id).pk
+            bundle = esim.bundles.get(order_id=esim.order_id)
             from .tasks import bundle_register, send_esim_ready_email
 
             transaction.on_commit(lambda: send_esim_ready_email(esim_id), robust=True)
-            transaction.on_commit(lambda: bundle_register(bundle_id), robust=True)
-    if not moved:
-        esim.refresh_from_db()
-        if esim.state == EsimState.DELETED:
-            # Deleted (refunded) while we were ordering it: give the profile back.
-            _cancel_at_smdp(esim, actor="system")
+            if supplied:
+                Bundle.objects.filter(pk=bundle.pk, state=Bundle.State.PENDING).update(
+                    state=Bundle.State.ACTIVE, network_added_at=timezone.now()
+                )
+            else:
+                bundle_id = bundle.pk
+                transaction.on_commit(lambda: bundle_register(bundle_id), robust=True)
+    return moved
+
+
+def esim_supplied(
+    *, order_id: int, profile_type: str, iccid: str, smdp_address: str, matching_id: str, note: str
+) -> bool:
+    """The eSIM of a paid order whose profile a wholesaler allocated (ADR 0020):
+    created with its install details and made ready at once, as ConfirmOrder
+    makes one over ES2+. False when the order has an eSIM already or is no
+    longer paid: the profile is then not the order's."""
+    order = Order.objects.select_related("plan", "customer").get(pk=order_id)
+    with transaction.atomic():
+        if order.status != OrderStatus.PAID or Esim.objects.filter(order=order).exists():
+            return False
+        esim = esim_for_order(order=order, profile_type=profile_type)
+        esim.iccid = iccid_normalise(iccid)
+        esim.matching_id = matching_id  # through the model: sealed with the customer's key
+        esim.save(update_fields=["iccid", "iccid_index", "matching_id"])
+        return _ready(esim, address=smdp_address, note=note, supplied=True)
+
+
+def esim_supply_failed(*, order_id: int, reason: str) -> None:
+    """No source could supply the order: it fails and is refunded, as a
+    provisioning that gives up does (``esim_give_up``)."""
+    order = Order.objects.select_related("plan", "customer").get(pk=order_id)
+    if order.status != OrderStatus.PAID:
+        return
+    esim_give_up(esim=esim_for_order(order=order), reason=reason, actor="system")
 
 
 def _backoff(failures: int) -> int:
@@ -752,6 +795,18 @@ def esim_delete(*, esim: Esim, actor: str, note: str = "") -> Esim:
     _move(esim, EsimState.DELETED, actor=actor, note=note or "deleted")
     _bundles_cancel(esim)
     return esim
+
+
+def esim_supplied_end(*, esim: Esim, actor: str, note: str) -> bool:
+    """A wholesaler's eSIM ended here once its supplier has been asked (ADR 0020):
+    deleted, its bundles cancelled. False if it was ended already."""
+    if esim.state in ENDED_STATES:
+        return False
+    with transaction.atomic():
+        moved = _move(esim, EsimState.DELETED, actor=actor, note=note)
+        if moved:
+            _bundles_cancel(esim)
+    return moved
 
 
 def _bundles_cancel(esim: Esim) -> None:

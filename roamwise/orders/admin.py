@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from roamwise.audit.admin import PersonalDataAdmin
 from roamwise.core.errors import DomainError
@@ -52,9 +53,16 @@ class OrderAdmin(PersonalDataAdmin):
         "legal_hold",
         "paid_at",
         "idempotency_key",
+        "supplier",
     )
     exclude = ()
     inlines = [OrderEventInline]
+
+    @admin.display(description=_("Supplier"))
+    def supplier(self, order: Order) -> str:
+        from roamwise.suppliers.selectors import order_supplier
+
+        return order_supplier(order_id=order.pk) or "-"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

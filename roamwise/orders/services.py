@@ -241,6 +241,15 @@ def order_fulfilled(*, order_id: int, actor: str) -> bool:
     return moved
 
 
+def order_note(*, order_id: int, actor: str, note: str) -> None:
+    """Record on the order something that happened to it without changing its
+    status (a supplier that failed it, an extra profile reconciled)."""
+    status = Order.objects.values_list("status", flat=True).get(pk=order_id)
+    OrderEvent.objects.create(
+        order_id=order_id, from_status=status, to_status=status, actor=actor, note=note[:200]
+    )
+
+
 def order_fulfilment_failed(*, order_id: int, actor: str, note: str) -> bool:
     """The paid order cannot be delivered: it fails, and is then refunded."""
     with transaction.atomic():

@@ -29,11 +29,12 @@ log = logging.getLogger(__name__)
 # ``Order.Kind`` must have both, which the system check in ``checks.py``
 # proves at start-up.
 FULFILLERS: dict[str, str] = {
-    Order.Kind.ESIM: "roamwise.esims.services.esim_fulfil",
+    # From the plan's sources: ES2+ or a wholesaler, with failover (ADR 0020).
+    Order.Kind.ESIM: "roamwise.suppliers.fulfilment.esim_order_fulfil",
     Order.Kind.TOPUP: "roamwise.esims.services.topup_fulfil",
 }
 REVOKERS: dict[str, str] = {
-    Order.Kind.ESIM: "roamwise.esims.services.esim_revoke",
+    Order.Kind.ESIM: "roamwise.suppliers.fulfilment.esim_order_revoke",
     Order.Kind.TOPUP: "roamwise.esims.services.esim_revoke",
 }
 

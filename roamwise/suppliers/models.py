@@ -58,6 +58,44 @@ class SupplierPackage(models.Model):
         return f"{self.supplier}:{self.package_id}"
 
 
+class PlanSource(models.Model):
+    """Where a plan's eSIMs come from, in order of preference (``rank``, lowest
+    first): over ES2+ with a profile type, or a wholesaler's package. A plan
+    without sources is supplied over ES2+ with its own profile type, as before
+    (ADR 0020)."""
+
+    plan = models.ForeignKey("catalog.Plan", on_delete=models.CASCADE, related_name="sources")
+    rank = models.PositiveSmallIntegerField(default=1)
+    # Exactly one of the two: an SM-DP+ profile type, or a supplier's package.
+    profile_type = models.CharField(max_length=64, blank=True)
+    package = models.ForeignKey(
+        SupplierPackage, null=True, blank=True, on_delete=models.PROTECT, related_name="sources"
+    )
+
+    class Meta:
+        ordering = ["plan", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "rank"], name="plan_source_rank_once"),
+            models.CheckConstraint(
+                condition=(models.Q(package__isnull=True) & ~models.Q(profile_type=""))
+                | (models.Q(package__isnull=False) & models.Q(profile_type="")),
+                name="plan_source_es2plus_or_package",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}#{self.rank}: {self.describe()}"
+
+    @property
+    def is_es2plus(self) -> bool:
+        return self.package_id is None
+
+    def describe(self) -> str:
+        if self.package is None:
+            return f"ES2+ ({self.profile_type})"
+        return f"{self.package.supplier} {self.package.package_id}"
+
+
 class Allocation(models.Model):
     """One order placed at a supplier, by our transaction id, and the profile it
     yielded once allocated (at once, by webhook or by polling)."""
@@ -67,6 +105,16 @@ class Allocation(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
+    class Disposition(models.TextChoices):
+        """What became of it for its order (failover, ADR 0020)."""
+
+        CURRENT = "current", _("The order's current source")
+        FULFILLED = "fulfilled", _("Its profile is the order's eSIM")
+        # The order moved on to the next source while this one's answer was unknown.
+        ABANDONED = "abandoned", _("Abandoned for the next source")
+        CANCELLED = "cancelled", _("Extra profile, cancelled at the supplier")
+        KEPT = "kept", _("Extra profile, kept unassigned")
+
     supplier = models.CharField(max_length=32)
     transaction_id = models.CharField(max_length=64, unique=True)
     reference = models.CharField(max_length=128, blank=True)
@@ -75,6 +123,12 @@ class Allocation(models.Model):
         "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    source = models.ForeignKey(
+        PlanSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="allocations"
+    )
+    disposition = models.CharField(
+        max_length=16, choices=Disposition.choices, default=Disposition.CURRENT
+    )
     iccid = models.CharField(max_length=22, blank=True)
     smdp_address = models.CharField(max_length=255, blank=True)
     matching_id = models.CharField(max_length=255, blank=True)

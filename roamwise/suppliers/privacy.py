@@ -40,9 +40,16 @@ data_map.declare(
 data_map.declare_not_personal(
     NotPersonal(
         "suppliers.Allocation",
-        fields=("supplier", "transaction_id", "cost_amount", "cost_currency"),
-        reason="Which wholesaler, our random transaction id and what it charged us: "
-        "about our purchase, not the person.",
+        fields=(
+            "supplier",
+            "transaction_id",
+            "cost_amount",
+            "cost_currency",
+            "source",
+            "disposition",
+        ),
+        reason="Which wholesaler and plan source, our random transaction id, what it "
+        "charged us and whether its profile was used: about our purchase, not the person.",
     )
 )
 data_map.declare_not_personal(
@@ -57,6 +64,12 @@ data_map.declare_not_personal(
 )
 data_map.declare_not_personal(
     NotPersonal("suppliers.SupplierPackage", reason="A wholesaler's catalogue: about no one.")
+)
+data_map.declare_not_personal(
+    NotPersonal(
+        "suppliers.PlanSource",
+        reason="Which SM-DP+ profile type or wholesaler package supplies a plan: about no one.",
+    )
 )
 data_map.declare_not_personal(
     NotPersonal(

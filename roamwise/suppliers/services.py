@@ -21,12 +21,18 @@ from roamwise.suppliers.errors import NeedsReconciliation
 from roamwise.suppliers.models import Allocation, WebhookReceipt
 from roamwise.suppliers.registry import supplier_for
 from roamwise.suppliers.tasks import refresh_allocation as refresh_allocation_task
+from roamwise.suppliers.tasks import settle_allocation as settle_allocation_task
 
 logger = logging.getLogger(__name__)
 
 
 def allocation_place(
-    *, supplier_code: str, package_id: str, transaction_id: str, order_id: int | None = None
+    *,
+    supplier_code: str,
+    package_id: str,
+    transaction_id: str,
+    order_id: int | None = None,
+    source_id: int | None = None,
 ) -> Allocation:
     """Order one profile at the supplier under our ``transaction_id``; calling it
     again with the same id never orders a second one from this shop.
@@ -36,7 +42,12 @@ def allocation_place(
     other, ``NeedsReconciliation`` is raised and nothing is sent."""
     allocation, created = Allocation.objects.get_or_create(
         transaction_id=transaction_id,
-        defaults={"supplier": supplier_code, "package_id": package_id, "order_id": order_id},
+        defaults={
+            "supplier": supplier_code,
+            "package_id": package_id,
+            "order_id": order_id,
+            "source_id": source_id,
+        },
     )
     if not created and (allocation.reference or allocation.status != Allocation.Status.PENDING):
         return allocation
@@ -75,7 +86,7 @@ def _apply(allocation: Allocation, answer: SupplierOrder) -> None:
     elif answer.status == OrderStatus.FAILED:
         allocation.status = Allocation.Status.FAILED
     # Only a pending row changes: a late or repeated answer cannot overwrite a profile.
-    Allocation.objects.filter(pk=allocation.pk, status=Allocation.Status.PENDING).update(
+    changed = Allocation.objects.filter(pk=allocation.pk, status=Allocation.Status.PENDING).update(
         reference=allocation.reference,
         status=allocation.status,
         iccid=allocation.iccid,
@@ -85,6 +96,10 @@ def _apply(allocation: Allocation, answer: SupplierOrder) -> None:
         cost_currency=allocation.cost_currency,
     )
     allocation.refresh_from_db()
+    if changed and allocation.status == Allocation.Status.READY and allocation.order_id:
+        # The profile is for an order: it becomes its eSIM, or is reconciled as
+        # an extra one if the order went to another source meanwhile.
+        enqueue_on_commit(settle_allocation_task, allocation.pk)
 
 
 def webhook_receive(*, supplier_code: str, body: bytes, headers: Mapping[str, str]) -> str:
@@ -121,6 +136,10 @@ def _order_event(supplier_code: str, event: WebhookEvent) -> None:
         )
         # Rolled back with the receipt, so that a later repeat can still apply.
         raise NotFound(f"no order {event.reference or order.transaction_id} from {supplier_code}")
+    if event.reference and not allocation.reference:
+        # Our order call lost its answer: the notice tells us the supplier's reference.
+        Allocation.objects.filter(pk=allocation.pk, reference="").update(reference=event.reference)
+        allocation.reference = event.reference
     if order.install is not None:
         _apply(allocation, order)
     else:

@@ -17,6 +17,14 @@ def refresh_allocation(allocation_id: int) -> str:
     return services.allocation_refresh(allocation_id=allocation_id).status
 
 
+@task()
+def settle_allocation(allocation_id: int) -> str:
+    """A profile arrived: the order's eSIM, or an extra one reconciled (ADR 0020)."""
+    from roamwise.suppliers import fulfilment
+
+    return fulfilment.allocation_settle(allocation_id=allocation_id)
+
+
 @periodic_task(crontab(hour="3", minute="20"))
 def sync_supplier_catalogues() -> dict[str, str]:
     """Nightly: import the catalogue of every supplier whose credentials are set.

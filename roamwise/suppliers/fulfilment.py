@@ -1,0 +1,274 @@
+"""A paid eSIM order, supplied from its plan's sources in order, with failover (ADR 0020).
+
+The plan's first source is asked; ES2+ stays what it was (``esim_fulfil``,
+ADR 0006). A wholesaler gets one ``Allocation`` per order and source (our
+transaction id, written before the call). When it is down, out of stock or
+out of credit, the order goes to the next source; the one left behind keeps
+its row, so that an answer it sends late fills that row and is reconciled:
+its profile cancelled where the supplier offers it, otherwise kept
+unassigned and staff told, and recorded on the order either way. One order
+never gets two eSIMs: ``Esim.order`` is one-to-one and only the allocation
+that claims the order (``disposition``) makes one.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from roamwise.catalog.models import Plan
+from roamwise.esims import services as esims
+from roamwise.esims.models import Esim, EsimState
+from roamwise.orders import services as orders
+from roamwise.orders.models import Order, OrderStatus
+from roamwise.suppliers import services
+from roamwise.suppliers.base import Capability
+from roamwise.suppliers.errors import NeedsReconciliation, SupplierError, SupplierUnavailable
+from roamwise.suppliers.models import Allocation, PlanSource
+from roamwise.suppliers.registry import supplier_for
+
+logger = logging.getLogger(__name__)
+ACTOR = "suppliers"
+# A supplier that accepted an order but sent no profile within this long is
+# left behind for the next source (eSIM Access allocates within seconds).
+ALLOCATION_WAIT = timedelta(minutes=30)
+Disposition = Allocation.Disposition
+
+
+def plan_sources(plan: Plan) -> list[PlanSource]:
+    """The plan's sources, preferred first; ES2+ with the plan's profile type
+    when it names none (every plan before sources existed)."""
+    sources = list(PlanSource.objects.filter(plan=plan).select_related("package"))
+    return sources or [PlanSource(plan=plan, rank=1, profile_type=plan.profile_type)]
+
+
+def transaction_id_for(*, order: Order, source: PlanSource) -> str:
+    # One per order and source: a repeat of the job finds the same allocation.
+    return f"rw-{order.public_id.hex}-{source.pk}"
+
+
+def esim_order_fulfil(order_id: int) -> str:
+    """``FULFILLERS`` of eSIM orders: safe to run again (the fulfilment sweep
+    does while the order is pending), which polls a pending allocation."""
+    if Esim.objects.filter(order_id=order_id).exists():
+        # Being provisioned over ES2+ (or done): that path reconciles itself.
+        return esims.esim_fulfil(order_id)
+    order = Order.objects.select_related("plan").get(pk=order_id)
+    if order.status != OrderStatus.PAID:
+        return f"order is {order.status}: nothing to supply"
+    tried = {a.source_id: a for a in Allocation.objects.filter(order=order)}
+    for source in plan_sources(order.plan):
+        if source.is_es2plus:
+            return _es2plus(order, source)
+        earlier = tried.get(source.pk)
+        if earlier is not None and (
+            earlier.status == Allocation.Status.FAILED or earlier.disposition != Disposition.CURRENT
+        ):
+            continue  # failed before, or left behind: the order moved on from it
+        outcome = _from_supplier(order, source)
+        if outcome is not None:
+            return outcome
+    esims.esim_supply_failed(order_id=order.pk, reason="No source could supply this eSIM.")
+    return "failed: every source failed"
+
+
+def _es2plus(order: Order, source: PlanSource) -> str:
+    if source.profile_type != order.plan.profile_type:
+        esims.esim_for_order(order=order, profile_type=source.profile_type)
+    return esims.esim_fulfil(order.pk)
+
+
+def _from_supplier(order: Order, source: PlanSource) -> str | None:
+    """Order at the source's supplier; None when the order must go to the next."""
+    package = source.package
+    assert package is not None  # not ES2+, so a package (the model's constraint)
+    transaction_id = transaction_id_for(order=order, source=source)
+    try:
+        allocation = services.allocation_place(
+            supplier_code=package.supplier,
+            package_id=package.package_id,
+            transaction_id=transaction_id,
+            order_id=order.pk,
+            source_id=source.pk,
+        )
+    except NeedsReconciliation as exc:
+        if _in_flight(transaction_id):
+            # Another run of this job placed the order moments ago and waits
+            # for its answer: not a lost one yet.
+            return f"waiting for {package.supplier}: an order call is in flight"
+        _leave_behind(order, package.supplier, transaction_id, exc)
+        return None
+    except SupplierError as exc:
+        _leave_behind(order, package.supplier, transaction_id, exc)
+        return None
+    if allocation.status == Allocation.Status.PENDING and allocation.created_at < (
+        timezone.now() - ALLOCATION_WAIT
+    ):
+        # Accepted but never allocated: the order goes on; a profile sent after
+        # all is reconciled as a late one.
+        _leave_behind(
+            order,
+            package.supplier,
+            transaction_id,
+            SupplierUnavailable(f"no profile after {ALLOCATION_WAIT}"),
+        )
+        return None
+    if allocation.status == Allocation.Status.PENDING and allocation.reference:
+        try:
+            allocation = services.allocation_refresh(allocation_id=allocation.pk)
+        except SupplierError as exc:
+            # The order is placed: wait for its webhook or the next poll.
+            logger.info("supplier %s: poll of %s failed: %s", package.supplier, transaction_id, exc)
+    if allocation.status == Allocation.Status.FAILED:
+        _leave_behind(order, package.supplier, transaction_id, None)
+        return None
+    if allocation.status == Allocation.Status.READY:
+        return allocation_settle(allocation_id=allocation.pk)
+    return f"waiting for {package.supplier}"
+
+
+def _in_flight(transaction_id: str) -> bool:
+    """Whether the order call of this allocation may still be waiting for its answer."""
+    window = timedelta(
+        seconds=settings.HTTP_TIMEOUT_SECONDS + settings.SUPPLIER_MAX_RETRY_WAIT + 30
+    )
+    return Allocation.objects.filter(
+        transaction_id=transaction_id, created_at__gt=timezone.now() - window
+    ).exists()
+
+
+def _leave_behind(
+    order: Order, supplier_code: str, transaction_id: str, error: SupplierError | None
+) -> None:
+    unknown = isinstance(error, SupplierUnavailable | NeedsReconciliation)
+    rows = Allocation.objects.filter(transaction_id=transaction_id)
+    if unknown:
+        # The supplier may still act on it: the row stays pending for a late answer.
+        rows.update(disposition=Disposition.ABANDONED)
+        note = f"{supplier_code} did not answer ({error.message if error else ''}): next source"
+    else:
+        rows.filter(status=Allocation.Status.PENDING).update(status=Allocation.Status.FAILED)
+        rows.update(disposition=Disposition.ABANDONED)
+        note = f"{supplier_code} refused ({error.message if error else 'failed'}): next source"
+    logger.warning("order %s: %s", order.pk, note)
+    orders.order_note(order_id=order.pk, actor=ACTOR, note=note)
+
+
+def allocation_settle(*, allocation_id: int) -> str:
+    """A profile arrived for an allocation (at once, by webhook or by polling):
+    it becomes the order's eSIM if the order still waits for this source;
+    otherwise it is an extra profile, reconciled. Safe to run twice."""
+    allocation = Allocation.objects.get(pk=allocation_id)
+    if allocation.order_id is None or allocation.status != Allocation.Status.READY:
+        return allocation.status
+    if allocation.disposition == Disposition.CURRENT:
+        with transaction.atomic():
+            claimed = Allocation.objects.filter(
+                pk=allocation.pk, disposition=Disposition.CURRENT
+            ).update(disposition=Disposition.FULFILLED)
+            made = claimed and _esim_from(allocation)
+            if claimed and not made:
+                Allocation.objects.filter(pk=allocation.pk).update(
+                    disposition=Disposition.ABANDONED
+                )
+        if made:
+            return "ready"
+        allocation.refresh_from_db()
+    if allocation.disposition == Disposition.ABANDONED:
+        return _extra_profile(allocation)
+    return allocation.disposition
+
+
+def _esim_from(allocation: Allocation) -> bool:
+    try:
+        return esims.esim_supplied(
+            order_id=allocation.order_id,  # type: ignore[arg-type]
+            profile_type=f"{allocation.supplier}:{allocation.package_id}"[:64],
+            iccid=allocation.iccid,
+            smdp_address=allocation.smdp_address,
+            matching_id=allocation.matching_id,
+            note=f"profile allocated by {allocation.supplier}",
+        )
+    except ValueError as exc:  # not an ICCID: this profile cannot be installed
+        logger.warning("supplier %s sent a bad ICCID: %s", allocation.supplier, exc)
+        return False
+
+
+def _extra_profile(allocation: Allocation) -> str:
+    """A second profile for an order that has (or gave up on) its eSIM: give it
+    back where the supplier offers it, otherwise keep it unassigned and tell staff."""
+    if not Allocation.objects.filter(pk=allocation.pk, disposition=Disposition.ABANDONED).update(
+        disposition=Disposition.KEPT
+    ):
+        return "settled already"
+    supplier = supplier_for(allocation.supplier)
+    outcome = Disposition.KEPT
+    why = f"{allocation.supplier} offers no cancel"
+    if Capability.CANCEL in supplier.capabilities:
+        try:
+            supplier.cancel(reference=allocation.reference)
+            outcome, why = Disposition.CANCELLED, ""
+        except SupplierError as exc:
+            why = f"cancel failed: {exc.message}"
+    Allocation.objects.filter(pk=allocation.pk).update(disposition=outcome)
+    if outcome == Disposition.CANCELLED:
+        note = f"late profile from {allocation.supplier} ({allocation.reference}) cancelled there"
+    else:
+        note = f"late profile from {allocation.supplier} ({allocation.reference}) kept: {why}"
+        from roamwise.orders.tasks import staff_alert
+
+        staff_alert(
+            "An extra eSIM profile is held unassigned",
+            f"Order {allocation.order_id}: {allocation.supplier} allocated a profile "
+            f"(order {allocation.reference}, transaction {allocation.transaction_id}) after "
+            f"the order had gone to another source. It is assigned to no one; {why}. "
+            "Ask the supplier for a refund or use it for a later order by hand.",
+        )
+    logger.warning("order %s: %s", allocation.order_id, note)
+    orders.order_note(order_id=allocation.order_id, actor=ACTOR, note=note)  # type: ignore[arg-type]
+    return outcome
+
+
+def esim_order_revoke(order_id: int) -> str:
+    """``REVOKERS`` of eSIM orders: the order was refunded in full. A wholesaler's
+    eSIM is cancelled at its supplier while not installed, else terminated,
+    where the supplier offers it; otherwise staff are told to end it there.
+    An eSIM over ES2+ is taken back as before (``esim_revoke``)."""
+    used = Allocation.objects.filter(order_id=order_id, disposition=Disposition.FULFILLED).first()
+    if used is None:
+        return esims.esim_revoke(order_id)
+    esim = Esim.objects.filter(order_id=order_id).first()
+    if esim is None or esim.state in (EsimState.DELETED, EsimState.FAILED):
+        return "nothing to revoke"
+    supplier = supplier_for(used.supplier)
+    capabilities = supplier.capabilities
+    problem = ""
+    try:
+        if esim.state == EsimState.READY and Capability.CANCEL in capabilities:
+            supplier.cancel(reference=used.reference)
+        elif Capability.TERMINATE in capabilities:
+            supplier.terminate(iccid=used.iccid)
+        else:
+            problem = f"{used.supplier} offers neither cancel nor terminate"
+    except SupplierError as exc:
+        # The eSIM stays as it is here: still live at the supplier.
+        logger.warning("order %s: %s did not end its eSIM: %s", order_id, used.supplier, exc)
+        problem = f"{used.supplier} did not end it: {exc.message}"
+    if problem:
+        from roamwise.orders.tasks import staff_alert
+
+        staff_alert(
+            "A refunded eSIM must be ended at its supplier by hand",
+            f"Order {order_id}: {problem}. End order {used.reference} there.",
+        )
+        orders.order_note(order_id=order_id, actor=ACTOR, note=problem)
+        return f"not ended: {problem}"
+    esims.esim_supplied_end(esim=esim, actor="refund", note=f"order refunded; {used.supplier}")
+    orders.order_note(
+        order_id=order_id, actor=ACTOR, note=f"eSIM ended at {used.supplier} ({used.reference})"
+    )
+    return "deleted"

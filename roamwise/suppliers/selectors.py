@@ -1,0 +1,23 @@
+"""Supplier reads."""
+
+from __future__ import annotations
+
+from roamwise.suppliers.models import Allocation
+
+
+def order_supplier(*, order_id: int) -> str:
+    """Who supplied the order's eSIM, for staff: the wholesaler (with its package
+    and order reference) or ES2+ (with the profile type); "" while nobody has."""
+    from roamwise.esims.models import Esim
+
+    used = (
+        Allocation.objects.filter(order_id=order_id, disposition=Allocation.Disposition.FULFILLED)
+        .order_by("-pk")
+        .first()
+    )
+    if used is not None:
+        return f"{used.supplier} (package {used.package_id}, order {used.reference})"
+    esim = Esim.objects.filter(order_id=order_id).only("profile_type", "state").first()
+    if esim is None or esim.state == "failed":
+        return ""
+    return f"ES2+ (profile type {esim.profile_type})"
