@@ -123,7 +123,7 @@ def test_a_buyer_pays_installs_and_writes_to_support_without_violations(
     page.get_by_label("Postcode").fill("N1 9GU")
     page.get_by_label("Country").select_option("GB")
     page.get_by_role("button", name="Continue to payment").click()
-    assert "/gateway/pay/" in page.url
+    page.wait_for_url("**/gateway/pay/**")
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
     page.get_by_label("Expiry month").fill("12")
     page.get_by_label("Expiry year").fill("34")

@@ -51,7 +51,7 @@ def fill_billing(page: Any) -> None:
 
 
 def pay_on_hosted_page(page: Any, screenshot: Any, name: str) -> None:
-    assert "/gateway/pay/" in page.url, page.locator("main").inner_text()
+    page.wait_for_url("**/gateway/pay/**")
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
     page.get_by_label("Expiry month").fill("12")
     page.get_by_label("Expiry year").fill("34")
