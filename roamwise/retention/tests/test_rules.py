@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -328,6 +328,48 @@ def _data_request_file(w: World) -> Row:
     return Row(DataRequestFile, evidence.pk, evidence.created_at)
 
 
+def _security_record(w: World, record: Any) -> Row:
+    from roamwise.governance.security import security_record_save
+
+    saved = security_record_save(actor=w.staff, record=record, changed=())
+    return Row(type(saved), saved.pk, saved.updated_at)
+
+
+def _security_role(w: World) -> Row:
+    from roamwise.governance.models import SecurityRole
+
+    role = SecurityRole(
+        title="Information security officer", holder=w.staff, since=date(2025, 1, 6)
+    )
+    return _security_record(w, role)
+
+
+def _staff_training(w: World) -> Row:
+    from roamwise.governance.models import StaffTraining
+
+    training = StaffTraining(
+        staff=w.staff,
+        course="Handling personal data",
+        completed_on=date(2025, 2, 3),
+        next_due_on=date(2026, 2, 3),
+    )
+    return _security_record(w, training)
+
+
+def _risk_assessment(w: World) -> Row:
+    from roamwise.governance.models import RiskAssessment, RiskLevel
+
+    assessment = RiskAssessment(
+        processing_activity="eSIM provisioning",
+        risk_level=RiskLevel.MEDIUM,
+        measures="Mutual TLS to the SM-DP+; activation codes encrypted at rest.",
+        owner=w.staff,
+        reviewed_on=date(2025, 3, 3),
+        next_review_on=date(2026, 3, 3),
+    )
+    return _security_record(w, assessment)
+
+
 DELETED: dict[str, Callable[[World], Row]] = {
     "accounts.LoginEvent": _login_event,
     "account.EmailConfirmation": _email_confirmation,
@@ -357,6 +399,9 @@ DELETED: dict[str, Callable[[World], Row]] = {
     "rights.DataRequest": _data_request_row,
     "rights.DataRequestEvent": _data_request_event,
     "rights.DataRequestFile": _data_request_file,
+    "governance.SecurityRole": _security_role,
+    "governance.StaffTraining": _staff_training,
+    "governance.RiskAssessment": _risk_assessment,
 }
 
 
