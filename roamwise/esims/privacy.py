@@ -37,10 +37,11 @@ data_map.declare(
         # The row stays with its order (billing records); what identifies the
         # profile or the device is blanked. Its state says nothing of anyone
         # once the account it points at is emptied (ADR 0010).
-        # Ended at the SM-DP+ and the network first (ADR 0010).
+        # Ended first (ADR 0010): at its wholesaler when one supplied it
+        # (ADR 0020), otherwise at the SM-DP+ and the network.
         erasure=Erasure.anonymise(
             keep=("customer", "state"),
-            at_recipients="roamwise.esims.services.esims_end_for_erasure",
+            at_recipients="roamwise.suppliers.fulfilment.esims_end_for_erasure",
         ),
         recipients=("smdp", "network", "hosting"),
     )

@@ -18,9 +18,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from roamwise.catalog.models import Plan
+from roamwise.datamap.registry import RecipientUnreachable
 from roamwise.esims import services as esims
 from roamwise.esims.models import Esim, EsimState
 from roamwise.orders import services as orders
@@ -244,20 +246,7 @@ def esim_order_revoke(order_id: int) -> str:
     esim = Esim.objects.filter(order_id=order_id).first()
     if esim is None or esim.state in (EsimState.DELETED, EsimState.FAILED):
         return "nothing to revoke"
-    supplier = supplier_for(used.supplier)
-    capabilities = supplier.capabilities
-    problem = ""
-    try:
-        if esim.state == EsimState.READY and Capability.CANCEL in capabilities:
-            supplier.cancel(reference=used.reference)
-        elif Capability.TERMINATE in capabilities:
-            supplier.terminate(iccid=used.iccid)
-        else:
-            problem = f"{used.supplier} offers neither cancel nor terminate"
-    except SupplierError as exc:
-        # The eSIM stays as it is here: still live at the supplier.
-        logger.warning("order %s: %s did not end its eSIM: %s", order_id, used.supplier, exc)
-        problem = f"{used.supplier} did not end it: {exc.message}"
+    problem = _supplier_end(esim=esim, used=used)
     if problem:
         from roamwise.orders.tasks import staff_alert
 
@@ -272,3 +261,50 @@ def esim_order_revoke(order_id: int) -> str:
         order_id=order_id, actor=ACTOR, note=f"eSIM ended at {used.supplier} ({used.reference})"
     )
     return "deleted"
+
+
+def _supplier_end(*, esim: Esim, used: Allocation) -> str:
+    """Ask the wholesaler to end ``esim``: cancelled while not installed, else
+    terminated, where it offers that. What went wrong, or "" once it is ended
+    there (the eSIM here is left as it is either way)."""
+    supplier = supplier_for(used.supplier)
+    capabilities = supplier.capabilities
+    try:
+        if esim.state == EsimState.READY and Capability.CANCEL in capabilities:
+            supplier.cancel(reference=used.reference)
+        elif Capability.TERMINATE in capabilities:
+            supplier.terminate(iccid=used.iccid)
+        else:
+            return f"{used.supplier} offers neither cancel nor terminate"
+    except SupplierError as exc:
+        # Still live at the supplier.
+        logger.warning("eSIM %s: %s did not end it: %s", esim.public_id, used.supplier, exc)
+        return f"{used.supplier} did not end it: {exc.message}"
+    return ""
+
+
+def esims_end_for_erasure(esims_of_subject: QuerySet[Esim]) -> int:
+    """``Erasure.at_recipients`` of eSIMs (ADR 0010 step 0): a wholesaler's eSIM
+    is ended at its supplier, as a refund ends it; the others go to the SM-DP+
+    and the network (``esims.esims_end_for_erasure``). A supplier that does not
+    end one raises ``RecipientUnreachable``, so nothing is erased. Returns how
+    many were ended."""
+    live = esims_of_subject.exclude(state__in=(EsimState.DELETED, EsimState.FAILED))
+    supplied: dict[int, Allocation] = {
+        used.order_id: used
+        for used in Allocation.objects.filter(
+            order_id__in=live.values("order_id"), disposition=Disposition.FULFILLED
+        )
+        if used.order_id is not None
+    }
+    ended = 0
+    for esim in live.filter(order_id__in=list(supplied)).order_by("pk"):
+        used = supplied[esim.order_id]
+        problem = _supplier_end(esim=esim, used=used)
+        if problem:
+            raise RecipientUnreachable(f"eSIM {esim.public_id} was not ended: {problem}")
+        esims.esim_supplied_end(
+            esim=esim, actor="erasure", note=f"the customer's data is erased; {used.supplier}"
+        )
+        ended += 1
+    return ended + esims.esims_end_for_erasure(live.exclude(order_id__in=list(supplied)))

@@ -16,6 +16,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from roamwise.accounts.models import Profile, User
 from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim, EsimState
@@ -23,6 +24,7 @@ from roamwise.esims.tests.conftest import buy, fulfilment_held
 from roamwise.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
 from roamwise.orders.tasks import fulfil_order
 from roamwise.payments.services import refund_issue
+from roamwise.rights.erasure import ErasureBlocked, erase_subject
 from roamwise.suppliers import fulfilment
 from roamwise.suppliers.airalo import Airalo
 from roamwise.suppliers.esimaccess import EsimAccess
@@ -30,6 +32,7 @@ from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, W
 from roamwise.suppliers.selectors import order_supplier
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
+from roamwise.vault.models import DataKey
 
 from .conftest import WEBHOOK_TOKEN, closed_port_url
 
@@ -358,6 +361,52 @@ def test_refunding_a_wholesaler_esim_not_yet_installed_cancels_it_there(
     (bought,) = esimaccess.orders.values()
     assert bought.esim is not None and bought.esim["esimStatus"] == "CANCEL"
     assert any(n.startswith("eSIM ended at esimaccess") for n in events(order))
+
+
+@pytest.mark.commitment("RGT-03")
+def test_erasing_a_customer_ends_their_wholesaler_esim_at_the_supplier(
+    shop: str, esimaccess: EsimAccessStandin, buyer: Client, plan: Plan, jobs: Any, alice: User
+) -> None:
+    supplied_by(plan, ("esimaccess", ESIMACCESS_PACKAGE))
+    esimaccess.allocation_delay = 0
+    order = buy(buyer, plan, jobs)
+    esim = assert_supplied_by_esimaccess(order, esimaccess)
+
+    report = erase_subject(user=alice, reason="Erasure request")
+
+    assert report.recipients_told["esims.Esim"] == 1
+    esim.refresh_from_db()
+    assert esim.state == EsimState.DELETED
+    (bought,) = esimaccess.orders.values()
+    assert bought.esim is not None and bought.esim["esimStatus"] == "CANCEL"
+    assert not Profile.objects.filter(user=alice).exists()
+
+
+@pytest.mark.commitment("RGT-03")
+def test_a_supplier_that_cannot_be_reached_blocks_erasure_with_nothing_erased(
+    shop: str,
+    esimaccess: EsimAccessStandin,
+    buyer: Client,
+    plan: Plan,
+    jobs: Any,
+    alice: User,
+    settings: Any,
+) -> None:
+    supplied_by(plan, ("esimaccess", ESIMACCESS_PACKAGE))
+    esimaccess.allocation_delay = 0
+    order = buy(buyer, plan, jobs)
+    esim = assert_supplied_by_esimaccess(order, esimaccess)
+    settings.ESIMACCESS_API_BASE = closed_port_url()
+
+    with pytest.raises(ErasureBlocked, match="esimaccess did not end it"):
+        erase_subject(user=alice, reason="Erasure request")
+
+    esim.refresh_from_db()
+    assert esim.state == EsimState.READY and esim.iccid
+    (bought,) = esimaccess.orders.values()
+    assert bought.esim is not None and bought.esim["esimStatus"] != "CANCEL"
+    assert Profile.objects.filter(user=alice).exists()
+    assert DataKey.objects.filter(subject_id=alice.public_id).exists()
 
 
 def test_a_plan_without_sources_is_supplied_over_es2plus(plan: Plan) -> None:
