@@ -82,12 +82,7 @@ class Airalo(Supplier):
             base_url=settings.AIRALO_API_BASE,
             client_id=settings.AIRALO_CLIENT_ID,
             client_secret=settings.AIRALO_CLIENT_SECRET,
-            http=SupplierHttp(
-                supplier_code=cls.code,
-                send=core_http.send,
-                timeout=settings.HTTP_TIMEOUT_SECONDS,
-                max_wait=settings.SUPPLIER_MAX_RETRY_WAIT,
-            ),
+            http=SupplierHttp.configured(supplier_code=cls.code, send=core_http.send),
         )
 
     @classmethod

@@ -100,12 +100,7 @@ class EsimAccess(Supplier):
             base_url=settings.ESIMACCESS_API_BASE,
             access_code=settings.ESIMACCESS_ACCESS_CODE,
             webhook_token=settings.ESIMACCESS_WEBHOOK_TOKEN,
-            http=SupplierHttp(
-                supplier_code=cls.code,
-                send=core_http.send,
-                timeout=settings.HTTP_TIMEOUT_SECONDS,
-                max_wait=settings.SUPPLIER_MAX_RETRY_WAIT,
-            ),
+            http=SupplierHttp.configured(supplier_code=cls.code, send=core_http.send),
         )
 
     @classmethod

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+
 from roamwise.core.http import TransportError
 from roamwise.suppliers.errors import (
     SupplierError,
@@ -45,6 +47,16 @@ class SupplierHttp:
         self.timeout = timeout
         self.max_wait = max_wait
         self.sleep = sleep
+
+    @classmethod
+    def configured(cls, *, supplier_code: str, send: Callable[..., Any]) -> SupplierHttp:
+        """With the timeout and the longest wait on 429 from settings, as every adapter uses."""
+        return cls(
+            supplier_code=supplier_code,
+            send=send,
+            timeout=settings.HTTP_TIMEOUT_SECONDS,
+            max_wait=settings.SUPPLIER_MAX_RETRY_WAIT,
+        )
 
     def request(self, method: str, url: str, **kwargs: Any) -> Any:
         waited = 0.0
