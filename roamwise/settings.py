@@ -136,6 +136,7 @@ TEMPLATES = [
                 "roamwise.consent.context_processors.consent",
                 "roamwise.notifications.context_processors.bell",
                 "roamwise.governance.context_processors.policy_notice",
+                "roamwise.catalog.context_processors.currency",
             ],
         },
     },
@@ -402,6 +403,33 @@ VAT_RATES = _vat_rates(
     "PL=0.23,SE=0.25,DK=0.25,FI=0.255,GR=0.24,CZ=0.21,HU=0.27,RO=0.19,HR=0.25"
 )
 DEFAULT_VAT_RATE = Decimal(env_str("DEFAULT_VAT_RATE") or "0")
+
+
+def _currencies(codes: list[str], default: str) -> tuple[list[str], str]:
+    """The currencies the shop sells in (ISO 4217, at most two decimals: an
+    order keeps two), the default first among them."""
+    import pycountry
+    from babel.numbers import get_currency_precision
+
+    offered = [code.strip().upper() for code in codes if code.strip()]
+    for code in [*offered, default]:
+        if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+            raise ImproperlyConfigured(f"CURRENCIES/DEFAULT_CURRENCY: {code!r} is not ISO 4217")
+        if get_currency_precision(code) > 2:
+            raise ImproperlyConfigured(f"CURRENCIES: {code} has more than two decimals")
+    if default not in offered:
+        raise ImproperlyConfigured(f"DEFAULT_CURRENCY {default} must be one of CURRENCIES")
+    return offered, default
+
+
+# Prices are shown and charged in these; a plan's price in another currency
+# than its own comes from its per-currency price or the rate table (ADR 0027).
+# DEFAULT_CURRENCY is the rate table's base and what a visitor sees when
+# neither their choice nor their country says otherwise.
+CURRENCIES, DEFAULT_CURRENCY = _currencies(
+    env_list("CURRENCIES", ["USD", "EUR", "GBP", "JPY"]),
+    (env_str("DEFAULT_CURRENCY") or "USD").upper(),
+)
 PAYMENT_GATEWAY = env_choice("PAYMENT_GATEWAY", "simulated", ("simulated", "stripe"))
 # The simulated hosted gateway (roamwise.gateway), reached over HTTP like any processor:
 # its own process when SIMULATORS names it, otherwise wherever this says.

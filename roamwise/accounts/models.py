@@ -36,6 +36,8 @@ class Profile(TimeStampedModel):
     )
     phone_index = BlindIndexField(source="phone")
     date_of_birth = EncryptedDateField(subject="user", row_key="user_id")
+    # ISO 4217; empty: the currency follows the visitor's choice on the page or country.
+    currency = models.CharField(max_length=3, blank=True, default="")
 
     def __str__(self) -> str:
         return f"profile of user {self.user_id}"

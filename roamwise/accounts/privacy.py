@@ -56,6 +56,7 @@ data_map.declare(
             PersonalField("phone", "user.contact.phone_number", editor="accounts:phone_update"),
             PersonalField("phone_index", "user.contact.phone_number"),
             PersonalField("date_of_birth", "user.demographic.date_of_birth"),
+            PersonalField("currency", "user.account.settings", editor="catalog:currency"),
         ),
         purposes=("account", "children"),
         legal_basis="contract",

@@ -49,6 +49,14 @@ def profile_update_phone(*, user: User, phone: str) -> Profile:
     return profile
 
 
+def profile_update_currency(*, user: User, currency: str) -> bool:
+    """Remember the customer's currency (already checked as one the shop sells
+    in); False when the account has no profile to keep it on."""
+    return bool(
+        Profile.objects.filter(user=user).update(currency=currency, updated_at=timezone.now())
+    )
+
+
 def signup_complete(
     *,
     user: User,

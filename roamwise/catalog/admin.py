@@ -7,7 +7,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from . import services
-from .models import Destination, Network, Plan
+from .models import CurrencyRate, Destination, Network, Plan, PlanPrice
 
 
 class CatalogAdmin(admin.ModelAdmin):
@@ -46,6 +46,23 @@ class NetworkAdmin(CatalogAdmin):
     list_select_related = ("country",)
 
 
+class PlanPriceInline(admin.TabularInline):
+    """A price set for one currency beats the rate table (ADR 0027)."""
+
+    model = PlanPrice
+    extra = 0
+    fields = ("currency", "amount")
+
+
+@admin.register(CurrencyRate)
+class CurrencyRateAdmin(CatalogAdmin):
+    """The rate table: prices in currencies without a set price follow it."""
+
+    list_display = ("currency", "rate", "rounding", "updated_at")
+    list_editable = ("rate", "rounding")
+    search_fields = ("currency",)
+
+
 @admin.register(Plan)
 class PlanAdmin(CatalogAdmin):
     list_display = (
@@ -63,3 +80,4 @@ class PlanAdmin(CatalogAdmin):
     autocomplete_fields = ("destination",)
     filter_horizontal = ("networks",)
     readonly_fields = ("public_id",)
+    inlines = (PlanPriceInline,)

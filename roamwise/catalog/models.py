@@ -3,11 +3,13 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from roamwise.core.models import TimeStampedModel
-from roamwise.core.money import Money
+from roamwise.core.money import Money, Rounding, is_currency, minor_units, quantum
 
 
 class Destination(TimeStampedModel):
@@ -138,3 +140,69 @@ class Plan(TimeStampedModel):
         if self.data_mb >= 1024 and self.data_mb % 1024 == 0:
             return f"{self.data_mb // 1024} GB"
         return f"{self.data_mb} MB"
+
+
+def _validate_currency(code: str) -> None:
+    if not is_currency(code):
+        raise ValidationError(_("%(code)s is not an ISO 4217 currency code.") % {"code": code})
+
+
+class PlanPrice(TimeStampedModel):
+    """The price the retailer sets for a plan in one currency, VAT included.
+    It beats the rate table for that plan and currency (ADR 0027)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prices")
+    currency = models.CharField(max_length=3, validators=[_validate_currency])
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["plan", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "currency"], name="plan_price_once_per_currency"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="plan_price_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="plan_price_currency_iso4217"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}: {self.amount} {self.currency}"
+
+    def clean(self) -> None:
+        if self.amount is not None and self.currency and is_currency(self.currency):
+            if self.amount != self.amount.quantize(quantum(self.currency)):
+                raise ValidationError(
+                    {"amount": _("%(code)s has no smaller unit than %(unit)s.")
+                     % {"code": self.currency, "unit": quantum(self.currency)}}
+                )
+
+
+class CurrencyRate(TimeStampedModel):
+    """How much one unit of the shop's base currency (DEFAULT_CURRENCY) is in
+    another currency, and how prices converted with it are rounded."""
+
+    currency = models.CharField(max_length=3, unique=True, validators=[_validate_currency])
+    rate = models.DecimalField(
+        max_digits=18, decimal_places=8, help_text=_("Units of this currency per base unit.")
+    )
+    rounding = models.CharField(max_length=8, choices=Rounding.choices, default=Rounding.END_99)
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gt=0), name="currency_rate_positive"),
+            models.CheckConstraint(
+                condition=Q(rounding__in=Rounding.values), name="currency_rate_rounding_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.rate}"
+
+    def clean(self) -> None:
+        if self.rounding == Rounding.END_99 and self.currency and is_currency(self.currency):
+            if minor_units(self.currency) < 2:
+                raise ValidationError(
+                    {"rounding": _("%(code)s has no cents: choose whole units.")
+                     % {"code": self.currency}}
+                )

@@ -11,7 +11,9 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from .geography import DEMO_COUNTRIES, PLAN_SHAPES, REGIONS, TIER_PRICES, region_members
-from .models import Destination, Network, Plan
+from roamwise.core.money import Rounding
+
+from .models import CurrencyRate, Destination, Network, Plan
 from .selectors import CATALOG_VERSION_KEY
 
 # Names people use, where ISO's short name reads oddly.
@@ -28,6 +30,12 @@ _EXTRA_ALIASES = {"US": "USA", "GB": "UK; Britain; England; Scotland; Wales", "A
 _REGION_TIER = 3
 _GLOBAL_TIER = 4
 _BUNDLE_SHAPES = [0, 2, 3]  # 1 GB 7 days, 5 GB 30 days, 10 GB 30 days
+# The demo retailer's rate table, from USD; set once, then the back office's to change.
+DEMO_RATES = {
+    "EUR": (Decimal("0.92"), Rounding.END_99),
+    "GBP": (Decimal("0.79"), Rounding.END_99),
+    "JPY": (Decimal("150"), Rounding.WHOLE),
+}
 
 
 @dataclass(frozen=True)
@@ -208,5 +216,9 @@ def catalog_load_demo() -> CatalogLoadResult:
     )
     plan_rows += _plan_rows(world, _BUNDLE_SHAPES, _GLOBAL_TIER, all_networks)
     plan_count = _save_plans(plan_rows)
+    for currency, (rate, rounding) in DEMO_RATES.items():
+        CurrencyRate.objects.get_or_create(
+            currency=currency, defaults={"rate": rate, "rounding": rounding}
+        )
     catalog_changed()
     return CatalogLoadResult(countries=countries, regions=len(REGIONS) + 1, plans=plan_count)

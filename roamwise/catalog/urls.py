@@ -9,4 +9,5 @@ urlpatterns = [
     path("destinations/", views.destination_list, name="destination_list"),
     path("destinations/<slug:slug>/", views.destination_detail, name="destination_detail"),
     path("plans/<uuid:public_id>/", views.plan_detail, name="plan_detail"),
+    path("currency/", views.currency_choose, name="currency"),
 ]

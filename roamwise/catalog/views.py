@@ -4,18 +4,29 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from django.http import Http404, HttpRequest, HttpResponse
+from babel.numbers import get_currency_name, get_currency_symbol
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from roamwise.accounts.services import profile_update_currency
 
 from roamwise.consent.middleware import request_consent
 from roamwise.consent.models import Purpose
 from roamwise.core.errors import NotFound
 from roamwise.core.geo import request_country
+from roamwise.core.money import locale_name
 
 from . import selectors
 from .cache import cached, first_visit_page
+from .currency import currencies_available, remember_currency, request_currency
+from .pricing import plans_priced
 from .models import Destination
 
 SEARCH_RESULTS_LIMIT = 60
@@ -35,8 +46,11 @@ def _viewed_destinations(request: HttpRequest, *, allowed: bool) -> list[str]:
     return [str(code) for code in request.session.get(VIEWED_KEY, [])][:VIEWED_MAX]
 
 
-def _recommendations_html(recommendations: list[selectors.Recommendation]) -> SafeString:
+def _recommendations_html(
+    recommendations: list[selectors.Recommendation], currency: str
+) -> SafeString:
     # Rendered without the request: nothing about the visitor can slip in.
+    plans_priced([item.plan for item in recommendations], currency=currency)
     return render_to_string("catalog/_recommendations.html", {"recommendations": recommendations})
 
 
@@ -64,14 +78,17 @@ def _home(request: HttpRequest, version: str, popular: int) -> HttpResponse:
     customer = request.user if personal and request.user.is_authenticated else None
     viewed = _viewed_destinations(request, allowed=personal)
     located = consent.allows(Purpose.LOCATION)
+    currency = request_currency(request)
     if customer is None and not viewed and not located:
         # Nothing about this visitor may be used: the list everyone gets, built
         # once per worker and five minutes.
         recommendations = cached(
             "home-popular",
             popular,
+            currency,
+            get_language(),
             version=version,
-            build=lambda: _recommendations_html(selectors.plans_recommended()),
+            build=lambda: _recommendations_html(selectors.plans_recommended(), currency),
             timeout=POPULAR_SECONDS,
         )
     else:
@@ -80,7 +97,8 @@ def _home(request: HttpRequest, version: str, popular: int) -> HttpResponse:
                 customer=customer,
                 viewed_destinations=viewed,
                 country=(lambda: request_country(request)) if located else None,
-            )
+            ),
+            currency,
         )
     context = {
         "recommendations": recommendations,
@@ -110,9 +128,9 @@ class DestinationPage:
     plans: SafeString
 
 
-def _destination_page(slug: str) -> DestinationPage:
+def _destination_page(slug: str, currency: str) -> DestinationPage:
     destination = selectors.destination_get(code=slug)
-    plans = list(selectors.plans_covering(destination=destination))
+    plans = plans_priced(selectors.plans_covering(destination=destination), currency=currency)
     context = {
         "destination": destination,
         "own_plans": [p for p in plans if p.destination_id == destination.pk],
@@ -135,9 +153,15 @@ def destination_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _destination_detail(request: HttpRequest, slug: str, version: str) -> HttpResponse:
+    currency = request_currency(request)
     try:
         page = cached(
-            "destination", slug.lower(), version=version, build=lambda: _destination_page(slug)
+            "destination",
+            slug.lower(),
+            currency,
+            get_language(),
+            version=version,
+            build=lambda: _destination_page(slug, currency),
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
@@ -154,5 +178,43 @@ def plan_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         plan = selectors.plan_get(public_id=public_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    plans_priced([plan], currency=request_currency(request))
     networks = selectors.plan_networks(plans=[plan])[plan.pk]
     return render(request, "catalog/plan_detail.html", {"plan": plan, "networks": networks})
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    """The currencies a visitor can choose, named in the current language."""
+    locale = locale_name()
+    return [
+        (code, f"{get_currency_name(code, locale=locale)} ({get_currency_symbol(code, locale)})")
+        for code in currencies_available()
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def currency_choose(request: HttpRequest) -> HttpResponse:
+    """Choose the currency prices are shown and charged in: kept in a cookie on
+    this browser and, for a signed-in customer, on their profile."""
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = ""
+    status = 200
+    if request.method == "POST":
+        code = request.POST.get("currency", "").strip().upper()
+        if code in currencies_available():
+            if request.user.is_authenticated:
+                profile_update_currency(user=request.user, currency=code)
+            response = HttpResponseRedirect(back or request.path)
+            remember_currency(response, code)
+            return response
+        messages.error(request, _("Choose one of the currencies in the list."))
+        status = 400
+    context = {
+        "currency_choices": currency_choices(),
+        "current_currency": request_currency(request),
+        "next": back,
+    }
+    return render(request, "catalog/currency.html", context, status=status)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import jsonschema
@@ -1418,7 +1419,13 @@ def topup_plans(*, esim: Esim) -> list[Plan]:
 
 
 def topup_create(
-    *, customer: User, esim: Esim, plan: Plan, billing: orders.BillingDetails
+    *,
+    customer: User,
+    esim: Esim,
+    plan: Plan,
+    billing: orders.BillingDetails,
+    currency: str = "",
+    shown_total: Decimal | None = None,
 ) -> Order:
     """A top-up order for an existing eSIM: no new profile, the same checkout."""
     if esim.customer_id != customer.pk:
@@ -1429,7 +1436,12 @@ def topup_create(
         raise EsimError("This plan does not work on this eSIM.")
     with transaction.atomic():
         order = orders.order_create(
-            customer=customer, plan=plan, billing=billing, kind=Order.Kind.TOPUP
+            customer=customer,
+            plan=plan,
+            billing=billing,
+            kind=Order.Kind.TOPUP,
+            currency=currency,
+            shown_total=shown_total,
         )
         Bundle.objects.create(
             esim=esim,

@@ -7,12 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from roamwise.catalog.currency import request_currency
+from roamwise.catalog.pricing import plans_priced
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
-from roamwise.orders.forms import CheckoutForm
+from roamwise.orders.forms import CheckoutForm, shown_amount
 from roamwise.orders.services import BillingDetails
 from roamwise.payments import services as payments
 from roamwise.usage import selectors as usage
@@ -125,14 +128,23 @@ def esim_delete(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
 @require_http_methods(["GET", "POST"])
 def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     esim = _own(request, public_id)
-    plans = services.topup_plans(esim=esim)
+    # The currency the prices were shown in travels with the form (ADR 0027).
+    currency = request.POST.get("currency") or request_currency(request)
+    try:
+        plans = plans_priced(services.topup_plans(esim=esim), currency=currency)
+    except DomainError:
+        currency = request_currency(request)
+        plans = plans_priced(services.topup_plans(esim=esim), currency=currency)
     profile = getattr(request.user, "profile", None)
     form = CheckoutForm(request.POST or None, initial={"phone": profile.phone if profile else ""})
     chosen = request.POST.get("plan", "")
     if request.method == "POST" and form.is_valid():
         plan = next((p for p in plans if str(p.public_id) == chosen), None)
+        shown_total = shown_amount(request.POST.get(f"price-{chosen}"))
         if plan is None:
             messages.error(request, "Choose a plan to add.")
+        elif shown_total is None:
+            messages.error(request, _("Check the price and confirm again."))
         else:
             data = form.cleaned_data
             billing = BillingDetails(
@@ -146,7 +158,12 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
             )
             try:
                 order = services.topup_create(
-                    customer=request.user, esim=esim, plan=plan, billing=billing
+                    customer=request.user,
+                    esim=esim,
+                    plan=plan,
+                    billing=billing,
+                    currency=currency,
+                    shown_total=shown_total,
                 )
                 return HttpResponseRedirect(payments.payment_start(order=order))
             except DomainError as exc:
@@ -154,7 +171,7 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
     return render(
         request,
         "esims/topup.html",
-        {"esim": esim, "plans": plans, "form": form, "chosen": chosen},
+        {"esim": esim, "plans": plans, "form": form, "chosen": chosen, "currency": currency},
     )
 
 

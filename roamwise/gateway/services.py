@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from roamwise.core.money import quantum
+
 from . import cards
 from .models import GatewayRefund, GatewaySession, WebhookDelivery
 
@@ -161,6 +163,11 @@ def refund_create(*, session_id: str, amount: Decimal, reference: str = "") -> d
             raise GatewayError("not_paid", "Only a succeeded payment can be refunded.")
         if amount <= 0 or amount > session.amount - session.refunded_amount:
             raise GatewayError("invalid_amount", "The refund exceeds what is left to refund.")
+        if amount != amount.quantize(quantum(session.currency)):
+            # Refunds are in the payment's currency, in its minor unit (no 0.5 yen).
+            raise GatewayError(
+                "invalid_amount", f"A refund in {session.currency} cannot be {amount}."
+            )
         GatewaySession.objects.filter(pk=session.pk).update(
             refunded_amount=F("refunded_amount") + amount
         )

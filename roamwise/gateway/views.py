@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from roamwise.core.faults import fault_admin_view, faulty
+from roamwise.core.money import is_currency, minor_units
 from roamwise.core.parsing import json_loads
 from roamwise.core.security import origin
 
@@ -66,15 +67,27 @@ def _json_body(request: HttpRequest) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def _amount(raw: Any) -> Decimal | None:
-    """A money amount: finite, at most two decimals, below 100 million."""
+def _amount(raw: Any, currency: str = "") -> Decimal | None:
+    """A money amount: finite, below 100 million, and no finer than the
+    currency's minor unit (ISO 4217): "4.50" USD, "675" JPY but never "675.5"
+    JPY. Two decimals at most when the currency is not said (refunds: the
+    payment's currency applies)."""
     try:
         amount = Decimal(str(raw))
     except (InvalidOperation, ValueError):
         return None
-    if not amount.is_finite() or amount.as_tuple().exponent < -2 or abs(amount) >= 10**8:  # type: ignore[operator]
+    if not amount.is_finite() or abs(amount) >= 10**8:
+        return None
+    digits = minor_units(currency) if currency else 2
+    if amount != amount.quantize(Decimal(1).scaleb(-digits)):
         return None
     return amount
+
+
+def _currency(raw: Any) -> str:
+    """An ISO 4217 code, upper case, or ""."""
+    code = raw.strip().upper() if isinstance(raw, str) else ""
+    return code if is_currency(code) else ""
 
 
 def _session_json(session: GatewaySession, request: HttpRequest) -> dict[str, Any]:
@@ -104,13 +117,22 @@ def api_sessions(request: HttpRequest) -> JsonResponse:
     if body is None:
         return _error("invalid_json", "The body must be a JSON object.")
     missing = [f for f in REQUIRED_SESSION_FIELDS if not isinstance(body.get(f), str | int)]
-    amount = _amount(body.get("amount"))
-    if missing or amount is None:
-        return _error("invalid_request", f"Missing or bad fields: {missing or ['amount']}")
+    if missing:
+        return _error("invalid_request", f"Missing or bad fields: {missing}")
+    currency = _currency(body.get("currency"))
+    if not currency:
+        return _error("invalid_currency", "currency must be an ISO 4217 code.")
+    amount = _amount(body.get("amount"), currency)
+    if amount is None:
+        return _error(
+            "invalid_amount",
+            f"amount must be a decimal string in {currency}'s minor unit "
+            f"({minor_units(currency)} decimals).",
+        )
     try:
         session = services.session_create(
             amount=amount,
-            currency=str(body["currency"])[:3],
+            currency=currency,
             description=str(body["description"]),
             merchant_reference=str(body["merchant_reference"])[:100],
             success_url=str(body["success_url"]),

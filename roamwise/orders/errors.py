@@ -38,3 +38,11 @@ class UnknownOrderKind(DomainError):
 
     code = "unknown_order_kind"
     status = 500
+
+
+class PriceChanged(DomainError):
+    """The price is no longer the one the customer was shown: they confirm the
+    new one rather than pay a different amount."""
+
+    code = "price_changed"
+    status = 409

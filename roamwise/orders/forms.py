@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 import pycountry
 from django import forms
 
@@ -9,6 +11,16 @@ COUNTRIES = sorted(
     ((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries),
     key=lambda pair: pair[1],
 )
+
+
+def shown_amount(raw: str | None) -> Decimal | None:
+    """The price the page showed, as it came back with the form; None if
+    missing or unreadable (then nothing can match it, and the order is refused)."""
+    try:
+        amount = Decimal(raw or "")
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None
 
 
 class CheckoutForm(forms.Form):

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from babel.dates import format_date
+from babel.numbers import format_percent
 from django.conf import settings
+from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from roamwise.core.money import Money
+from roamwise.core.money import Money, locale_name
 
 from .models import Invoice
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice in the currency paid, amounts and dates written for the
+    current language (the customer's, when it is sent to them)."""
+    locale = locale_name()
     buffer = BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setTitle(f"Invoice {invoice.number}")
@@ -24,7 +30,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     pdf.drawString(20 * mm, y, f"{settings.SITE_NAME} invoice {invoice.number}")
     pdf.setFont("Helvetica", 10)
     y -= 10 * mm
-    pdf.drawString(20 * mm, y, f"Issued {invoice.issued_at:%d %B %Y}")
+    issued = format_date(timezone.localtime(invoice.issued_at).date(), format="long", locale=locale)
+    pdf.drawString(20 * mm, y, f"Issued {issued}")
     y -= 12 * mm
     pdf.setFont("Helvetica-Bold", 11)
     pdf.drawString(20 * mm, y, "Billed to")
@@ -47,7 +54,10 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     pdf.setFont("Helvetica", 10)
     rows = [
         (invoice.description, Money(invoice.net_amount, invoice.currency)),
-        (f"VAT {invoice.tax_rate * 100:.1f}%", Money(invoice.tax_amount, invoice.currency)),
+        (
+            f"VAT {format_percent(invoice.tax_rate, format='#,##0.##%', locale=locale)}",
+            Money(invoice.tax_amount, invoice.currency),
+        ),
     ]
     for label, amount in rows:
         y -= 7 * mm

@@ -10,10 +10,13 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from roamwise.accounts.models import User
 from roamwise.accounts.selectors import has_verified_email
 from roamwise.catalog.models import Plan
+from roamwise.catalog.pricing import plan_price
+from roamwise.core.money import Money, quantum
 from roamwise.datamap.registry import Sweep, Swept
 from roamwise.vault import services as vault
 from roamwise.vault.fields import retention_subject
@@ -23,6 +26,7 @@ from .errors import (
     IdempotencyConflict,
     OrderTransitionError,
     PlanUnavailable,
+    PriceChanged,
     RefundNotAllowed,
 )
 from .models import (
@@ -37,7 +41,6 @@ from .models import (
 )
 from .privacy import BILLING_YEARS
 
-CENT = Decimal("0.01")
 # Invoices are sealed with the key of their year in this scope ("@billing:issued_at").
 BILLING_KEY_SCOPE = "billing"
 
@@ -74,11 +77,12 @@ def vat_rate(country: str) -> Decimal:
     return settings.VAT_RATES.get(country.upper(), settings.DEFAULT_VAT_RATE)
 
 
-def price_breakdown(*, price: Decimal, country: str) -> PriceBreakdown:
-    """Catalogue prices include VAT; split out the tax of the billing country."""
+def price_breakdown(*, price: Money, country: str) -> PriceBreakdown:
+    """Catalogue prices include VAT; split out the tax of the billing country,
+    in the currency's own unit (whole yen for JPY)."""
     rate = vat_rate(country)
-    net = (price / (1 + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
-    return PriceBreakdown(net=net, tax_rate=rate, tax=price - net, total=price)
+    net = (price.amount / (1 + rate)).quantize(quantum(price.currency), rounding=ROUND_HALF_UP)
+    return PriceBreakdown(net=net, tax_rate=rate, tax=price.amount - net, total=price.amount)
 
 
 def order_create(
@@ -88,24 +92,39 @@ def order_create(
     billing: BillingDetails,
     idempotency_key: str = "",
     kind: str = Order.Kind.ESIM,
+    currency: str = "",
+    shown_total: Decimal | None = None,
 ) -> Order:
-    """Create an order, or return the one this idempotency key already made."""
+    """Create an order, or return the one this idempotency key already made.
+
+    The order keeps the price in ``currency`` (the plan's own when none is
+    given) as it is now; ``shown_total`` is the price the customer was shown,
+    and the order is refused if that is no longer the price, so that what is
+    charged is always what was shown (ADR 0027).
+    """
+    currency = currency or plan.currency
     if idempotency_key:
         existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
         if existing is not None:
-            return _same_request_or_conflict(existing, plan)
+            return _same_request_or_conflict(existing, plan, currency)
     if not has_verified_email(customer):
         raise EmailNotVerified("Verify your email address before buying.")
     if not plan.is_active:
         raise PlanUnavailable("This plan is no longer on sale.")
-    prices = price_breakdown(price=plan.price, country=billing.country)
+    price = plan_price(plan=plan, currency=currency)
+    if shown_total is not None and shown_total != price.amount:
+        raise PriceChanged(
+            _("The price of this plan is now %(price)s; check it and confirm again.")
+            % {"price": price}
+        )
+    prices = price_breakdown(price=price, country=billing.country)
     try:
         with transaction.atomic():
             order = Order.objects.create(
                 customer=customer,
                 plan=plan,
                 kind=kind,
-                currency=plan.currency,
+                currency=price.currency,
                 net_amount=prices.net,
                 tax_rate=prices.tax_rate,
                 tax_amount=prices.tax,
@@ -122,12 +141,12 @@ def order_create(
     except IntegrityError:
         # The same key raced us to it: the other request's order is the answer.
         existing = Order.objects.get(customer=customer, idempotency_key=idempotency_key)
-        return _same_request_or_conflict(existing, plan)
+        return _same_request_or_conflict(existing, plan, currency)
     return order
 
 
-def _same_request_or_conflict(existing: Order, plan: Plan) -> Order:
-    if existing.plan_id != plan.pk:
+def _same_request_or_conflict(existing: Order, plan: Plan, currency: str) -> Order:
+    if existing.plan_id != plan.pk or existing.currency != currency:
         raise IdempotencyConflict("This idempotency key was used for another order.")
     return existing
 

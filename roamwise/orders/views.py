@@ -6,15 +6,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from roamwise.catalog import pricing
 from roamwise.catalog import selectors as catalog
+from roamwise.catalog.currency import request_currency
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.payments import services as payments
 
 from . import selectors, services
-from .forms import CheckoutForm
+from .forms import CheckoutForm, shown_amount
 from .invoices import invoice_pdf
 from .models import Invoice, Order, OrderStatus, Refund
 
@@ -33,9 +36,20 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
         plan = catalog.plan_get(public_id=plan_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    # The currency and price the page showed come back with the form: the order
+    # is made for exactly them, or refused if the price has changed (ADR 0027).
+    currency = request.POST.get("currency") or request_currency(request)
+    try:
+        price = pricing.plan_price(plan=plan, currency=currency)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        price = pricing.plan_price(plan=plan, currency=request_currency(request))
     profile = getattr(request.user, "profile", None)
     form = CheckoutForm(request.POST or None, initial={"phone": profile.phone if profile else ""})
-    if request.method == "POST" and form.is_valid():
+    shown_total = shown_amount(request.POST.get("shown_total"))
+    if request.method == "POST" and shown_total is None:
+        messages.error(request, _("Check the price and confirm again."))
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         billing = services.BillingDetails(
             name=data["name"],
@@ -52,11 +66,13 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
                 plan=plan,
                 billing=billing,
                 idempotency_key=request.POST.get("idempotency_key", "")[:64],
+                currency=price.currency,
+                shown_total=shown_total,
             )
             return HttpResponseRedirect(payments.payment_start(order=order))
         except DomainError as exc:
             messages.error(request, exc.message)
-    return render(request, "orders/checkout.html", {"plan": plan, "form": form})
+    return render(request, "orders/checkout.html", {"plan": plan, "form": form, "price": price})
 
 
 @login_required

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 
 from roamwise.core.http import TransportError, request_json
+from roamwise.core.money import Money
 from roamwise.core.parsing import (
     identifier,
     json_loads,
@@ -81,7 +82,8 @@ class SimulatedGateway:
             "POST",
             "/v1/sessions",
             {
-                "amount": str(order.total),
+                # A decimal string at the currency's own precision: "675" yen, "4.50" dollars.
+                "amount": str(Money(order.total, order.currency).quantized()),
                 "currency": order.currency,
                 "description": order.plan.name,
                 "merchant_reference": str(order.public_id),
@@ -98,7 +100,11 @@ class SimulatedGateway:
         body = self._call(
             "POST",
             "/v1/refunds",
-            {"session": payment.processor_ref, "amount": str(amount), "reference": reference},
+            {
+                "session": payment.processor_ref,
+                "amount": str(Money(amount, payment.currency).quantized()),
+                "reference": reference,
+            },
         )
         return RefundResult(
             processor_ref=self._field(body, "id", 100), succeeded=body.get("status") == "succeeded"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import stripe
 from django.conf import settings
 
-from roamwise.core.money import minor_units
+from roamwise.core.money import from_minor_units, quantum, to_minor_units
 from roamwise.core.parsing import (
     identifier,
     json_loads,
@@ -40,12 +40,38 @@ KINDS: dict[str, EventKind] = {
 }
 
 
+# Stripe's own list of zero-decimal currencies (docs.stripe.com/currencies,
+# "Zero-decimal currencies"): amounts are whole units, 675 for 675 JPY. It is
+# not ISO 4217's (Stripe counts ISK, HUF, TWD and UGX in hundredths), so the
+# adapter uses it rather than the currency's ISO precision.
+STRIPE_ZERO_DECIMAL = frozenset(
+    {
+        "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA",
+        "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
+    }
+)  # fmt: skip
+# Three-decimal currencies: amounts in thousandths (docs.stripe.com/currencies).
+STRIPE_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+
+
+def stripe_exponent(currency: str) -> int:
+    code = currency.upper()
+    if code in STRIPE_ZERO_DECIMAL:
+        return 0
+    return 3 if code in STRIPE_THREE_DECIMAL else 2
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
-    return int((amount * (10 ** minor_units(currency))).to_integral_value())
+    """Stripe's integer amount: 450 for 4.50 USD, 675 for 675 JPY. An amount
+    finer than the currency allows is refused (ISO precision first: 675.50 JPY
+    is not a price), never rounded to something else than was shown."""
+    if amount != amount.quantize(quantum(currency)):
+        raise ValueError(f"{amount} {currency} is finer than the currency's smallest unit")
+    return to_minor_units(amount, currency, exponent=stripe_exponent(currency))
 
 
 def from_minor(amount: int, currency: str) -> Decimal:
-    return Decimal(amount) / (10 ** minor_units(currency))
+    return from_minor_units(amount, currency, exponent=stripe_exponent(currency))
 
 
 def _minor_amount(value: object) -> int:

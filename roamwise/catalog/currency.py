@@ -1,0 +1,65 @@
+"""The currency a request sees prices in (ADR 0027).
+
+In order: the visitor's choice on this browser (the currency cookie), the
+signed-in customer's choice on their profile, the currency of the visitor's
+country (only with consent to location, as everything that reads the
+address), and the shop's default.
+"""
+
+from __future__ import annotations
+
+from babel.numbers import get_territory_currencies
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from roamwise.consent.middleware import request_consent
+
+from .pricing import rate_table
+
+COOKIE_NAME = "rw_currency"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def currencies_available() -> list[str]:
+    """The currencies offered that have a price to show: the base currency and
+    every one in the rate table (a per-plan price overrides the table)."""
+    table = rate_table()
+    return [c for c in settings.CURRENCIES if c == settings.DEFAULT_CURRENCY or c in table]
+
+
+def currency_of_country(country: str) -> str:
+    """The currency in use today in a country (CLDR), or ""."""
+    if not country:
+        return ""
+    found = get_territory_currencies(country.upper(), start_date=timezone.localdate())
+    return str(found[0]) if found else ""
+
+
+def request_currency(request: HttpRequest) -> str:
+    cached: str | None = getattr(request, "_currency", None)
+    if cached:
+        return cached
+    available = currencies_available()
+    chosen = request.COOKIES.get(COOKIE_NAME, "").upper()
+    if chosen not in available:
+        user = getattr(request, "user", None)
+        profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
+        chosen = getattr(profile, "currency", "") or ""
+    if chosen not in available:
+        chosen = currency_of_country(request_consent(request).country())
+    if chosen not in available:
+        chosen = settings.DEFAULT_CURRENCY
+    request._currency = chosen  # type: ignore[attr-defined]
+    return chosen
+
+
+def remember_currency(response: HttpResponse, currency: str) -> None:
+    response.set_cookie(
+        COOKIE_NAME,
+        currency,
+        max_age=COOKIE_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
