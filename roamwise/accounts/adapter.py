@@ -139,6 +139,11 @@ class AccountAdapter(DefaultAccountAdapter):
                 user_agent=request.headers.get("User-Agent", ""),
                 ip=client_ip(request),
             )
+            # The currency chosen on the profile follows the customer to this
+            # browser, without a query on every page after (ADR 0027).
+            currency = services.profile_currency(user=user)
+            if currency:
+                request.session[services.CURRENCY_SESSION_KEY] = currency
 
 
 class HeadlessAdapter(DefaultHeadlessAdapter):

@@ -49,6 +49,14 @@ def profile_update_phone(*, user: User, phone: str) -> Profile:
     return profile
 
 
+# Where a signed-in customer's profile currency is kept for their session.
+CURRENCY_SESSION_KEY = "currency"
+
+
+def profile_currency(*, user: User) -> str:
+    return str(Profile.objects.filter(user=user).values_list("currency", flat=True).first() or "")
+
+
 def profile_update_currency(*, user: User, currency: str) -> bool:
     """Remember the customer's currency (already checked as one the shop sells
     in); False when the account has no profile to keep it on."""

@@ -5,15 +5,19 @@ import uuid
 from decimal import Decimal
 from typing import Literal
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 
+from roamwise.core.money import Money
 from roamwise.core.schemas import ErrorOut
 
 from . import selectors
 from .cache import cached
 from .models import Destination, Plan
+from .pricing import currency_offered, plans_priced
 from .selectors import NetworkRow
 
 router = Router(tags=["catalogue"])
@@ -52,9 +56,26 @@ class PlanOut(Schema):
     unlimited: bool
     fair_use_mb_per_day: int | None
     validity_days: int
-    price: Decimal = Field(description="Decimal amount in the plan's currency.")
-    currency: str
+    price: Decimal = Field(
+        description="VAT included, as a decimal string in the currency's own unit "
+        '("4.99" EUR, "675" JPY).'
+    )
+    currency: str = Field(description="ISO 4217 code of the price.")
+    price_display: str = Field(description='The price written for the request\'s language ("€4.99").')
     networks: list[NetworkOut]
+
+
+class CurrencyQuery(Schema):
+    currency: str = Field(
+        "",
+        max_length=8,
+        description="ISO 4217 code of a currency the shop sells in; the default currency if empty.",
+    )
+
+
+def _currency(query: CurrencyQuery) -> str:
+    """The asked currency, checked: an unknown or unsold one is a 400 with the choices."""
+    return currency_offered(query.currency or settings.DEFAULT_CURRENCY)
 
 
 class DestinationFilter(Schema):
@@ -76,6 +97,7 @@ def _destination_out(destination: Destination) -> DestinationOut:
 
 
 def _plan_out(plan: Plan, networks: list[NetworkRow]) -> PlanOut:
+    price: Money = plan.shown_price  # type: ignore[attr-defined]
     return PlanOut(
         id=plan.public_id,
         name=plan.name,
@@ -84,8 +106,9 @@ def _plan_out(plan: Plan, networks: list[NetworkRow]) -> PlanOut:
         unlimited=plan.is_unlimited,
         fair_use_mb_per_day=plan.fair_use_mb_per_day,
         validity_days=plan.validity_days,
-        price=plan.price,
-        currency=plan.currency,
+        price=price.quantized(),
+        currency=price.currency,
+        price_display=price.format(),
         networks=[
             NetworkOut(name=n.name, mcc_mnc=n.mcc_mnc, country_code=n.country_code)
             for n in networks
@@ -120,32 +143,41 @@ def get_destination(request: HttpRequest, code: str = DESTINATION_CODE) -> Desti
 
 @router.get(
     "/destinations/{code}/plans",
-    response={200: list[PlanOut], 404: ErrorOut, 422: ErrorOut},
+    response={200: list[PlanOut], 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Plans usable in a destination (its own, its regions', global)",
 )
-def list_destination_plans(request: HttpRequest, code: str = DESTINATION_CODE) -> HttpResponse:
+def list_destination_plans(
+    request: HttpRequest, query: Query[CurrencyQuery], code: str = DESTINATION_CODE
+) -> HttpResponse:
+    currency = _currency(query)
     # The same answer for everyone until the catalogue changes: serialised once
-    # per worker and catalogue version (ADR 0016), as ninja would from PlanOut.
+    # per worker, catalogue version, currency and language (ADR 0016), as ninja
+    # would from PlanOut.
     body = cached(
         "api-plans",
         code.lower(),
+        currency,
+        get_language(),
         version=selectors.catalog_version(),
-        build=lambda: _destination_plans_json(code),
+        build=lambda: _destination_plans_json(code, currency),
     )
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
-def _destination_plans_json(code: str) -> bytes:
+def _destination_plans_json(code: str, currency: str) -> bytes:
     destination = selectors.destination_get(code=code)
-    plans = list(selectors.plans_covering(destination=destination))
+    plans = plans_priced(selectors.plans_covering(destination=destination), currency=currency)
     networks = selectors.plan_networks(plans=plans)
     items = [_plan_out(p, networks[p.pk]).model_dump() for p in plans]
     return json.dumps(items, cls=NinjaJSONEncoder).encode()
 
 
 @router.get(
-    "/plans/{plan_id}", response={200: PlanOut, 404: ErrorOut, 422: ErrorOut}, summary="One plan"
+    "/plans/{plan_id}",
+    response={200: PlanOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="One plan",
 )
-def get_plan(request: HttpRequest, plan_id: uuid.UUID) -> PlanOut:
+def get_plan(request: HttpRequest, plan_id: uuid.UUID, query: Query[CurrencyQuery]) -> PlanOut:
     plan = selectors.plan_get(public_id=plan_id)
+    plans_priced([plan], currency=_currency(query))
     return _plan_out(plan, selectors.plan_networks(plans=[plan])[plan.pk])

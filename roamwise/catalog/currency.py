@@ -1,7 +1,8 @@
 """The currency a request sees prices in (ADR 0027).
 
 In order: the visitor's choice on this browser (the currency cookie), the
-signed-in customer's choice on their profile, the currency of the visitor's
+signed-in customer's choice on their profile (kept in the session from
+sign-in), the currency of the visitor's
 country (only with consent to location, as everything that reads the
 address), and the shop's default.
 """
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from roamwise.accounts.services import CURRENCY_SESSION_KEY
 from roamwise.consent.middleware import request_consent
 
 from .pricing import rate_table
@@ -28,6 +30,12 @@ def currencies_available() -> list[str]:
     return [c for c in settings.CURRENCIES if c == settings.DEFAULT_CURRENCY or c in table]
 
 
+def is_available(currency: str) -> bool:
+    if currency == settings.DEFAULT_CURRENCY:
+        return True  # the base: no need to read the rate table
+    return currency in settings.CURRENCIES and currency in rate_table()
+
+
 def currency_of_country(country: str) -> str:
     """The currency in use today in a country (CLDR), or ""."""
     if not country:
@@ -40,15 +48,14 @@ def request_currency(request: HttpRequest) -> str:
     cached: str | None = getattr(request, "_currency", None)
     if cached:
         return cached
-    available = currencies_available()
     chosen = request.COOKIES.get(COOKIE_NAME, "").upper()
-    if chosen not in available:
-        user = getattr(request, "user", None)
-        profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
-        chosen = getattr(profile, "currency", "") or ""
-    if chosen not in available:
+    if not is_available(chosen):
+        # The profile's, put in the session at sign-in or when chosen.
+        session = getattr(request, "session", None)
+        chosen = str(session.get(CURRENCY_SESSION_KEY, "")) if session is not None else ""
+    if not is_available(chosen):
         chosen = currency_of_country(request_consent(request).country())
-    if chosen not in available:
+    if not is_available(chosen):
         chosen = settings.DEFAULT_CURRENCY
     request._currency = chosen  # type: ignore[attr-defined]
     return chosen

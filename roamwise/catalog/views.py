@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 
 from babel.numbers import get_currency_name, get_currency_symbol
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -15,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from roamwise.accounts.services import profile_update_currency
+from roamwise.accounts.services import CURRENCY_SESSION_KEY, profile_update_currency
 
 from roamwise.consent.middleware import request_consent
 from roamwise.consent.models import Purpose
@@ -183,12 +184,13 @@ def plan_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return render(request, "catalog/plan_detail.html", {"plan": plan, "networks": networks})
 
 
-def currency_choices() -> list[tuple[str, str]]:
-    """The currencies a visitor can choose, named in the current language."""
+def currency_choices(codes: list[str] | None = None) -> list[tuple[str, str]]:
+    """The currencies a visitor can choose (the shop's, without reading the
+    rate table on every page), named in the current language."""
     locale = locale_name()
     return [
         (code, f"{get_currency_name(code, locale=locale)} ({get_currency_symbol(code, locale)})")
-        for code in currencies_available()
+        for code in (settings.CURRENCIES if codes is None else codes)
     ]
 
 
@@ -207,13 +209,14 @@ def currency_choose(request: HttpRequest) -> HttpResponse:
         if code in currencies_available():
             if request.user.is_authenticated:
                 profile_update_currency(user=request.user, currency=code)
+                request.session[CURRENCY_SESSION_KEY] = code
             response = HttpResponseRedirect(back or request.path)
             remember_currency(response, code)
             return response
         messages.error(request, _("Choose one of the currencies in the list."))
         status = 400
     context = {
-        "currency_choices": currency_choices(),
+        "currency_choices": currency_choices(currencies_available()),
         "current_currency": request_currency(request),
         "next": back,
     }

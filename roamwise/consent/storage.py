@@ -66,6 +66,10 @@ def lifetime_text(max_age: int | None, kind: str) -> str:
 
 def browser_storage() -> tuple[StoredItem, ...]:
     """The declarations, read when asked: names and lifetimes follow the settings."""
+    # Here, not at the top: the catalogue's currency module reads consent's middleware.
+    from roamwise.catalog.currency import COOKIE_MAX_AGE as CURRENCY_COOKIE_MAX_AGE
+    from roamwise.catalog.currency import COOKIE_NAME as CURRENCY_COOKIE_NAME
+
     return (
         StoredItem(
             name=settings.SESSION_COOKIE_NAME,
@@ -97,6 +101,17 @@ def browser_storage() -> tuple[StoredItem, ...]:
                 "then the banner asks again."
             ),
             max_age=COOKIE_MAX_AGE,
+            httponly=True,
+        ),
+        StoredItem(
+            name=CURRENCY_COOKIE_NAME,
+            kind="cookie",
+            category=Purpose.ESSENTIAL,
+            purpose=_(
+                "The currency you chose for prices (for example EUR), set only when you "
+                "choose one."
+            ),
+            max_age=CURRENCY_COOKIE_MAX_AGE,
             httponly=True,
         ),
         StoredItem(
@@ -148,6 +163,12 @@ COOKIE_POLICY_VERSIONS: tuple[CookiePolicyVersion, ...] = (
             "its purpose, lifetime and category."
         ),
         fingerprint="d972ded156a0dc76",
+    ),
+    CookiePolicyVersion(
+        version="2026-12-2",
+        effective_on=date(2026, 12, 7),
+        summary=_("Adds the cookie that keeps the currency you choose for prices."),
+        fingerprint="99ede9a1e32093d6",
     ),
 )
 

@@ -12,7 +12,9 @@ from ninja.security import django_auth
 from roamwise.accounts.api import authenticated_user, session_token_auth
 from roamwise.accounts.forms import normalise_phone
 from roamwise.catalog import selectors as catalog
+from roamwise.catalog.pricing import currency_offered
 from roamwise.core.errors import DomainError
+from roamwise.core.money import Money
 from roamwise.core.schemas import ErrorOut
 from roamwise.payments import services as payments
 
@@ -41,6 +43,18 @@ class BillingIn(Schema):
 class OrderIn(Schema):
     plan_id: uuid.UUID
     billing: BillingIn
+    currency: str = Field(
+        "",
+        max_length=8,
+        description="ISO 4217 code of a currency the shop sells in; the plan's own if empty.",
+    )
+    shown_total: Decimal | None = Field(
+        None,
+        max_digits=12,
+        decimal_places=2,
+        description="The price the customer was shown in that currency: the order is refused "
+        "(409 price_changed) if it is no longer the price.",
+    )
 
 
 class OrderOut(Schema):
@@ -52,7 +66,8 @@ class OrderOut(Schema):
     net_amount: Decimal
     tax_rate: Decimal
     tax_amount: Decimal
-    total: Decimal
+    total: Decimal = Field(description="Decimal string in the currency's own unit.")
+    total_display: str = Field(description="The total written for the request's language.")
     refunded_amount: Decimal
     invoice_number: str | None
     created_at: str
@@ -60,6 +75,11 @@ class OrderOut(Schema):
 
 class PaymentStartOut(Schema):
     payment_url: str
+
+
+def _amount(amount: Decimal, currency: str) -> Decimal:
+    """At the currency's precision: "675" yen, not "675.00"."""
+    return Money(amount, currency).quantized()
 
 
 def order_out(order: Order) -> OrderOut:
@@ -70,11 +90,12 @@ def order_out(order: Order) -> OrderOut:
         plan_name=order.plan.name,
         status=order.status,
         currency=order.currency,
-        net_amount=order.net_amount,
+        net_amount=_amount(order.net_amount, order.currency),
         tax_rate=order.tax_rate,
-        tax_amount=order.tax_amount,
-        total=order.total,
-        refunded_amount=order.refunded_amount,
+        tax_amount=_amount(order.tax_amount, order.currency),
+        total=_amount(order.total, order.currency),
+        total_display=order.money_total.format(),
+        refunded_amount=_amount(order.refunded_amount, order.currency),
         invoice_number=invoice.number if invoice else None,
         created_at=order.created_at.isoformat(),
     )
@@ -106,6 +127,7 @@ def billing_details(billing: BillingIn) -> services.BillingDetails:
     "/orders",
     response={
         201: OrderOut,
+        400: ErrorOut,
         401: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
@@ -128,6 +150,8 @@ def create_order(
         plan=plan,
         billing=billing,
         idempotency_key=idempotency_key,
+        currency=currency_offered(body.currency) if body.currency else "",
+        shown_total=body.shown_total,
     )
     return Status(201, order_out(order))
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roamwise.core.errors import DomainError
+from roamwise.core.money import Money, quantum
 from roamwise.governance.services import disclosure_record
 from roamwise.orders import services as orders
 from roamwise.orders.errors import OrderNotPayable, RefundNotAllowed
@@ -337,8 +338,13 @@ def refund_issue(
             pending = pending.exclude(pk=refund.pk)
         in_flight = sum(r.amount for r in pending)
         if amount <= 0 or amount > locked.refundable_amount - in_flight:
+            left = Money(locked.refundable_amount - in_flight, locked.currency)
+            raise RefundNotAllowed(f"At most {left} can be refunded.")
+        if amount != amount.quantize(quantum(locked.currency)):
+            # Refunds are in the currency paid, in its own unit (no half yen).
             raise RefundNotAllowed(
-                f"At most {locked.refundable_amount - in_flight} can be refunded."
+                f"{locked.currency} has no amount like {amount}; refund "
+                f"{Money(amount, locked.currency)} or another whole amount."
             )
         payment = locked.payments.filter(status=Payment.Status.SUCCEEDED).first()
         if payment is None:

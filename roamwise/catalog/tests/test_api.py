@@ -46,6 +46,7 @@ def test_plans_for_a_destination(client: Client, catalog: None) -> None:
         "validity_days",
         "price",
         "currency",
+        "price_display",
         "networks",
     }
     plan = Plan.objects.get(public_id=first["id"])

@@ -124,6 +124,8 @@ def test_a_processor_that_is_down_leaves_a_clear_message(
             "postcode": "D",
             "country": "FR",
             "phone": "+33612345678",
+            "currency": plan.currency,
+            "shown_total": str(plan.price),
         },
         follow=True,
     )

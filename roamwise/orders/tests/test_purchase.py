@@ -28,8 +28,13 @@ BILLING = {
 }
 
 
+def quote(plan: Plan) -> dict[str, str]:
+    """The currency and price the checkout page shows, which its form posts back."""
+    return {"currency": plan.currency, "shown_total": str(plan.price)}
+
+
 def checkout(client: Client, plan: Plan) -> str:
-    response = client.post(f"/checkout/{plan.public_id}/", BILLING)
+    response = client.post(f"/checkout/{plan.public_id}/", {**BILLING, **quote(plan)})
     assert response.status_code == 302, response.content.decode()[:500]
     return response["Location"]
 
