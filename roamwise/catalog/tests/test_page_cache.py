@@ -42,6 +42,9 @@ def test_a_change_in_the_back_office_shows_on_the_next_request(
         "networks": [n.pk for n in plan.networks.all()],
         "profile_type": plan.profile_type,
         "is_active": "on",
+        # The plan's per-currency prices (an inline): none.
+        "prices-TOTAL_FORMS": "0",
+        "prices-INITIAL_FORMS": "0",
     }
 
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -70,6 +73,7 @@ def test_the_cached_api_answer_is_the_one_built(client: Client, catalog: None) -
         "validity_days",
         "price",
         "currency",
+        "price_display",
         "networks",
     }
 
