@@ -58,7 +58,7 @@ def _event(session: GatewaySession, event_type: str, extra: dict[str, Any] | Non
         "data": {
             "session": session.id,
             "merchant_reference": session.merchant_reference,
-            "amount": str(session.amount),
+            "amount": str(Decimal(session.amount).quantize(quantum(session.currency))),
             "currency": session.currency,
             "card": {
                 "brand": session.card_brand,

@@ -18,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from roamwise.core.faults import fault_admin_view, faulty
-from roamwise.core.money import is_currency, minor_units
+from roamwise.core.money import is_currency, minor_units, quantum
 from roamwise.core.parsing import json_loads
 from roamwise.core.security import origin
 
@@ -94,7 +94,7 @@ def _session_json(session: GatewaySession, request: HttpRequest) -> dict[str, An
     return {
         "id": session.id,
         "status": session.status,
-        "amount": str(session.amount),
+        "amount": str(Decimal(session.amount).quantize(quantum(session.currency))),
         "currency": session.currency,
         "url": request.build_absolute_uri(f"/gateway/pay/{session.id}/"),
         "card": {

@@ -86,3 +86,34 @@ def test_card_checks() -> None:
     assert check_card("4242 4242 4242 4242").outcome == "success"
     assert check_card("4000000000000002").outcome == "card_declined"
     assert check_card("1234").outcome == "invalid_number"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "status"),
+    [
+        ("675", "JPY", 201),
+        ("675.00", "JPY", 201),  # the same whole yen, written with zeros
+        ("675.5", "JPY", 400),  # yen have no minor unit
+        ("4.50", "USD", 201),
+        ("4.505", "USD", 400),
+        ("4.50", "XYZ", 400),  # not ISO 4217
+    ],
+)
+def test_amounts_are_in_the_currency_minor_unit(
+    client: Client, db: None, amount: str, currency: str, status: int
+) -> None:
+    response = client.post(
+        "/gateway/v1/sessions",
+        json.dumps({**VALID, "amount": amount, "currency": currency}),
+        content_type="application/json",
+        headers=auth(),
+    )
+
+    assert response.status_code == status, response.content
+    if status == 201:
+        assert (response.json()["amount"], response.json()["currency"]) in {
+            ("675", "JPY"),
+            ("4.50", "USD"),
+        }
+    else:
+        assert response.json()["error"]["code"] in {"invalid_amount", "invalid_currency"}

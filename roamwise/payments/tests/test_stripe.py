@@ -10,6 +10,7 @@ from conftest import make_customer
 from roamwise.catalog.models import Plan
 from roamwise.orders.models import Fulfilment, Order, OrderStatus
 from roamwise.orders.services import BillingDetails, order_create
+from roamwise.payments.gateways.stripe import from_minor, to_minor
 from roamwise.payments.models import Payment
 from roamwise.payments.services import payment_start, refund_issue
 from roamwise.payments.tests.fake_stripe import FakeStripe, stripe_event, stripe_signature
@@ -138,3 +139,25 @@ def test_stripe_down_is_a_clear_retryable_error(stripe_server: FakeStripe, order
     with pytest.raises(GatewayUnavailable):
         payment_start(order=order)
     assert not Payment.objects.exists()
+
+
+def test_a_yen_order_goes_to_stripe_in_whole_yen(
+    stripe_server: FakeStripe, catalog: None, settings: object
+) -> None:
+    from decimal import Decimal
+
+    plan = Plan.objects.get(destination__code="IE", data_mb=10240)
+    yen = order_create(customer=make_customer("kenji"), plan=plan, billing=BILLING, currency="JPY")
+    assert yen.currency == "JPY" and yen.total == yen.total.to_integral_value()
+
+    payment_start(order=yen)
+
+    _method, _path, form, _headers = stripe_server.requests[0]
+    # Zero-decimal at Stripe: the amount is the yen themselves, not hundredths.
+    assert form["line_items[0][price_data][unit_amount]"] == [str(int(yen.total))]
+    assert form["line_items[0][price_data][currency]"] == ["jpy"]
+    assert Payment.objects.get().amount == yen.total
+    assert to_minor(Decimal("4.50"), "EUR") == 450
+    assert from_minor(750, "JPY") == Decimal("750")
+    with pytest.raises(ValueError, match="smallest unit"):
+        to_minor(Decimal("750.5"), "JPY")
