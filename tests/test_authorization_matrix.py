@@ -63,6 +63,7 @@ PUBLIC_PAGES = {
     "catalog:destination_list",
     "catalog:destination_detail",
     "catalog:plan_detail",
+    "catalog:currency",  # choose the currency prices are shown in (cookie, and profile if signed in)
     "devices:compatibility",
     "support:new",
     "support:complaints",
