@@ -63,7 +63,7 @@ PUBLIC_PAGES = {
     "catalog:destination_list",
     "catalog:destination_detail",
     "catalog:plan_detail",
-    "catalog:currency",  # choose the currency prices are shown in (cookie, and profile if signed in)
+    "catalog:currency",  # the currency prices are shown in: a cookie, and the profile if signed in
     "devices:compatibility",
     "support:new",
     "support:complaints",

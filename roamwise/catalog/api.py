@@ -61,7 +61,9 @@ class PlanOut(Schema):
         '("4.99" EUR, "675" JPY).'
     )
     currency: str = Field(description="ISO 4217 code of the price.")
-    price_display: str = Field(description='The price written for the request\'s language ("€4.99").')
+    price_display: str = Field(
+        description='The price written for the request\'s language ("€4.99").'
+    )
     networks: list[NetworkOut]
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -158,7 +159,9 @@ class PlanPrice(TimeStampedModel):
     class Meta:
         ordering = ["plan", "currency"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "currency"], name="plan_price_once_per_currency"),
+            models.UniqueConstraint(
+                fields=["plan", "currency"], name="plan_price_once_per_currency"
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="plan_price_amount_positive"),
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="plan_price_currency_iso4217"
@@ -169,12 +172,16 @@ class PlanPrice(TimeStampedModel):
         return f"{self.plan_id}: {self.amount} {self.currency}"
 
     def clean(self) -> None:
-        if self.amount is not None and self.currency and is_currency(self.currency):
-            if self.amount != self.amount.quantize(quantum(self.currency)):
-                raise ValidationError(
-                    {"amount": _("%(code)s has no smaller unit than %(unit)s.")
-                     % {"code": self.currency, "unit": quantum(self.currency)}}
-                )
+        known = bool(self.currency) and is_currency(self.currency)
+        if (
+            known
+            and self.amount is not None
+            and self.amount != self.amount.quantize(quantum(self.currency))
+        ):
+            message = _("%(code)s has no smaller unit than %(unit)s.")
+            raise ValidationError(
+                {"amount": message % {"code": self.currency, "unit": quantum(self.currency)}}
+            )
 
 
 class CurrencyRate(TimeStampedModel):
@@ -200,9 +207,11 @@ class CurrencyRate(TimeStampedModel):
         return f"{self.currency} {self.rate}"
 
     def clean(self) -> None:
-        if self.rounding == Rounding.END_99 and self.currency and is_currency(self.currency):
-            if minor_units(self.currency) < 2:
-                raise ValidationError(
-                    {"rounding": _("%(code)s has no cents: choose whole units.")
-                     % {"code": self.currency}}
-                )
+        if self.currency == settings.DEFAULT_CURRENCY:
+            raise ValidationError(
+                {"currency": _("This is the base currency: its rate is always 1.")}
+            )
+        known = bool(self.currency) and is_currency(self.currency)
+        if known and self.rounding == Rounding.END_99 and minor_units(self.currency) < 2:
+            message = _("%(code)s has no cents: choose whole units.")
+            raise ValidationError({"rounding": message % {"code": self.currency}})

@@ -63,9 +63,7 @@ def _converted(price: Money, currency: str, table: dict[str, tuple[Decimal, str]
     else:
         in_base = None
     if in_base is None or (currency != base and currency not in table):
-        raise CurrencyUnavailable(
-            _("This plan has no price in %(code)s yet.") % {"code": currency}
-        )
+        raise CurrencyUnavailable(_("This plan has no price in %(code)s yet.") % {"code": currency})
     if currency == base:
         return Money(round_price(in_base, currency, Rounding.EXACT), currency)
     rate, rule = table[currency]

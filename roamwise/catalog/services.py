@@ -10,9 +10,9 @@ import pycountry
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from .geography import DEMO_COUNTRIES, PLAN_SHAPES, REGIONS, TIER_PRICES, region_members
 from roamwise.core.money import Rounding
 
+from .geography import DEMO_COUNTRIES, PLAN_SHAPES, REGIONS, TIER_PRICES, region_members
 from .models import CurrencyRate, Destination, Network, Plan
 from .selectors import CATALOG_VERSION_KEY
 

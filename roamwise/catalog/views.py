@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from roamwise.accounts.services import CURRENCY_SESSION_KEY, profile_update_currency
-
 from roamwise.consent.middleware import request_consent
 from roamwise.consent.models import Purpose
 from roamwise.core.errors import NotFound
@@ -27,8 +26,8 @@ from roamwise.core.money import locale_name
 from . import selectors
 from .cache import cached, first_visit_page
 from .currency import currencies_available, remember_currency, request_currency
-from .pricing import plans_priced
 from .models import Destination
+from .pricing import plans_priced
 
 SEARCH_RESULTS_LIMIT = 60
 # Destinations looked at, kept in the session only with personalisation consent.

@@ -108,8 +108,7 @@ def browser_storage() -> tuple[StoredItem, ...]:
             kind="cookie",
             category=Purpose.ESSENTIAL,
             purpose=_(
-                "The currency you chose for prices (for example EUR), set only when you "
-                "choose one."
+                "The currency you chose for prices (for example EUR), set only when you choose one."
             ),
             max_age=CURRENCY_COOKIE_MAX_AGE,
             httponly=True,

@@ -111,7 +111,8 @@ def test_a_top_up_adds_a_bundle_to_the_same_esim(
     assert str(extra.public_id) in form
 
     response = buyer.post(
-        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING, f"price-{extra.public_id}": str(extra.price)}
+        f"/esims/{esim.public_id}/top-up/",
+        {"plan": str(extra.public_id), **BILLING, f"price-{extra.public_id}": str(extra.price)},
     )
     assert response.status_code == 302, response.content.decode()[:300]
     pay(buyer, response["Location"], "4242 4242 4242 4242")
@@ -132,7 +133,8 @@ def test_a_top_up_for_a_plan_of_another_profile_is_refused(esim: Esim, buyer: Cl
     Plan.objects.filter(pk=other.pk).update(profile_type="other-network")
 
     response = buyer.post(
-        f"/esims/{esim.public_id}/top-up/", {"plan": str(other.public_id), **BILLING, f"price-{other.public_id}": str(other.price)}
+        f"/esims/{esim.public_id}/top-up/",
+        {"plan": str(other.public_id), **BILLING, f"price-{other.public_id}": str(other.price)},
     )
 
     assert response.status_code == 200
@@ -147,7 +149,8 @@ def test_a_deleted_esim_cannot_be_topped_up(esim: Esim, buyer: Client) -> None:
     extra = Plan.objects.get(destination__code="FR", data_mb=1024)
 
     response = buyer.post(
-        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING, f"price-{extra.public_id}": str(extra.price)}
+        f"/esims/{esim.public_id}/top-up/",
+        {"plan": str(extra.public_id), **BILLING, f"price-{extra.public_id}": str(extra.price)},
     )
 
     assert "can no longer be topped up" in response.content.decode()

@@ -110,7 +110,7 @@ def test_a_yen_order_is_charged_invoiced_and_refunded_in_whole_yen(
     receipt = next(m for m in mail.outbox if "Receipt" in m.subject)
     assert "Total paid: ¥750" in receipt.body and "JPY" not in receipt.body
 
-    with pytest.raises(Exception, match="has no amount like 0.5"):
+    with pytest.raises(Exception, match=r"has no amount like 0\.5"):
         refund_issue(order=order, amount=Decimal("0.5"), reason="half a yen", actor="staff:1")
     refund = refund_issue(order=order, amount=Decimal("750"), reason="trip off", actor="staff:1")
 
