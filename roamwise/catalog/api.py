@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import uuid
 from decimal import Decimal
+from enum import StrEnum
 from typing import Literal
 
 from django.conf import settings
@@ -67,17 +68,21 @@ class PlanOut(Schema):
     networks: list[NetworkOut]
 
 
+# The currencies the shop sells in, listed in the spec: a client (or a fuzzer)
+# knows which codes are valid, and any other is a 422 that names them.
+CurrencyCode = StrEnum("CurrencyCode", {code: code for code in settings.CURRENCIES})  # type: ignore[misc]
+
+
 class CurrencyQuery(Schema):
-    currency: str = Field(
-        "",
-        max_length=8,
-        description="ISO 4217 code of a currency the shop sells in; the default currency if empty.",
+    currency: CurrencyCode | None = Field(
+        None, description="ISO 4217 code of the prices; the shop's default currency if absent."
     )
 
 
 def _currency(query: CurrencyQuery) -> str:
-    """The asked currency, checked: an unknown or unsold one is a 400 with the choices."""
-    return currency_offered(query.currency or settings.DEFAULT_CURRENCY)
+    """The asked currency, checked (one without a rate yet is a 400 that says so)."""
+    chosen = query.currency.value if query.currency else settings.DEFAULT_CURRENCY
+    return currency_offered(str(chosen))
 
 
 class DestinationFilter(Schema):

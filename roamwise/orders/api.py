@@ -12,7 +12,7 @@ from ninja.security import django_auth
 from roamwise.accounts.api import authenticated_user, session_token_auth
 from roamwise.accounts.forms import normalise_phone
 from roamwise.catalog import selectors as catalog
-from roamwise.catalog.pricing import currency_offered
+from roamwise.catalog.api import CurrencyCode
 from roamwise.core.errors import DomainError
 from roamwise.core.money import Money
 from roamwise.core.schemas import ErrorOut
@@ -43,10 +43,8 @@ class BillingIn(Schema):
 class OrderIn(Schema):
     plan_id: uuid.UUID
     billing: BillingIn
-    currency: str = Field(
-        "",
-        max_length=8,
-        description="ISO 4217 code of a currency the shop sells in; the plan's own if empty.",
+    currency: CurrencyCode | None = Field(
+        None, description="ISO 4217 code of the currency to pay in; the plan's own if absent."
     )
     shown_total: Decimal | None = Field(
         None,
@@ -150,7 +148,7 @@ def create_order(
         plan=plan,
         billing=billing,
         idempotency_key=idempotency_key,
-        currency=currency_offered(body.currency) if body.currency else "",
+        currency=body.currency.value if body.currency else "",
         shown_total=body.shown_total,
     )
     return Status(201, order_out(order))

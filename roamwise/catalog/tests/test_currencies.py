@@ -144,21 +144,29 @@ def test_the_api_answers_in_the_asked_currency_as_decimal_strings(
     assert (ours["price"], ours["currency"], ours["price_display"]) == ("750", "JPY", "¥750")
 
 
-@pytest.mark.parametrize(
-    ("code", "message"),
-    [
-        ("XYZ", "XYZ is not a currency code; use one of USD, EUR, GBP, JPY."),
-        ("chf", "Prices are not offered in CHF; use one of USD, EUR, GBP, JPY."),
-    ],
-)
-def test_a_bad_currency_in_the_api_is_a_400_that_says_why(
-    client: Client, france: Plan, code: str, message: str
+@pytest.mark.parametrize("code", ["XYZ", "chf", "CHF", "EURO"])
+def test_a_bad_currency_in_the_api_is_a_422_that_names_the_choices(
+    client: Client, france: Plan, code: str
 ) -> None:
     for path in (f"/api/v1/plans/{france.public_id}", "/api/v1/destinations/FR/plans"):
         answer = client.get(path, {"currency": code})
-        assert answer.status_code == 400
-        assert answer.json()["code"] == "currency_unavailable"
-        assert answer.json()["message"] == message
+        assert answer.status_code == 422
+        [problem] = answer.json()["detail"]
+        assert problem["loc"] == ["query", "currency"]
+        assert problem["msg"] == "Input should be 'USD', 'EUR', 'GBP' or 'JPY'"
+
+
+def test_a_currency_without_a_rate_yet_is_a_400_that_says_so(client: Client, france: Plan) -> None:
+    CurrencyRate.objects.filter(currency="GBP").delete()
+    changed()
+
+    answer = client.get(f"/api/v1/plans/{france.public_id}", {"currency": "GBP"})
+
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "code": "currency_unavailable",
+        "message": "This plan has no price in GBP yet.",
+    }
 
 
 def test_a_rate_rounded_to_99_cents_for_yen_is_refused_in_the_back_office(catalog: None) -> None:

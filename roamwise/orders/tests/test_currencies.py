@@ -185,11 +185,10 @@ def test_the_api_orders_in_a_currency_at_the_price_quoted(
     stale = api_order(buyer, five_dollars, currency="JPY", shown_total="700")
     made = api_order(buyer, five_dollars, currency="JPY", shown_total="750")
 
-    assert bad.status_code == 400  # type: ignore[attr-defined]
-    assert bad.json() == {  # type: ignore[attr-defined]
-        "code": "currency_unavailable",
-        "message": "XYZ is not a currency code; use one of USD, EUR, GBP, JPY.",
-    }
+    assert bad.status_code == 422  # type: ignore[attr-defined]
+    assert bad.json()["detail"] == [  # type: ignore[attr-defined]
+        {"loc": ["body", "body", "currency"], "msg": "Input should be 'USD', 'EUR', 'GBP' or 'JPY'"}
+    ]
     assert stale.status_code == 409  # type: ignore[attr-defined]
     assert stale.json()["code"] == "price_changed"  # type: ignore[attr-defined]
     assert made.status_code == 201  # type: ignore[attr-defined]
