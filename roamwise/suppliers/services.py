@@ -60,9 +60,7 @@ def allocation_place(
     supplier = supplier_for(supplier_code)
     if not created and Capability.IDEMPOTENT_ORDER not in supplier.capabilities:
         logger.warning("supplier %s: order %s lost its answer", supplier_code, transaction_id)
-        if Capability.ORDER_LOOKUP not in supplier.capabilities or order_call_in_flight(
-            allocation
-        ):
+        if Capability.ORDER_LOOKUP not in supplier.capabilities or order_call_in_flight(allocation):
             raise NeedsReconciliation(
                 f"{supplier_code} may hold order {transaction_id} already: reconcile first",
                 supplier_code=supplier_code,
@@ -179,9 +177,7 @@ def _allocation_of(supplier_code: str, event: WebhookEvent) -> Allocation:
     from roamwise.suppliers.monitoring import supplied_allocation
 
     allocation = (
-        supplied_allocation(iccid=event.iccid, supplier_code=supplier_code)
-        if event.iccid
-        else None
+        supplied_allocation(iccid=event.iccid, supplier_code=supplier_code) if event.iccid else None
     )
     if allocation is None:
         logger.warning(

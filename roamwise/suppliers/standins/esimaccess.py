@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from roamwise.suppliers.standins.server import post_webhook
 
 MB = 1024 * 1024
+LOW_DATA_LEFT = 100 * MB  # eSIM Access: "eSIM Data is 100Mb or less"
 COUNTRIES = ("ES", "FR", "DE", "IT", "PT", "GR", "JP", "US", "TH", "TR")
 
 
@@ -239,11 +240,70 @@ class EsimAccessStandin:
                 },
             }
         ).encode()
+        self._notify(body)
+
+    def _notify(self, body: bytes) -> None:
+        """Send a notification as eSIM Access does: unsigned JSON, to the URL set."""
         self.outbox.append((body, {}))
         if self.webhook_url:
             threading.Thread(
                 target=post_webhook, args=(self.webhook_url, body, {}), daemon=True
             ).start()
+
+    def _notice(self, kind: str, esim: dict[str, Any], **content: Any) -> None:
+        self._notify(
+            json.dumps(
+                {
+                    "notifyType": kind,
+                    "content": {
+                        "orderNo": esim["orderNo"],
+                        "transactionId": esim["transactionId"],
+                        "iccid": esim["iccid"],
+                        **content,
+                    },
+                }
+            ).encode()
+        )
+
+    def esim_of(self, iccid: str) -> dict[str, Any]:
+        return next(e for e in self._esims() if e["iccid"] == iccid)
+
+    def install(self, iccid: str) -> None:
+        """The customer installs the profile and uses it: ``ESIM_STATUS``."""
+        with self._lock:
+            esim = self.esim_of(iccid)
+            esim["smdpStatus"], esim["esimStatus"] = "ENABLED", "IN_USE"
+            self._notice("ESIM_STATUS", esim, esimStatus="IN_USE", smdpStatus="INSTALLATION")
+
+    def use_data(self, iccid: str, volume: int) -> None:
+        """Traffic on the eSIM: ``orderUsage`` grows; at 100 MB left or less the
+        ``DATA_USAGE`` notification goes, once."""
+        with self._lock:
+            esim = self.esim_of(iccid)
+            esim["orderUsage"] = min(esim["totalVolume"], esim["orderUsage"] + volume)
+            remain = esim["totalVolume"] - esim["orderUsage"]
+            if remain <= LOW_DATA_LEFT and not esim.get("low_data_told"):
+                esim["low_data_told"] = True
+                self._notice(
+                    "DATA_USAGE",
+                    esim,
+                    totalVolume=esim["totalVolume"],
+                    orderUsage=esim["orderUsage"],
+                    remain=remain,
+                )
+
+    def validity_ends(self, iccid: str, expired_time: str) -> None:
+        """One day of validity left: ``VALIDITY_USAGE``."""
+        with self._lock:
+            esim = self.esim_of(iccid)
+            self._notice(
+                "VALIDITY_USAGE",
+                esim,
+                durationUnit="DAY",
+                totalDuration=7,
+                expiredTime=expired_time,
+                remain=1,
+            )
 
     def allocate_now(self) -> None:
         with self._lock:
@@ -274,6 +334,8 @@ class EsimAccessStandin:
         )
         if package is None:
             return ("310241", "The packageCode does not exist.")
+        if self.balance < package["price"]:
+            return ("200007", "Insufficient account balance")
         esim["totalVolume"] += package["volume"]
         self.balance -= package["price"]
         return {
