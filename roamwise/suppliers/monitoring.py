@@ -178,25 +178,23 @@ def credit_record(*, supplier_code: str, balance: Money, now: datetime | None = 
         elif alert:
             credit.low_alerted_at = now
         credit.save()
-        if alert:
-            logger.warning(
-                "supplier %s: credit %s %s is below its floor %s",
-                supplier_code,
-                balance.amount,
-                balance.currency,
-                floor,
-            )
-            from roamwise.core.tasks import enqueue_on_commit
-            from roamwise.orders.tasks import notify_staff
+    if alert:
+        logger.warning(
+            "supplier %s: credit %s %s is below its floor %s",
+            supplier_code,
+            balance.amount,
+            balance.currency,
+            floor,
+        )
+        from roamwise.orders.tasks import staff_alert
 
-            enqueue_on_commit(
-                notify_staff,
-                f"Credit at {NAMES.get(supplier_code, supplier_code)} is low",
-                f"Our prepaid balance at {supplier_code} is {balance.amount} {balance.currency}, "
-                f"below the floor of {floor} ({supplier_code.upper()}_CREDIT_FLOOR). "
-                "Orders there fail over to the next source, or are refunded, once it runs out: "
-                "top it up.",
-            )
+        staff_alert(
+            f"Credit at {NAMES.get(supplier_code, supplier_code)} is low",
+            f"Our prepaid balance at {supplier_code} is {balance.amount} {balance.currency}, "
+            f"below the floor of {floor} ({supplier_code.upper()}_CREDIT_FLOOR). "
+            "Orders there fail over to the next source, or are refunded, once it runs out: "
+            "top it up.",
+        )
     return alert
 
 

@@ -95,9 +95,7 @@ def test_esimaccess_usage_by_polling_and_webhooks_feeds_the_balance_chart_and_al
     again = buyer.post(ESIMACCESS_WEBHOOK, data_usage, content_type="application/json")
     older = json.loads(data_usage)
     older["content"]["orderUsage"] = 1500 * MB
-    reordered = buyer.post(
-        ESIMACCESS_WEBHOOK, json.dumps(older), content_type="application/json"
-    )
+    reordered = buyer.post(ESIMACCESS_WEBHOOK, json.dumps(older), content_type="application/json")
     jobs()
     assert again.json()["outcome"] == "duplicate" and reordered.status_code == 200
     assert usage.esim_balance(esim=esim).used_bytes == 1974 * BYTES_PER_MB
