@@ -59,7 +59,7 @@ def usage_apply(*, allocation_id: int, reading: Usage, at: datetime | None = Non
     at = at or reading.measured_at or timezone.now()
     with transaction.atomic():
         allocation = Allocation.objects.select_for_update().get(pk=allocation_id)
-        esim = Esim.objects.filter(order_id=allocation.order_id).first()
+        esim = Esim.objects.filter(order__allocations=allocation).first()
         if esim is None:
             return 0
         # The freshness the customer sees: the supplier has just told us.

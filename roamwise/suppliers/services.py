@@ -219,7 +219,7 @@ def _esim_status_event(supplier_code: str, event: WebhookEvent) -> None:
     from roamwise.esims import services as esims
 
     allocation = _allocation_of(supplier_code, event)
-    esim = Esim.objects.get(order_id=allocation.order_id)
+    esim = Esim.objects.get(order__allocations=allocation)
     if event.detail.get("smdpStatus") in ("INSTALLATION", "ENABLED") or (
         event.detail.get("esimStatus") == "IN_USE"
     ):

@@ -61,7 +61,7 @@ def test_esimaccess_usage_by_polling_and_webhooks_feeds_the_balance_chart_and_al
     esimaccess.webhook_url = f"{shop}{ESIMACCESS_WEBHOOK}"
     esimaccess.allocation_delay = 0
     supplied_by(plan, ("esimaccess", ESIMACCESS_PACKAGE))
-    esim, allocation = bought_from("esimaccess", buyer, plan, jobs)
+    esim, _ = bought_from("esimaccess", buyer, plan, jobs)
 
     # Installed and in use, as the supplier tells us (ESIM_STATUS).
     esimaccess.install(esim.iccid)
