@@ -33,6 +33,8 @@ class AiraloStandin:
     credit: float = 100_000.0
     # Airalo caches usage 20 minutes: a reading is answered again until then.
     usage_cache: float = 1200.0
+    # Simulated traffic on every eSIM sold, for a demo (0: only ``use_data``).
+    traffic_mb_per_hour: float = 0.0
     places: list[dict[str, Any]] = field(default_factory=list)
     tokens: dict[str, float] = field(default_factory=dict)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -144,9 +146,25 @@ class AiraloStandin:
                     "meta": {"message": "the request failed validation"},
                 },
             )
+        self._traffic()
         with self._lock:
             status, payload = self._route(method, path, query, body)
         return self._answer(start_response, status, payload)
+
+    def _traffic(self) -> None:
+        """Data used since the eSIM was sold, at ``traffic_mb_per_hour``."""
+        if not self.traffic_mb_per_hour:
+            return
+        now = time.monotonic()
+        with self._lock:
+            due = {}
+            for iccid, sim in self.sims.items():
+                total = int((now - sim["sold"]) * self.traffic_mb_per_hour / 3600)
+                if total > sim["traffic"]:
+                    due[iccid] = total - sim["traffic"]
+                    sim["traffic"] = total
+        for iccid, mb in due.items():
+            self.use_data(iccid, mb)
 
     def _rate_limited(self) -> bool:
         now = time.monotonic()
@@ -335,6 +353,8 @@ class AiraloStandin:
             "total": package["amount"],
             "remaining": package["amount"],
             "is_unlimited": package["is_unlimited"],
+            "sold": time.monotonic(),
+            "traffic": 0,
         }
         return order
 
@@ -366,7 +386,9 @@ class AiraloStandin:
         with self._lock:
             self.outbox.append((body, headers))
         if self.webhook_url:
-            post_webhook(self.webhook_url, body, headers)
+            threading.Thread(
+                target=post_webhook, args=(self.webhook_url, body, headers), daemon=True
+            ).start()
 
     def _deliver(self, url: str, request_id: str, order: dict[str, Any]) -> None:
         body = json.dumps(

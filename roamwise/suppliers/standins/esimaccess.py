@@ -37,6 +37,8 @@ class EsimAccessStandin:
     # At most this many requests per second, then 429 (eSIM Access: 8/s).
     rate_limit: int = 8
     retry_after: int = 1
+    # Simulated traffic on every allocated eSIM, for a demo (0: only ``use_data``).
+    traffic_mb_per_hour: float = 0.0
     packages: list[dict[str, Any]] = field(default_factory=list)
     orders: dict[str, _Order] = field(default_factory=dict)
     outbox: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
@@ -45,6 +47,9 @@ class EsimAccessStandin:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._window: list[float] = []
+        # Per ICCID: when it was allocated and the simulated traffic so far.
+        self._sold: dict[str, tuple[float, int]] = {}
+        self._low_data_told: set[str] = set()
         if not self.packages:
             self.packages = [self.make_package(i) for i in range(self.package_count)]
 
@@ -113,6 +118,7 @@ class EsimAccessStandin:
         handler = self.ROUTES.get(path.removeprefix("/api/v1/open/"))
         if handler is None:
             return self._fail(start_response, "000103", "Unsupported method")
+        self._traffic()
         with self._lock:
             self._allocate_due()
             outcome = handler(self, body)
@@ -230,6 +236,7 @@ class EsimAccessStandin:
             "totalVolume": package["volume"],
             "orderUsage": 0,
         }
+        self._sold[iccid] = (time.monotonic(), 0)
         body = json.dumps(
             {
                 "notifyType": "ORDER_STATUS",
@@ -265,6 +272,21 @@ class EsimAccessStandin:
             ).encode()
         )
 
+    def _traffic(self) -> None:
+        """Data used since the profile was allocated, at ``traffic_mb_per_hour``."""
+        if not self.traffic_mb_per_hour:
+            return
+        now = time.monotonic()
+        with self._lock:
+            due = {}
+            for iccid, (sold, done) in self._sold.items():
+                total = int((now - sold) * self.traffic_mb_per_hour / 3600) * MB
+                if total > done:
+                    due[iccid] = total - done
+                    self._sold[iccid] = (sold, total)
+        for iccid, volume in due.items():
+            self.use_data(iccid, volume)
+
     def esim_of(self, iccid: str) -> dict[str, Any]:
         return next(e for e in self._esims() if e["iccid"] == iccid)
 
@@ -282,8 +304,8 @@ class EsimAccessStandin:
             esim = self.esim_of(iccid)
             esim["orderUsage"] = min(esim["totalVolume"], esim["orderUsage"] + volume)
             remain = esim["totalVolume"] - esim["orderUsage"]
-            if remain <= LOW_DATA_LEFT and not esim.get("low_data_told"):
-                esim["low_data_told"] = True
+            if remain <= LOW_DATA_LEFT and iccid not in self._low_data_told:
+                self._low_data_told.add(iccid)
                 self._notice(
                     "DATA_USAGE",
                     esim,

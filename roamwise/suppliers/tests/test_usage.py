@@ -230,3 +230,37 @@ def test_usage_webhooks_for_unknown_iccids_or_malformed_are_refused_and_change_n
     assert WebhookReceipt.objects.exclude(kind="ORDER_STATUS").count() == 0
     assert not UsageRecord.objects.exists()
     assert Bundle.objects.get(esim=esim).expires_at is None
+
+
+def test_the_standins_simulate_traffic_for_a_demo(
+    db: None, airalo: AiraloStandin, esimaccess: EsimAccessStandin
+) -> None:
+    import time
+
+    from roamwise.suppliers.airalo import Airalo
+    from roamwise.suppliers.esimaccess import EsimAccess
+
+    airalo.traffic_mb_per_hour = esimaccess.traffic_mb_per_hour = 3600 * 1000  # 1 GB a second
+    airalo.usage_cache = 0
+    esimaccess.allocation_delay = 0
+    sold = Airalo.from_settings().order(package_id=AIRALO_PACKAGE, transaction_id="t-1")
+    allocated = EsimAccess.from_settings()
+    allocated.order(package_id=ESIMACCESS_PACKAGE, transaction_id="t-2")
+    assert sold.install is not None
+    time.sleep(0.2)
+    (ordered,) = esimaccess.orders.values()
+    allocated.order_status(reference=ordered.order_no)  # allocated from now
+    assert ordered.esim is not None
+    time.sleep(2.2)
+
+    airalo_usage = Airalo.from_settings().usage(iccid=sold.install.iccid)
+    esimaccess_usage = allocated.usage(iccid=ordered.esim["iccid"])
+
+    assert airalo_usage.used_mb == 2048 and airalo_usage.remaining_mb == 0
+    levels = [json.loads(body)["level"] for body, _ in airalo.outbox]
+    assert levels == ["90%"]  # crossed 75 % and 90 % at once: the last level is told
+    assert esimaccess_usage.used_mb >= 2000
+    assert [json.loads(body)["notifyType"] for body, _ in esimaccess.outbox] == [
+        "ORDER_STATUS",
+        "DATA_USAGE",
+    ]
