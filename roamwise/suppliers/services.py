@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from roamwise.core.errors import NotFound
 from roamwise.core.tasks import enqueue_on_commit
-from roamwise.esims.models import Esim
+from roamwise.esims.models import Esim, EsimState
 from roamwise.suppliers.base import Capability, Money, OrderStatus, SupplierOrder, WebhookEvent
 from roamwise.suppliers.errors import InvalidWebhook, NeedsReconciliation
 from roamwise.suppliers.models import Allocation, WebhookReceipt
@@ -220,14 +220,16 @@ def _esim_status_event(supplier_code: str, event: WebhookEvent) -> None:
 
     allocation = _allocation_of(supplier_code, event)
     esim = Esim.objects.get(order__allocations=allocation)
-    if event.detail.get("smdpStatus") in ("INSTALLATION", "ENABLED") or (
-        event.detail.get("esimStatus") == "IN_USE"
-    ):
+    installed = event.detail.get("smdpStatus") in ("INSTALLATION", "ENABLED")
+    in_use = event.detail.get("esimStatus") == "IN_USE"
+    # Only forward from ready: a notice older than a pause (delivered out of
+    # order) must not undo it.
+    if (installed or in_use) and esim.state == EsimState.READY:
         esims.esim_download_progress(
             esim=esim, point=4, succeeded=True, eid="", note="installed, as its supplier reports"
         )
         esim.refresh_from_db()
-    if event.detail.get("esimStatus") == "IN_USE":
+    if in_use:
         esims.esim_activate(esim=esim, actor=supplier_code)
 
 

@@ -26,6 +26,7 @@ from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, S
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import MB, EsimAccessStandin
 
+from .conftest import WEBHOOK_TOKEN
 from .test_fulfilment import (
     AIRALO_PACKAGE,
     ESIMACCESS_PACKAGE,
@@ -91,6 +92,17 @@ def test_an_esimaccess_esim_is_paused_resumed_and_deleted_at_esimaccess(
     buyer.post(f"/esims/{esim.public_id}/suspend/")
     esim.refresh_from_db()
     assert (esim.state, profile["esimStatus"]) == (EsimState.SUSPENDED, "SUSPENDED")
+    # A status notice from before the pause, delivered late, does not undo it.
+    late = buyer.post(
+        f"/suppliers/webhooks/esimaccess/{WEBHOOK_TOKEN}/",
+        {
+            "notifyType": "ESIM_STATUS",
+            "content": {"iccid": esim.iccid, "esimStatus": "IN_USE", "smdpStatus": "ENABLED"},
+        },
+        content_type="application/json",
+    )
+    esim.refresh_from_db()
+    assert late.status_code == 200 and esim.state == EsimState.SUSPENDED
 
     buyer.post(f"/esims/{esim.public_id}/resume/")
     esim.refresh_from_db()
