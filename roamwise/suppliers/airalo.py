@@ -162,7 +162,10 @@ class Airalo(Supplier):
                     # The token was revoked or expired early: fetch a new one, once.
                     cache.delete(self._token_key)
                     continue
-                raise _refusal(exc) from exc
+                refusal = _refusal(exc)
+                if refusal is exc:
+                    raise
+                raise refusal from exc
             return self._data(response, path)
         raise AssertionError("unreachable")
 

@@ -72,6 +72,15 @@ def allocation_place(
             logger.info("supplier %s: lost order %s found", supplier_code, transaction_id)
             _apply(allocation, found)
             return allocation
+        # Sent again by one worker only: the call's window starts anew, so a
+        # concurrent run sees it in flight.
+        if not Allocation.objects.filter(
+            pk=allocation.pk, created_at=allocation.created_at, reference=""
+        ).update(created_at=timezone.now()):
+            raise NeedsReconciliation(
+                f"{supplier_code} order {transaction_id} is being sent again",
+                supplier_code=supplier_code,
+            )
     answer = supplier.order(package_id=package_id, transaction_id=transaction_id)
     _apply(allocation, answer)
     return allocation
