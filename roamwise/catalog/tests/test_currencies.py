@@ -16,6 +16,7 @@ from roamwise.catalog.currency import COOKIE_NAME, currency_of_country
 from roamwise.catalog.models import CurrencyRate, Plan, PlanPrice
 from roamwise.catalog.pricing import CurrencyUnavailable, plan_price, plan_prices
 from roamwise.core.money import Money, Rounding
+from roamwise.core.tests.querycount import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +179,21 @@ def test_a_rate_rounded_to_99_cents_for_yen_is_refused_in_the_back_office(catalo
     price = PlanPrice(plan=Plan.objects.first(), currency="JPY", amount=Decimal("675.50"))
     with pytest.raises(ValidationError, match="no smaller unit"):
         price.full_clean(validate_unique=False)
+
+
+def test_a_destination_page_in_euros_runs_a_fixed_number_of_queries(
+    client: Client, france: Plan
+) -> None:
+    client.cookies[COOKIE_NAME] = "EUR"
+    PlanPrice.objects.create(plan=france, currency="EUR", amount=Decimal("3.50"))
+    changed()
+
+    with queries() as cold:
+        page = client.get("/destinations/fr/").content.decode()
+    with queries() as warm:
+        client.get("/destinations/fr/")
+
+    assert page.count('class="card plan-card"') > 5 and "€3.50" in page
+    # Built: the destination, its plans, their euro prices, the rate table.
+    assert cold.counts["default"] == 4, cold
+    assert warm.counts["default"] == 0, warm
