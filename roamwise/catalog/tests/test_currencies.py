@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client, TestCase
+from django.urls import reverse
 
 from conftest import PASSWORD, make_customer
 from roamwise.accounts.models import Profile
@@ -112,6 +113,8 @@ def test_the_currency_is_chosen_on_any_page_and_kept_on_the_profile(france: Plan
     assert chosen.cookies[COOKIE_NAME].value == "JPY"
     assert Profile.objects.get(user=alice).currency == "JPY"
     assert "¥750" in browser.get(page).content.decode()
+    account = browser.get(reverse("accounts:settings")).content.decode()
+    assert "<dt>Currency</dt><dd>JPY · " in account and 'href="/currency/?next=' in account
     # Another browser, without the cookie: the profile's currency from sign-in on.
     elsewhere = Client()
     assert "$5.00" in elsewhere.get(page).content.decode()
