@@ -61,6 +61,7 @@ LOGIN_URL = "/accounts/login/"
 PUBLIC_PAGES = {
     "catalog:home",
     "catalog:destination_list",
+    "catalog:destination_suggest",
     "catalog:destination_detail",
     "catalog:plan_detail",
     "devices:compatibility",

@@ -4,9 +4,10 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from roamwise.consent.middleware import request_consent
@@ -19,6 +20,7 @@ from .cache import cached, first_visit_page
 from .models import Destination
 
 SEARCH_RESULTS_LIMIT = 60
+SUGGESTIONS_LIMIT = 8
 # Destinations looked at, kept in the session only with personalisation consent.
 VIEWED_KEY = "viewed_destinations"
 VIEWED_MAX = 5
@@ -90,14 +92,39 @@ def _home(request: HttpRequest, version: str, popular: int) -> HttpResponse:
 
 
 def destination_list(request: HttpRequest) -> HttpResponse:
+    """Search results without JavaScript; a query naming one destination goes to it."""
     query = request.GET.get("q", "")[:100]
-    results = list(selectors.destination_search(query=query)[: SEARCH_RESULTS_LIMIT + 1])
+    if not query.strip():
+        everything = list(selectors.destination_search()[: SEARCH_RESULTS_LIMIT + 1])
+        results = [selectors.SearchResult(d, matched="", is_place=False) for d in everything]
+    else:
+        found = selectors.destination_find(query=query, limit=SEARCH_RESULTS_LIMIT + 1)
+        if found.exact is not None:
+            return redirect("catalog:destination_detail", slug=found.exact.slug)
+        results = found.results
     context = {
         "query": query,
         "results": results[:SEARCH_RESULTS_LIMIT],
         "truncated": len(results) > SEARCH_RESULTS_LIMIT,
     }
     return render(request, "catalog/destination_list.html", context)
+
+
+def destination_suggest(request: HttpRequest) -> JsonResponse:
+    """Suggestions as the visitor types in a search box (catalog/suggest.js)."""
+    query = request.GET.get("q", "")[:100]
+    found = selectors.destination_find(query=query, limit=SUGGESTIONS_LIMIT)
+    suggestions = [
+        {
+            "name": result.destination.name,
+            "flag": result.destination.flag,
+            "kind": result.destination.get_kind_display(),
+            "matched": result.matched,
+            "url": reverse("catalog:destination_detail", args=[result.destination.slug]),
+        }
+        for result in found.results
+    ]
+    return JsonResponse({"query": query, "suggestions": suggestions})
 
 
 @dataclass(frozen=True)
