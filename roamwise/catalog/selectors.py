@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, OrderBy, Q, QuerySet, Value, When
 
 from roamwise.core.errors import NotFound
 
@@ -135,11 +135,22 @@ def plan_networks(*, plans: Sequence[Plan]) -> dict[int, list[NetworkRow]]:
     return found
 
 
-def plans_covering(*, destination: Destination) -> QuerySet[Plan]:
+# How a destination's plans can be sorted (?sort=): cheapest first, most data
+# first (unlimited before all), longest validity first; each then by price.
+PLAN_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
+    "price": ("price", "validity_days"),
+    "data": (F("data_mb").desc(nulls_first=True), "price"),
+    "validity": ("-validity_days", "price"),
+}
+DEFAULT_PLAN_SORT = "price"
+
+
+def plans_covering(*, destination: Destination, sort: str = DEFAULT_PLAN_SORT) -> QuerySet[Plan]:
     """Plans usable in a destination: its own, its regions', and global plans.
 
     For a region or global destination, only the plans sold for it. Networks
     are not fetched: ``plan_networks`` reads them for the plans that show them.
+    ``sort`` is a key of ``PLAN_SORTS``.
     """
     plans = Plan.objects.filter(is_active=True).select_related("destination")
     if destination.kind == Destination.Kind.COUNTRY:
@@ -151,7 +162,24 @@ def plans_covering(*, destination: Destination) -> QuerySet[Plan]:
         plans = plans.filter(covering).distinct()
     else:
         plans = plans.filter(destination=destination)
-    return plans.order_by("destination__kind", "price", "validity_days")
+    return plans.order_by("destination__kind", *PLAN_SORTS[sort])
+
+
+def countries_covered(*, destination_ids: Sequence[int]) -> dict[int, int]:
+    """How many countries each region covers, by destination id, in one query."""
+    rows = (
+        Destination.objects.filter(pk__in=list(destination_ids), kind=Destination.Kind.REGION)
+        .annotate(covered=Count("countries"))
+        .values_list("pk", "covered")
+    )
+    return dict(rows)
+
+
+def region_countries(*, destination: Destination) -> list[Destination]:
+    """The countries a region's plans work in, by name."""
+    if destination.kind != Destination.Kind.REGION:
+        return []
+    return list(destination.countries.order_by("name"))
 
 
 def plan_get(*, public_id: uuid.UUID | str) -> Plan:
