@@ -1418,7 +1418,12 @@ def topup_plans(*, esim: Esim) -> list[Plan]:
 
 
 def topup_create(
-    *, customer: User, esim: Esim, plan: Plan, billing: orders.BillingDetails
+    *,
+    customer: User,
+    esim: Esim,
+    plan: Plan,
+    billing: orders.BillingDetails,
+    consent: orders.CheckoutConsent | None = None,
 ) -> Order:
     """A top-up order for an existing eSIM: no new profile, the same checkout."""
     if esim.customer_id != customer.pk:
@@ -1429,7 +1434,7 @@ def topup_create(
         raise EsimError("This plan does not work on this eSIM.")
     with transaction.atomic():
         order = orders.order_create(
-            customer=customer, plan=plan, billing=billing, kind=Order.Kind.TOPUP
+            customer=customer, plan=plan, billing=billing, kind=Order.Kind.TOPUP, consent=consent
         )
         Bundle.objects.create(
             esim=esim,

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.orders.forms import CheckoutForm
-from roamwise.orders.services import BillingDetails
+from roamwise.governance import selectors as governance
+from roamwise.orders.services import BillingDetails, CheckoutConsent
 from roamwise.payments import services as payments
 from roamwise.usage import selectors as usage
 from roamwise.usage.charts import daily_usage_svg
@@ -127,7 +128,11 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
     esim = _own(request, public_id)
     plans = services.topup_plans(esim=esim)
     profile = getattr(request.user, "profile", None)
-    form = CheckoutForm(request.POST or None, initial={"phone": profile.phone if profile else ""})
+    form = CheckoutForm(
+        request.POST or None,
+        initial={"phone": profile.phone if profile else ""},
+        terms_in_force=governance.terms_version_label(),
+    )
     chosen = request.POST.get("plan", "")
     if request.method == "POST" and form.is_valid():
         plan = next((p for p in plans if str(p.public_id) == chosen), None)
@@ -146,7 +151,14 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
             )
             try:
                 order = services.topup_create(
-                    customer=request.user, esim=esim, plan=plan, billing=billing
+                    customer=request.user,
+                    esim=esim,
+                    plan=plan,
+                    billing=billing,
+                    consent=CheckoutConsent(
+                        terms_version=data["terms_version"],
+                        withdrawal_waived=data["waive_withdrawal"],
+                    ),
                 )
                 return HttpResponseRedirect(payments.payment_start(order=order))
             except DomainError as exc:
