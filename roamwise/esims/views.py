@@ -14,6 +14,7 @@ from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.orders.forms import CheckoutForm
 from roamwise.governance import selectors as governance
+from roamwise.help.guides import GUIDES, guide_for_user_agent
 from roamwise.orders.services import BillingDetails, CheckoutConsent
 from roamwise.payments import services as payments
 from roamwise.usage import selectors as usage
@@ -47,6 +48,8 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
     installable = esim.is_installable
     bundles = [b for b in esim.bundles.all() if b.state != Bundle.State.AWAITING_PAYMENT]
     daily = usage.daily_usage(esim=esim)
+    # The guide for the phone reading the page, if its browser says; a chooser always.
+    guide = guide_for_user_agent(request.headers.get("User-Agent", ""))
     context = {
         "esim": esim,
         "plan": esim.order.plan,
@@ -64,6 +67,8 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
         "can_delete": esim.state not in (EsimState.DELETED, EsimState.FAILED),
         "can_top_up": esim.is_live and esim.state not in (EsimState.EXPIRED,),
         "preparing": esim.state == EsimState.PREPARING,
+        "install_guide": guide,
+        "other_guides": [g for g in GUIDES if g != guide],
     }
     return render(request, "esims/esim_detail.html", context)
 
