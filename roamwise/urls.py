@@ -9,8 +9,8 @@ from ninja.openapi.views import openapi_view
 
 from roamwise.accounts.password_reset import PublicIdResetPasswordView
 from roamwise.analytics import views as analytics_views
-from roamwise.catalog.sitemaps import SITEMAPS
 from roamwise.api import api
+from roamwise.catalog.sitemaps import SITEMAPS
 from roamwise.consent import views as consent_views
 from roamwise.core import views as core_views
 from roamwise.datamap import views as datamap_views

@@ -64,7 +64,10 @@ class Match:
 
 
 def fold(text: str) -> str:
-    """Lower case, without accents or punctuation, single spaces: "Côte d'Ivoire" -> "cote d ivoire"."""
+    """Lower case, without accents or punctuation, single spaces.
+
+    "Côte d'Ivoire" becomes "cote d ivoire".
+    """
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(re.sub(r"[^\w]+", " ", bare).split())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,7 +165,7 @@ def plans_covering(*, destination: Destination, sort: str = DEFAULT_PLAN_SORT) -
     return plans.order_by("destination__kind", *PLAN_SORTS[sort])
 
 
-def countries_covered(*, destination_ids: Sequence[int]) -> dict[int, int]:
+def countries_covered(*, destination_ids: Iterable[int]) -> dict[int, int]:
     """How many countries each region covers, by destination id, in one query."""
     rows = (
         Destination.objects.filter(pk__in=list(destination_ids), kind=Destination.Kind.REGION)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from .models import Destination, Plan
 
 
-class PageSitemap(Sitemap):  # type: ignore[type-arg]
+class PageSitemap(Sitemap):
     """The pages that are not the catalogue's: help, guides, terms, policies."""
 
     changefreq = "monthly"
@@ -29,7 +29,7 @@ class PageSitemap(Sitemap):  # type: ignore[type-arg]
         return reverse(item)
 
 
-class GuideSitemap(Sitemap):  # type: ignore[type-arg]
+class GuideSitemap(Sitemap):
     changefreq = "monthly"
 
     def items(self) -> list[str]:
@@ -39,7 +39,7 @@ class GuideSitemap(Sitemap):  # type: ignore[type-arg]
         return reverse("help:install", args=[item])
 
 
-class DestinationSitemap(Sitemap):  # type: ignore[type-arg]
+class DestinationSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self) -> QuerySet[Destination]:
@@ -49,7 +49,7 @@ class DestinationSitemap(Sitemap):  # type: ignore[type-arg]
         return reverse("catalog:destination_detail", args=[item.slug])
 
 
-class PlanSitemap(Sitemap):  # type: ignore[type-arg]
+class PlanSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self) -> QuerySet[Plan]:

@@ -10,8 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from roamwise.consent.middleware import request_consent
 from roamwise.consent.models import Purpose

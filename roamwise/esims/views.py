@@ -12,9 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
-from roamwise.orders.forms import CheckoutForm
 from roamwise.governance import selectors as governance
 from roamwise.help.guides import GUIDES, guide_for_user_agent
+from roamwise.orders.forms import CheckoutForm
 from roamwise.orders.services import BillingDetails, CheckoutConsent
 from roamwise.payments import services as payments
 from roamwise.usage import selectors as usage

@@ -9,6 +9,7 @@ returns can go into a page as it is, whoever wrote the text.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import pairwise
 
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
@@ -28,7 +29,7 @@ def markdown_to_html(text: str) -> SafeString:
     parser = _parser()
     env: dict[str, object] = {}
     tokens = parser.parse(text, env)
-    for heading, inline in zip(tokens, tokens[1:], strict=False):
+    for heading, inline in pairwise(tokens):
         if heading.type == "heading_open" and heading.tag == "h2":
             heading.attrSet("id", slugify(inline.content))
     html = parser.renderer.render(tokens, parser.options, env)

@@ -80,7 +80,9 @@ def policy_versions(
 ) -> list[PolicyVersion]:
     """Every published version, newest first: upcoming, in force, earlier."""
     moment = now or timezone.now()
-    return list(_published(document).filter(published_at__lte=moment).order_by("-effective_at", "-id"))
+    return list(
+        _published(document).filter(published_at__lte=moment).order_by("-effective_at", "-id")
+    )
 
 
 def policy_version_get(

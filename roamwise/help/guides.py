@@ -52,7 +52,10 @@ GUIDES: tuple[Guide, ...] = (
                     "tap “Install on this iPhone”. Or, from another screen, open Settings > "
                     "Mobile Service > Add eSIM > Use QR Code and scan the QR code."
                 ),
-                _("When asked, label the new line “Travel” so you can tell it from your usual SIM."),
+                _(
+                    "When asked, label the new line “Travel” so "
+                    "you can tell it from your usual SIM."
+                ),
                 _(
                     "For “Default line”, keep your usual SIM: your calls and texts stay on your "
                     "own number."
@@ -119,7 +122,10 @@ GUIDES: tuple[Guide, ...] = (
                     "itself, use “Need help?” > “Enter it manually” and paste the activation "
                     "code from the page."
                 ),
-                _("Rename the new SIM “Travel” in its settings, so you can tell it from your usual SIM."),
+                _(
+                    "Rename the new SIM “Travel” in its settings, "
+                    "so you can tell it from your usual SIM."
+                ),
                 _(
                     "Leave the eSIM installed. Its validity starts only when it first connects "
                     "in a country it covers, so installing early costs you nothing."
@@ -130,7 +136,10 @@ GUIDES: tuple[Guide, ...] = (
                 ROAMING,
                 _("When you arrive, open Settings > Network & internet > SIMs and tap Travel."),
                 _("Turn on “Use SIM”, then turn on Roaming."),
-                _("Tap your usual SIM and turn its Roaming off, so your home operator cannot charge you."),
+                _(
+                    "Tap your usual SIM and turn its Roaming "
+                    "off, so your home operator cannot charge you."
+                ),
             ),
             _section(
                 "data",
@@ -187,7 +196,10 @@ GUIDES: tuple[Guide, ...] = (
             _section(
                 "roaming",
                 ROAMING,
-                _("When you arrive, open Settings > Connections > SIM manager and switch Travel on."),
+                _(
+                    "When you arrive, open Settings > Connections "
+                    "> SIM manager and switch Travel on."
+                ),
                 _(
                     "Open Settings > Connections > Mobile networks and turn on Data roaming. "
                     "On a Galaxy it applies to the SIM chosen for mobile data, which is the "
@@ -255,7 +267,10 @@ GUIDES: tuple[Guide, ...] = (
             _section(
                 "roaming",
                 ROAMING,
-                _("When you arrive, open the same SIM settings and make sure Travel is switched on."),
+                _(
+                    "When you arrive, open the same SIM "
+                    "settings and make sure Travel is switched on."
+                ),
                 _("In Travel's settings, turn on “Roaming” or “Data roaming”."),
                 _("Turn roaming off for your usual SIM, so your home operator cannot charge you."),
             ),

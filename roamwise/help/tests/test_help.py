@@ -98,5 +98,11 @@ def test_an_unknown_phone_has_no_guide(client: Client) -> None:
 def test_footer_links_help_terms_and_company(client: Client) -> None:
     text = client.get("/help/").content.decode()
 
-    for href in ("/help/", "/terms/", "/terms/#refunds", "/terms/#right-of-withdrawal", "/company/"):
+    for href in (
+        "/help/",
+        "/terms/",
+        "/terms/#refunds",
+        "/terms/#right-of-withdrawal",
+        "/company/",
+    ):
         assert f'href="{href}"' in text

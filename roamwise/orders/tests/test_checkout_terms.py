@@ -56,9 +56,7 @@ def test_the_order_records_the_terms_version_and_the_waiver(
     assert abs((order.withdrawal_waived_at - order.created_at).total_seconds()) < 5
 
 
-def test_terms_changed_while_on_the_page_asks_again(
-    buyer: Client, plan: Plan, terms: str
-) -> None:
+def test_terms_changed_while_on_the_page_asks_again(buyer: Client, plan: Plan, terms: str) -> None:
     response = buyer.post(f"/checkout/{plan.public_id}/", {**BILLING, "terms_version": "2025-06"})
 
     assert response.status_code == 200
