@@ -13,7 +13,7 @@ from roamwise.accounts.api import authenticated_user, session_token_auth
 from roamwise.accounts.forms import normalise_phone
 from roamwise.catalog import selectors as catalog
 from roamwise.core.errors import DomainError
-from roamwise.core.schemas import ErrorOut
+from roamwise.core.schemas import Boolean, ErrorOut
 from roamwise.governance import selectors as governance
 from roamwise.payments import services as payments
 
@@ -50,7 +50,7 @@ class OrderIn(Schema):
         description="The version of the terms of sale the customer read and accepted "
         "(shown on /terms/); recorded on the order. Must be the version in force.",
     )
-    waive_withdrawal: bool = Field(
+    waive_withdrawal: Boolean = Field(
         False,
         description="The customer asked for the eSIM to be supplied immediately and "
         "acknowledged losing the right of withdrawal once it is delivered.",
