@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('suppliers', '0002_plan_sources_and_failover'),
+        ('suppliers', '0003_usage_topups_credit'),
     ]
 
     operations = [
