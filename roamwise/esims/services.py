@@ -1481,6 +1481,7 @@ def topup_create(
     billing: orders.BillingDetails,
     currency: str = "",
     shown_total: Decimal | None = None,
+    consent: orders.CheckoutConsent | None = None,
 ) -> Order:
     """A top-up order for an existing eSIM: no new profile, the same checkout."""
     if esim.customer_id != customer.pk:
@@ -1495,6 +1496,7 @@ def topup_create(
             plan=plan,
             billing=billing,
             kind=Order.Kind.TOPUP,
+            consent=consent,
             currency=currency,
             shown_total=shown_total,
         )

@@ -15,8 +15,10 @@ from roamwise.catalog.currency import request_currency
 from roamwise.catalog.pricing import plans_priced
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
+from roamwise.governance import selectors as governance
+from roamwise.help.guides import GUIDES, guide_for_user_agent
 from roamwise.orders.forms import CheckoutForm, shown_amount
-from roamwise.orders.services import BillingDetails
+from roamwise.orders.services import BillingDetails, CheckoutConsent
 from roamwise.payments import services as payments
 from roamwise.suppliers.selectors import usage_read_at as supplier_usage_read_at
 from roamwise.usage import selectors as usage
@@ -50,6 +52,8 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
     installable = esim.is_installable
     bundles = [b for b in esim.bundles.all() if b.state != Bundle.State.AWAITING_PAYMENT]
     daily = usage.daily_usage(esim=esim)
+    # The guide for the phone reading the page, if its browser says; a chooser always.
+    guide = guide_for_user_agent(request.headers.get("User-Agent", ""))
     context = {
         "esim": esim,
         "plan": esim.order.plan,
@@ -69,6 +73,8 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
         "can_delete": esim.state not in (EsimState.DELETED, EsimState.FAILED),
         "can_top_up": esim.is_live and esim.state not in (EsimState.EXPIRED,),
         "preparing": esim.state == EsimState.PREPARING,
+        "install_guide": guide,
+        "other_guides": [g for g in GUIDES if g != guide],
     }
     return render(request, "esims/esim_detail.html", context)
 
@@ -139,7 +145,11 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
         currency = request_currency(request)
         plans = plans_priced(services.topup_plans(esim=esim), currency=currency)
     profile = getattr(request.user, "profile", None)
-    form = CheckoutForm(request.POST or None, initial={"phone": profile.phone if profile else ""})
+    form = CheckoutForm(
+        request.POST or None,
+        initial={"phone": profile.phone if profile else ""},
+        terms_in_force=governance.terms_version_label(),
+    )
     chosen = request.POST.get("plan", "")
     if request.method == "POST" and form.is_valid():
         plan = next((p for p in plans if str(p.public_id) == chosen), None)
@@ -165,6 +175,10 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
                     esim=esim,
                     plan=plan,
                     billing=billing,
+                    consent=CheckoutConsent(
+                        terms_version=data["terms_version"],
+                        withdrawal_waived=data["waive_withdrawal"],
+                    ),
                     currency=currency,
                     shown_total=shown_total,
                 )

@@ -14,6 +14,7 @@ from roamwise.catalog import selectors as catalog
 from roamwise.catalog.currency import request_currency
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
+from roamwise.governance import selectors as governance
 from roamwise.payments import services as payments
 
 from . import selectors, services
@@ -45,7 +46,11 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
         messages.error(request, exc.message)
         price = pricing.plan_price(plan=plan, currency=request_currency(request))
     profile = getattr(request.user, "profile", None)
-    form = CheckoutForm(request.POST or None, initial={"phone": profile.phone if profile else ""})
+    form = CheckoutForm(
+        request.POST or None,
+        initial={"phone": profile.phone if profile else ""},
+        terms_in_force=governance.terms_version_label(),
+    )
     shown_total = shown_amount(request.POST.get("shown_total"))
     if request.method == "POST" and shown_total is None:
         messages.error(request, _("Check the price and confirm again."))
@@ -66,6 +71,10 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
                 plan=plan,
                 billing=billing,
                 idempotency_key=request.POST.get("idempotency_key", "")[:64],
+                consent=services.CheckoutConsent(
+                    terms_version=data["terms_version"],
+                    withdrawal_waived=data["waive_withdrawal"],
+                ),
                 currency=price.currency,
                 shown_total=shown_total,
             )

@@ -126,6 +126,9 @@ def test_a_processor_that_is_down_leaves_a_clear_message(
             "phone": "+33612345678",
             "currency": plan.currency,
             "shown_total": str(plan.price),
+            "terms_version": "2026-12",
+            "accept_terms": "on",
+            "waive_withdrawal": "on",
         },
         follow=True,
     )

@@ -30,6 +30,8 @@ BILLING = {
     "country": "FR",
     "phone": "+33 6 12 34 56 78",
 }
+# The terms of sale in force, accepted, and the right of withdrawal waived.
+TERMS = {"terms_version": "2026-12", "accept_terms": "on", "waive_withdrawal": "on"}
 
 
 def pay(client: Client, hosted_url: str, card: str) -> object:
@@ -71,7 +73,7 @@ def checkout_in(client: Client, plan: Plan, currency: str) -> tuple[dict[str, st
     quote = shown(page)
     response = client.post(
         f"/checkout/{plan.public_id}/",
-        {**BILLING, "currency": quote["currency"], "shown_total": quote["shown_total"]},
+        {**BILLING, **TERMS, "currency": quote["currency"], "shown_total": quote["shown_total"]},
     )
     return quote, response
 
@@ -149,7 +151,7 @@ def test_a_price_changed_since_it_was_shown_is_not_charged(
 
     again = buyer.post(
         f"/checkout/{five_dollars.public_id}/",
-        {**BILLING, "currency": quote["currency"], "shown_total": quote["shown_total"]},
+        {**BILLING, **TERMS, "currency": quote["currency"], "shown_total": quote["shown_total"]},
     )
 
     assert again.status_code == 200
@@ -162,7 +164,7 @@ def test_a_price_changed_since_it_was_shown_is_not_charged(
 def test_a_checkout_without_the_price_shown_is_not_charged(
     buyer: Client, five_dollars: Plan
 ) -> None:
-    response = buyer.post(f"/checkout/{five_dollars.public_id}/", BILLING)
+    response = buyer.post(f"/checkout/{five_dollars.public_id}/", {**BILLING, **TERMS})
 
     assert response.status_code == 200
     assert "Check the price and confirm again." in response.content.decode()
