@@ -48,7 +48,8 @@ def test_the_order_records_the_terms_version_and_the_waiver(
     buyer: Client, plan: Plan, terms: str
 ) -> None:
     # No processor runs here: the order is made, then payment cannot start.
-    buyer.post(f"/checkout/{plan.public_id}/", BILLING)
+    quote = {"currency": plan.currency, "shown_total": str(plan.price)}  # the price shown
+    buyer.post(f"/checkout/{plan.public_id}/", {**BILLING, **quote})
 
     order = Order.objects.get()
     assert order.terms_version == "2026-12"
