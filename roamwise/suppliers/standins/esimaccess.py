@@ -207,7 +207,17 @@ class EsimAccessStandin:
             time.monotonic() + self.allocation_delay,
         )
         self.orders[order.order_no] = order
+        if self.webhook_url:
+            # Allocated when due and notified then, as the real one does, not
+            # only when the next request happens to arrive.
+            timer = threading.Timer(self.allocation_delay, self._allocate_when_due)
+            timer.daemon = True
+            timer.start()
         return {"orderNo": order.order_no, "transactionId": transaction_id}
+
+    def _allocate_when_due(self) -> None:
+        with self._lock:
+            self._allocate_due()
 
     def _allocate_due(self) -> None:
         now = time.monotonic()

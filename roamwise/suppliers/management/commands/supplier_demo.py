@@ -55,7 +55,9 @@ def retail_price(costs: list[Decimal]) -> Decimal:
 
 
 class Command(BaseCommand):
-    help = "Import the wholesaler stand-ins' catalogues and put the demo's wholesaler plans on sale."
+    help = (
+        "Import the wholesaler stand-ins' catalogues and put the demo's wholesaler plans on sale."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         named = [code for code in ("airalo", "esimaccess") if code in settings.SIMULATORS]
@@ -78,7 +80,9 @@ class Command(BaseCommand):
     def _plan(self, demo: DemoPlan) -> None:
         packages = []
         for supplier, package_id in demo.sources:
-            package = SupplierPackage.objects.filter(supplier=supplier, package_id=package_id).first()
+            package = SupplierPackage.objects.filter(
+                supplier=supplier, package_id=package_id
+            ).first()
             if package is None:
                 raise CommandError(f"{supplier} has no package {package_id}")
             packages.append(package)
