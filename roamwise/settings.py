@@ -444,7 +444,9 @@ ESIMACCESS_WEBHOOK_TOKEN = env_str("ESIMACCESS_WEBHOOK_TOKEN") or _stand_in_secr
 AIRALO_API_BASE = (
     env_str("AIRALO_API_BASE") or _stand_in("airalo") or "https://partners-api.airalo.com/v2"
 )
-AIRALO_CLIENT_ID = env_str("AIRALO_CLIENT_ID") or ("roamwise-demo" if "airalo" in SIMULATORS else "")
+AIRALO_CLIENT_ID = env_str("AIRALO_CLIENT_ID") or (
+    "roamwise-demo" if "airalo" in SIMULATORS else ""
+)
 AIRALO_CLIENT_SECRET = env_str("AIRALO_CLIENT_SECRET") or _stand_in_secret(
     "airalo", "airalo_standin_client_secret"
 )

@@ -142,6 +142,11 @@ def test_a_plan_supplied_by_esimaccess_gets_its_esim_by_polling(
         staff.post(url, {"_audit_reason": "Ticket 7: where is my eSIM from"})
         page = staff.get(url).content.decode()
         assert "esimaccess (package P00001, order B" in page, url
+    # And what it cost and earned (ADR 0025).
+    order.refresh_from_db()
+    page = staff.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "1.1 USD" in page
+    assert f"{order.net_amount - Decimal('1.1')} USD" in page
 
 
 @pytest.mark.parametrize("fault", ["down", "out_of_stock"])
@@ -156,6 +161,7 @@ def test_when_airalo_fails_the_order_goes_to_esimaccess(
     fault: str,
 ) -> None:
     supplied_by(plan, ("airalo", AIRALO_PACKAGE), ("esimaccess", ESIMACCESS_PACKAGE))
+    SupplierPackage.objects.filter(supplier="airalo").update(wholesale_amount=Decimal("2"))
     if fault == "down":
         settings.AIRALO_API_BASE = closed_port_url("/v2")
     else:
@@ -172,6 +178,14 @@ def test_when_airalo_fails_the_order_goes_to_esimaccess(
     assert left.status == ("pending" if fault == "down" else "failed")
     (note,) = [n for n in events(order) if n.startswith("airalo")]
     assert "next source" in note
+    # Sold expecting Airalo's cost; supplied by eSIM Access at its own.
+    order.refresh_from_db()
+    assert (order.supplier, order.cost_amount, order.cost_currency) == (
+        "esimaccess",
+        Decimal("1.1"),
+        "USD",
+    )
+    assert order.margin_amount == order.net_amount - Decimal("1.1")
 
 
 def test_a_late_airalo_profile_after_failover_is_kept_unassigned_and_recorded(

@@ -196,8 +196,10 @@ class Command(BaseCommand):
                 process.poll() is None or child.may_stop for child, process in running
             ):
                 for child, process in running:
-                    if child.may_stop and process.poll() is not None and child.name not in (
-                        stopped_apart
+                    if (
+                        child.may_stop
+                        and process.poll() is not None
+                        and child.name not in (stopped_apart)
                     ):
                         # Stopped to show failover: the shop goes on without it.
                         stopped_apart.add(child.name)
