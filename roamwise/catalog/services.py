@@ -9,7 +9,7 @@ from decimal import Decimal
 import pycountry
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.audit.services import Access, access_record
@@ -229,7 +229,9 @@ def plan_below_cost_set(*, plan: Plan, allowed: bool, reason: str, actor: User) 
     member who took it as its subject (ADR 0025). One transaction."""
     reason = reason.strip()
     if allowed and not reason:
-        raise BelowCostReasonRequired(_("Give the reason this plan may be sold below its cost."))
+        raise BelowCostReasonRequired(
+            gettext("Give the reason this plan may be sold below its cost.")
+        )
     with transaction.atomic():
         Plan.objects.filter(pk=plan.pk).update(
             sell_below_cost=allowed, below_cost_reason=reason if allowed else ""

@@ -1,8 +1,8 @@
 """The stand-ins for outside parties, and how each one runs alone (ADR 0018).
 
 A stand-in (the payment processor, the SM-DP+, the network partner, the eSIM
-wholesalers) speaks the outside party's protocol over real HTTP. None runs unless ``SIMULATORS`` names
-it, and then ``manage.py serve`` starts it as its own process on its own port,
+wholesalers) speaks the outside party's protocol over real HTTP. None runs
+unless ``SIMULATORS`` names it, and then ``manage.py serve`` starts it as its own process on its own port,
 with a URLconf of its own: the shop's URLs never include a stand-in, so the shop
 never answers its own outbound calls and nobody can reach a stand-in through a
 production site.
