@@ -2,10 +2,11 @@
 
 A stand-in (the payment processor, the SM-DP+, the network partner, the eSIM
 wholesalers) speaks the outside party's protocol over real HTTP. None runs
-unless ``SIMULATORS`` names it, and then ``manage.py serve`` starts it as its own process on its own port,
-with a URLconf of its own: the shop's URLs never include a stand-in, so the shop
-never answers its own outbound calls and nobody can reach a stand-in through a
-production site.
+unless ``SIMULATORS`` names it, and then ``manage.py serve`` starts it as its
+own process on its own port, with a URLconf of its own (or, for a wholesaler,
+a small server of its own): the shop's URLs never include a stand-in, so the
+shop never answers its own outbound calls and nobody can reach a stand-in
+through a production site.
 
 Pure data and functions, so that ``settings.py`` can use them.
 """
