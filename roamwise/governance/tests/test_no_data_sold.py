@@ -39,7 +39,14 @@ def test_every_outbound_path_goes_through_an_adapter_to_a_registered_recipient()
         "roamwise.payments.gateways.stripe",
         "roamwise.payments.gateways.simulated",
     } <= senders
-    assert {r.recipient for r in recipients} == {"payment", "smdp", "network", "authority"}
+    assert {r.recipient for r in recipients} == {
+        "payment",
+        "smdp",
+        "network",
+        "authority",
+        None,  # the wholesalers' shared client: the calling adapter's recipient
+    }
+    assert {r.module for r in recipients if r.recipient is None} == set(outbound.SHARED_CLIENTS)
     for module, recipient in outbound.ADAPTERS.items():
         if module != outbound.TRANSPORT:
             assert recipient in processor_registry(), module

@@ -21,6 +21,7 @@ from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.esims.tests.conftest import buy, fulfilment_held
+from roamwise.governance.selectors import disclosures_of
 from roamwise.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
 from roamwise.orders.tasks import fulfil_order
 from roamwise.payments.services import refund_issue
@@ -147,6 +148,40 @@ def test_a_plan_supplied_by_esimaccess_gets_its_esim_by_polling(
     page = staff.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
     assert "1.1 USD" in page
     assert f"{order.net_amount - Decimal('1.1')} USD" in page
+
+
+@pytest.mark.commitment("SHR-03")
+def test_every_call_about_an_order_is_in_the_disclosure_log(
+    shop: str, esimaccess: EsimAccessStandin, buyer: Client, plan: Plan, jobs: Any
+) -> None:
+    supplied_by(plan, ("esimaccess", ESIMACCESS_PACKAGE))
+    order = buy(buyer, plan, jobs)
+    esimaccess.allocate_now()
+    fulfil_order(order.pk)
+    jobs()
+    assert_supplied_by_esimaccess(order, esimaccess)
+    refund_issue(order=order, amount=order.total, reason="trip cancelled", actor="staff:1")
+    jobs()
+
+    about_the_order = [
+        path.rpartition("/open/")[2]
+        for path in esimaccess.requests_seen
+        if not path.endswith(("package/list", "balance/query"))
+    ]
+    assert {"esim/order", "esim/query", "esim/cancel"} <= set(about_the_order)
+    logged = list(
+        disclosures_of(subject_id=order.customer.public_id).filter(recipient="esimaccess")
+    )
+    # One row a call, each saying what it carried, for this order.
+    assert len(logged) == len(about_the_order)
+    assert {row.reference for row in logged} == {str(order.public_id)}
+    assert {row.purpose for row in logged} == {"service"}
+    assert {tuple(row.categories) for row in logged} == {
+        ("user.behavior.purchase_history",),  # the order and its polls
+        ("user.device.sim",),  # ending the refunded eSIM
+    }
+    # The catalogue read before ordering carries nothing of anyone: not logged.
+    assert any(path.endswith("package/list") for path in esimaccess.requests_seen)
 
 
 @pytest.mark.parametrize("fault", ["down", "out_of_stock"])
