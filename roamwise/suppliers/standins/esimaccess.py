@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from roamwise.suppliers.standins.server import post_webhook
+from roamwise.suppliers.standins.server import deliver
 
 MB = 1024 * 1024
 COUNTRIES = ("ES", "FR", "DE", "IT", "PT", "GR", "JP", "US", "TH", "TR")
@@ -36,6 +36,8 @@ class EsimAccessStandin:
     # At most this many requests per second, then 429 (eSIM Access: 8/s).
     rate_limit: int = 8
     retry_after: int = 1
+    # The share of notifications sent twice, the copy a little later.
+    duplicate_rate: float = 0.0
     packages: list[dict[str, Any]] = field(default_factory=list)
     orders: dict[str, _Order] = field(default_factory=dict)
     outbox: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
@@ -251,9 +253,22 @@ class EsimAccessStandin:
         ).encode()
         self.outbox.append((body, {}))
         if self.webhook_url:
-            threading.Thread(
-                target=post_webhook, args=(self.webhook_url, body, {}), daemon=True
-            ).start()
+            deliver(self.webhook_url, body, {}, duplicate_rate=self.duplicate_rate)
+
+    def ledger(self) -> dict[str, Any]:
+        """What it did, for the fault-injection tally."""
+        with self._lock:
+            return {
+                "orders": [
+                    {
+                        "transaction_id": o.transaction_id,
+                        "iccid": o.esim["iccid"] if o.esim else "",
+                        "cancelled": bool(o.esim and o.esim["esimStatus"] == "CANCEL"),
+                    }
+                    for o in self.orders.values()
+                ],
+                "notifications": len(self.outbox),
+            }
 
     def allocate_now(self) -> None:
         with self._lock:

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
-from roamwise.suppliers.standins.server import make_standin_server
+from roamwise.suppliers.standins.server import FaultSwitch, make_standin_server
 
 STANDINS = ("airalo", "esimaccess")
 DEFAULT_PACKAGES = 20
@@ -43,13 +43,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--packages", type=int, default=DEFAULT_PACKAGES, help="size of the catalogue"
         )
+        parser.add_argument(
+            "--duplicate-rate",
+            type=float,
+            default=0.0,
+            help="share of notifications sent twice, the copy later (fault injection)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         standin = configured_standin(
             options["supplier"], webhook_url=options["webhook_url"], packages=options["packages"]
         )
+        standin.duplicate_rate = options["duplicate_rate"]
+        # The fault switch and ledger of bench/faults.py, only with SIMULATOR_FAULTS (ADR 0017).
+        app = FaultSwitch(standin) if settings.SIMULATOR_FAULTS else standin
         try:
-            server = make_standin_server(standin, port=options["port"])
+            server = make_standin_server(app, port=options["port"])
         except OSError as exc:
             raise CommandError(f"cannot listen on port {options['port']}: {exc}") from exc
         self.stdout.write(
