@@ -518,25 +518,13 @@ class Run:
             "esimaccess": f"{web}/suppliers/webhooks/esimaccess/"
             f"{self.env['ESIMACCESS_WEBHOOK_TOKEN']}/",
         }
-        self.supplier_servers = [
-            Piece(
-                name,
-                [
-                    *manage,
-                    "run_supplier_standin",
-                    name,
-                    "--port",
-                    str(self.ports[name]),
-                    "--webhook-url",
-                    hooks[name],
-                    "--duplicate-rate",
-                    "0.3",
-                ],
-                self.env,
-                logs,
-            )  # fmt: skip
-            for name in ("airalo", "esimaccess")
-        ]
+        self.supplier_servers = []
+        for name in ("airalo", "esimaccess"):
+            command = [
+                *manage, "run_supplier_standin", name, "--port", str(self.ports[name]),
+                "--webhook-url", hooks[name], "--duplicate-rate", "0.3",
+            ]  # fmt: skip
+            self.supplier_servers.append(Piece(name, command, self.env, logs))
         self.pieces = [
             self.redis, self.web_server, self.consumer, self.smdp_server, self.gateway_server,
             self.network_server, *self.supplier_servers,
