@@ -65,7 +65,7 @@ class FaultSwitch:
     """A supplier's stand-in that misbehaves on request, for fault injection
     (``bench/faults.py``; only when ``SIMULATOR_FAULTS`` is on, never in
     production). ``POST /admin/fault`` with ``{"mode", "seconds", "rate",
-    "delay"}``:
+    "delay", "path"}`` (``path``: only requests whose path ends with it):
 
     ``slow``          act, then answer after the caller has given up (its answer is lost)
     ``garbage``       act, then answer 200 with something that is not the protocol
@@ -77,7 +77,7 @@ class FaultSwitch:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.mode, self.rate, self.until, self.delay = "none", 1.0, 0.0, 5.0
+        self.mode, self.rate, self.until, self.delay, self.path = "none", 1.0, 0.0, 5.0, ""
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -87,7 +87,7 @@ class FaultSwitch:
         if path == "/admin/ledger" and method == "GET":
             return self._json(start_response, "200 OK", self.app.ledger())
         with self._lock:
-            active = self.mode != "none" and time.time() < self.until
+            active = self.mode != "none" and time.time() < self.until and path.endswith(self.path)
             mode = self.mode if active and random.random() < self.rate else "none"
             delay = self.delay
         if mode == "unavailable":
@@ -115,6 +115,7 @@ class FaultSwitch:
                 self.mode, self.rate = mode, float(asked.get("rate", 1.0))
                 self.until = time.time() + float(asked.get("seconds", 60))
                 self.delay = float(asked.get("delay", 5))
+                self.path = str(asked.get("path", ""))
         except (ValueError, TypeError, AttributeError) as exc:
             return self._json(start_response, "400 Bad Request", {"message": str(exc)})
         return self._json(start_response, "200 OK", {"mode": mode})
