@@ -91,5 +91,8 @@ class PlanAdmin(CatalogAdmin):
         super().save_model(request, obj, form, change)
         if override:
             services.plan_below_cost_set(
-                plan=obj, allowed=allowed, reason=reason, actor=request.user
+                plan=obj,
+                allowed=allowed,
+                reason=reason,
+                actor=request.user,  # type: ignore[arg-type]  # staff only: signed in
             )

@@ -77,14 +77,14 @@ class OrderAdmin(PersonalDataAdmin):
         return order_supplier(order_id=order.pk) or order.supplier or "-"
 
     @admin.display(description=_("Cost"))
-    def cost(self, order: Order) -> str:
+    def cost(self, order: Order) -> Any:
         """What the supplier charged, in its currency, at the time of sale (ADR 0025)."""
         if order.cost_amount is None:
             return _("not known")
         return f"{order.cost_amount.normalize():f} {order.cost_currency}"
 
     @admin.display(description=_("Margin before VAT"))
-    def margin(self, order: Order) -> str:
+    def margin(self, order: Order) -> Any:
         if order.margin_amount is None:
             return _("not known") if order.cost_amount is None else _("other currency")
         return f"{order.margin_amount.quantize(Decimal('0.01'))} {order.currency}"
