@@ -726,12 +726,12 @@ class Run:
         shopping.start()
         time.sleep(3)
         self.fault("smdp", "garbage", 15, rate=0.5)
-        self.fault("airalo", "unavailable", 10, rate=0.5)
+        self.fault("airalo", "unavailable", 30, rate=1.0)  # down: orders go to eSIM Access
         self.fault("esimaccess", "rate_limited", 15, rate=0.5)
         time.sleep(2)
         self.fault("gateway", "slow", 12, rate=0.5)
         time.sleep(8)
-        self.fault("airalo", "slow", 12, rate=0.5)  # acts, then answers too late: lost
+        self.fault("airalo", "slow", 14, rate=1.0)  # acts, then answers too late: lost
         time.sleep(6)
         self.fault("smdp", "slow", 10)  # every call hangs past the timeout: workers are mid-call
         inside = self.mid_provisioning()

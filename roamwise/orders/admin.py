@@ -42,7 +42,7 @@ class OrderAdmin(PersonalDataAdmin):
         "legal_hold",
         "created_at",
     )
-    list_filter = ("status", "legal_hold", "kind", "supplier")
+    list_filter = ("status", "legal_hold", "kind")
     search_fields = ("public_id",)
     readonly_fields = (
         "public_id",
