@@ -116,8 +116,8 @@ class SupplierHttp:
             .first()
         )
         if allocation is None or allocation.order is None:
-            # No order of ours is behind it (an extra profile, a test of the
-            # adapter alone): nobody's data goes with it.
+            # No order of ours is behind it (an allocation placed without one,
+            # as the adapter's own tests do): nobody's data goes with it.
             logger.info("supplier %s: a call about no customer's order", self.supplier_code)
             return
         # The recipient is the adapter's own (outbound.SHARED_CLIENTS); an
