@@ -59,6 +59,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from roamwise.core.management.commands.serve import web_server_command
 from roamwise.core.stand_ins import STAND_INS
@@ -349,6 +350,14 @@ def recreate_databases(server: str, name: str) -> None:
         for database in (name, f"{name}_vault"):
             connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             connection.execute(f'CREATE DATABASE "{database}"')
+
+
+def ready_at_our_smdp(esims: Any) -> Any:
+    """The eSIMs a phone downloads from the SM-DP+ stand-in: not a wholesaler's,
+    which its own SM-DP+ serves (the stand-ins have none to download from)."""
+    from roamwise.suppliers.models import Allocation
+
+    return esims.exclude(order__allocations__disposition=Allocation.Disposition.FULFILLED)
 
 
 # --- Customers ----------------------------------------------------------------------
@@ -696,7 +705,7 @@ class Run:
 
         close_old_connections()
         done = 0
-        for esim in Esim.objects.filter(state=EsimState.READY):
+        for esim in ready_at_our_smdp(Esim.objects.filter(state=EsimState.READY)):
             with contextlib.suppress(requests.RequestException):
                 requests.post(
                     f"{self.smdp}/device/download",
@@ -775,7 +784,11 @@ class Run:
         downloaded: set[int] = set()
         while True:
             close_old_connections()
-            ready = set(Esim.objects.filter(state=EsimState.READY).values_list("pk", flat=True))
+            ready = set(
+                ready_at_our_smdp(Esim.objects.filter(state=EsimState.READY)).values_list(
+                    "pk", flat=True
+                )
+            )
             if ready - downloaded:
                 self.download()
                 downloaded |= ready
