@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from roamwise.suppliers.base import Money
@@ -60,3 +61,13 @@ def order_supplier(*, order_id: int) -> str:
     if esim is None or esim.state == "failed":
         return ""
     return f"ES2+ (profile type {esim.profile_type})"
+
+
+def usage_read_at(*, order_id: int) -> datetime | None:
+    """When the wholesaler that supplied the order's eSIM last reported its
+    usage (the freshness of its balance); None over ES2+ or before a reading."""
+    return (
+        Allocation.objects.filter(order_id=order_id, disposition=Allocation.Disposition.FULFILLED)
+        .values_list("usage_read_at", flat=True)
+        .first()
+    )

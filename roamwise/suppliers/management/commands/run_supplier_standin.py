@@ -44,6 +44,12 @@ class Command(BaseCommand):
             "--packages", type=int, default=DEFAULT_PACKAGES, help="size of the catalogue"
         )
         parser.add_argument(
+            "--traffic",
+            type=float,
+            default=0,
+            help="data each eSIM sold uses, in MB an hour (usage and low-data notifications)",
+        )
+        parser.add_argument(
             "--duplicate-rate",
             type=float,
             default=0.0,
@@ -54,6 +60,7 @@ class Command(BaseCommand):
         standin = configured_standin(
             options["supplier"], webhook_url=options["webhook_url"], packages=options["packages"]
         )
+        standin.traffic_mb_per_hour = options["traffic"]
         standin.duplicate_rate = options["duplicate_rate"]
         # The fault switch and ledger of bench/faults.py, only with SIMULATOR_FAULTS (ADR 0017).
         app = FaultSwitch(standin) if settings.SIMULATOR_FAULTS else standin
