@@ -388,9 +388,7 @@ class AiraloStandin:
         with self._lock:
             self.outbox.append((body, headers))
         if self.webhook_url:
-            threading.Thread(
-                target=post_webhook, args=(self.webhook_url, body, headers), daemon=True
-            ).start()
+            deliver(self.webhook_url, body, headers, duplicate_rate=self.duplicate_rate)
 
     def _deliver(self, url: str, request_id: str, order: dict[str, Any]) -> None:
         body = json.dumps(
