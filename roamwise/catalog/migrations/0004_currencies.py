@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0002_plan_facts'),
+        ('catalog', '0003_below_cost_override'),
     ]
 
     operations = [
