@@ -14,7 +14,6 @@ from django.utils.translation import gettext
 from roamwise.accounts.models import User
 from roamwise.audit.services import Access, access_record
 from roamwise.core.errors import DomainError
-
 from roamwise.core.money import Rounding
 
 from .geography import DEMO_5G, DEMO_COUNTRIES, PLAN_SHAPES, REGIONS, TIER_PRICES, region_members
