@@ -177,6 +177,9 @@ def test_a_deliberate_sale_below_cost_needs_a_reason_in_the_audit_trail(plan: Pl
         "validity_starts": plan.validity_starts,
         "sell_below_cost": "on",
         "below_cost_reason": "",
+        # The plan's per-currency prices (an inline): none.
+        "prices-TOTAL_FORMS": "0",
+        "prices-INITIAL_FORMS": "0",
     }
     page = staff.post(url, form)
     assert page.status_code == 200  # the form again: the reason is missing
