@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from ninja.openapi.views import openapi_view
 
+from roamwise.accounts import views as accounts_views
 from roamwise.accounts.password_reset import PublicIdResetPasswordView
 from roamwise.analytics import views as analytics_views
 from roamwise.api import api
@@ -65,6 +66,7 @@ urlpatterns = [
     path("admin/processors/", governance_views.processors, name="processors_registry"),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/language/", accounts_views.language_set, name="set_language"),
     path("privacy/", governance_views.privacy_policy, name="privacy_policy"),
     path("privacy/", include("roamwise.governance.urls")),
     path("cookies/", consent_views.cookie_settings, name="cookie_settings"),

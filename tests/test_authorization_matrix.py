@@ -72,6 +72,7 @@ PUBLIC_PAGES = {
     "governance:policy_version",
     "cookie_settings",
     "cookie_policy",
+    "set_language",  # the language switcher in every page's footer
     "healthz",
     "api_docs",
     "api-1.0.0:openapi-json",

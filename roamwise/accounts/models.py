@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from roamwise.core.models import TimeStampedModel
 from roamwise.vault.fields import BlindIndexField, EncryptedDateField, EncryptedTextField
@@ -21,6 +22,11 @@ class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     first_name = EncryptedTextField("first name", subject="self", row_key="public_id", blank=True)
     last_name = EncryptedTextField("last name", subject="self", row_key="public_id", blank=True)
+    # The language chosen in the switcher, else the one of the first sign-in:
+    # pages after sign-in and every email to this customer are in it (ADR 0026).
+    # A code of settings.LANGUAGES (services.user_language_set checks it), not
+    # choices: a language added later needs no migration.
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

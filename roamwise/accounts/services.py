@@ -49,6 +49,17 @@ def profile_update_phone(*, user: User, phone: str) -> Profile:
     return profile
 
 
+def user_language_set(*, user: User, language: str) -> bool:
+    """Keep ``language`` as the customer's language (pages after sign-in, emails).
+    False, and nothing kept, for a code that is not one of the shop's languages."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+    return True
+
+
 def signup_complete(
     *,
     user: User,

@@ -9,7 +9,8 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from roamwise.audit.selectors import accesses_of
 from roamwise.consent import selectors as consent_selectors
@@ -18,6 +19,7 @@ from roamwise.core.typing import AuthenticatedRequest
 
 from . import selectors, services
 from .forms import PhoneUpdateForm
+from .models import User
 
 
 @login_required
@@ -68,3 +70,13 @@ def account_close(request: AuthenticatedRequest) -> HttpResponse:
 
 def awaiting_parental_consent(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/awaiting_parental_consent.html", status=403)
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (the cookie, then back to the page), and for a
+    signed-in customer the language kept on their account as well."""
+    response = set_language(request)
+    if isinstance(request.user, User):
+        services.user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response

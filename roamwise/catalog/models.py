@@ -9,6 +9,8 @@ from django.db.models import Q
 from roamwise.core.models import TimeStampedModel
 from roamwise.core.money import Money
 
+from . import names
+
 
 class Destination(TimeStampedModel):
     """A country (ISO 3166-1), a region of countries, or the whole world."""
@@ -56,6 +58,11 @@ class Destination(TimeStampedModel):
         if self.kind == self.Kind.REGION:
             return sorted(self.countries.values_list("code", flat=True))
         return []
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language, from CLDR (names.display_name)."""
+        return names.display_name(self)
 
     @property
     def flag(self) -> str:

@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from roamwise.core.errors import NotFound
 
 from .models import Destination, Plan
+from . import names
 
 # The catalogue's version: part of the key of everything cached from the
 # catalogue (ADR 0016). Kept in the shared cache, so that every worker process
@@ -40,6 +41,8 @@ def destination_search(*, query: str = "", kind: str | None = None) -> QuerySet[
             | Q(aliases__icontains=query)
             | Q(code__iexact=query)
             | Q(alpha3__iexact=query)
+            # Names in every shop language, from CLDR ("Deutschland", "日本").
+            | Q(code__in=names.destination_codes_named(query))
         )
     if kind:
         destinations = destinations.filter(kind=kind)

@@ -110,6 +110,17 @@ def browser_storage() -> tuple[StoredItem, ...]:
             max_age=None,
             httponly=True,
         ),
+        StoredItem(
+            name=settings.LANGUAGE_COOKIE_NAME,
+            kind="cookie",
+            category=Purpose.ESSENTIAL,
+            purpose=_(
+                "Remembers the language you chose in the language menu; set only when you "
+                "choose one."
+            ),
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        ),
     )
 
 

@@ -104,7 +104,10 @@ def notify(
             user_public_id=user.public_id, kind=spec.name, campaign_public_id=campaign_public_id
         )
         context["unsubscribe_url"] = _site(reverse("notifications:unsubscribe", args=[token]))
-    rendered = render_message(template, context)
+    # Every message to a customer is written in their language, whatever the
+    # language of the request or job that sends it (ADR 0026).
+    with translation.override(selectors.recipient_language(user=user)):
+        rendered = render_message(template, context)
     return _record(
         user=user,
         key_subject=user.public_id,
