@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 
 class StaffMFAMiddleware:
@@ -30,7 +31,7 @@ class StaffMFAMiddleware:
         ):
             if not is_mfa_enabled(user):
                 messages.warning(
-                    request, "Staff accounts must turn on two-factor authentication first."
+                    request, gettext("Staff accounts must turn on two-factor authentication first.")
                 )
                 return HttpResponseRedirect(reverse("mfa_activate_totp"))
             if not any(

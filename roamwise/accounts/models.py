@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from roamwise.core.models import TimeStampedModel
@@ -55,8 +56,8 @@ class ParentalConsent(TimeStampedModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the parent"
-        GRANTED = "granted", "Granted"
+        PENDING = "pending", gettext_lazy("Waiting for the parent")
+        GRANTED = "granted", gettext_lazy("Granted")
 
     child = models.OneToOneField(User, on_delete=models.CASCADE, related_name="parental_consent")
     parent_email = EncryptedTextField(subject="child", row_key="child_id")
@@ -108,10 +109,10 @@ class LoginEvent(models.Model):
     the browser family, operating system and kind of device."""
 
     class Device(models.TextChoices):
-        DESKTOP = "desktop", "Computer"
-        MOBILE = "mobile", "Phone"
-        TABLET = "tablet", "Tablet"
-        OTHER = "other", "Other"
+        DESKTOP = "desktop", gettext_lazy("Computer")
+        MOBILE = "mobile", gettext_lazy("Phone")
+        TABLET = "tablet", gettext_lazy("Tablet")
+        OTHER = "other", gettext_lazy("Other")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_events")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -9,6 +9,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 
@@ -49,7 +50,7 @@ def phone_update(request: AuthenticatedRequest) -> HttpResponse:
     form = PhoneUpdateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.profile_update_phone(user=request.user, phone=form.cleaned_data["phone"])
-        messages.success(request, "Your phone number was updated.")
+        messages.success(request, gettext("Your phone number was updated."))
         return redirect("accounts:settings")
     return render(request, "accounts/phone_update.html", {"form": form})
 
@@ -60,7 +61,9 @@ def phone_update(request: AuthenticatedRequest) -> HttpResponse:
 def account_close(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("confirm") != "close":
-            messages.error(request, "Tick the box to confirm that you want to close the account.")
+            messages.error(
+                request, gettext("Tick the box to confirm that you want to close the account.")
+            )
             return render(request, "accounts/close.html", status=400)
         closure = services.account_close(user=request.user)
         logout(request)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from roamwise.core.models import TimeStampedModel
 from roamwise.core.money import Money
@@ -16,9 +17,9 @@ class Destination(TimeStampedModel):
     """A country (ISO 3166-1), a region of countries, or the whole world."""
 
     class Kind(models.TextChoices):
-        COUNTRY = "country", "Country"
-        REGION = "region", "Region"
-        GLOBAL = "global", "Global"
+        COUNTRY = "country", gettext_lazy("Country")
+        REGION = "region", gettext_lazy("Region")
+        GLOBAL = "global", gettext_lazy("Global")
 
     # ISO 3166-1 alpha-2 for countries ("FR"); a lower-case slug for the rest.
     code = models.CharField(max_length=16, unique=True)

@@ -9,11 +9,12 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from roamwise.core.errors import NotFound
 
-from .models import Destination, Plan
 from . import names
+from .models import Destination, Plan
 
 # The catalogue's version: part of the key of everything cached from the
 # catalogue (ADR 0016). Kept in the shared cache, so that every worker process
@@ -60,7 +61,7 @@ def destination_regions() -> QuerySet[Destination]:
 def destination_get(*, code: str) -> Destination:
     destination = Destination.objects.filter(Q(code__iexact=code) | Q(slug=code.lower())).first()
     if destination is None:
-        raise NotFound(f"No destination with code {code!r}.")
+        raise NotFound(gettext("No destination with code %(code)r.") % {"code": code})
     return destination
 
 
@@ -115,10 +116,10 @@ def plan_get(*, public_id: uuid.UUID | str) -> Plan:
     try:
         key = uuid.UUID(str(public_id))
     except ValueError as exc:
-        raise NotFound("No plan with that id.") from exc
+        raise NotFound(gettext("No plan with that id.")) from exc
     plan = Plan.objects.filter(is_active=True, public_id=key).select_related("destination").first()
     if plan is None:
-        raise NotFound("No plan with that id.")
+        raise NotFound(gettext("No plan with that id."))
     return plan
 
 

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Header, Router, Schema, Status
 from ninja.security import django_auth
 
@@ -90,7 +91,7 @@ def billing_details(billing: BillingIn) -> services.BillingDetails:
     try:
         phone = normalise_phone(billing.phone)
     except ValidationError as exc:
-        raise InvalidBilling("The contact number is not a valid phone number.") from exc
+        raise InvalidBilling(gettext("The contact number is not a valid phone number.")) from exc
     return services.BillingDetails(
         name=billing.name,
         line1=billing.line1,

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, task
 
@@ -45,7 +46,7 @@ def handler_for(handlers: dict[str, str], kind: str) -> OrderHandler:
     """The function ``handlers`` names for ``kind``; ``UnknownOrderKind`` if none."""
     path = handlers.get(kind)
     if path is None:
-        raise UnknownOrderKind(f"No handler for orders of kind {kind!r}.")
+        raise UnknownOrderKind(gettext("No handler for orders of kind %(kind)r.") % {"kind": kind})
     return cast(OrderHandler, import_string(path))
 
 

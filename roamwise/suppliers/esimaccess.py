@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from roamwise.core import http as core_http
 from roamwise.suppliers.base import (
@@ -121,7 +122,8 @@ class EsimAccess(Supplier):
             success = envelope["success"]
         except (ValueError, KeyError, TypeError) as exc:
             raise SupplierUnavailable(
-                f"esimaccess answered {path} with no envelope (HTTP {response.status_code})",
+                gettext("esimaccess answered %(path)s with no envelope (HTTP %(status_code)s)")
+                % {"path": path, "status_code": response.status_code},
                 supplier_code=self.code,
             ) from exc
         if success:
@@ -189,7 +191,8 @@ class EsimAccess(Supplier):
         found = obj.get("packageList") or []
         if not found:
             raise SupplierNotFound(
-                f"esimaccess has no package {package_id}", supplier_code=self.code
+                gettext("esimaccess has no package %(package_id)s") % {"package_id": package_id},
+                supplier_code=self.code,
             )
         return int(found[0]["price"])
 
@@ -255,7 +258,10 @@ class EsimAccess(Supplier):
     def usage(self, *, iccid: str) -> Usage:
         esim = self._esim({"iccid": iccid})
         if esim is None:
-            raise SupplierNotFound(f"esimaccess has no eSIM {iccid}", supplier_code=self.code)
+            raise SupplierNotFound(
+                gettext("esimaccess has no eSIM %(iccid)s") % {"iccid": iccid},
+                supplier_code=self.code,
+            )
         total = int(esim.get("totalVolume", 0))
         used = int(esim.get("orderUsage", 0))
         return Usage(iccid=iccid, total_mb=total // MB, remaining_mb=max(0, total - used) // MB)
@@ -263,7 +269,10 @@ class EsimAccess(Supplier):
     def _tran_no(self, iccid: str) -> str:
         esim = self._esim({"iccid": iccid})
         if esim is None:
-            raise SupplierNotFound(f"esimaccess has no eSIM {iccid}", supplier_code=self.code)
+            raise SupplierNotFound(
+                gettext("esimaccess has no eSIM %(iccid)s") % {"iccid": iccid},
+                supplier_code=self.code,
+            )
         return str(esim["esimTranNo"])
 
     def suspend(self, *, iccid: str) -> None:
@@ -279,7 +288,8 @@ class EsimAccess(Supplier):
         esim = self._esim({"orderNo": reference})
         if esim is None:
             raise SupplierNotFound(
-                f"esimaccess has no profile for {reference}", supplier_code=self.code
+                gettext("esimaccess has no profile for %(reference)s") % {"reference": reference},
+                supplier_code=self.code,
             )
         self._call("esim/cancel", {"esimTranNo": str(esim["esimTranNo"])})
 
@@ -299,7 +309,9 @@ class EsimAccess(Supplier):
             if not isinstance(content, dict):
                 raise TypeError("content is not an object")
         except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidWebhook(f"malformed esimaccess notification: {exc}") from exc
+            raise InvalidWebhook(
+                gettext("malformed esimaccess notification: %(exc)s") % {"exc": exc}
+            ) from exc
         # No event id is sent: the body itself identifies the event.
         event_id = hashlib.sha256(body).hexdigest()
         reference = str(content.get("orderNo", ""))
@@ -332,6 +344,7 @@ def install_from_activation_code(iccid: str, activation_code: str) -> InstallDet
     parts = activation_code.split("$")
     if len(parts) < 3 or parts[0] != "LPA:1":
         raise SupplierUnavailable(
-            f"unreadable activation code for {iccid}", supplier_code="esimaccess"
+            gettext("unreadable activation code for %(iccid)s") % {"iccid": iccid},
+            supplier_code="esimaccess",
         )
     return InstallDetails(iccid=iccid, smdp_address=parts[1], matching_id=parts[2])

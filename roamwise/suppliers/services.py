@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from roamwise.core.errors import NotFound
 from roamwise.core.tasks import enqueue_on_commit
@@ -55,7 +56,8 @@ def allocation_place(
     if not created and Capability.IDEMPOTENT_ORDER not in supplier.capabilities:
         logger.warning("supplier %s: order %s lost its answer", supplier_code, transaction_id)
         raise NeedsReconciliation(
-            f"{supplier_code} may hold order {transaction_id} already: reconcile first",
+            gettext("%(supplier_code)s may hold order %(transaction_id)s already: reconcile first")
+            % {"supplier_code": supplier_code, "transaction_id": transaction_id},
             supplier_code=supplier_code,
         )
     answer = supplier.order(package_id=package_id, transaction_id=transaction_id)
@@ -135,7 +137,13 @@ def _order_event(supplier_code: str, event: WebhookEvent) -> None:
             "supplier %s: notification for unknown order %s", supplier_code, event.reference
         )
         # Rolled back with the receipt, so that a later repeat can still apply.
-        raise NotFound(f"no order {event.reference or order.transaction_id} from {supplier_code}")
+        raise NotFound(
+            gettext("no order %(transaction_id)s from %(supplier_code)s")
+            % {
+                "transaction_id": event.reference or order.transaction_id,
+                "supplier_code": supplier_code,
+            }
+        )
     if event.reference and not allocation.reference:
         # Our order call lost its answer: the notice tells us the supplier's reference.
         Allocation.objects.filter(pk=allocation.pk, reference="").update(reference=event.reference)
