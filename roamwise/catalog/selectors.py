@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 
+from roamwise.core.countries import country_name
 from roamwise.core.errors import NotFound
 
 from . import names
@@ -88,8 +89,8 @@ def plan_networks(*, plans: Sequence[Plan]) -> dict[int, list[NetworkRow]]:
             "network__country__name",
         )
     )
-    for plan_id, *network in rows:
-        found[plan_id].append(NetworkRow(*network))
+    for plan_id, name, mcc_mnc, code, _name in rows:
+        found[plan_id].append(NetworkRow(name, mcc_mnc, code, country_name(code)))
     return found
 
 

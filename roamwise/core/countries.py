@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import pycountry
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.utils import translation
@@ -38,3 +39,10 @@ def country_name(code: str, language: str | None = None) -> str:
 
 def shop_languages() -> list[str]:
     return [code for code, _ in settings.LANGUAGES]
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every ISO 3166-1 country as (code, name in the active language), by name:
+    the choices of a country field, evaluated when a form is shown."""
+    names = [(c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries]
+    return sorted(names, key=lambda pair: pair[1].casefold())

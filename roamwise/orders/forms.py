@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from roamwise.accounts.forms import PhoneField
+from roamwise.core.countries import country_choices
 
 COUNTRIES = sorted(
     ((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries),
@@ -45,7 +46,7 @@ class CheckoutForm(forms.Form):
     )
     country = forms.ChoiceField(
         label=gettext_lazy("Country"),
-        choices=COUNTRIES,
+        choices=country_choices,
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
     phone = PhoneField(label=gettext_lazy("Contact number"))
