@@ -84,10 +84,14 @@ def _names_by_code() -> dict[str, frozenset[str]]:
 
 def destination_codes_named(query: str) -> list[str]:
     """Codes of the destinations one of whose names in the shop's languages
-    contains ``query`` (case-insensitive): "deutsch" finds DE, "日本" JP."""
-    needle = query.casefold().strip()
+    starts with ``query``, case-insensitive, and ``query`` is at least half of
+    that name: "deutsch" and "Deutschland" find DE, "日本" JP, "japon" JP; "fran"
+    is not taken for "Französisch-Polynesien" (it finds France by its name)."""
+    needle = " ".join(query.casefold().split())
     if not needle:
         return []
     return sorted(
-        code for code, names in _names_by_code().items() if any(needle in n for n in names)
+        code
+        for code, names in _names_by_code().items()
+        if any(name.startswith(needle) and 2 * len(needle) >= len(name) for name in names)
     )

@@ -160,6 +160,15 @@ COOKIE_POLICY_VERSIONS: tuple[CookiePolicyVersion, ...] = (
         ),
         fingerprint="d972ded156a0dc76",
     ),
+    CookiePolicyVersion(
+        version="2026-12-b",
+        effective_on=date(2026, 12, 7),
+        summary=_(
+            "A cookie that remembers the language you choose in the language menu, set only "
+            "when you choose one."
+        ),
+        fingerprint="26231f5525e7e305",
+    ),
 )
 
 
