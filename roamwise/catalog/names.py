@@ -69,7 +69,11 @@ def destination_names(destination: Destination) -> set[str]:
 @cache
 def _names_by_code() -> dict[str, frozenset[str]]:
     """Case-folded names of every CLDR country and of the regions above."""
-    codes = [code for code in Locale("en").territories if len(code) == 2 and code.isalpha()]
+    codes = [
+        str(code)
+        for code in Locale("en").territories
+        if isinstance(code, str) and len(code) == 2 and code.isalpha()
+    ]
     index: dict[str, frozenset[str]] = {}
     for code in codes:
         index[code] = frozenset(

@@ -273,8 +273,10 @@ class Es2PlusClient:
                     jsonschema.validate(answer, schema(RESPONSE_SCHEMAS[function]))
                 except jsonschema.ValidationError as exc:
                     raise Es2Unreachable(
-                        gettext("malformed %(function)s answer: %(message)s")
-                        % {"function": function, "message": exc.message}[:200]
+                        (
+                            gettext("malformed %(function)s answer: %(message)s")
+                            % {"function": function, "message": exc.message}
+                        )[:200]
                     ) from None
             return dict(answer)
         data = status.get("statusCodeData")

@@ -38,7 +38,13 @@ def test_pages_show_the_name_in_the_visitors_language(catalog: None) -> None:
 
 @pytest.mark.parametrize(
     ("query", "code"),
-    [("Deutschland", "DE"), ("日本", "JP"), ("Japon", "JP"), ("Allemagne", "DE"), ("deutsch", "DE")],
+    [
+        ("Deutschland", "DE"),
+        ("日本", "JP"),
+        ("Japon", "JP"),
+        ("Allemagne", "DE"),
+        ("deutsch", "DE"),
+    ],
 )
 def test_search_finds_a_destination_by_its_name_in_any_shop_language(
     client: Client, catalog: None, query: str, code: str
@@ -57,9 +63,7 @@ def test_the_search_page_finds_a_name_in_another_language_and_shows_the_pages_ow
     assert "Japon" in html.content.decode()
 
 
-def test_the_api_names_destinations_in_the_requests_language(
-    client: Client, catalog: None
-) -> None:
+def test_the_api_names_destinations_in_the_requests_language(client: Client, catalog: None) -> None:
     body = client.get("/api/v1/destinations/DE", headers={"Accept-Language": "de"}).json()
 
     assert body["name"] == "Deutschland"

@@ -141,7 +141,7 @@ class SimulatedGateway:
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise MalformedEvent(
-                gettext("The webhook body is not a valid event: %(exc)s") % {"exc": exc}[:200]
+                (gettext("The webhook body is not a valid event: %(exc)s") % {"exc": exc})[:200]
             ) from exc
 
     def fetch_outcome(self, *, payment: Payment) -> GatewayEvent | None:

@@ -198,7 +198,7 @@ class StripeGateway:
             return GatewayEvent(event_id=event_id, event_type=event_type, kind="ignored")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise MalformedEvent(
-                gettext("The webhook body is not a valid event: %(exc)s") % {"exc": exc}[:200]
+                (gettext("The webhook body is not a valid event: %(exc)s") % {"exc": exc})[:200]
             ) from exc
 
     def fetch_outcome(self, *, payment: Payment) -> GatewayEvent | None:
