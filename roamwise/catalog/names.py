@@ -2,7 +2,7 @@
 
 A country's names are CLDR's ("Deutschland", "Allemagne", "ドイツ", "德国"); a
 region's are CLDR's name of its UN M.49 area where there is one ("Europe" is
-150), else the shop's own translation. Pages show ``display_name``; search
+150), else the shop's own translation (the Middle East, the whole world). Pages show ``display_name``; search
 matches any of ``destination_names`` (ADR 0026).
 """
 
@@ -22,18 +22,20 @@ if TYPE_CHECKING:
 
     from .models import Destination
 
-# Regions and the whole world by destination code: their UN M.49 area in CLDR.
+# Regions by destination code: their UN M.49 area in CLDR.
 M49_AREAS: dict[str, str] = {
     "europe": "150",
     "asia": "142",
     "africa": "002",
     "americas": "019",
     "oceania": "009",
-    "global": "001",
 }
 # Areas CLDR has no name for: translated in the shop's own catalogues.
+# The whole world too: CLDR's name of area 001 is the plain noun ("world"),
+# not a plan's coverage.
 OWN_NAMES: dict[str, _StrPromise] = {
     "middle-east": _("Middle East"),
+    "global": _("Global"),
 }
 
 
