@@ -103,7 +103,7 @@ def test_a_parent_reports_a_child_who_claimed_to_be_an_adult_and_staff_erase_it(
     assert request.child_identifier == ""
     linked = request.events.get(note__startswith="account linked")
     assert linked.actor == member
-    assert LinkMethod.ACCOUNT_CONTENT.label in linked.note
+    assert str(LinkMethod.ACCOUNT_CONTENT.label) in linked.note
     assert "year 6" in linked.note
     assert AccessEvent.objects.filter(
         actor_id=member.pk, subject_id=child_key, reason__contains="finding the account"
