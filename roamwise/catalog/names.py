@@ -2,8 +2,9 @@
 
 A country's names are CLDR's ("Deutschland", "Allemagne", "ドイツ", "德国"); a
 region's are CLDR's name of its UN M.49 area where there is one ("Europe" is
-150), else the shop's own translation (the Middle East, the whole world). Pages show ``display_name``; search
-matches any of ``destination_names`` (ADR 0026).
+150), else the shop's own translation (the Middle East, the whole world).
+Pages show ``display_name``; search matches any of ``destination_names``
+(ADR 0026).
 """
 
 from __future__ import annotations
