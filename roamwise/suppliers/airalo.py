@@ -43,6 +43,7 @@ from roamwise.suppliers.base import (
     SupplierOrder,
     Usage,
     WebhookEvent,
+    network_generation,
 )
 from roamwise.suppliers.errors import (
     InvalidWebhook,
@@ -230,6 +231,12 @@ class Airalo(Supplier):
                     }
                 )
             )
+            generation = network_generation(
+                str(kind)
+                for area in operator.get("coverages") or []
+                for network in area.get("networks") or []
+                for kind in network.get("types") or []
+            )
             fair_use = (
                 str(operator.get("fair_usage_policy") or "")
                 if operator.get("is_fair_usage_policy")
@@ -251,6 +258,7 @@ class Airalo(Supplier):
                         region=str(place.get("title", "")) if is_global else "",
                         networks=networks,
                         top_up=raw.get("type") == "topup",
+                        network_generation=generation,
                     )
                 )
         return result

@@ -35,6 +35,7 @@ from roamwise.suppliers.base import (
     SupplierOrder,
     Usage,
     WebhookEvent,
+    network_generation,
 )
 from roamwise.suppliers.errors import (
     InvalidWebhook,
@@ -165,6 +166,11 @@ class EsimAccess(Supplier):
                 }
             )
         )
+        generation = network_generation(
+            str(operator.get("networkType") or "")
+            for place in raw.get("locationNetworkList") or []
+            for operator in place.get("operatorList") or []
+        )
         fair_use = str(raw.get("fupPolicy") or "")
         unlimited = bool(fair_use)
         return Package(
@@ -182,6 +188,7 @@ class EsimAccess(Supplier):
             region=str(raw.get("slug", "")) if coverage != Coverage.LOCAL else "",
             networks=networks,
             top_up=top_up,
+            network_generation=generation,
         )
 
     # -- orders ------------------------------------------------------------
