@@ -60,10 +60,13 @@ def test_search_finds_a_destination_by_its_name_in_any_shop_language(
 def test_the_search_page_finds_a_name_in_another_language_and_shows_the_pages_own(
     client: Client, catalog: None
 ) -> None:
-    html = client.get("/destinations/", {"q": "日本"}, headers={"Accept-Language": "fr"})
+    response = client.get(
+        "/destinations/", {"q": "日本"}, headers={"Accept-Language": "fr"}, follow=True
+    )
 
-    assert html.status_code == 200
-    assert "Japon" in html.content.decode()
+    assert response.status_code == 200
+    assert response.redirect_chain == [("/destinations/jp/", 302)]  # the one match
+    assert "Japon" in response.content.decode()
 
 
 def test_the_api_names_destinations_in_the_requests_language(client: Client, catalog: None) -> None:
