@@ -428,12 +428,32 @@ HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 10, minimum=1)
 # eSIM wholesalers (roamwise.suppliers, ADR 0020). Production uses the real
 # endpoints; the stand-ins (manage.py run_supplier_standin) answer on loopback.
 SUPPLIER_MAX_RETRY_WAIT = env_float("SUPPLIER_MAX_RETRY_WAIT", 10, minimum=0, maximum=300)
-ESIMACCESS_API_BASE = env_str("ESIMACCESS_API_BASE") or "https://api.esimaccess.com"
-ESIMACCESS_ACCESS_CODE = env_str("ESIMACCESS_ACCESS_CODE") or ""
-ESIMACCESS_WEBHOOK_TOKEN = env_str("ESIMACCESS_WEBHOOK_TOKEN") or ""
-AIRALO_API_BASE = env_str("AIRALO_API_BASE") or "https://partners-api.airalo.com/v2"
-AIRALO_CLIENT_ID = env_str("AIRALO_CLIENT_ID") or ""
-AIRALO_CLIENT_SECRET = env_str("AIRALO_CLIENT_SECRET") or ""
+# With its stand-in named in SIMULATORS, a supplier defaults to it, with
+# credentials of this installation's own that the stand-in is started with.
+
+
+def _stand_in_secret(name: str, file: str) -> str:
+    return ensure_secret_file(DATA_DIR / file, random_secret) if name in SIMULATORS else ""
+
+
+ESIMACCESS_API_BASE = (
+    env_str("ESIMACCESS_API_BASE") or _stand_in("esimaccess") or "https://api.esimaccess.com"
+)
+ESIMACCESS_ACCESS_CODE = env_str("ESIMACCESS_ACCESS_CODE") or _stand_in_secret(
+    "esimaccess", "esimaccess_standin_access_code"
+)
+ESIMACCESS_WEBHOOK_TOKEN = env_str("ESIMACCESS_WEBHOOK_TOKEN") or _stand_in_secret(
+    "esimaccess", "esimaccess_webhook_token"
+)
+AIRALO_API_BASE = (
+    env_str("AIRALO_API_BASE") or _stand_in("airalo") or "https://partners-api.airalo.com/v2"
+)
+AIRALO_CLIENT_ID = env_str("AIRALO_CLIENT_ID") or (
+    "roamwise-demo" if "airalo" in SIMULATORS else ""
+)
+AIRALO_CLIENT_SECRET = env_str("AIRALO_CLIENT_SECRET") or _stand_in_secret(
+    "airalo", "airalo_standin_client_secret"
+)
 # Orders through POST orders-async: the profile arrives at our signed webhook.
 AIRALO_ASYNC_ORDERS = env_bool("AIRALO_ASYNC_ORDERS", False)
 # Staff are alerted when our prepaid credit at a supplier is below its floor (USD).

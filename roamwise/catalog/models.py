@@ -140,10 +140,24 @@ class Plan(TimeStampedModel):
     validity_starts = models.CharField(
         max_length=16, choices=ValidityStart.choices, default=ValidityStart.FIRST_USE
     )
+    # A deliberate sale below the wholesale cost (a promotion, a loss leader):
+    # checkout refuses one otherwise (ADR 0025). Set with its reason through
+    # ``plan_below_cost_set``, which writes it to the back office's history.
+    sell_below_cost = models.BooleanField(
+        default=False, help_text="Allow this plan to be sold below its wholesale cost."
+    )
+    below_cost_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it may be sold below cost."
+    )
 
     class Meta:
         ordering = ["price", "validity_days"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(sell_below_cost=False) | ~Q(below_cost_reason=""),
+                name="plan_below_cost_has_reason",
+                violation_error_message="Give the reason this plan may be sold below its cost.",
+            ),
             models.CheckConstraint(condition=Q(price__gt=0), name="plan_price_positive"),
             models.CheckConstraint(condition=Q(validity_days__gt=0), name="plan_validity_positive"),
             models.CheckConstraint(

@@ -42,8 +42,8 @@ class AppendOnlyQuerySet(models.QuerySet):
 class PolicyDocument(models.TextChoices):
     """The versioned texts a customer is held to: the privacy policy, the terms of sale."""
 
-    PRIVACY = "privacy", "Privacy policy"
-    TERMS = "terms", "Terms of sale"
+    PRIVACY = "privacy", gettext_lazy("Privacy policy")
+    TERMS = "terms", gettext_lazy("Terms of sale")
 
 
 class PolicyVersion(models.Model):

@@ -141,8 +141,11 @@ def create_order(
     in_force = governance.terms_version_label()
     if body.terms_version and body.terms_version != in_force:
         raise TermsOutdated(
-            f"The terms of sale in force are version {in_force}: show them to the customer "
-            "and send that version."
+            gettext(
+                "The terms of sale in force are version %(in_force)s: show them to the customer "
+                "and send that version."
+            )
+            % {"in_force": in_force}
         )
     order = services.order_create(
         customer=authenticated_user(request),
