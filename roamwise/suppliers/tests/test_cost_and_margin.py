@@ -171,6 +171,10 @@ def test_a_deliberate_sale_below_cost_needs_a_reason_in_the_audit_trail(plan: Pl
         "currency": "USD",
         "profile_type": plan.profile_type,
         "is_active": "on",
+        "network_generation": plan.network_generation,
+        "hotspot_allowed": "on",
+        "is_data_only": "on",
+        "validity_starts": plan.validity_starts,
         "sell_below_cost": "on",
         "below_cost_reason": "",
     }
