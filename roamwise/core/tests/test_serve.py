@@ -32,11 +32,12 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from conftest import make_customer
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.orders.models import Order
 from roamwise.smdp.services import inventory_add
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import BILLING_API
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKOUTS = 16
@@ -156,16 +157,6 @@ def customers_with_tokens(count: int, first: int = 0) -> list[str]:
     return tokens
 
 
-BILLING = {
-    "name": "Ada Traveller",
-    "line1": "1 Example Street",
-    "city": "London",
-    "postcode": "N1 1AA",
-    "country": "GB",
-    "phone": "+447911123456",
-}
-
-
 def pay_with_a_good_card(payment_url: str, *, shop: str) -> None:
     """The customer on the processor's hosted page, as a browser would."""
     browser = urllib.request.build_opener(
@@ -199,7 +190,7 @@ def checkout(shop: str, token: str, plan: Plan) -> Answer:
     created = call(
         f"{shop}/api/v1/orders",
         method="POST",
-        body={"plan_id": str(plan.public_id), "billing": BILLING},
+        body={"plan_id": str(plan.public_id), "billing": BILLING_API},
         token=token,
     )
     assert created.status == 201, created.body

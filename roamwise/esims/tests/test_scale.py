@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 
-from conftest import make_customer
 from roamwise.catalog.models import Plan
 from roamwise.esims import services
 from roamwise.esims.models import Esim, EsimState
@@ -16,9 +15,10 @@ from roamwise.gateway.services import card_submit
 from roamwise.orders.models import Order, OrderStatus
 from roamwise.orders.services import order_create
 from roamwise.payments.services import payment_start
-from roamwise.payments.tests.test_webhooks import BILLING
 from roamwise.smdp.models import ProfileState, SmdpProfile
 from roamwise.smdp.services import inventory_add
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import BILLING
 
 from .conftest import fulfilment_held
 from .smdp_proxy import SmdpProxy

@@ -25,8 +25,8 @@ from roamwise.retention.models import LegalHold
 from roamwise.retention.services import legal_hold_place, legal_hold_release
 from roamwise.support.models import Ticket, TicketMessage
 from roamwise.support.services import ticket_open
-
-from .conftest import counts, paid_order, sweep
+from roamwise.testing.lines import counts, sweep
+from roamwise.testing.shopping import paid_order
 
 YEAR_AND_A_DAY = timedelta(days=366)
 

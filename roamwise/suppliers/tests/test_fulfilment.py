@@ -17,10 +17,9 @@ from django.test import Client
 from django.utils import timezone
 
 from roamwise.accounts.models import Profile, User
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim, EsimState
-from roamwise.esims.tests.conftest import buy, fulfilment_held
+from roamwise.esims.tests.conftest import fulfilment_held
 from roamwise.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
 from roamwise.orders.tasks import fulfil_order
 from roamwise.payments.services import refund_issue
@@ -32,6 +31,8 @@ from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, W
 from roamwise.suppliers.selectors import order_supplier
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
+from roamwise.testing.people import staff_client
+from roamwise.testing.shopping import buy
 from roamwise.vault.models import DataKey
 
 from .conftest import WEBHOOK_TOKEN, closed_port_url
