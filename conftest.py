@@ -9,11 +9,13 @@ helpers from there, never from a test module or a conftest.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
 from django.core.cache import cache
+from django.db.backends.signals import connection_created
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -63,6 +65,23 @@ def _install_quick_flush() -> None:
 
 
 _install_quick_flush()
+
+
+def _commit_without_waiting_for_the_disk(connection: Any, **kwargs: object) -> None:
+    """A test database need not survive a power cut: a commit returns once the
+    database has the change, without waiting for the disk to confirm it.
+    Readers, other connections and other processes see exactly what they
+    would; only a crash of the machine could lose the last commits. The
+    live-server tests commit after every request, and building the test
+    databases commits every migration."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET synchronous_commit TO off")
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA synchronous=OFF")
+
+
+connection_created.connect(_commit_without_waiting_for_the_disk)
 # ------------------------------------------------------------------------------
 
 
