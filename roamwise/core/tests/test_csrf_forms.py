@@ -145,6 +145,7 @@ def test_the_scan_finds_the_pages_and_forms() -> None:
     assert post_forms_without_token('<form method="get" action="/search"></form>') == []
 
 
+@pytest.mark.long
 @pytest.mark.commitment("SEC-07")
 def test_every_post_form_carries_the_csrf_token(alice: User, plan: Plan, stand_ins: None) -> None:
     customer_pages, staff_pages = object_pages(alice, plan)
