@@ -65,7 +65,7 @@ def rows_containing(needle: str) -> list[str]:
         db = connections[alias]
         table = db.ops.quote_name(model._meta.db_table)
         for field in model._meta.concrete_fields:
-            if field.get_internal_type() not in text_types:
+            if field.get_internal_type() not in text_types or field.column is None:
                 continue
             column = db.ops.quote_name(field.column)
             # Raw SQL over the stored text: what a database reader would see.

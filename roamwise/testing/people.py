@@ -38,7 +38,7 @@ def make_customer(username: str, *, verified: bool = True, **extra: object) -> U
         username=username,
         email=f"{username}@example.com",
         password=PASSWORD,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
     Profile.objects.create(user=user, phone="+447911123456", date_of_birth=date(1990, 5, 17))

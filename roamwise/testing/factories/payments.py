@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import factory
 
+from roamwise.orders.models import Order
 from roamwise.orders.services import order_await_payment
 from roamwise.payments.models import Payment
 
 from .orders import OrderFactory
+
+
+def _new_order() -> Order:
+    order: Order = OrderFactory.create()
+    return order
 
 
 class PaymentFactory(factory.django.DjangoModelFactory):
@@ -18,7 +24,7 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Payment
 
-    order = factory.LazyFunction(lambda: order_await_payment(order=OrderFactory()))
+    order = factory.LazyFunction(lambda: order_await_payment(order=_new_order()))
     processor = "simulated"
     processor_ref = factory.Sequence(lambda n: f"cs_test_factory_{n}")
     payment_ref = factory.Sequence(lambda n: f"pi_test_factory_{n}")
