@@ -67,6 +67,9 @@ BILLING = {
     "postcode": "LS1 1AA",
     "country": "GB",
     "phone": "+447911123456",
+    "terms_version": "2026-12",
+    "accept_terms": "on",
+    "waive_withdrawal": "on",
 }
 
 

@@ -10,7 +10,7 @@ import pycountry
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from .geography import DEMO_COUNTRIES, PLAN_SHAPES, REGIONS, TIER_PRICES, region_members
+from .geography import DEMO_5G, DEMO_COUNTRIES, PLAN_SHAPES, REGIONS, TIER_PRICES, region_members
 from .models import Destination, Network, Plan
 from .selectors import CATALOG_VERSION_KEY
 
@@ -70,12 +70,23 @@ def _plan_name(label: str, data_mb: int | None, days: int) -> str:
 
 
 def _plan_rows(
-    destination: Destination, shape_indexes: list[int], tier: int, networks: list[Network]
+    destination: Destination,
+    shape_indexes: list[int],
+    tier: int,
+    networks: list[Network],
+    *,
+    generation: str = Plan.Generation.LTE,
 ) -> list[tuple[Plan, list[Network]]]:
     rows = []
     for index in shape_indexes:
         data_mb, days, fair_use = PLAN_SHAPES[index]
         plan = Plan(
+            # Like most travel eSIMs: data only, validity from the first connection
+            # abroad, and no hotspot on unlimited plans (their fair use is per phone).
+            network_generation=generation,
+            hotspot_allowed=data_mb is not None,
+            is_data_only=True,
+            validity_starts=Plan.ValidityStart.FIRST_USE,
             destination=destination,
             name=_plan_name(destination.name, data_mb, days),
             data_mb=data_mb,
@@ -103,6 +114,10 @@ def _save_plans(rows: list[tuple[Plan, list[Network]]]) -> int:
         "currency",
         "profile_type",
         "is_active",
+        "network_generation",
+        "hotspot_allowed",
+        "is_data_only",
+        "validity_starts",
     ]
     new, changed, saved = [], [], []
     for plan, _networks in rows:
@@ -178,7 +193,10 @@ def catalog_load_demo() -> CatalogLoadResult:
             network.name, network.country = name, country
             networks.append(network)
         networks_by_country[code] = networks
-        plan_rows += _plan_rows(country, list(range(len(PLAN_SHAPES))), tier, networks)
+        generation = Plan.Generation.NR if code in DEMO_5G else Plan.Generation.LTE
+        plan_rows += _plan_rows(
+            country, list(range(len(PLAN_SHAPES))), tier, networks, generation=generation
+        )
     Destination.objects.bulk_update([by_code[c] for c in DEMO_COUNTRIES], ["popularity"])
     all_networks = [n for networks in networks_by_country.values() for n in networks]
     # Split before inserting: the insert gives the new rows their ids, and

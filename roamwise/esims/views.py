@@ -12,9 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
+from roamwise.governance import selectors as governance
+from roamwise.help.guides import GUIDES, guide_for_user_agent
 from roamwise.orders.forms import CheckoutForm
-from roamwise.orders.services import BillingDetails
+from roamwise.orders.services import BillingDetails, CheckoutConsent
 from roamwise.payments import services as payments
+from roamwise.suppliers.selectors import usage_read_at as supplier_usage_read_at
 from roamwise.usage import selectors as usage
 from roamwise.usage.charts import daily_usage_svg
 
@@ -46,6 +49,8 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
     installable = esim.is_installable
     bundles = [b for b in esim.bundles.all() if b.state != Bundle.State.AWAITING_PAYMENT]
     daily = usage.daily_usage(esim=esim)
+    # The guide for the phone reading the page, if its browser says; a chooser always.
+    guide = guide_for_user_agent(request.headers.get("User-Agent", ""))
     context = {
         "esim": esim,
         "plan": esim.order.plan,
@@ -55,6 +60,8 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
         "bundles": bundles,
         "bundles_active": any(b.state == Bundle.State.ACTIVE for b in bundles),
         "balance": usage.esim_balance(esim=esim),
+        # A wholesaler's figures are as fresh as its last report (ADR 0024).
+        "usage_read_at": supplier_usage_read_at(order_id=esim.order_id),
         "daily": daily,
         "usage_chart": daily_usage_svg(daily),
         "events": esim.events.all(),
@@ -63,6 +70,8 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
         "can_delete": esim.state not in (EsimState.DELETED, EsimState.FAILED),
         "can_top_up": esim.is_live and esim.state not in (EsimState.EXPIRED,),
         "preparing": esim.state == EsimState.PREPARING,
+        "install_guide": guide,
+        "other_guides": [g for g in GUIDES if g != guide],
     }
     return render(request, "esims/esim_detail.html", context)
 
@@ -127,7 +136,11 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
     esim = _own(request, public_id)
     plans = services.topup_plans(esim=esim)
     profile = getattr(request.user, "profile", None)
-    form = CheckoutForm(request.POST or None, initial={"phone": profile.phone if profile else ""})
+    form = CheckoutForm(
+        request.POST or None,
+        initial={"phone": profile.phone if profile else ""},
+        terms_in_force=governance.terms_version_label(),
+    )
     chosen = request.POST.get("plan", "")
     if request.method == "POST" and form.is_valid():
         plan = next((p for p in plans if str(p.public_id) == chosen), None)
@@ -146,7 +159,14 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
             )
             try:
                 order = services.topup_create(
-                    customer=request.user, esim=esim, plan=plan, billing=billing
+                    customer=request.user,
+                    esim=esim,
+                    plan=plan,
+                    billing=billing,
+                    consent=CheckoutConsent(
+                        terms_version=data["terms_version"],
+                        withdrawal_waived=data["waive_withdrawal"],
+                    ),
                 )
                 return HttpResponseRedirect(payments.payment_start(order=order))
             except DomainError as exc:

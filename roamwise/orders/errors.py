@@ -17,6 +17,13 @@ class PlanUnavailable(DomainError):
     status = 409
 
 
+class TermsOutdated(DomainError):
+    """The customer accepted a version of the terms of sale that is not in force."""
+
+    code = "terms_outdated"
+    status = 409
+
+
 class IdempotencyConflict(DomainError):
     code = "idempotency_conflict"
     status = 409

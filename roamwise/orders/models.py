@@ -84,6 +84,15 @@ class Order(TimeStampedModel):
         default=False, help_text="Set by a dispute: retention must not delete these records."
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    terms_version = models.CharField(
+        max_length=32, blank=True, help_text="The terms of sale the customer accepted at checkout."
+    )
+    withdrawal_waived_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the customer consented to immediate supply and acknowledged losing "
+        "the right of withdrawal.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -21,7 +21,8 @@ data_map.declare(
     Declaration(
         model="orders.Order",
         subject="customer",
-        description="Your orders: plan, price, billing name, address and contact number.",
+        description="Your orders: plan, price, billing name, address and contact number, "
+        "the terms of sale you accepted and your consent to immediate supply.",
         fields=(
             PersonalField("billing_name", "user.name"),
             PersonalField("billing_address", "user.contact.address"),
@@ -38,6 +39,8 @@ data_map.declare(
             PersonalField("tax_amount", "user.behavior.purchase_history"),
             PersonalField("refunded_amount", "user.behavior.purchase_history"),
             PersonalField("paid_at", "user.behavior.purchase_history"),
+            PersonalField("terms_version", "user.behavior.purchase_history"),
+            PersonalField("withdrawal_waived_at", "user.behavior.purchase_history"),
         ),
         purposes=("service", "billing"),
         legal_basis="contract",

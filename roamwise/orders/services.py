@@ -43,6 +43,15 @@ BILLING_KEY_SCOPE = "billing"
 
 
 @dataclass(frozen=True)
+class CheckoutConsent:
+    """What the customer agreed to at checkout: the version of the terms of sale,
+    and whether they asked for immediate supply, waiving the right of withdrawal."""
+
+    terms_version: str
+    withdrawal_waived: bool
+
+
+@dataclass(frozen=True)
 class BillingDetails:
     name: str
     line1: str
@@ -88,8 +97,13 @@ def order_create(
     billing: BillingDetails,
     idempotency_key: str = "",
     kind: str = Order.Kind.ESIM,
+    consent: CheckoutConsent | None = None,
 ) -> Order:
-    """Create an order, or return the one this idempotency key already made."""
+    """Create an order, or return the one this idempotency key already made.
+
+    ``consent`` is recorded on the order as given at checkout: the terms version
+    accepted, and the moment the right of withdrawal was waived.
+    """
     if idempotency_key:
         existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -115,6 +129,10 @@ def order_create(
                 billing_country=billing.country.upper(),
                 contact_phone=billing.phone,
                 idempotency_key=idempotency_key,
+                terms_version=consent.terms_version if consent else "",
+                withdrawal_waived_at=(
+                    timezone.now() if consent and consent.withdrawal_waived else None
+                ),
             )
             OrderEvent.objects.create(
                 order=order, from_status="", to_status=OrderStatus.CREATED, actor="customer"

@@ -3,8 +3,8 @@ order already paid.
 
 ``BILLING`` is what the services take (``order_create(billing=BILLING)``);
 ``BILLING_FORM`` is what a customer types into the checkout form, phone
-number with spaces and all, and ``BILLING_API`` what an app sends to the
-orders API.
+number with spaces and all, with the terms accepted (``TERMS_ACCEPTED``), and
+``BILLING_API`` what an app sends to the orders API.
 """
 
 from __future__ import annotations
@@ -36,7 +36,11 @@ BILLING = BillingDetails(
     phone="+33612345678",
 )
 
-BILLING_FORM = {
+# The terms in force (none loaded: the setting's label), accepted, and the
+# waiver of the right to withdraw once the eSIM is delivered.
+TERMS_ACCEPTED = {"terms_version": "2026-12", "accept_terms": "on", "waive_withdrawal": "on"}
+
+ADDRESS_FORM = {
     "name": "Alice Traveller",
     "line1": "1 Rue de Rivoli",
     "line2": "",
@@ -45,9 +49,10 @@ BILLING_FORM = {
     "country": "FR",
     "phone": "+33 6 12 34 56 78",
 }
+BILLING_FORM = {**ADDRESS_FORM, **TERMS_ACCEPTED}
 
 # The API's body leaves out the optional second line of the address.
-BILLING_API = {key: value for key, value in BILLING_FORM.items() if key != "line2"}
+BILLING_API = {key: value for key, value in ADDRESS_FORM.items() if key != "line2"}
 
 GOOD_CARD = "4242 4242 4242 4242"
 

@@ -37,7 +37,7 @@ from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.orders.models import Order
 from roamwise.smdp.services import inventory_add
 from roamwise.testing.people import make_customer
-from roamwise.testing.shopping import BILLING_API
+from roamwise.testing.shopping import BILLING_API, TERMS_ACCEPTED
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKOUTS = 16
@@ -190,7 +190,7 @@ def checkout(shop: str, token: str, plan: Plan) -> Answer:
     created = call(
         f"{shop}/api/v1/orders",
         method="POST",
-        body={"plan_id": str(plan.public_id), "billing": BILLING_API},
+        body={"plan_id": str(plan.public_id), "billing": {**BILLING_API, **TERMS_ACCEPTED}},
         token=token,
     )
     assert created.status == 201, created.body

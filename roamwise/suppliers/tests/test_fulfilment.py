@@ -4,10 +4,7 @@ and the wholesalers' stand-ins all over HTTP on loopback."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,16 +15,16 @@ from django.utils import timezone
 
 from roamwise.accounts.models import Profile, User
 from roamwise.catalog.models import Plan
-from roamwise.esims.models import Bundle, Esim, EsimState
+from roamwise.esims.models import Esim, EsimState
 from roamwise.esims.tests.conftest import fulfilment_held
-from roamwise.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
+from roamwise.orders.models import Order, OrderStatus
 from roamwise.orders.tasks import fulfil_order
 from roamwise.payments.services import refund_issue
 from roamwise.rights.erasure import ErasureBlocked, erase_subject
 from roamwise.suppliers import fulfilment
 from roamwise.suppliers.airalo import Airalo
 from roamwise.suppliers.esimaccess import EsimAccess
-from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, WebhookReceipt
+from roamwise.suppliers.models import Allocation, PlanSource, WebhookReceipt
 from roamwise.suppliers.selectors import order_supplier
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
@@ -36,66 +33,17 @@ from roamwise.testing.shopping import buy
 from roamwise.vault.models import DataKey
 
 from .conftest import WEBHOOK_TOKEN, closed_port_url
+from .supplying import (
+    AIRALO_PACKAGE,
+    ESIMACCESS_PACKAGE,
+    assert_supplied_by_esimaccess,
+    events,
+    ready_emails,
+    supplied_by,
+    wait_for,
+)
 
 pytestmark = pytest.mark.commitment("SIM-01")
-
-AIRALO_PACKAGE = "fr-1-2gb-15days"  # the Airalo stand-in's French package
-ESIMACCESS_PACKAGE = "P00001"  # the eSIM Access stand-in's French package
-
-
-def supplied_by(plan: Plan, *packages: tuple[str, str]) -> None:
-    """The plan's sources, preferred first, as staff set them."""
-    now = timezone.now()
-    for rank, (supplier, package_id) in enumerate(packages, 1):
-        package = SupplierPackage.objects.create(
-            supplier=supplier,
-            package_id=package_id,
-            coverage=SupplierPackage.Coverage.LOCAL,
-            countries=["FR"],
-            data_mb=2048,
-            validity_days=15,
-            wholesale_amount=Decimal("1.1"),
-            wholesale_currency="USD",
-            active=True,
-            plan=plan,
-            first_seen=now,
-            last_seen=now,
-        )
-        PlanSource.objects.create(plan=plan, rank=rank, package=package)
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
-def events(order: Order) -> list[str]:
-    return list(OrderEvent.objects.filter(order=order).values_list("note", flat=True))
-
-
-def ready_emails() -> list[Any]:
-    return [m for m in mail.outbox if "ready to install" in m.subject]
-
-
-def assert_supplied_by_esimaccess(order: Order, esimaccess: EsimAccessStandin) -> Esim:
-    esim = Esim.objects.get(order=order)
-    allocation = Allocation.objects.get(order=order, supplier="esimaccess")
-    (profile,) = [o.esim for o in esimaccess.orders.values() if o.order_no == allocation.reference]
-    assert profile is not None
-    assert esim.state == EsimState.READY
-    assert esim.iccid == profile["iccid"]
-    assert f"LPA:{esim.activation_code}" == profile["ac"]
-    order.refresh_from_db()
-    assert order.status == OrderStatus.FULFILLED
-    assert Fulfilment.objects.get(order=order).status == Fulfilment.Status.DONE
-    # The wholesaler's package carries the data: nothing is added at the network.
-    assert esim.bundles.get().state == Bundle.State.ACTIVE
-    (ready,) = ready_emails()
-    assert esim.qr_payload in ready.body
-    assert order_supplier(order_id=order.pk).startswith("esimaccess (package P00001")
-    return esim
 
 
 def test_a_plan_supplied_by_esimaccess_gets_its_esim_by_webhook(
@@ -332,15 +280,18 @@ def test_an_order_call_in_flight_is_not_taken_for_a_lost_one(
     assert "in flight" in waiting
     assert airalo.orders == {} and esimaccess.orders == {}
     assert not Esim.objects.filter(order=order).exists()
-    # Past the longest a call can take, its answer is lost: Airalo cannot be asked
-    # again safely (no idempotency key), so the order goes on.
+    # Past the longest a call can take, its answer is lost: Airalo has no
+    # idempotency key, so the order is looked up by its transaction id first;
+    # Airalo never got it, so it is sent once more, and only once.
     Allocation.objects.filter(supplier="airalo").update(
         created_at=timezone.now() - timedelta(minutes=5)
     )
     assert fulfilment.esim_order_fulfil(order.pk) == "ready"
     jobs()  # the install email
-    assert_supplied_by_esimaccess(order, esimaccess)
-    assert airalo.orders == {}
+    (placed,) = airalo.orders.values()
+    assert placed["description"] == fulfilment.transaction_id_for(order=order, source=source)
+    assert Esim.objects.get(order=order).iccid == placed["sims"][0]["iccid"]
+    assert esimaccess.orders == {}
 
 
 @pytest.mark.commitment("SIM-02")
