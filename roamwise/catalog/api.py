@@ -8,7 +8,6 @@ from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import get_language
 from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 
@@ -107,7 +106,7 @@ class DestinationFilter(Schema):
 def _destination_out(destination: Destination) -> DestinationOut:
     return DestinationOut(
         code=destination.code,
-        name=destination.name,
+        name=destination.display_name,
         kind=destination.kind,  # type: ignore[arg-type]
         flag=destination.flag,
     )
@@ -178,7 +177,6 @@ def list_destination_plans(
         "api-plans",
         code.lower(),
         currency,
-        get_language(),
         version=selectors.catalog_version(),
         build=lambda: _destination_plans_json(code, currency),
     )

@@ -14,7 +14,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -89,7 +88,6 @@ def _home(request: HttpRequest, version: str, popular: int) -> HttpResponse:
             "home-popular",
             popular,
             currency,
-            get_language(),
             version=version,
             build=lambda: _recommendations_html(selectors.plans_recommended(), currency),
             timeout=POPULAR_SECONDS,
@@ -182,7 +180,7 @@ def _destination_page(slug: str, sort: str, currency: str) -> DestinationPage:
     }
     return DestinationPage(
         code=destination.code,
-        name=destination.name,
+        name=destination.display_name,
         flag=destination.flag,
         plans=render_to_string("catalog/_destination_plans.html", context),
     )
@@ -206,7 +204,6 @@ def _destination_detail(request: HttpRequest, slug: str, version: str) -> HttpRe
             slug.lower(),
             sort,
             currency,
-            get_language(),
             version=version,
             build=lambda: _destination_page(slug, sort, currency),
         )

@@ -124,6 +124,17 @@ def browser_storage() -> tuple[StoredItem, ...]:
             max_age=None,
             httponly=True,
         ),
+        StoredItem(
+            name=settings.LANGUAGE_COOKIE_NAME,
+            kind="cookie",
+            category=Purpose.ESSENTIAL,
+            purpose=_(
+                "Remembers the language you chose in the language menu; set only when you "
+                "choose one."
+            ),
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        ),
     )
 
 
@@ -164,10 +175,19 @@ COOKIE_POLICY_VERSIONS: tuple[CookiePolicyVersion, ...] = (
         fingerprint="d972ded156a0dc76",
     ),
     CookiePolicyVersion(
-        version="2026-12-2",
+        version="2026-12-b",
+        effective_on=date(2026, 12, 7),
+        summary=_(
+            "A cookie that remembers the language you choose in the language menu, set only "
+            "when you choose one."
+        ),
+        fingerprint="26231f5525e7e305",
+    ),
+    CookiePolicyVersion(
+        version="2026-12-c",
         effective_on=date(2026, 12, 7),
         summary=_("Adds the cookie that keeps the currency you choose for prices."),
-        fingerprint="99ede9a1e32093d6",
+        fingerprint="1f04eacf4afc8356",
     ),
 )
 

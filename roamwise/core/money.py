@@ -15,11 +15,11 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import cache
 
 import pycountry
-from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, get_currency_precision
 from django.db import models
-from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
+
+from roamwise.core.countries import babel_locale, current_locale
 
 
 @cache  # a few codes, asked for every price shown
@@ -56,13 +56,9 @@ def from_minor_units(amount: int, currency: str, *, exponent: int | None = None)
 
 def locale_name(language: str | None = None) -> str:
     """The Babel locale of a Django language code ("zh-hans" -> "zh_Hans");
-    the current language when none is given, English when Babel has no data."""
-    name = to_locale(language or get_language() or "en")
-    try:
-        Locale.parse(name)
-    except (UnknownLocaleError, ValueError):
-        return "en"
-    return name
+    the current language when none is given, the shop's default when Babel has
+    no data (the same locale as country names, ``core.countries``)."""
+    return str(babel_locale(language) if language else current_locale())
 
 
 def format_money(amount: Decimal, currency: str, *, language: str | None = None) -> str:

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -95,17 +95,17 @@ def _lifecycle(request: AuthenticatedRequest, public_id: uuid.UUID, action: str)
     try:
         if action == "suspend":
             services.esim_suspend(esim=esim, actor="customer")
-            messages.success(request, "Your eSIM is paused. Resume it whenever you like.")
+            messages.success(request, gettext("Your eSIM is paused. Resume it whenever you like."))
         elif action == "resume":
             services.esim_resume(esim=esim, actor="customer")
-            messages.success(request, "Your eSIM is back on.")
+            messages.success(request, gettext("Your eSIM is back on."))
         else:
             if request.POST.get("confirm") != "yes":
-                messages.error(request, "Tick the box to confirm the deletion.")
+                messages.error(request, gettext("Tick the box to confirm the deletion."))
                 return redirect("esims:detail", public_id=esim.public_id)
             services.esim_delete(esim=esim, actor="customer")
             messages.success(
-                request, "Your eSIM is deleted. Remove it from your phone's settings too."
+                request, gettext("Your eSIM is deleted. Remove it from your phone's settings too.")
             )
     except services.LineChangePending as pending:
         # Not a failure: the network may have acted; the outcome follows.
@@ -155,9 +155,9 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
         plan = next((p for p in plans if str(p.public_id) == chosen), None)
         shown_total = shown_amount(request.POST.get(f"price-{chosen}"))
         if plan is None:
-            messages.error(request, "Choose a plan to add.")
+            messages.error(request, gettext("Choose a plan to add."))
         elif shown_total is None:
-            messages.error(request, _("Check the price and confirm again."))
+            messages.error(request, gettext("Check the price and confirm again."))
         else:
             data = form.cleaned_data
             billing = BillingDetails(

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from roamwise.accounts.models import User
@@ -126,9 +127,9 @@ def order_create(
         if existing is not None:
             return _same_request_or_conflict(existing, plan, currency)
     if not has_verified_email(customer):
-        raise EmailNotVerified("Verify your email address before buying.")
+        raise EmailNotVerified(gettext("Verify your email address before buying."))
     if not plan.is_active:
-        raise PlanUnavailable("This plan is no longer on sale.")
+        raise PlanUnavailable(gettext("This plan is no longer on sale."))
     price = plan_price(plan=plan, currency=currency)
     if shown_total is not None and shown_total != price.amount:
         raise PriceChanged(
@@ -219,7 +220,7 @@ def order_cost_record(*, order_id: int, supplier: str, cost: Cost | None) -> Non
 
 def _same_request_or_conflict(existing: Order, plan: Plan, currency: str) -> Order:
     if existing.plan_id != plan.pk or existing.currency != currency:
-        raise IdempotencyConflict("This idempotency key was used for another order.")
+        raise IdempotencyConflict(gettext("This idempotency key was used for another order."))
     return existing
 
 
@@ -228,7 +229,10 @@ def _move(
 ) -> bool:
     """Compare-and-set one transition and write its event; False if the order moved."""
     if to_status not in ALLOWED_TRANSITIONS[from_status]:
-        raise OrderTransitionError(f"An order cannot go from {from_status} to {to_status}.")
+        raise OrderTransitionError(
+            gettext("An order cannot go from %(from_status)s to %(to_status)s.")
+            % {"from_status": from_status, "to_status": to_status}
+        )
     now = timezone.now()
     updated = Order.objects.filter(pk=order_id, status=from_status).update(
         status=to_status, updated_at=now, **fields
@@ -246,7 +250,9 @@ def order_transition(
 ) -> Order:
     with transaction.atomic():
         if not _move(order.pk, order.status, to_status, actor=actor, note=note, **fields):
-            raise OrderTransitionError("The order changed meanwhile; reload and try again.")
+            raise OrderTransitionError(
+                gettext("The order changed meanwhile; reload and try again.")
+            )
     order.refresh_from_db()
     return order
 
@@ -309,9 +315,9 @@ def refund_request(*, order: Order, reason: str) -> Refund:
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status not in (OrderStatus.PAID, OrderStatus.FULFILLED):
-            raise RefundNotAllowed("Only a paid order can be refunded.")
+            raise RefundNotAllowed(gettext("Only a paid order can be refunded."))
         if locked.refunds.exclude(status=Refund.Status.DECLINED).exists():
-            raise RefundNotAllowed("A refund is already on its way for this order.")
+            raise RefundNotAllowed(gettext("A refund is already on its way for this order."))
         return Refund.objects.create(
             order=locked,
             amount=locked.refundable_amount,

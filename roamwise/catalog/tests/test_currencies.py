@@ -10,7 +10,6 @@ import pytest
 from django.test import Client, TestCase
 from django.urls import reverse
 
-from conftest import PASSWORD, make_customer
 from roamwise.accounts.models import Profile
 from roamwise.catalog import services
 from roamwise.catalog.currency import COOKIE_NAME, currency_of_country
@@ -18,6 +17,7 @@ from roamwise.catalog.models import CurrencyRate, Plan, PlanPrice
 from roamwise.catalog.pricing import CurrencyUnavailable, plan_price, plan_prices
 from roamwise.core.money import Money, Rounding
 from roamwise.core.tests.querycount import queries
+from roamwise.testing.people import PASSWORD, make_customer
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,9 @@ from roamwise.esims.install import install_links
 from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.network.models import NetworkBundle
 from roamwise.orders.models import Order, OrderStatus
-from roamwise.orders.tests.test_purchase import BILLING, pay
 from roamwise.smdp.models import SmdpProfile
+from roamwise.testing.shopping import BILLING_FORM, buy, pay
 
-from .conftest import buy
 from .smdp_proxy import SmdpProxy
 
 
@@ -90,7 +89,7 @@ def test_another_customer_sees_nothing_of_it(esim: Esim, bob: User) -> None:
 
 
 def test_staff_never_see_the_activation_code(esim: Esim) -> None:
-    from roamwise.audit.tests.test_backoffice import staff_client
+    from roamwise.testing.people import staff_client
 
     client, _ = staff_client(None, "admin")
     url = f"/admin/esims/esim/{esim.pk}/change/"
@@ -131,7 +130,11 @@ def test_a_top_up_adds_a_bundle_to_the_same_esim(
 
     response = buyer.post(
         f"/esims/{esim.public_id}/top-up/",
-        {"plan": str(extra.public_id), **BILLING, f"price-{extra.public_id}": str(extra.price)},
+        {
+            "plan": str(extra.public_id),
+            **BILLING_FORM,
+            f"price-{extra.public_id}": str(extra.price),
+        },
     )
     assert response.status_code == 302, response.content.decode()[:300]
     pay(buyer, response["Location"], "4242 4242 4242 4242")
@@ -153,7 +156,11 @@ def test_a_top_up_for_a_plan_of_another_profile_is_refused(esim: Esim, buyer: Cl
 
     response = buyer.post(
         f"/esims/{esim.public_id}/top-up/",
-        {"plan": str(other.public_id), **BILLING, f"price-{other.public_id}": str(other.price)},
+        {
+            "plan": str(other.public_id),
+            **BILLING_FORM,
+            f"price-{other.public_id}": str(other.price),
+        },
     )
 
     assert response.status_code == 200
@@ -169,7 +176,11 @@ def test_a_deleted_esim_cannot_be_topped_up(esim: Esim, buyer: Client) -> None:
 
     response = buyer.post(
         f"/esims/{esim.public_id}/top-up/",
-        {"plan": str(extra.public_id), **BILLING, f"price-{extra.public_id}": str(extra.price)},
+        {
+            "plan": str(extra.public_id),
+            **BILLING_FORM,
+            f"price-{extra.public_id}": str(extra.price),
+        },
     )
 
     assert "can no longer be topped up" in response.content.decode()

@@ -20,27 +20,7 @@ from roamwise.gateway.models import GatewayRefund, GatewaySession
 from roamwise.orders.models import Invoice, Order, OrderStatus, Refund
 from roamwise.payments.models import Payment
 from roamwise.payments.services import refund_issue
-
-BILLING = {
-    "name": "Alice Traveller",
-    "line1": "1 Rue de Rivoli",
-    "line2": "",
-    "city": "Paris",
-    "postcode": "75001",
-    "country": "FR",
-    "phone": "+33 6 12 34 56 78",
-}
-# The terms of sale in force, accepted, and the right of withdrawal waived.
-TERMS = {"terms_version": "2026-12", "accept_terms": "on", "waive_withdrawal": "on"}
-
-
-def pay(client: Client, hosted_url: str, card: str) -> object:
-    """The card on the processor's hosted page, as the customer types it."""
-    path = re.sub(r"^https?://[^/]+", "", hosted_url)
-    client.get(path)
-    return client.post(
-        path, {"card_number": card, "exp_month": "12", "exp_year": "34", "cvc": "123"}
-    )
+from roamwise.testing.shopping import BILLING_API, BILLING_FORM, GOOD_CARD, pay
 
 
 @pytest.fixture
@@ -73,7 +53,7 @@ def checkout_in(client: Client, plan: Plan, currency: str) -> tuple[dict[str, st
     quote = shown(page)
     response = client.post(
         f"/checkout/{plan.public_id}/",
-        {**BILLING, **TERMS, "currency": quote["currency"], "shown_total": quote["shown_total"]},
+        {**BILLING_FORM, "currency": quote["currency"], "shown_total": quote["shown_total"]},
     )
     return quote, response
 
@@ -95,7 +75,7 @@ def test_a_yen_order_is_charged_invoiced_and_refunded_in_whole_yen(
     session = GatewaySession.objects.get()
     assert (session.amount, session.currency) == (Decimal("750"), "JPY")
 
-    pay(buyer, response["Location"], "4242 4242 4242 4242")  # type: ignore[index]
+    pay(buyer, response["Location"], GOOD_CARD)  # type: ignore[index]
     jobs()  # type: ignore[operator]
 
     order.refresh_from_db()
@@ -126,7 +106,7 @@ def test_the_amount_charged_is_the_amount_shown(
     shop: str, jobs: object, buyer: Client, five_dollars: Plan, alice: User
 ) -> None:
     quote, response = checkout_in(buyer, five_dollars, "EUR")
-    pay(buyer, response["Location"], "4242 4242 4242 4242")  # type: ignore[index]
+    pay(buyer, response["Location"], GOOD_CARD)  # type: ignore[index]
     jobs()  # type: ignore[operator]
 
     assert quote == {"currency": "EUR", "shown_total": "4.99", "display": "€4.99"}
@@ -151,7 +131,7 @@ def test_a_price_changed_since_it_was_shown_is_not_charged(
 
     again = buyer.post(
         f"/checkout/{five_dollars.public_id}/",
-        {**BILLING, **TERMS, "currency": quote["currency"], "shown_total": quote["shown_total"]},
+        {**BILLING_FORM, "currency": quote["currency"], "shown_total": quote["shown_total"]},
     )
 
     assert again.status_code == 200
@@ -164,7 +144,7 @@ def test_a_price_changed_since_it_was_shown_is_not_charged(
 def test_a_checkout_without_the_price_shown_is_not_charged(
     buyer: Client, five_dollars: Plan
 ) -> None:
-    response = buyer.post(f"/checkout/{five_dollars.public_id}/", {**BILLING, **TERMS})
+    response = buyer.post(f"/checkout/{five_dollars.public_id}/", BILLING_FORM)
 
     assert response.status_code == 200
     assert "Check the price and confirm again." in response.content.decode()
@@ -172,10 +152,9 @@ def test_a_checkout_without_the_price_shown_is_not_charged(
 
 
 def api_order(client: Client, plan: Plan, **extra: object) -> object:
-    billing = {k: v for k, v in BILLING.items() if k != "line2"}
     return client.post(
         "/api/v1/orders",
-        json.dumps({"plan_id": str(plan.public_id), "billing": billing, **extra}),
+        json.dumps({"plan_id": str(plan.public_id), "billing": BILLING_API, **extra}),
         content_type="application/json",
     )
 

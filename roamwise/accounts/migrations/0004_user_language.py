@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name='profile',
-            name='currency',
-            field=models.CharField(blank=True, default='', max_length=3),
+            model_name='user',
+            name='language',
+            field=models.CharField(blank=True, default='', max_length=8, verbose_name='language'),
         ),
     ]
