@@ -25,6 +25,11 @@ from .models import Invoice
 CJK_FONTS = {"ja": "HeiseiKakuGo-W5", "zh": "STSong-Light"}
 
 
+# Babel writes French thousands with a narrow no-break space ("2 250 JPY"),
+# which the standard fonts lack; the no-break space, which they have, instead.
+STANDARD_FONT_SPACES = str.maketrans({"\u202f": "\u00a0"})
+
+
 def _fonts() -> tuple[str, str]:
     """The regular and bold font for the active language."""
     cjk = CJK_FONTS.get((get_language() or "en").split("-")[0])
@@ -83,14 +88,19 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             Money(invoice.tax_amount, invoice.currency),
         ),
     ]
+
+    def written(amount: Money) -> str:
+        text = str(amount)
+        return text if regular in CJK_FONTS.values() else text.translate(STANDARD_FONT_SPACES)
+
     for label, amount in rows:
         y -= 7 * mm
         pdf.drawString(20 * mm, y, label)
-        pdf.drawRightString(width - 20 * mm, y, str(amount))
+        pdf.drawRightString(width - 20 * mm, y, written(amount))
     y -= 9 * mm
     pdf.setFont(bold, 11)
     pdf.drawString(20 * mm, y, gettext("Total"))
-    pdf.drawRightString(width - 20 * mm, y, str(Money(invoice.total, invoice.currency)))
+    pdf.drawRightString(width - 20 * mm, y, written(Money(invoice.total, invoice.currency)))
     pdf.setFont(regular, 8)
     pdf.drawString(20 * mm, 15 * mm, f"{settings.SITE_NAME} · {settings.PRIVACY_ADDRESS}")
     pdf.showPage()

@@ -49,3 +49,21 @@ def test_the_invoice_is_in_the_active_language() -> None:
     assert b"Roamwise invoice RW-2026-000001" in english
     assert b"Germany" in english
     assert b"Montant" not in english
+
+
+def test_french_thousands_in_yen_are_drawn_with_the_invoice_font() -> None:
+    yen = _invoice()
+    yen.currency, yen.net_amount, yen.tax_amount, yen.total = (
+        "JPY",
+        Decimal("1875"),
+        Decimal("375"),
+        Decimal("2250"),
+    )
+
+    with translation.override("fr"):
+        pdf = invoice_pdf(yen)
+
+    # Babel's narrow no-break space is not in the standard fonts: drawn, it
+    # would fall back to a black box from another font.
+    assert b"ZapfDingbats" not in pdf
+    assert re.search(rb"\(2.250 JPY\) Tj", _text(pdf))
