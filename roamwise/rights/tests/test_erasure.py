@@ -68,7 +68,7 @@ from roamwise.usage.models import Partner, UsageRecord
 from roamwise.usage.services import partner_create, usage_ingest_batch
 from roamwise.vault.errors import DataErased
 from roamwise.vault.models import DataKey, Tombstone
-from roamwise.vault.privacy import ERASURE_PROOF
+from roamwise.datamap.privacy import ERASURE_PROOF
 from roamwise.vault.router import PRIMARY_DB, VAULT_DB
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
