@@ -23,6 +23,7 @@ from roamwise.datamap.vocabulary import CATEGORIES, PURPOSES
 from .errors import PolicyError
 from .models import DataResidency, Disclosure, PolicyAcceptance, PolicyNotice, PolicyVersion, Region
 from .processors import is_registered
+from .tasks import send_policy_notices as send_policy_notices_task
 
 
 def disclosure_record(
@@ -79,9 +80,7 @@ def policy_version_publish(*, version: PolicyVersion, now: datetime | None = Non
         if updated != 1:
             raise PolicyError(f"Version {version.version} is already published.")
         if version.significant:
-            from .tasks import send_policy_notices
-
-            enqueue_on_commit(send_policy_notices, version.pk)
+            enqueue_on_commit(send_policy_notices_task, version.pk)
     version.refresh_from_db()
     return version
 

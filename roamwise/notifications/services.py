@@ -44,6 +44,8 @@ from .models import (
     Preference,
 )
 from .rendering import Rendered, render_message
+from .tasks import campaign_send_batch as campaign_send_batch_task
+from .tasks import deliver_email as deliver_email_task
 from .tokens import unsubscribe_token, unsubscribe_token_read
 
 log = logging.getLogger(__name__)
@@ -214,9 +216,7 @@ def _record(
                 message_id=make_msgid(domain=_mail_domain()),
                 next_attempt_at=timezone.now(),
             )
-            from .tasks import deliver_email
-
-            enqueue_on_commit(deliver_email, email.pk)
+            enqueue_on_commit(deliver_email_task, email.pk)
     return notification
 
 
@@ -338,9 +338,7 @@ def email_retry(*, email_id: int) -> bool:
         updated_at=timezone.now(),
     )
     if updated:
-        from .tasks import deliver_email
-
-        enqueue_on_commit(deliver_email, email_id)
+        enqueue_on_commit(deliver_email_task, email_id)
     return bool(updated)
 
 
@@ -448,9 +446,7 @@ def campaign_schedule(*, campaign_id: int, actor: User) -> Campaign:
             to_status=Campaign.Status.SENDING,
             note="sending started",
         )
-        from .tasks import campaign_send_batch
-
-        enqueue_on_commit(campaign_send_batch, campaign.pk, 0)
+        enqueue_on_commit(campaign_send_batch_task, campaign.pk, 0)
     campaign.refresh_from_db()
     return campaign
 
@@ -555,11 +551,9 @@ def campaigns_resume(*, now: Any = None) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    from .tasks import campaign_send_batch
-
     for campaign_id in stalled:
         Campaign.objects.filter(pk=campaign_id).update(updated_at=moment)
-        enqueue_on_commit(campaign_send_batch, campaign_id, 0)
+        enqueue_on_commit(campaign_send_batch_task, campaign_id, 0)
     return stalled
 
 

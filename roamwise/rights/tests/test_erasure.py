@@ -28,6 +28,7 @@ from roamwise.audit.services import Access, access_record
 from roamwise.catalog.models import Plan
 from roamwise.consent.models import ConsentRecord
 from roamwise.consent.services import consent_record, objection_set
+from roamwise.datamap.privacy import ERASURE_PROOF
 from roamwise.datamap.registry import Declaration, Erasure, data_map
 from roamwise.devices.validators import luhn_check_digit
 from roamwise.esims.models import Bundle, Esim, EsimState
@@ -68,7 +69,6 @@ from roamwise.usage.models import Partner, UsageRecord
 from roamwise.usage.services import partner_create, usage_ingest_batch
 from roamwise.vault.errors import DataErased
 from roamwise.vault.models import DataKey, Tombstone
-from roamwise.datamap.privacy import ERASURE_PROOF
 from roamwise.vault.router import PRIMARY_DB, VAULT_DB
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
