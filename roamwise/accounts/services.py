@@ -16,8 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roamwise.core.geo import country_of
-from roamwise.governance.residency import region_for_country
-from roamwise.governance.services import residency_assign
+from roamwise.kernel.residency import region_for_country, residency_assign
 from roamwise.notifications import services as notifications
 
 from .devices import device_info

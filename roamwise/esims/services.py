@@ -33,7 +33,7 @@ from roamwise.core.signing import ES2_NOTIFICATION_HEADER, SignatureError, signa
 from roamwise.core.tasks import enqueue_on_commit
 from roamwise.datamap.registry import RecipientUnreachable
 from roamwise.devices.validators import iccid_normalise
-from roamwise.governance.services import disclosure_record
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.orders import services as orders
 from roamwise.orders.models import Order, OrderStatus
 from roamwise.orders.tasks import notify_staff as notify_staff_task

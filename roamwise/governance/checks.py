@@ -9,8 +9,7 @@ from django.apps import apps
 from django.core import checks
 
 from roamwise.datamap.vocabulary import RECIPIENTS
-
-from .processors import LOCATIONS, Processor, processor_registry
+from roamwise.kernel.processors import LOCATIONS, Processor, processor_registry
 
 
 def check_processors(
@@ -83,7 +82,7 @@ def check_pinned_models(labels: Iterable[str]) -> list[checks.CheckMessage]:
 
 @checks.register("governance")
 def governance_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .residency import PINNED_MODELS
+    from roamwise.kernel.residency import PINNED_MODELS
 
     return [
         *check_processors(processor_registry(), RECIPIENTS),

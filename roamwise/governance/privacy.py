@@ -25,7 +25,7 @@ from .models import AffectedSubject, Disclosure, LegalRequest, LegalRequestSubje
 
 def _disclosures_of(user: object) -> QuerySet[Disclosure]:
     # Disclosures may be pinned to the EU database (RET-08): read where they are.
-    from .residency import database_for_subject
+    from roamwise.kernel.residency import database_for_subject
 
     public_id = user.public_id  # type: ignore[attr-defined]
     return Disclosure.objects.using(database_for_subject(public_id)).filter(subject_id=public_id)

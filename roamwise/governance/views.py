@@ -9,10 +9,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from roamwise.core.typing import AuthenticatedRequest
+from roamwise.kernel.errors import PolicyError
+from roamwise.kernel.policies import policy_in_force
 
 from . import selectors, services
 from .contact import privacy_contact
-from .errors import PolicyError
 from .rendering import markdown_to_html
 
 
@@ -20,7 +21,7 @@ from .rendering import markdown_to_html
 def privacy_policy(request: HttpRequest) -> HttpResponse:
     """The policy in force, its dates, what changes next, the sections generated
     from the data map, the contacts, and every earlier version (POL-01, POL-03)."""
-    in_force = selectors.policy_in_force()
+    in_force = policy_in_force()
     user = request.user
     context = {
         "version": in_force,
@@ -39,7 +40,7 @@ def policy_version(request: HttpRequest, label: str) -> HttpResponse:
     version = selectors.policy_version_get(label=label)
     if version is None:
         raise Http404("No such version of the privacy policy.")
-    in_force = selectors.policy_in_force()
+    in_force = policy_in_force()
     context = {
         "version": version,
         "body": markdown_to_html(version.body),

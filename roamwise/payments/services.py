@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from roamwise.core.errors import DomainError
 from roamwise.core.tasks import enqueue_on_commit
-from roamwise.governance.services import disclosure_record
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.orders import services as orders
 from roamwise.orders.errors import OrderNotPayable, RefundNotAllowed
 from roamwise.orders.models import ALLOWED_TRANSITIONS, Order, OrderStatus, Refund

@@ -35,7 +35,7 @@ from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.esims.services import esim_for_order
 from roamwise.esims.tests.conftest import EID, buy
 from roamwise.governance.models import Disclosure
-from roamwise.governance.services import disclosure_record
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.network.models import NetworkSubscription, SubscriptionState
 from roamwise.notifications.models import Notification, OutboundEmail
 from roamwise.orders.models import Invoice, Order, OrderEvent, Refund

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from roamwise.governance import services
-from roamwise.governance.errors import PolicyError
+from roamwise.kernel.errors import PolicyError
 
 
 class Command(BaseCommand):
