@@ -10,8 +10,8 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
-from roamwise.accounts.api import authenticated_user, session_token_auth
 from roamwise.catalog import selectors as catalog
+from roamwise.core.api_auth import authenticated_user, session_token_auth
 from roamwise.core.schemas import Boolean, ErrorOut
 from roamwise.orders.api import BillingIn, OrderOut, billing_details, order_out
 from roamwise.payments import services as payments

@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 from ninja.security import django_auth
 
-from roamwise.accounts.api import authenticated_user, session_token_auth
 from roamwise.accounts.forms import normalise_phone
 from roamwise.catalog import selectors as catalog
+from roamwise.core.api_auth import authenticated_user, session_token_auth
 from roamwise.core.errors import DomainError
 from roamwise.core.schemas import ErrorOut
 from roamwise.payments import services as payments

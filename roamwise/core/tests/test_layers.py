@@ -26,6 +26,7 @@ WEB = {
     "middleware",
     "password_reset",
     "adapter",
+    "api_auth",
     "management",
 }
 NOT_CODE = {"__init__", "apps", "tests", "migrations", "templates", "static", "locale"}
