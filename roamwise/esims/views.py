@@ -15,10 +15,8 @@ from roamwise.core.typing import AuthenticatedRequest
 from roamwise.orders.forms import CheckoutForm
 from roamwise.orders.services import BillingDetails
 from roamwise.payments import services as payments
-from roamwise.usage import selectors as usage
-from roamwise.usage.charts import daily_usage_svg
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .es2plus import PROTOCOL_VERSION
 from .install import install_links, qr_png, qr_svg
 from .models import Bundle, EsimState
@@ -45,7 +43,7 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
     esim = _own(request, public_id, in_full=True)
     installable = esim.is_installable
     bundles = [b for b in esim.bundles.all() if b.state != Bundle.State.AWAITING_PAYMENT]
-    daily = usage.daily_usage(esim=esim)
+    daily = hooks.daily_usage(esim=esim)
     context = {
         "esim": esim,
         "plan": esim.order.plan,
@@ -54,9 +52,9 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
         "qr_svg": mark_safe(qr_svg(esim)) if installable else "",  # noqa: S308
         "bundles": bundles,
         "bundles_active": any(b.state == Bundle.State.ACTIVE for b in bundles),
-        "balance": usage.esim_balance(esim=esim),
+        "balance": hooks.esim_balance(esim=esim),
         "daily": daily,
-        "usage_chart": daily_usage_svg(daily),
+        "usage_chart": hooks.daily_usage_svg(daily),
         "events": esim.events.all(),
         "can_suspend": esim.state in (EsimState.READY, EsimState.INSTALLED, EsimState.ACTIVE),
         "can_resume": esim.state == EsimState.SUSPENDED,

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from roamwise.audit.admin import PersonalDataAdmin
 from roamwise.core.errors import DomainError
-from roamwise.payments import services as payments
 
+from . import hooks
 from .forms import RefundForm
 from .models import Invoice, Order, OrderEvent, Refund
 
@@ -60,9 +60,7 @@ class OrderAdmin(PersonalDataAdmin):
 
     @admin.display(description=_("Supplier"))
     def supplier(self, order: Order) -> str:
-        from roamwise.suppliers.selectors import order_supplier
-
-        return order_supplier(order_id=order.pk) or "-"
+        return hooks.order_supplier(order_id=order.pk) or "-"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -97,7 +95,7 @@ class OrderAdmin(PersonalDataAdmin):
         )
         if request.method == "POST" and form.is_valid():
             try:
-                payments.refund_issue(
+                hooks.refund_issue(
                     order=order,
                     amount=Decimal(form.cleaned_data["amount"]),
                     reason=form.cleaned_data["reason"],

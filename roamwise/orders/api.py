@@ -14,9 +14,8 @@ from roamwise.catalog import selectors as catalog
 from roamwise.core.api_auth import authenticated_user, session_token_auth
 from roamwise.core.errors import DomainError
 from roamwise.core.schemas import ErrorOut
-from roamwise.payments import services as payments
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import COUNTRIES
 from .models import Order
 
@@ -161,4 +160,4 @@ def get_order(request: HttpRequest, order_id: uuid.UUID) -> OrderOut:
 )
 def pay_order(request: HttpRequest, order_id: uuid.UUID) -> PaymentStartOut:
     order = selectors.order_of(customer=authenticated_user(request), public_id=order_id)
-    return PaymentStartOut(payment_url=payments.payment_start(order=order))
+    return PaymentStartOut(payment_url=hooks.payment_start(order=order))

@@ -11,9 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from roamwise.catalog import selectors as catalog
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
-from roamwise.payments import services as payments
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import CheckoutForm
 from .invoices import invoice_pdf
 from .models import Invoice, Order, OrderStatus, Refund
@@ -53,7 +52,7 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
                 billing=billing,
                 idempotency_key=request.POST.get("idempotency_key", "")[:64],
             )
-            return HttpResponseRedirect(payments.payment_start(order=order))
+            return HttpResponseRedirect(hooks.payment_start(order=order))
         except DomainError as exc:
             messages.error(request, exc.message)
     return render(request, "orders/checkout.html", {"plan": plan, "form": form})
@@ -89,7 +88,7 @@ def order_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRes
 def order_pay(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     order = _own_order(request, public_id)
     try:
-        return HttpResponseRedirect(payments.payment_start(order=order))
+        return HttpResponseRedirect(hooks.payment_start(order=order))
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("orders:detail", public_id=order.public_id)

@@ -46,7 +46,7 @@ def test_every_module_of_every_app_is_placed_in_a_layer():
     }
     unplaced = []
     for path in sorted(PACKAGE.glob("*/*")):
-        if not (path.parent / "apps.py").exists():
+        if not (path.parent / "__init__.py").exists():
             continue
         name = path.stem if path.suffix == ".py" else path.name
         is_package = path.is_dir() and (path / "__init__.py").exists()
@@ -63,7 +63,7 @@ def test_every_app_is_in_the_app_layers():
         c["layers"] for c in _contracts() if c["name"] == "Apps import only the apps below them"
     )
     named = {part.strip() for layer in layers for part in layer.replace("|", ":").split(":")}
-    apps = {f"roamwise.{p.parent.name}" for p in PACKAGE.glob("*/apps.py")}
+    apps = {f"roamwise.{p.parent.name}" for p in PACKAGE.glob("*/__init__.py")}
     assert apps - named == set()
 
 
@@ -96,3 +96,27 @@ def test_a_planted_upward_import_breaks_the_contracts(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Apps import only the apps below them BROKEN" in result.stdout
     assert "roamwise.core.planted -> roamwise.orders.views" in result.stdout
+
+
+def test_the_calls_up_are_declared_and_each_imports():
+    from roamwise.core.upward import declared_hooks, hooks_check
+
+    assert sorted(declared_hooks()) == [
+        "roamwise.esims.hooks",
+        "roamwise.orders.hooks",
+        "roamwise.retention.hooks",
+    ]
+    assert hooks_check() == []
+
+
+def test_a_call_up_to_a_missing_function_stops_the_start_up_check(monkeypatch):
+    from roamwise.core.upward import hooks_check
+    from roamwise.orders import hooks
+
+    monkeypatch.setitem(hooks.UPWARD, "payment_start", "roamwise.payments.services.payment_begin")
+
+    errors = hooks_check()
+
+    assert [error.id for error in errors] == ["core.E010"]
+    assert "roamwise.orders.hooks.UPWARD['payment_start']" in errors[0].msg
+    assert "payment_begin" in errors[0].msg
