@@ -21,7 +21,7 @@ def check_processors(
         errors.append(
             checks.Error(
                 f"Recipient {code!r} of the data map has no entry in the processors registry.",
-                hint="Add it to roamwise/governance/processors.py.",
+                hint="Add it to roamwise/kernel/processors.py.",
                 id="governance.E001",
             )
         )
