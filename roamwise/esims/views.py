@@ -53,6 +53,8 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
         "bundles": bundles,
         "bundles_active": any(b.state == Bundle.State.ACTIVE for b in bundles),
         "balance": hooks.esim_balance(esim=esim),
+        # A wholesaler's figures are as fresh as its last report (ADR 0024).
+        "usage_read_at": hooks.supplier_usage_read_at(order_id=esim.order_id),
         "daily": daily,
         "usage_chart": hooks.daily_usage_svg(daily),
         "events": esim.events.all(),
