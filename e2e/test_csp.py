@@ -122,6 +122,8 @@ def test_a_buyer_pays_installs_and_writes_to_support_without_violations(
     page.get_by_label("Town or city").fill("London")
     page.get_by_label("Postcode").fill("N1 9GU")
     page.get_by_label("Country").select_option("GB")
+    page.locator("#id_accept_terms").check()
+    page.locator("#id_waive_withdrawal").check()
     page.get_by_role("button", name="Continue to payment").click()
     page.wait_for_url("**/gateway/pay/**")
     page.get_by_label("Card number").fill("4242 4242 4242 4242")

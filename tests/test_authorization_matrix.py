@@ -61,6 +61,7 @@ LOGIN_URL = "/accounts/login/"
 PUBLIC_PAGES = {
     "catalog:home",
     "catalog:destination_list",
+    "catalog:destination_suggest",
     "catalog:destination_detail",
     "catalog:plan_detail",
     "devices:compatibility",
@@ -70,6 +71,13 @@ PUBLIC_PAGES = {
     "rights:child_report",  # anyone may report a suspected under-13 account (CHD-04)
     "privacy_policy",
     "governance:policy_version",
+    "terms",
+    "terms_version",  # 404 for a version never published, as here
+    "company",
+    "help:index",
+    "help:install",
+    "robots_txt",
+    "sitemap",
     "cookie_settings",
     "cookie_policy",
     "healthz",
@@ -202,6 +210,8 @@ CATALOGUE_PAGES: dict[str, Callable[[World], dict[str, Any]]] = {
     "catalog:plan_detail": lambda w: {"public_id": w.plan.public_id},
     "governance:policy_version": lambda w: {"label": "2025-01"},
     "governance:policy_accept": lambda w: {"label": "2025-01"},
+    "terms_version": lambda w: {"label": "2026-12"},
+    "help:install": lambda w: {"platform": "iphone"},
 }
 
 

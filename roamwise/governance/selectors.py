@@ -29,7 +29,7 @@ from roamwise.kernel.residency import (
     is_pinned,
 )
 
-from .models import Disclosure, PolicyVersion, Region
+from .models import Disclosure, PolicyDocument, PolicyVersion, Region
 
 
 def disclosures_of(*, subject_id: uuid.UUID) -> QuerySet[Disclosure]:
@@ -40,27 +40,35 @@ def disclosures_of(*, subject_id: uuid.UUID) -> QuerySet[Disclosure]:
 # --- Policy versions (POL-01, POL-02) --------------------------------------------
 
 
-def policy_upcoming(*, now: datetime | None = None) -> list[PolicyVersion]:
+def policy_upcoming(
+    *, now: datetime | None = None, document: str = PolicyDocument.PRIVACY
+) -> list[PolicyVersion]:
     """Published versions that have not taken effect yet, soonest first."""
     moment = now or timezone.now()
     return list(
-        policies_published()
+        policies_published(document)
         .filter(published_at__lte=moment, effective_at__gt=moment)
         .order_by("effective_at", "id")
     )
 
 
-def policy_versions(*, now: datetime | None = None) -> list[PolicyVersion]:
+def policy_versions(
+    *, now: datetime | None = None, document: str = PolicyDocument.PRIVACY
+) -> list[PolicyVersion]:
     """Every published version, newest first: upcoming, in force, earlier."""
     moment = now or timezone.now()
     return list(
-        policies_published().filter(published_at__lte=moment).order_by("-effective_at", "-id")
+        policies_published(document)
+        .filter(published_at__lte=moment)
+        .order_by("-effective_at", "-id")
     )
 
 
-def policy_version_get(*, label: str, now: datetime | None = None) -> PolicyVersion | None:
+def policy_version_get(
+    *, label: str, now: datetime | None = None, document: str = PolicyDocument.PRIVACY
+) -> PolicyVersion | None:
     moment = now or timezone.now()
-    return policies_published().filter(version=label, published_at__lte=moment).first()
+    return policies_published(document).filter(version=label, published_at__lte=moment).first()
 
 
 def policy_pending_for(*, user: Any, now: datetime | None = None) -> PolicyVersion | None:

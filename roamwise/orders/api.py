@@ -13,9 +13,11 @@ from roamwise.accounts.forms import normalise_phone
 from roamwise.catalog import selectors as catalog
 from roamwise.core.api_auth import authenticated_user, session_token_auth
 from roamwise.core.errors import DomainError
-from roamwise.core.schemas import ErrorOut
+from roamwise.core.schemas import Boolean, ErrorOut
+from roamwise.kernel import policies
 
 from . import hooks, selectors, services
+from .errors import TermsOutdated
 from .forms import COUNTRIES
 from .models import Order
 
@@ -40,6 +42,18 @@ class BillingIn(Schema):
 class OrderIn(Schema):
     plan_id: uuid.UUID
     billing: BillingIn
+    terms_version: str = Field(
+        "",
+        max_length=32,
+        pattern=TEXT,
+        description="The version of the terms of sale the customer read and accepted "
+        "(shown on /terms/); recorded on the order. Must be the version in force.",
+    )
+    waive_withdrawal: Boolean = Field(
+        False,
+        description="The customer asked for the eSIM to be supplied immediately and "
+        "acknowledged losing the right of withdrawal once it is delivered.",
+    )
 
 
 class OrderOut(Schema):
@@ -122,11 +136,20 @@ def create_order(
 ) -> Status[OrderOut]:
     billing = billing_details(body.billing)
     plan = catalog.plan_get(public_id=body.plan_id)
+    in_force = policies.terms_version_label()
+    if body.terms_version and body.terms_version != in_force:
+        raise TermsOutdated(
+            f"The terms of sale in force are version {in_force}: show them to the customer "
+            "and send that version."
+        )
     order = services.order_create(
         customer=authenticated_user(request),
         plan=plan,
         billing=billing,
         idempotency_key=idempotency_key,
+        consent=services.CheckoutConsent(
+            terms_version=body.terms_version, withdrawal_waived=body.waive_withdrawal
+        ),
     )
     return Status(201, order_out(order))
 

@@ -3,7 +3,8 @@
 The payments app sits above orders: it marks orders paid, holds disputed
 ones and refunds them. The checkout, the pay button, the API and the staff
 refund reach it here, as the order pages reach the suppliers app for who
-supplied an order.
+supplied an order, and the checkout for what each of a plan's sources
+charges (ADR 0025).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING
 from roamwise.core.upward import call_up
 
 if TYPE_CHECKING:
+    from roamwise.suppliers.selectors import SourceCost
+
     from .models import Order, Refund
 
 UPWARD = {
@@ -23,6 +26,9 @@ UPWARD = {
     "refund_issue": "roamwise.payments.services.refund_issue",
     # Who supplied the order's eSIM, for staff; "" while nobody has.
     "order_supplier": "roamwise.suppliers.selectors.order_supplier",
+    # What each of a plan's sources charges, preferred first: checkout refuses
+    # a sale below cost and records the cost and margin (ADR 0025).
+    "plan_costs": "roamwise.suppliers.selectors.plan_costs",
 }
 
 
@@ -43,3 +49,8 @@ def refund_issue(
 def order_supplier(*, order_id: int) -> str:
     supplier: str = call_up(UPWARD, "order_supplier")(order_id=order_id)
     return supplier
+
+
+def plan_costs(*, plan_id: int) -> list[SourceCost]:
+    costs: list[SourceCost] = call_up(UPWARD, "plan_costs")(plan_id=plan_id)
+    return costs

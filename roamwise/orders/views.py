@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from roamwise.catalog import selectors as catalog
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
+from roamwise.kernel import policies
 
 from . import hooks, selectors, services
 from .forms import CheckoutForm
@@ -33,7 +34,11 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     profile = getattr(request.user, "profile", None)
-    form = CheckoutForm(request.POST or None, initial={"phone": profile.phone if profile else ""})
+    form = CheckoutForm(
+        request.POST or None,
+        initial={"phone": profile.phone if profile else ""},
+        terms_in_force=policies.terms_version_label(),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         billing = services.BillingDetails(
@@ -51,6 +56,10 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
                 plan=plan,
                 billing=billing,
                 idempotency_key=request.POST.get("idempotency_key", "")[:64],
+                consent=services.CheckoutConsent(
+                    terms_version=data["terms_version"],
+                    withdrawal_waived=data["waive_withdrawal"],
+                ),
             )
             return HttpResponseRedirect(hooks.payment_start(order=order))
         except DomainError as exc:

@@ -42,6 +42,10 @@ def test_a_change_in_the_back_office_shows_on_the_next_request(
         "networks": [n.pk for n in plan.networks.all()],
         "profile_type": plan.profile_type,
         "is_active": "on",
+        "network_generation": plan.network_generation,
+        "hotspot_allowed": "on",
+        "is_data_only": "on",
+        "validity_starts": plan.validity_starts,
     }
 
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -71,6 +75,10 @@ def test_the_cached_api_answer_is_the_one_built(client: Client, catalog: None) -
         "price",
         "currency",
         "networks",
+        "network_generation",
+        "hotspot_allowed",
+        "data_only",
+        "validity_starts",
     }
 
 

@@ -50,6 +50,25 @@ def test_the_esim_page_shows_every_way_to_install(esim: Esim, buyer: Client) -> 
     assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+SAMSUNG_BROWSER = (
+    "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36"
+)
+
+
+def test_the_esim_page_links_the_guide_for_the_phone(esim: Esim, buyer: Client) -> None:
+    on_samsung = buyer.get(
+        f"/esims/{esim.public_id}/", headers={"user-agent": SAMSUNG_BROWSER}
+    ).content.decode()
+    on_desktop = buyer.get(f"/esims/{esim.public_id}/").content.decode()
+
+    assert 'id="install-guide" href="/help/install/samsung/"' in on_samsung
+    # Without a phone to go by, a chooser of every guide.
+    assert 'id="install-guide"' not in on_desktop
+    for slug in ("iphone", "pixel", "samsung", "android"):
+        assert f'href="/help/install/{slug}/"' in on_desktop
+
+
 def test_the_activation_code_follows_sgp22() -> None:
     esim = Esim(smdp_address="smdp.example.com", matching_id="04386-AGYFT-A74Y8-3F815")
     links = install_links(esim)

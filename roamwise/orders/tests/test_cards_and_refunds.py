@@ -124,6 +124,9 @@ def test_a_processor_that_is_down_leaves_a_clear_message(
             "postcode": "D",
             "country": "FR",
             "phone": "+33612345678",
+            "terms_version": "2026-12",
+            "accept_terms": "on",
+            "waive_withdrawal": "on",
         },
         follow=True,
     )

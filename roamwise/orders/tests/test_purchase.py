@@ -25,6 +25,10 @@ BILLING = {
     "postcode": "75001",
     "country": "FR",
     "phone": "+33 6 12 34 56 78",
+    # The terms in force (none loaded: the setting's label), accepted, and the waiver.
+    "terms_version": "2026-12",
+    "accept_terms": "on",
+    "waive_withdrawal": "on",
 }
 
 

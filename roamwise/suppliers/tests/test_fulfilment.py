@@ -21,6 +21,7 @@ from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.esims.tests.conftest import buy, fulfilment_held
+from roamwise.governance.selectors import disclosures_of
 from roamwise.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
 from roamwise.orders.tasks import fulfil_order
 from roamwise.payments.services import refund_issue
@@ -142,6 +143,45 @@ def test_a_plan_supplied_by_esimaccess_gets_its_esim_by_polling(
         staff.post(url, {"_audit_reason": "Ticket 7: where is my eSIM from"})
         page = staff.get(url).content.decode()
         assert "esimaccess (package P00001, order B" in page, url
+    # And what it cost and earned (ADR 0025).
+    order.refresh_from_db()
+    page = staff.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "1.1 USD" in page
+    assert f"{order.net_amount - Decimal('1.1')} USD" in page
+
+
+@pytest.mark.commitment("SHR-03")
+def test_every_call_about_an_order_is_in_the_disclosure_log(
+    shop: str, esimaccess: EsimAccessStandin, buyer: Client, plan: Plan, jobs: Any
+) -> None:
+    supplied_by(plan, ("esimaccess", ESIMACCESS_PACKAGE))
+    order = buy(buyer, plan, jobs)
+    esimaccess.allocate_now()
+    fulfil_order(order.pk)
+    jobs()
+    assert_supplied_by_esimaccess(order, esimaccess)
+    refund_issue(order=order, amount=order.total, reason="trip cancelled", actor="staff:1")
+    jobs()
+
+    about_the_order = [
+        path.rpartition("/open/")[2]
+        for path in esimaccess.requests_seen
+        if not path.endswith(("package/list", "balance/query"))
+    ]
+    assert {"esim/order", "esim/query", "esim/cancel"} <= set(about_the_order)
+    logged = list(
+        disclosures_of(subject_id=order.customer.public_id).filter(recipient="esimaccess")
+    )
+    # One row a call, each saying what it carried, for this order.
+    assert len(logged) == len(about_the_order)
+    assert {row.reference for row in logged} == {str(order.public_id)}
+    assert {row.purpose for row in logged} == {"service"}
+    assert {tuple(row.categories) for row in logged} == {
+        ("user.behavior.purchase_history",),  # the order and its polls
+        ("user.device.sim",),  # ending the refunded eSIM
+    }
+    # The catalogue read before ordering carries nothing of anyone: not logged.
+    assert any(path.endswith("package/list") for path in esimaccess.requests_seen)
 
 
 @pytest.mark.parametrize("fault", ["down", "out_of_stock"])
@@ -156,6 +196,7 @@ def test_when_airalo_fails_the_order_goes_to_esimaccess(
     fault: str,
 ) -> None:
     supplied_by(plan, ("airalo", AIRALO_PACKAGE), ("esimaccess", ESIMACCESS_PACKAGE))
+    SupplierPackage.objects.filter(supplier="airalo").update(wholesale_amount=Decimal("2"))
     if fault == "down":
         settings.AIRALO_API_BASE = closed_port_url("/v2")
     else:
@@ -172,6 +213,14 @@ def test_when_airalo_fails_the_order_goes_to_esimaccess(
     assert left.status == ("pending" if fault == "down" else "failed")
     (note,) = [n for n in events(order) if n.startswith("airalo")]
     assert "next source" in note
+    # Sold expecting Airalo's cost; supplied by eSIM Access at its own.
+    order.refresh_from_db()
+    assert (order.supplier, order.cost_amount, order.cost_currency) == (
+        "esimaccess",
+        Decimal("1.1"),
+        "USD",
+    )
+    assert order.margin_amount == order.net_amount - Decimal("1.1")
 
 
 def test_a_late_airalo_profile_after_failover_is_kept_unassigned_and_recorded(
