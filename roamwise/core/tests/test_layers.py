@@ -102,6 +102,7 @@ def test_the_calls_up_are_declared_and_each_imports():
     from roamwise.core.upward import declared_hooks, hooks_check
 
     assert sorted(declared_hooks()) == [
+        "roamwise.catalog.hooks",
         "roamwise.esims.hooks",
         "roamwise.orders.hooks",
         "roamwise.retention.hooks",
