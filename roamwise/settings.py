@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "roamwise.core.middleware.BodyTooLargeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in customer's own language, over the cookie and Accept-Language.
+    "roamwise.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -610,8 +612,29 @@ TERMS_OF_SALE_VERSION = env_str("TERMS_OF_SALE_VERSION") or "2026-12"
 POLICY_NOTICE_DAYS = env_int("POLICY_NOTICE_DAYS", 30, minimum=0)
 
 # --- Internationalisation ---------------------------------------------------------
+# The shop's languages (ADR 0026). URLs carry no language prefix: LocaleMiddleware
+# takes the language from the django_language cookie (set by the switcher in
+# every page's footer), else from Accept-Language; a signed-in customer's choice
+# is kept on the account and used for their emails. Each name is in its own
+# language, as the switcher shows it.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("it", "Italiano"),
+    ("ja", "日本語"),
+    ("zh-hans", "简体中文"),
+]
+# One place for every catalogue: roamwise/locale/<lang>/LC_MESSAGES/django.po,
+# with the compiled .mo committed beside it (docs/contributing.md).
+LOCALE_PATHS = [BASE_DIR / "roamwise" / "locale"]
+# Set only when a visitor picks a language in the switcher: a choice they made,
+# kept for a year (declared in roamwise/consent/storage.py).
+LANGUAGE_COOKIE_AGE = 365 * 86400
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = env_str("TIME_ZONE") or "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -644,6 +667,7 @@ SESSION_COOKIE_HTTPONLY = True
 # a link in our email must arrive signed in.
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = _https
+LANGUAGE_COOKIE_SECURE = _https
 # No script of ours reads the CSRF cookie: forms carry the token.
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"

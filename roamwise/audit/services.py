@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.datamap.registry import Sweep, Swept
 from roamwise.vault.keyring import audit_chain_key
@@ -48,7 +49,7 @@ def access_record_many(accesses: Iterable[Access]) -> list[AccessEvent]:
     accesses = list(accesses)
     for access in accesses:
         if not access.reason.strip():
-            raise ReasonRequired("Give a reason for accessing this customer's data.")
+            raise ReasonRequired(gettext("Give a reason for accessing this customer's data."))
     events: list[AccessEvent] = []
     with transaction.atomic():
         ChainHead.objects.get_or_create(pk=1)

@@ -5,19 +5,22 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from roamwise.core.models import TimeStampedModel
 from roamwise.core.money import Money
+
+from . import names
 
 
 class Destination(TimeStampedModel):
     """A country (ISO 3166-1), a region of countries, or the whole world."""
 
     class Kind(models.TextChoices):
-        COUNTRY = "country", "Country"
-        REGION = "region", "Region"
-        GLOBAL = "global", "Global"
+        COUNTRY = "country", gettext_lazy("Country")
+        REGION = "region", gettext_lazy("Region")
+        GLOBAL = "global", gettext_lazy("Global")
 
     # ISO 3166-1 alpha-2 for countries ("FR"); a lower-case slug for the rest.
     code = models.CharField(max_length=16, unique=True)
@@ -57,6 +60,11 @@ class Destination(TimeStampedModel):
         if self.kind == self.Kind.REGION:
             return sorted(self.countries.values_list("code", flat=True))
         return []
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language, from CLDR (names.display_name)."""
+        return names.display_name(self)
 
     @property
     def flag(self) -> str:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 # The tables every app may write (the disclosure log, residency, the policy
 # in force) live in the kernel, below the apps; they belong to this app.
@@ -121,9 +122,9 @@ class StaffTraining(models.Model):
 
 
 class RiskLevel(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
+    LOW = "low", gettext_lazy("Low")
+    MEDIUM = "medium", gettext_lazy("Medium")
+    HIGH = "high", gettext_lazy("High")
 
 
 class RiskAssessment(models.Model):
@@ -167,10 +168,10 @@ class RiskAssessment(models.Model):
 
 
 class LegalRequestStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    ASSESSED = "assessed", "Assessed"
-    DISCLOSED = "disclosed", "Disclosed"
-    REFUSED = "refused", "Refused"
+    RECEIVED = "received", gettext_lazy("Received")
+    ASSESSED = "assessed", gettext_lazy("Assessed")
+    DISCLOSED = "disclosed", gettext_lazy("Disclosed")
+    REFUSED = "refused", gettext_lazy("Refused")
 
 
 LEGAL_REQUEST_TRANSITIONS: dict[str, set[str]] = {
@@ -190,11 +191,11 @@ class LegalRequest(models.Model):
     """
 
     class Kind(models.TextChoices):
-        COURT_ORDER = "court_order", "Court order"
-        LAW_ENFORCEMENT = "law_enforcement", "Law enforcement request"
-        REGULATOR = "regulator", "Regulator or supervisory authority"
-        TAX = "tax", "Tax authority"
-        OTHER = "other", "Other public authority"
+        COURT_ORDER = "court_order", gettext_lazy("Court order")
+        LAW_ENFORCEMENT = "law_enforcement", gettext_lazy("Law enforcement request")
+        REGULATOR = "regulator", gettext_lazy("Regulator or supervisory authority")
+        TAX = "tax", gettext_lazy("Tax authority")
+        OTHER = "other", gettext_lazy("Other public authority")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -315,9 +316,9 @@ class LegalRequestEvent(models.Model):
 
 
 class IncidentStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    CONTAINED = "contained", "Contained"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", gettext_lazy("Open")
+    CONTAINED = "contained", gettext_lazy("Contained")
+    CLOSED = "closed", gettext_lazy("Closed")
 
 
 INCIDENT_TRANSITIONS: dict[str, set[str]] = {

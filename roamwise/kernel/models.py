@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 APP_LABEL = "governance"
 
@@ -40,8 +41,8 @@ class AppendOnlyQuerySet(models.QuerySet):
 class PolicyDocument(models.TextChoices):
     """The versioned texts a customer is held to: the privacy policy, the terms of sale."""
 
-    PRIVACY = "privacy", "Privacy policy"
-    TERMS = "terms", "Terms of sale"
+    PRIVACY = "privacy", gettext_lazy("Privacy policy")
+    TERMS = "terms", gettext_lazy("Terms of sale")
 
 
 class PolicyVersion(models.Model):
@@ -100,9 +101,9 @@ class PolicyVersion(models.Model):
 
 
 class Region(models.TextChoices):
-    EU = "eu", "the European Union"
-    UK = "uk", "the United Kingdom"
-    US = "us", "the United States"
+    EU = "eu", gettext_lazy("the European Union")
+    UK = "uk", gettext_lazy("the United Kingdom")
+    US = "us", gettext_lazy("the United States")
 
 
 class DataResidency(models.Model):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
+from django.utils.translation import gettext
 
 from .errors import PolicyError
 
@@ -111,6 +112,6 @@ def residency_assign(*, user: User, region: str) -> DataResidency:
     from .models import DataResidency, Region
 
     if region not in Region.values:
-        raise PolicyError(f"Unknown region {region!r}.")
+        raise PolicyError(gettext("Unknown region %(region)r.") % {"region": region})
     residency, _ = DataResidency.objects.update_or_create(user=user, defaults={"region": region})
     return residency

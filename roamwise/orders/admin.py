@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from roamwise.audit.admin import PersonalDataAdmin
@@ -130,7 +131,7 @@ class OrderAdmin(PersonalDataAdmin):
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, "Refund sent to the payment processor.")
+                messages.success(request, gettext("Refund sent to the payment processor."))
                 return HttpResponseRedirect(reverse("admin:orders_order_changelist"))
         context = {
             **self.admin_site.each_context(request),
@@ -164,7 +165,9 @@ class RefundAdmin(PersonalDataAdmin):
         declined = queryset.filter(status=Refund.Status.REQUESTED).update(
             status=Refund.Status.DECLINED
         )
-        messages.info(request, f"Declined {declined} refund request(s).")
+        messages.info(
+            request, gettext("Declined %(declined)s refund request(s).") % {"declined": declined}
+        )
 
     list_display = ("order", "amount", "currency", "status", "requested_by", "created_at")
     list_filter = ("status",)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from roamwise.accounts.models import User
@@ -118,9 +119,9 @@ def order_create(
         if existing is not None:
             return _same_request_or_conflict(existing, plan)
     if not has_verified_email(customer):
-        raise EmailNotVerified("Verify your email address before buying.")
+        raise EmailNotVerified(gettext("Verify your email address before buying."))
     if not plan.is_active:
-        raise PlanUnavailable("This plan is no longer on sale.")
+        raise PlanUnavailable(gettext("This plan is no longer on sale."))
     prices = price_breakdown(price=plan.price, country=billing.country)
     costs = hooks.plan_costs(plan_id=plan.pk)
     below = below_cost(net=prices.net, currency=plan.currency, costs=costs)
@@ -210,7 +211,7 @@ def order_cost_record(*, order_id: int, supplier: str, cost: Cost | None) -> Non
 
 def _same_request_or_conflict(existing: Order, plan: Plan) -> Order:
     if existing.plan_id != plan.pk:
-        raise IdempotencyConflict("This idempotency key was used for another order.")
+        raise IdempotencyConflict(gettext("This idempotency key was used for another order."))
     return existing
 
 
@@ -219,7 +220,10 @@ def _move(
 ) -> bool:
     """Compare-and-set one transition and write its event; False if the order moved."""
     if to_status not in ALLOWED_TRANSITIONS[from_status]:
-        raise OrderTransitionError(f"An order cannot go from {from_status} to {to_status}.")
+        raise OrderTransitionError(
+            gettext("An order cannot go from %(from_status)s to %(to_status)s.")
+            % {"from_status": from_status, "to_status": to_status}
+        )
     now = timezone.now()
     updated = Order.objects.filter(pk=order_id, status=from_status).update(
         status=to_status, updated_at=now, **fields
@@ -237,7 +241,9 @@ def order_transition(
 ) -> Order:
     with transaction.atomic():
         if not _move(order.pk, order.status, to_status, actor=actor, note=note, **fields):
-            raise OrderTransitionError("The order changed meanwhile; reload and try again.")
+            raise OrderTransitionError(
+                gettext("The order changed meanwhile; reload and try again.")
+            )
     order.refresh_from_db()
     return order
 
@@ -300,9 +306,9 @@ def refund_request(*, order: Order, reason: str) -> Refund:
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status not in (OrderStatus.PAID, OrderStatus.FULFILLED):
-            raise RefundNotAllowed("Only a paid order can be refunded.")
+            raise RefundNotAllowed(gettext("Only a paid order can be refunded."))
         if locked.refunds.exclude(status=Refund.Status.DECLINED).exists():
-            raise RefundNotAllowed("A refund is already on its way for this order.")
+            raise RefundNotAllowed(gettext("A refund is already on its way for this order."))
         return Refund.objects.create(
             order=locked,
             amount=locked.refundable_amount,

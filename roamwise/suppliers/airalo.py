@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from roamwise.core import http as core_http
 from roamwise.suppliers.base import (
@@ -178,7 +179,8 @@ class Airalo(Supplier):
             return response.json()["data"]
         except (ValueError, KeyError, TypeError) as exc:
             raise SupplierUnavailable(
-                f"airalo answered {path} with no envelope", supplier_code=self.code
+                gettext("airalo answered %(path)s with no envelope") % {"path": path},
+                supplier_code=self.code,
             ) from exc
 
     # -- catalogue ---------------------------------------------------------
@@ -336,7 +338,7 @@ class Airalo(Supplier):
             return Money(_decimal(available["amount"]), str(available.get("currency", CURRENCY)))
         except (KeyError, TypeError) as exc:
             raise SupplierUnavailable(
-                "airalo answered balance without an amount", supplier_code=self.code
+                gettext("airalo answered balance without an amount"), supplier_code=self.code
             ) from exc
 
     def find_order(self, *, transaction_id: str) -> SupplierOrder | None:
@@ -360,13 +362,15 @@ class Airalo(Supplier):
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         signature = headers.get("airalo-signature", "")
         if not (self.client_secret and signature and self._signed(body, signature)):
-            raise InvalidWebhook("missing or wrong airalo-signature")
+            raise InvalidWebhook(gettext("missing or wrong airalo-signature"))
         try:
             payload = json.loads(body)
             if not isinstance(payload, dict):
                 raise TypeError("not an object")
         except (ValueError, TypeError) as exc:
-            raise InvalidWebhook(f"malformed airalo notification: {exc}") from exc
+            raise InvalidWebhook(
+                gettext("malformed airalo notification: %(exc)s") % {"exc": exc}
+            ) from exc
         event_id = hashlib.sha256(body).hexdigest()
         try:
             if "level" in payload:  # low data notification
@@ -389,7 +393,9 @@ class Airalo(Supplier):
             data = payload["data"]
             order = order_from_data(data, transaction_id=str(data.get("description", "")))
         except (KeyError, TypeError, ValueError, AttributeError, SupplierUnavailable) as exc:
-            raise InvalidWebhook(f"malformed airalo notification: {exc}") from exc
+            raise InvalidWebhook(
+                gettext("malformed airalo notification: %(exc)s") % {"exc": exc}
+            ) from exc
         return WebhookEvent(
             event_id=request_id,
             kind="order",
@@ -428,14 +434,15 @@ def _decimal(value: Any) -> Decimal:
         return Decimal(str(value))
     except InvalidOperation as exc:
         raise SupplierUnavailable(
-            f"airalo sent an unreadable price {value!r}", supplier_code="airalo"
+            gettext("airalo sent an unreadable price %(value)r") % {"value": value},
+            supplier_code="airalo",
         ) from exc
 
 
 def order_from_data(data: dict[str, Any], *, transaction_id: str) -> SupplierOrder:
     sims = data.get("sims") or []
     if not sims:
-        raise SupplierUnavailable("airalo order carries no eSIM", supplier_code="airalo")
+        raise SupplierUnavailable(gettext("airalo order carries no eSIM"), supplier_code="airalo")
     sim = sims[0]
     return SupplierOrder(
         transaction_id=transaction_id,

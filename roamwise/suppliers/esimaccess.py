@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from roamwise.core import http as core_http
 from roamwise.suppliers.base import (
@@ -123,7 +124,8 @@ class EsimAccess(Supplier):
             success = envelope["success"]
         except (ValueError, KeyError, TypeError) as exc:
             raise SupplierUnavailable(
-                f"esimaccess answered {path} with no envelope (HTTP {response.status_code})",
+                gettext("esimaccess answered %(path)s with no envelope (HTTP %(status_code)s)")
+                % {"path": path, "status_code": response.status_code},
                 supplier_code=self.code,
             ) from exc
         if success:
@@ -197,7 +199,8 @@ class EsimAccess(Supplier):
         found = obj.get("packageList") or []
         if not found:
             raise SupplierNotFound(
-                f"esimaccess has no package {package_id}", supplier_code=self.code
+                gettext("esimaccess has no package %(package_id)s") % {"package_id": package_id},
+                supplier_code=self.code,
             )
         return int(found[0]["price"])
 
@@ -267,7 +270,10 @@ class EsimAccess(Supplier):
     def usage(self, *, iccid: str) -> Usage:
         esim = self._esim({"iccid": iccid}, sends=Sent(ESIM, iccid=iccid))
         if esim is None:
-            raise SupplierNotFound(f"esimaccess has no eSIM {iccid}", supplier_code=self.code)
+            raise SupplierNotFound(
+                gettext("esimaccess has no eSIM %(iccid)s") % {"iccid": iccid},
+                supplier_code=self.code,
+            )
         return usage_from_volumes(
             iccid, total=int(esim.get("totalVolume", 0)), used=int(esim.get("orderUsage", 0))
         )
@@ -275,7 +281,10 @@ class EsimAccess(Supplier):
     def _tran_no(self, iccid: str) -> str:
         esim = self._esim({"iccid": iccid}, sends=Sent(ESIM, iccid=iccid))
         if esim is None:
-            raise SupplierNotFound(f"esimaccess has no eSIM {iccid}", supplier_code=self.code)
+            raise SupplierNotFound(
+                gettext("esimaccess has no eSIM %(iccid)s") % {"iccid": iccid},
+                supplier_code=self.code,
+            )
         return str(esim["esimTranNo"])
 
     def suspend(self, *, iccid: str) -> None:
@@ -298,7 +307,8 @@ class EsimAccess(Supplier):
         esim = self._esim({"orderNo": reference}, sends=sends)
         if esim is None:
             raise SupplierNotFound(
-                f"esimaccess has no profile for {reference}", supplier_code=self.code
+                gettext("esimaccess has no profile for %(reference)s") % {"reference": reference},
+                supplier_code=self.code,
             )
         self._call("esim/cancel", {"esimTranNo": str(esim["esimTranNo"])}, sends=sends)
 
@@ -318,7 +328,9 @@ class EsimAccess(Supplier):
             if not isinstance(content, dict):
                 raise TypeError("content is not an object")
         except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidWebhook(f"malformed esimaccess notification: {exc}") from exc
+            raise InvalidWebhook(
+                gettext("malformed esimaccess notification: %(exc)s") % {"exc": exc}
+            ) from exc
         # No event id is sent: the body itself identifies the event.
         event_id = hashlib.sha256(body).hexdigest()
         reference = str(content.get("orderNo", ""))
@@ -338,7 +350,9 @@ class EsimAccess(Supplier):
                 if total < 0 or used < 0 or not iccid:
                     raise ValueError("negative volume or no iccid")
             except (KeyError, TypeError, ValueError) as exc:
-                raise InvalidWebhook(f"malformed esimaccess usage notification: {exc}") from exc
+                raise InvalidWebhook(
+                    gettext("malformed esimaccess usage notification: %(exc)s") % {"exc": exc}
+                ) from exc
             usage = usage_from_volumes(iccid, total=total, used=used)
         return WebhookEvent(
             event_id=event_id,
@@ -368,6 +382,7 @@ def install_from_activation_code(iccid: str, activation_code: str) -> InstallDet
     parts = activation_code.split("$")
     if len(parts) < 3 or parts[0] != "LPA:1":
         raise SupplierUnavailable(
-            f"unreadable activation code for {iccid}", supplier_code="esimaccess"
+            gettext("unreadable activation code for %(iccid)s") % {"iccid": iccid},
+            supplier_code="esimaccess",
         )
     return InstallDetails(iccid=iccid, smdp_address=parts[1], matching_id=parts[2])

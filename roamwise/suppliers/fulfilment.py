@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.catalog.models import Plan
 from roamwise.core.tasks import enqueue_on_commit
@@ -495,7 +496,10 @@ def esims_end_for_erasure(esims_of_subject: QuerySet[Esim]) -> int:
         used = supplied[esim.order_id]
         problem = _supplier_end(esim=esim, used=used)
         if problem:
-            raise RecipientUnreachable(f"eSIM {esim.public_id} was not ended: {problem}")
+            raise RecipientUnreachable(
+                gettext("eSIM %(public_id)s was not ended: %(problem)s")
+                % {"public_id": esim.public_id, "problem": problem}
+            )
         esims.esim_supplied_end(
             esim=esim, actor="erasure", note=f"the customer's data is erased; {used.supplier}"
         )

@@ -16,6 +16,7 @@ import secrets
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from roamwise.core.models import TimeStampedModel
 
@@ -144,8 +145,8 @@ class UsageRecord(models.Model):
 
 
 class IngestSource(models.TextChoices):
-    API = "api", "API batch"
-    FILE = "file", "File"
+    API = "api", gettext_lazy("API batch")
+    FILE = "file", gettext_lazy("File")
 
 
 class IngestBatch(models.Model):

@@ -27,9 +27,12 @@ WEB = {
     "password_reset",
     "adapter",
     "api_auth",
+    "templatetags",
     "management",
 }
 NOT_CODE = {"__init__", "apps", "tests", "migrations", "templates", "static", "locale"}
+# Shared test support (factories, fixtures): like tests, not a layer.
+TEST_SUPPORT = PACKAGE / "testing"
 
 
 def _contracts() -> list[dict]:
@@ -46,7 +49,7 @@ def test_every_module_of_every_app_is_placed_in_a_layer():
     }
     unplaced = []
     for path in sorted(PACKAGE.glob("*/*")):
-        if not (path.parent / "__init__.py").exists():
+        if not (path.parent / "__init__.py").exists() or path.parent == TEST_SUPPORT:
             continue
         name = path.stem if path.suffix == ".py" else path.name
         is_package = path.is_dir() and (path / "__init__.py").exists()
@@ -63,7 +66,11 @@ def test_every_app_is_in_the_app_layers():
         c["layers"] for c in _contracts() if c["name"] == "Apps import only the apps below them"
     )
     named = {part.strip() for layer in layers for part in layer.replace("|", ":").split(":")}
-    apps = {f"roamwise.{p.parent.name}" for p in PACKAGE.glob("*/__init__.py")}
+    apps = {
+        f"roamwise.{p.parent.name}"
+        for p in PACKAGE.glob("*/__init__.py")
+        if p.parent != TEST_SUPPORT
+    }
     assert apps - named == set()
 
 

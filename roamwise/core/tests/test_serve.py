@@ -36,7 +36,6 @@ from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 
-from conftest import make_customer
 from roamwise.catalog.models import Destination, Plan
 from roamwise.core.stand_ins import STAND_INS
 from roamwise.esims.models import Bundle, Esim, EsimState
@@ -44,6 +43,8 @@ from roamwise.orders.models import Order, OrderEvent
 from roamwise.smdp.services import inventory_add
 from roamwise.suppliers.models import Allocation, SupplierPackage
 from roamwise.suppliers.services import plan_sources_set
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import BILLING_API, TERMS_ACCEPTED
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKOUTS = 16
@@ -183,19 +184,6 @@ def customers_with_tokens(count: int, first: int = 0) -> list[str]:
     return tokens
 
 
-BILLING = {
-    "name": "Ada Traveller",
-    "line1": "1 Example Street",
-    "city": "London",
-    "postcode": "N1 1AA",
-    "country": "GB",
-    "phone": "+447911123456",
-    "terms_version": "2026-12",
-    "accept_terms": "on",
-    "waive_withdrawal": "on",
-}
-
-
 def pay_with_a_good_card(payment_url: str, *, shop: str) -> None:
     """The customer on the processor's hosted page, as a browser would."""
     browser = urllib.request.build_opener(
@@ -229,7 +217,7 @@ def checkout(shop: str, token: str, plan: Plan) -> Answer:
     created = call(
         f"{shop}/api/v1/orders",
         method="POST",
-        body={"plan_id": str(plan.public_id), "billing": BILLING},
+        body={"plan_id": str(plan.public_id), "billing": {**BILLING_API, **TERMS_ACCEPTED}},
         token=token,
     )
     assert created.status == 201, created.body

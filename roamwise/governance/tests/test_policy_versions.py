@@ -20,8 +20,9 @@ from roamwise.governance import selectors, services
 from roamwise.governance.models import PolicyAcceptance, PolicyVersion
 from roamwise.kernel import policies
 from roamwise.kernel.errors import PolicyError
+from roamwise.testing.people import staff_client
 
-from .conftest import NOW, published, staff_client
+from .conftest import NOW, published
 
 SHIPPED = Path(services.__file__).resolve().parent / "policies"
 

@@ -11,10 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from conftest import make_customer
 from roamwise.accounts.models import User
 from roamwise.audit.models import AccessEvent
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog.models import Plan
 from roamwise.catalog.services import BelowCostReasonRequired, plan_below_cost_set
 from roamwise.orders.errors import BelowCost
@@ -24,6 +22,7 @@ from roamwise.suppliers.base import Money
 from roamwise.suppliers.models import SupplierPackage
 from roamwise.suppliers.selectors import SourceCost, plan_costs
 from roamwise.suppliers.services import plan_sources_set
+from roamwise.testing.people import make_customer, staff_client
 
 BILLING = BillingDetails(
     name="Alice Example",
@@ -171,6 +170,10 @@ def test_a_deliberate_sale_below_cost_needs_a_reason_in_the_audit_trail(plan: Pl
         "currency": "USD",
         "profile_type": plan.profile_type,
         "is_active": "on",
+        "network_generation": plan.network_generation,
+        "hotspot_allowed": "on",
+        "is_data_only": "on",
+        "validity_starts": plan.validity_starts,
         "sell_below_cost": "on",
         "below_cost_reason": "",
     }
