@@ -169,7 +169,7 @@ def test_a_shared_client_discloses_only_for_registered_adapters(tmp_path: Path) 
         {
             "__init__.py": "",
             "vendors/http.py": (
-                "from roamwise.governance.services import disclosure_record\n"
+                "from roamwise.kernel.disclosures import disclosure_record\n"
                 "class Client:\n"
                 "    def send(self, subject):\n"
                 "        disclosure_record(subject_id=subject, recipient=self.code,\n"
