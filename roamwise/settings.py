@@ -213,7 +213,7 @@ if EU_DATABASE_URL:
 # The residency router first: it answers only for pinned models, and only when
 # the EU database exists; without it every query goes where it did before.
 DATABASE_ROUTERS = [
-    "roamwise.governance.router.ResidencyRouter",
+    "roamwise.kernel.router.ResidencyRouter",
     "roamwise.vault.router.VaultRouter",
 ]
 # dumpdata and fixtures carry encrypted fields as ciphertext.
@@ -434,6 +434,10 @@ CURRENCIES, DEFAULT_CURRENCY = _currencies(
     env_list("CURRENCIES", ["USD", "EUR", "GBP", "JPY"]),
     (env_str("DEFAULT_CURRENCY") or "USD").upper(),
 )
+# Set only when a visitor chooses a currency: a choice they made, kept for a
+# year (declared in roamwise/consent/storage.py), as the language cookie.
+CURRENCY_COOKIE_NAME = "rw_currency"
+CURRENCY_COOKIE_AGE = 365 * 86400
 PAYMENT_GATEWAY = env_choice("PAYMENT_GATEWAY", "simulated", ("simulated", "stripe"))
 # The simulated hosted gateway (roamwise.gateway), reached over HTTP like any processor:
 # its own process when SIMULATORS names it, otherwise wherever this says.

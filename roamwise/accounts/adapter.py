@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import translation
 
+from roamwise.catalog.currency import CURRENCY_SESSION_KEY
 from roamwise.core.geo import client_ip
 from roamwise.notifications import services as notifications
 from roamwise.vault import services as vault
@@ -151,7 +152,7 @@ class AccountAdapter(DefaultAccountAdapter):
             # browser, without a query on every page after (ADR 0027).
             currency = services.profile_currency(user=user)
             if currency:
-                request.session[services.CURRENCY_SESSION_KEY] = currency
+                request.session[CURRENCY_SESSION_KEY] = currency
 
 
 class HeadlessAdapter(DefaultHeadlessAdapter):

@@ -17,8 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from roamwise.core.geo import country_of
-from roamwise.governance.residency import region_for_country
-from roamwise.governance.services import residency_assign
+from roamwise.kernel.residency import region_for_country, residency_assign
 from roamwise.notifications import services as notifications
 
 from .devices import device_info
@@ -48,10 +47,6 @@ def profile_update_phone(*, user: User, phone: str) -> Profile:
     profile.phone = phone
     profile.save(update_fields=["phone", "phone_index", "updated_at"])
     return profile
-
-
-# Where a signed-in customer's profile currency is kept for their session.
-CURRENCY_SESSION_KEY = "currency"
 
 
 def profile_currency(*, user: User) -> str:

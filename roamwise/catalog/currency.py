@@ -14,13 +14,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from roamwise.accounts.services import CURRENCY_SESSION_KEY
 from roamwise.consent.middleware import request_consent
 
 from .pricing import rate_table
 
-COOKIE_NAME = "rw_currency"
-COOKIE_MAX_AGE = 365 * 24 * 3600
+# Where a signed-in customer's profile currency is kept for their session
+# (put there at sign-in by the accounts app, and when they choose one).
+CURRENCY_SESSION_KEY = "currency"
 
 
 def currencies_available() -> list[str]:
@@ -48,7 +48,7 @@ def request_currency(request: HttpRequest) -> str:
     cached: str | None = getattr(request, "_currency", None)
     if cached:
         return cached
-    chosen = request.COOKIES.get(COOKIE_NAME, "").upper()
+    chosen = request.COOKIES.get(settings.CURRENCY_COOKIE_NAME, "").upper()
     if not is_available(chosen):
         # The profile's, put in the session at sign-in or when chosen.
         session = getattr(request, "session", None)
@@ -63,9 +63,9 @@ def request_currency(request: HttpRequest) -> str:
 
 def remember_currency(response: HttpResponse, currency: str) -> None:
     response.set_cookie(
-        COOKIE_NAME,
+        settings.CURRENCY_COOKIE_NAME,
         currency,
-        max_age=COOKIE_MAX_AGE,
+        max_age=settings.CURRENCY_COOKIE_AGE,
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
         samesite="Lax",

@@ -17,16 +17,20 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from roamwise.accounts.services import CURRENCY_SESSION_KEY, profile_update_currency
 from roamwise.consent.middleware import request_consent
 from roamwise.consent.models import Purpose
 from roamwise.core.errors import NotFound
 from roamwise.core.geo import request_country
 from roamwise.core.money import locale_name
 
-from . import selectors
+from . import hooks, selectors
 from .cache import cached, first_visit_page
-from .currency import currencies_available, remember_currency, request_currency
+from .currency import (
+    CURRENCY_SESSION_KEY,
+    currencies_available,
+    remember_currency,
+    request_currency,
+)
 from .models import Destination, Plan
 from .pricing import plans_priced
 
@@ -284,7 +288,7 @@ def currency_choose(request: HttpRequest) -> HttpResponse:
         code = request.POST.get("currency", "").strip().upper()
         if code in currencies_available():
             if request.user.is_authenticated:
-                profile_update_currency(user=request.user, currency=code)
+                hooks.profile_update_currency(user=request.user, currency=code)
                 request.session[CURRENCY_SESSION_KEY] = code
             response = HttpResponseRedirect(back or request.path)
             remember_currency(response, code)

@@ -66,10 +66,6 @@ def lifetime_text(max_age: int | None, kind: str) -> str:
 
 def browser_storage() -> tuple[StoredItem, ...]:
     """The declarations, read when asked: names and lifetimes follow the settings."""
-    # Here, not at the top: the catalogue's currency module reads consent's middleware.
-    from roamwise.catalog.currency import COOKIE_MAX_AGE as CURRENCY_COOKIE_MAX_AGE
-    from roamwise.catalog.currency import COOKIE_NAME as CURRENCY_COOKIE_NAME
-
     return (
         StoredItem(
             name=settings.SESSION_COOKIE_NAME,
@@ -104,13 +100,13 @@ def browser_storage() -> tuple[StoredItem, ...]:
             httponly=True,
         ),
         StoredItem(
-            name=CURRENCY_COOKIE_NAME,
+            name=settings.CURRENCY_COOKIE_NAME,
             kind="cookie",
             category=Purpose.ESSENTIAL,
             purpose=_(
                 "The currency you chose for prices (for example EUR), set only when you choose one."
             ),
-            max_age=CURRENCY_COOKIE_MAX_AGE,
+            max_age=settings.CURRENCY_COOKIE_AGE,
             httponly=True,
         ),
         StoredItem(

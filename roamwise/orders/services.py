@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,11 +20,10 @@ from roamwise.catalog.models import Plan
 from roamwise.catalog.pricing import plan_price
 from roamwise.core.money import Money, quantum
 from roamwise.datamap.registry import Sweep, Swept
-from roamwise.suppliers.base import Money as Cost
-from roamwise.suppliers.selectors import SourceCost, margin, plan_costs
 from roamwise.vault import services as vault
 from roamwise.vault.fields import retention_subject
 
+from . import hooks
 from .errors import (
     BelowCost,
     EmailNotVerified,
@@ -45,6 +44,10 @@ from .models import (
     Refund,
 )
 from .privacy import BILLING_YEARS
+
+if TYPE_CHECKING:
+    from roamwise.suppliers.base import Money as Cost
+    from roamwise.suppliers.selectors import SourceCost
 
 logger = logging.getLogger(__name__)
 # Invoices are sealed with the key of their year in this scope ("@billing:issued_at").
@@ -137,7 +140,7 @@ def order_create(
             % {"price": price}
         )
     prices = price_breakdown(price=price, country=billing.country)
-    costs = plan_costs(plan_id=plan.pk)
+    costs = hooks.plan_costs(plan_id=plan.pk)
     # Costs are in the supplier's currency: the floor is checked on the plan's
     # own price, which the rate table and per-currency prices follow.
     own = price_breakdown(price=plan.money, country=billing.country)
@@ -165,7 +168,7 @@ def order_create(
                 supplier=sale.supplier,
                 cost_amount=sale.cost.amount if sale.cost else None,
                 cost_currency=sale.cost.currency if sale.cost else "",
-                margin_amount=margin(net=prices.net, currency=plan.currency, cost=sale.cost),
+                margin_amount=margin(net=prices.net, currency=price.currency, cost=sale.cost),
                 billing_name=billing.name,
                 billing_address=billing.address(),
                 billing_country=billing.country.upper(),
@@ -204,6 +207,14 @@ def below_cost(*, net: Decimal, currency: str, costs: list[SourceCost]) -> str:
                 f"({source.cost.amount} {source.cost.currency})"
             )
     return ""
+
+
+def margin(*, net: Decimal, currency: str, cost: Cost | None) -> Decimal | None:
+    """The price before VAT less the cost, when both are in one currency; otherwise
+    not known (no conversion is guessed)."""
+    if cost is None or cost.currency != currency:
+        return None
+    return net - cost.amount
 
 
 def order_cost_record(*, order_id: int, supplier: str, cost: Cost | None) -> None:

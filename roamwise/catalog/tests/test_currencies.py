@@ -7,12 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.test import Client, TestCase
 from django.urls import reverse
 
 from roamwise.accounts.models import Profile
 from roamwise.catalog import services
-from roamwise.catalog.currency import COOKIE_NAME, currency_of_country
+from roamwise.catalog.currency import currency_of_country
 from roamwise.catalog.models import CurrencyRate, Plan, PlanPrice
 from roamwise.catalog.pricing import CurrencyUnavailable, plan_price, plan_prices
 from roamwise.core.money import Money, Rounding
@@ -63,7 +64,7 @@ def test_a_price_set_for_a_currency_beats_the_rate_table(france: Plan) -> None:
 
 
 def test_a_change_to_the_rate_shows_on_the_next_page(client: Client, france: Plan) -> None:
-    client.cookies[COOKIE_NAME] = "EUR"
+    client.cookies[settings.CURRENCY_COOKIE_NAME] = "EUR"
     assert "€4.99" in client.get(f"/plans/{france.public_id}/").content.decode()
 
     CurrencyRate.objects.filter(currency="EUR").update(rate=Decimal("1.10"))
@@ -111,7 +112,7 @@ def test_the_currency_is_chosen_on_any_page_and_kept_on_the_profile(france: Plan
     chosen = browser.post("/currency/", {"currency": "JPY", "next": page})
 
     assert chosen.status_code == 302 and chosen["Location"] == page
-    assert chosen.cookies[COOKIE_NAME].value == "JPY"
+    assert chosen.cookies[settings.CURRENCY_COOKIE_NAME].value == "JPY"
     assert Profile.objects.get(user=alice).currency == "JPY"
     assert "¥750" in browser.get(page).content.decode()
     account = browser.get(reverse("accounts:settings")).content.decode()
@@ -121,7 +122,7 @@ def test_the_currency_is_chosen_on_any_page_and_kept_on_the_profile(france: Plan
     assert "$5.00" in elsewhere.get(page).content.decode()
     signed_in = elsewhere.post("/accounts/login/", {"login": "alice", "password": PASSWORD})
     assert signed_in.status_code == 302
-    assert COOKIE_NAME not in elsewhere.cookies
+    assert settings.CURRENCY_COOKIE_NAME not in elsewhere.cookies
     assert "¥750" in elsewhere.get(page).content.decode()
 
 
@@ -130,7 +131,7 @@ def test_a_bad_choice_is_refused_and_changes_nothing(client: Client, france: Pla
 
     assert refused.status_code == 400
     assert "Choose one of the currencies in the list." in refused.content.decode()
-    assert COOKIE_NAME not in refused.cookies
+    assert settings.CURRENCY_COOKIE_NAME not in refused.cookies
 
 
 def test_an_offsite_next_is_not_followed(client: Client, france: Plan) -> None:
@@ -188,7 +189,7 @@ def test_a_rate_rounded_to_99_cents_for_yen_is_refused_in_the_back_office(catalo
 def test_a_destination_page_in_euros_runs_a_fixed_number_of_queries(
     client: Client, france: Plan
 ) -> None:
-    client.cookies[COOKIE_NAME] = "EUR"
+    client.cookies[settings.CURRENCY_COOKIE_NAME] = "EUR"
     PlanPrice.objects.create(plan=france, currency="EUR", amount=Decimal("3.50"))
     changed()
 

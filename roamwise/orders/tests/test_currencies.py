@@ -9,12 +9,12 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client, TestCase
 
 from roamwise.accounts.models import User
 from roamwise.catalog import services as catalog_services
-from roamwise.catalog.currency import COOKIE_NAME
 from roamwise.catalog.models import CurrencyRate, Plan
 from roamwise.gateway.models import GatewayRefund, GatewaySession
 from roamwise.orders.models import Invoice, Order, OrderStatus, Refund
@@ -48,7 +48,7 @@ def shown(page: str) -> dict[str, str]:
 
 
 def checkout_in(client: Client, plan: Plan, currency: str) -> tuple[dict[str, str], object]:
-    client.cookies[COOKIE_NAME] = currency
+    client.cookies[settings.CURRENCY_COOKIE_NAME] = currency
     page = client.get(f"/checkout/{plan.public_id}/").content.decode()
     quote = shown(page)
     response = client.post(
@@ -123,7 +123,7 @@ def test_the_amount_charged_is_the_amount_shown(
 def test_a_price_changed_since_it_was_shown_is_not_charged(
     buyer: Client, five_dollars: Plan, alice: User
 ) -> None:
-    buyer.cookies[COOKIE_NAME] = "EUR"
+    buyer.cookies[settings.CURRENCY_COOKIE_NAME] = "EUR"
     quote = shown(buyer.get(f"/checkout/{five_dollars.public_id}/").content.decode())
     CurrencyRate.objects.filter(currency="EUR").update(rate=Decimal("1.10"))
     with TestCase.captureOnCommitCallbacks(execute=True):
