@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.orders.forms import CheckoutForm
+from roamwise.orders.views import billing_initial
 from roamwise.orders.services import BillingDetails
 from roamwise.payments import services as payments
 from roamwise.usage import selectors as usage
@@ -127,8 +128,7 @@ def esim_delete(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
 def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     esim = _own(request, public_id)
     plans = services.topup_plans(esim=esim)
-    profile = getattr(request.user, "profile", None)
-    form = CheckoutForm(request.POST or None, initial={"phone": profile.phone if profile else ""})
+    form = CheckoutForm(request.POST or None, initial=billing_initial(request))
     chosen = request.POST.get("plan", "")
     if request.method == "POST" and form.is_valid():
         plan = next((p for p in plans if str(p.public_id) == chosen), None)

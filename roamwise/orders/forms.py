@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pycountry
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from roamwise.accounts.forms import PhoneField
 from roamwise.core.countries import country_choices
@@ -11,6 +11,13 @@ COUNTRIES = sorted(
     ((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries),
     key=lambda pair: pair[1],
 )
+
+
+def billing_country_choices() -> list[tuple[str, str]]:
+    """The countries, after an empty choice: when neither an earlier order nor
+    the connection tells the country, the customer picks it (the first
+    country of the list would decide the VAT rate unseen)."""
+    return [("", gettext("Choose your country")), *country_choices()]
 
 
 class CheckoutForm(forms.Form):
@@ -46,10 +53,19 @@ class CheckoutForm(forms.Form):
     )
     country = forms.ChoiceField(
         label=gettext_lazy("Country"),
-        choices=country_choices,
+        choices=billing_country_choices,
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
     phone = PhoneField(label=gettext_lazy("Contact number"))
+
+
+def checkout_initial(*, last: dict[str, str] | None, country: str, phone: str) -> dict[str, str]:
+    """What the billing form starts with: the details of the customer's last
+    order (same name, same address), else the country of the connection
+    (already "" unless the consent rules allow it) and the profile's phone."""
+    if last:
+        return last
+    return {"country": country, "phone": phone}
 
 
 class RefundForm(forms.Form):

@@ -25,3 +25,21 @@ def order_of(*, customer: User, public_id: uuid.UUID | str) -> Order:
     if order is None:
         raise NotFound(gettext("No such order."))
     return order
+
+
+def last_billing(*, customer: User) -> dict[str, str] | None:
+    """The billing details of the customer's latest order, as the checkout
+    form's fields; None before the first order."""
+    order = Order.objects.filter(customer=customer).order_by("-created_at", "-pk").first()
+    if order is None or not order.billing_country:
+        return None
+    address = order.billing_address or {}
+    return {
+        "name": order.billing_name or "",
+        "line1": address.get("line1", ""),
+        "line2": address.get("line2", ""),
+        "city": address.get("city", ""),
+        "postcode": address.get("postcode", ""),
+        "country": order.billing_country,
+        "phone": order.contact_phone or "",
+    }

@@ -10,14 +10,25 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from roamwise.catalog import selectors as catalog
+from roamwise.consent.middleware import request_consent
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.payments import services as payments
 
 from . import selectors, services
-from .forms import CheckoutForm
+from .forms import CheckoutForm, checkout_initial
 from .invoices import invoice_pdf
 from .models import Invoice, Order, OrderStatus, Refund
+
+
+def billing_initial(request: AuthenticatedRequest) -> dict[str, str]:
+    """The checkout form's starting values for this customer (a new eSIM and a top-up alike)."""
+    profile = getattr(request.user, "profile", None)
+    return checkout_initial(
+        last=selectors.last_billing(customer=request.user),
+        country=request_consent(request).country(),
+        phone=profile.phone if profile else "",
+    )
 
 
 def _own_order(request: AuthenticatedRequest, public_id: uuid.UUID) -> Order:
@@ -34,8 +45,7 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
         plan = catalog.plan_get(public_id=plan_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    profile = getattr(request.user, "profile", None)
-    form = CheckoutForm(request.POST or None, initial={"phone": profile.phone if profile else ""})
+    form = CheckoutForm(request.POST or None, initial=billing_initial(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         billing = services.BillingDetails(
