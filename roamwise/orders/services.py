@@ -220,7 +220,10 @@ def invoice_issue(*, order: Order) -> Invoice:
 
 
 def refund_request(*, order: Order, reason: str) -> Refund:
-    """A customer asks for a refund of an unused eSIM; staff decide (ORD-05)."""
+    """A customer asks for a refund of an unused eSIM, in their own words; staff decide (ORD-05)."""
+    reason = reason.strip()[:200]
+    if not reason:
+        raise RefundNotAllowed(gettext("Tell us in a few words why you want a refund."))
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status not in (OrderStatus.PAID, OrderStatus.FULFILLED):
@@ -232,7 +235,7 @@ def refund_request(*, order: Order, reason: str) -> Refund:
             amount=locked.refundable_amount,
             currency=locked.currency,
             status=Refund.Status.REQUESTED,
-            reason=reason or "unused eSIM",
+            reason=reason,
             requested_by="customer",
         )
 

@@ -114,7 +114,9 @@ def send_order_paid_emails(order_id: int) -> None:
     order = Order.objects.select_related("customer", "plan", "invoice").get(pk=order_id)
     invoice = order.invoice
     link = settings.SITE_URL + reverse("orders:detail", args=[order.public_id])
-    context = {"order": order, "invoice": invoice, "link": link}
+    # The order's eSIM: its install details once ready, its progress until then.
+    esim_link = settings.SITE_URL + reverse("orders:esim", args=[order.public_id])
+    context = {"order": order, "invoice": invoice, "link": link, "esim_link": esim_link}
     notifications.notify(
         user=order.customer, kind="order", template="orders/email/confirmation", context=context
     )

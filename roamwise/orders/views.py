@@ -14,6 +14,7 @@ from roamwise.consent.middleware import request_consent
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.payments import services as payments
+from roamwise.payments.models import Payment
 
 from . import selectors, services
 from .forms import CheckoutForm, checkout_initial
@@ -29,6 +30,22 @@ def billing_initial(request: AuthenticatedRequest) -> dict[str, str]:
         country=request_consent(request).country(),
         phone=profile.phone if profile else "",
     )
+
+
+# The orders whose customer came back from the processor's page in this session.
+RETURNED_FROM_PAYING = "orders_returned_from_paying"
+
+
+def payment_came_back(request: AuthenticatedRequest, order: Order) -> bool:
+    """Whether this order's payment is done or on its way: the processor took
+    it, or the customer came back from paying and its webhook is pending. A
+    failed payment can be tried again."""
+    latest = order.payments.order_by("-created_at", "-pk").first()
+    if latest is None or latest.status == Payment.Status.FAILED:
+        return False
+    if latest.status == Payment.Status.SUCCEEDED:
+        return True
+    return str(order.public_id) in request.session.get(RETURNED_FROM_PAYING, [])
 
 
 def _own_order(request: AuthenticatedRequest, public_id: uuid.UUID) -> Order:
@@ -80,19 +97,42 @@ def order_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def order_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     order = _own_order(request, public_id)
+    payment_back = payment_came_back(request, order)
     context = {
         "order": order,
         "events": order.events.all(),
         "payments": order.payments.all(),
         "refunds": order.refunds.all(),
         "invoice": getattr(order, "invoice", None),
-        "confirming": request.GET.get("paid") == "1"
-        and order.status == OrderStatus.AWAITING_PAYMENT,
-        "can_pay": order.status in (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT),
+        "confirming": payment_back and order.status == OrderStatus.AWAITING_PAYMENT,
+        # Once the processor has the money (or the customer came back from
+        # paying), paying again is never offered: the webhook settles it.
+        "can_pay": order.status in (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT)
+        and not payment_back,
+        "esim": selectors.esim_of_order(order=order),
         "can_ask_refund": order.status in (OrderStatus.PAID, OrderStatus.FULFILLED)
         and not order.refunds.exclude(status=Refund.Status.DECLINED).exists(),
     }
     return render(request, "orders/order_detail.html", context)
+
+
+@login_required
+def order_esim(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Where the customer lands after paying, and what the confirmation email
+    links: the order's eSIM as soon as it exists (its page shows the install
+    details, or refreshes itself while the eSIM is prepared); until then this
+    page says how far the order is, and refreshes itself."""
+    order = _own_order(request, public_id)
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        returned = request.session.get(RETURNED_FROM_PAYING, [])
+        if str(order.public_id) not in returned:
+            request.session[RETURNED_FROM_PAYING] = [*returned[-9:], str(order.public_id)]
+    unpaid = order.status in (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT)
+    esim = selectors.esim_of_order(order=order)
+    if esim is not None and not unpaid:
+        return redirect("esims:detail", public_id=esim.public_id)
+    waiting = unpaid or order.status == OrderStatus.PAID
+    return render(request, "orders/order_esim.html", {"order": order, "waiting": waiting})
 
 
 @login_required
@@ -111,7 +151,7 @@ def order_pay(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespon
 def refund_request(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     order = _own_order(request, public_id)
     try:
-        services.refund_request(order=order, reason=request.POST.get("reason", "")[:200])
+        services.refund_request(order=order, reason=request.POST.get("reason", ""))
         messages.success(
             request, gettext("We have your refund request; you will hear from us shortly.")
         )

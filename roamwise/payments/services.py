@@ -65,7 +65,8 @@ def payment_start(*, order: Order) -> str:
     # Network I/O outside any transaction (STYLE 7).
     start = gateway.start_checkout(
         order=order,
-        success_url=f"{order_url}?paid=1",
+        # Back from paying, the customer lands on the order's eSIM (ORD-04).
+        success_url=settings.SITE_URL + reverse("orders:esim", args=[order.public_id]),
         cancel_url=order_url,
         webhook_url=settings.SITE_URL + reverse("payments:webhook", args=[gateway.name]),
     )
