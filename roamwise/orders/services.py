@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -178,18 +178,35 @@ def order_mark_paid(*, order_id: int, actor: str) -> bool:
     Must run inside the caller's transaction: the invoice and the fulfilment
     request are written with the transition, or not at all.
     """
-    if not _move(
-        order_id,
-        OrderStatus.AWAITING_PAYMENT,
-        OrderStatus.PAID,
-        actor=actor,
-        paid_at=timezone.now(),
+    # An expired checkout paid late is paid all the same: the money arrived.
+    if not any(
+        _move(order_id, from_status, OrderStatus.PAID, actor=actor, paid_at=timezone.now())
+        for from_status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.EXPIRED)
     ):
         return False
     order = Order.objects.select_related("plan__destination").get(pk=order_id)
     invoice_issue(order=order)
     Fulfilment.objects.create(order=order)
     return True
+
+
+def orders_expire(*, now: datetime | None = None) -> int:
+    """Abandoned checkouts expire: an order still unpaid CHECKOUT_EXPIRY_MINUTES
+    after it was made moves to "expired" (a late payment still marks it paid).
+    Returns how many expired."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.CHECKOUT_EXPIRY_MINUTES)
+    stale = Order.objects.filter(
+        status__in=(OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT), created_at__lt=cutoff
+    ).values_list("pk", "status")
+    expired = 0
+    for order_id, status in stale:
+        with transaction.atomic():
+            # Compare-and-set: an order paid meanwhile is left alone.
+            expired += _move(
+                order_id, status, OrderStatus.EXPIRED, actor="system", note="checkout abandoned"
+            )
+    return expired
 
 
 def invoice_issue(*, order: Order) -> Invoice:

@@ -17,6 +17,7 @@ from huey.contrib.djhuey import db_periodic_task, task
 
 from roamwise.notifications import services as notifications
 
+from . import services
 from .errors import UnknownOrderKind
 from .invoices import invoice_pdf
 from .models import Fulfilment, Order
@@ -74,6 +75,12 @@ def fulfilment_sweep() -> int:
     if stale:
         log.warning("recovery: fulfilment of %d paid orders asked again", len(stale))
     return len(stale)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def checkouts_expire() -> int:
+    """Abandoned checkouts do not stay "awaiting payment" for ever."""
+    return services.orders_expire()
 
 
 @task()
