@@ -432,6 +432,11 @@ ESIMACCESS_WEBHOOK_TOKEN = env_str("ESIMACCESS_WEBHOOK_TOKEN") or ""
 AIRALO_API_BASE = env_str("AIRALO_API_BASE") or "https://partners-api.airalo.com/v2"
 AIRALO_CLIENT_ID = env_str("AIRALO_CLIENT_ID") or ""
 AIRALO_CLIENT_SECRET = env_str("AIRALO_CLIENT_SECRET") or ""
+# Orders through POST orders-async: the profile arrives at our signed webhook.
+AIRALO_ASYNC_ORDERS = env_bool("AIRALO_ASYNC_ORDERS", False)
+# Staff are alerted when our prepaid credit at a supplier is below its floor (USD).
+AIRALO_CREDIT_FLOOR = env_float("AIRALO_CREDIT_FLOOR", 100, minimum=0, maximum=10**9)
+ESIMACCESS_CREDIT_FLOOR = env_float("ESIMACCESS_CREDIT_FLOOR", 100, minimum=0, maximum=10**9)
 STAFF_ALERT_EMAIL = env_str("STAFF_ALERT_EMAIL") or "operations@roamwise.example"
 if PAYMENT_GATEWAY == "stripe" and not (STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured(

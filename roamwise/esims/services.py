@@ -786,6 +786,10 @@ def esim_delete(*, esim: Esim, actor: str, note: str = "") -> Esim:
         return esim
     if EsimState.DELETED not in ALLOWED_TRANSITIONS[esim.state]:
         raise EsimError(gettext("This eSIM cannot be deleted."))
+    if _supplied(esim):
+        from roamwise.suppliers.fulfilment import esim_supplied_delete
+
+        return esim_supplied_delete(esim=esim, actor=actor, note=note or "deleted")
     downloaded = esim.state not in (EsimState.PREPARING, EsimState.READY)
     if esim.state == EsimState.PREPARING:
         # Stop provisioning first; a worker that gets a profile afterwards gives it back.
@@ -871,6 +875,10 @@ def esim_suspend(*, esim: Esim, actor: str) -> Esim:
             )
         return EsimState.SUSPENDED
 
+    if _supplied(esim):
+        return _supplied_change(
+            esim=esim, action="suspend", actor=actor, note="service suspended", target=target
+        )
     return _line_change(
         esim=esim,
         action=PartnerCall.Action.SUSPEND,
@@ -895,6 +903,10 @@ def esim_resume(*, esim: Esim, actor: str) -> Esim:
         )
         return last.from_state if last else EsimState.INSTALLED
 
+    if _supplied(esim):
+        return _supplied_change(
+            esim=esim, action="resume", actor=actor, note="service resumed", target=target
+        )
     return _line_change(
         esim=esim,
         action=PartnerCall.Action.RESUME,
@@ -902,6 +914,38 @@ def esim_resume(*, esim: Esim, actor: str) -> Esim:
         note="service resumed",
         target=target,
     )
+
+
+def _supplied(esim: Esim) -> bool:
+    """Whether a wholesaler supplied this eSIM: it is then changed at that
+    supplier, never over ES2+ or at the network partner (ADR 0024)."""
+    from roamwise.suppliers.lifecycle import supplied_allocation
+
+    return supplied_allocation(order_id=esim.order_id) is not None
+
+
+def _supplied_change(
+    *, esim: Esim, action: str, actor: str, note: str, target: Callable[[Esim], str | None]
+) -> Esim:
+    """Suspend or resume a wholesaler's eSIM at its supplier, then here. The
+    supplier is called outside any transaction; asking it twice is harmless."""
+    from roamwise.suppliers.lifecycle import supplied_allocation, supplied_change
+
+    with transaction.atomic():
+        to_state = target(esim_lock(esim.pk))
+    allocation = supplied_allocation(order_id=esim.order_id)
+    if to_state is None or allocation is None:
+        esim.refresh_from_db()
+        return esim
+    problem = supplied_change(allocation=allocation, action=action)
+    if problem:
+        raise EsimError(problem)
+    with transaction.atomic():
+        locked = esim_lock(esim.pk)
+        if locked.state != to_state and to_state in ALLOWED_TRANSITIONS[locked.state]:
+            _move(locked, to_state, actor=actor, note=note)
+    esim.refresh_from_db()
+    return esim
 
 
 def _resumed_since_suspended(esim: Esim) -> bool:
@@ -1435,11 +1479,22 @@ def topup_plans(*, esim: Esim) -> list[Plan]:
     if destination.kind == Destination.Kind.COUNTRY:
         places |= Q(destination__countries=destination)
     return list(
-        Plan.objects.filter(places, is_active=True, profile_type=esim.profile_type)
+        Plan.objects.filter(places, _topup_fits(esim), is_active=True)
         .select_related("destination")
         .distinct()
         .order_by("destination__kind", "price")
     )
+
+
+def _topup_fits(esim: Esim) -> Q:
+    """The plans that can top up this eSIM: of its profile type over ES2+; of a
+    top-up package of its supplier for a wholesaler's eSIM (ADR 0024)."""
+    from roamwise.suppliers.lifecycle import supplied_allocation, topup_plans_filter
+
+    allocation = supplied_allocation(order_id=esim.order_id)
+    if allocation is not None:
+        return topup_plans_filter(allocation=allocation)
+    return Q(profile_type=esim.profile_type)
 
 
 def topup_create(
@@ -1450,7 +1505,7 @@ def topup_create(
         raise NotFound(gettext("No such eSIM."))
     if not esim.is_live or esim.state == EsimState.EXPIRED:
         raise EsimError(gettext("This eSIM can no longer be topped up."))
-    if plan.profile_type != esim.profile_type:
+    if not Plan.objects.filter(_topup_fits(esim), pk=plan.pk).exists():
         raise EsimError(gettext("This plan does not work on this eSIM."))
     with transaction.atomic():
         order = orders.order_create(
@@ -1467,7 +1522,13 @@ def topup_create(
 
 
 def topup_fulfil(order_id: int) -> str:
-    """A paid top-up: the bundle goes to the network (no ES2+ call at all)."""
+    """A paid top-up: the bundle goes to the network (no ES2+ call at all), or
+    to the wholesaler that supplied the eSIM (ADR 0024)."""
+    bundle_esim = Bundle.objects.filter(order_id=order_id).select_related("esim").first()
+    if bundle_esim is not None and _supplied(bundle_esim.esim):
+        from roamwise.suppliers.fulfilment import topup_at_supplier
+
+        return topup_at_supplier(order_id)
     with transaction.atomic():
         bundle = Bundle.objects.select_for_update().filter(order_id=order_id).first()
         if bundle is None:
@@ -1516,6 +1577,20 @@ def bundle_register_now(*, bundle_id: int) -> str:
         raise PartnerError(exc.message, retryable=retryable) from exc
     bundle.refresh_from_db()
     return bundle.state
+
+
+def topup_supplied(*, bundle_id: int) -> bool:
+    """A wholesaler added a paid top-up to its eSIM: the bundle is active and
+    the order fulfilled, as when the network adds one. False if done already."""
+    with transaction.atomic():
+        bundle = Bundle.objects.select_related("order").select_for_update().get(pk=bundle_id)
+        if bundle.state == Bundle.State.AWAITING_PAYMENT:
+            Bundle.objects.filter(pk=bundle.pk).update(state=Bundle.State.PENDING)
+            bundle.state = Bundle.State.PENDING
+        if bundle.state != Bundle.State.PENDING:
+            return False
+        _bundle_added(bundle)
+    return True
 
 
 def _bundle_added(bundle: Bundle) -> None:

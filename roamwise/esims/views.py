@@ -17,6 +17,7 @@ from roamwise.orders.forms import CheckoutForm
 from roamwise.orders.views import billing_initial
 from roamwise.orders.services import BillingDetails
 from roamwise.payments import services as payments
+from roamwise.suppliers.selectors import usage_read_at as supplier_usage_read_at
 from roamwise.usage import selectors as usage
 from roamwise.usage.charts import daily_usage_svg
 
@@ -57,6 +58,8 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
         "bundles": bundles,
         "bundles_active": any(b.state == Bundle.State.ACTIVE for b in bundles),
         "balance": usage.esim_balance(esim=esim),
+        # A wholesaler's figures are as fresh as its last report (ADR 0024).
+        "usage_read_at": supplier_usage_read_at(order_id=esim.order_id),
         "daily": daily,
         "usage_chart": daily_usage_svg(daily),
         "events": esim.events.all(),

@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils.translation import gettext
 
 from roamwise.core import http as core_http
@@ -45,6 +46,9 @@ from roamwise.suppliers.base import (
 )
 from roamwise.suppliers.errors import (
     InvalidWebhook,
+    NoCredit,
+    OutOfStock,
+    SupplierError,
     SupplierRejected,
     SupplierUnavailable,
 )
@@ -59,7 +63,15 @@ CURRENCY = "USD"  # Airalo: "currency: Always USD"
 
 class Airalo(Supplier):
     code = "airalo"
-    capabilities = frozenset({Capability.SYNC_ORDER, Capability.TOP_UP, Capability.USAGE})
+    capabilities = frozenset(
+        {
+            Capability.SYNC_ORDER,
+            Capability.TOP_UP,
+            Capability.USAGE,
+            Capability.BALANCE,
+            Capability.ORDER_LOOKUP,
+        }
+    )
 
     def __init__(
         self,
@@ -84,6 +96,11 @@ class Airalo(Supplier):
             client_id=settings.AIRALO_CLIENT_ID,
             client_secret=settings.AIRALO_CLIENT_SECRET,
             http=SupplierHttp.configured(supplier_code=cls.code, send=core_http.send),
+            webhook_url=(
+                settings.SITE_URL.rstrip("/") + reverse("suppliers:airalo-webhook")
+                if settings.AIRALO_ASYNC_ORDERS
+                else ""
+            ),
         )
 
     @classmethod
@@ -146,7 +163,10 @@ class Airalo(Supplier):
                     # The token was revoked or expired early: fetch a new one, once.
                     cache.delete(self._token_key)
                     continue
-                raise
+                refusal = _refusal(exc)
+                if refusal is exc:
+                    raise
+                raise refusal from exc
             return self._data(response, path)
         raise AssertionError("unreachable")
 
@@ -278,7 +298,7 @@ class Airalo(Supplier):
 
     def usage(self, *, iccid: str) -> Usage:
         # Airalo caches usage 20 minutes and limits calls per ICCID: callers poll
-        # no more often than that (ADR 0020).
+        # no more often than ``usage_interval`` (ADR 0024).
         data = self._call("GET", f"sims/{iccid}/usage")
         unlimited = bool(data.get("is_unlimited"))
         return Usage(
@@ -288,6 +308,28 @@ class Airalo(Supplier):
             remaining_mb=0 if unlimited else int(data.get("remaining") or 0),
             unlimited=unlimited,
         )
+
+    def balance(self) -> Money:
+        data = self._call("GET", "balance")
+        try:
+            available = data["balances"]["availableBalance"]
+            return Money(_decimal(available["amount"]), str(available.get("currency", CURRENCY)))
+        except (KeyError, TypeError) as exc:
+            raise SupplierUnavailable(
+                gettext("airalo answered balance without an amount"), supplier_code=self.code
+            ) from exc
+
+    def find_order(self, *, transaction_id: str) -> SupplierOrder | None:
+        # Our transaction id is the order's description (Airalo has no idempotency key).
+        data = self._call(
+            "GET",
+            "orders",
+            params={"filter[description]": transaction_id, "include": "sims", "limit": 10},
+        )
+        for found in data or []:
+            if str(found.get("description", "")) == transaction_id:
+                return order_from_data(found, transaction_id=transaction_id)
+        return None
 
     # -- webhooks ----------------------------------------------------------
 
@@ -313,7 +355,10 @@ class Airalo(Supplier):
                     event_id=event_id,
                     kind="low_data",
                     iccid=str(payload["iccid"]),
-                    detail={"level": str(payload["level"])},
+                    detail={
+                        "level": str(payload["level"]),
+                        "remaining_percentage": str(payload.get("remaining_percentage", "")),
+                    },
                 )
             if "remaining" in payload and "message" in payload:  # credit limit notification
                 return WebhookEvent(
@@ -345,6 +390,20 @@ class Airalo(Supplier):
         except ValueError:
             pass
         return any(hmac.compare_digest(self.signature_of(c), signature) for c in candidates)
+
+
+def _refusal(exc: SupplierRejected) -> SupplierError:
+    """Airalo refuses an order it cannot serve with 422 and a message: our
+    credit or its stock running out are told apart from other refusals, so
+    that the order fails over (ADR 0024)."""
+    if exc.detail != "422":
+        return exc
+    text = exc.message.lower()
+    if "credit" in text or "balance" in text:
+        return NoCredit(exc.message, supplier_code="airalo", detail="422")
+    if "out of stock" in text:
+        return OutOfStock(exc.message, supplier_code="airalo", detail="422")
+    return exc
 
 
 def _decimal(value: Any) -> Decimal:

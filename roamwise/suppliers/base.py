@@ -13,7 +13,7 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 
@@ -28,6 +28,9 @@ class Capability(enum.StrEnum):
     # Repeating an order under the same transaction id returns the first order,
     # so an order whose answer was lost may simply be sent again.
     IDEMPOTENT_ORDER = "idempotent_order"
+    # An order whose answer was lost can be found at the supplier by our
+    # transaction id (``find_order``), so it is looked up before it is repeated.
+    ORDER_LOOKUP = "order_lookup"
 
 
 class Coverage(enum.StrEnum):
@@ -100,6 +103,11 @@ class Usage:
     # When the supplier measured it, if it says; Airalo caches usage 20 minutes.
     measured_at: datetime | None = None
 
+    @property
+    def used_mb(self) -> int:
+        """Data used so far on the eSIM, all its packages together (0 when unlimited)."""
+        return 0 if self.unlimited else max(0, self.total_mb - self.remaining_mb)
+
 
 @dataclass(frozen=True)
 class WebhookEvent:
@@ -110,6 +118,7 @@ class WebhookEvent:
     reference: str = ""  # the supplier's order reference or request id
     order: SupplierOrder | None = None
     iccid: str = ""
+    usage: Usage | None = None  # a usage notification that carries the figures
     detail: dict[str, str] = field(default_factory=dict)
 
 
@@ -118,6 +127,8 @@ class Supplier(ABC):
 
     code: str = ""
     capabilities: frozenset[Capability] = frozenset()
+    # Usage is asked no more often than this per ICCID (Airalo caches it 20 minutes).
+    usage_interval: timedelta = timedelta(minutes=20)
 
     @classmethod
     @abstractmethod
@@ -162,6 +173,11 @@ class Supplier(ABC):
 
     def balance(self) -> Money:
         raise self._not_offered("balance")
+
+    def find_order(self, *, transaction_id: str) -> SupplierOrder | None:
+        """The order placed under our ``transaction_id``, or None when the
+        supplier has none: how a lost answer is reconciled (``ORDER_LOOKUP``)."""
+        raise self._not_offered("order lookup")
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         """Verify and parse a notification; raise ``InvalidWebhook`` when it is not one."""

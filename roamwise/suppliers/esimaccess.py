@@ -262,9 +262,9 @@ class EsimAccess(Supplier):
                 gettext("esimaccess has no eSIM %(iccid)s") % {"iccid": iccid},
                 supplier_code=self.code,
             )
-        total = int(esim.get("totalVolume", 0))
-        used = int(esim.get("orderUsage", 0))
-        return Usage(iccid=iccid, total_mb=total // MB, remaining_mb=max(0, total - used) // MB)
+        return usage_from_volumes(
+            iccid, total=int(esim.get("totalVolume", 0)), used=int(esim.get("orderUsage", 0))
+        )
 
     def _tran_no(self, iccid: str) -> str:
         esim = self._esim({"iccid": iccid})
@@ -322,21 +322,40 @@ class EsimAccess(Supplier):
                 reference=reference,
                 status=OrderStatus.PENDING,  # ready to query: the notice carries no profile
             )
+        iccid = str(content.get("iccid", ""))
+        usage = None
+        if kind == "DATA_USAGE":
+            # Bytes: the eSIM's whole allowance and what it used of it.
+            try:
+                total, used = int(content["totalVolume"]), int(content["orderUsage"])
+                if total < 0 or used < 0 or not iccid:
+                    raise ValueError("negative volume or no iccid")
+            except (KeyError, TypeError, ValueError) as exc:
+                raise InvalidWebhook(
+                    gettext("malformed esimaccess usage notification: %(exc)s") % {"exc": exc}
+                ) from exc
+            usage = usage_from_volumes(iccid, total=total, used=used)
         return WebhookEvent(
             event_id=event_id,
             kind=kind,
             reference=reference,
             order=order,
-            iccid=str(content.get("iccid", "")),
+            iccid=iccid,
+            usage=usage,
             detail={
                 k: str(v)
                 for k, v in content.items()
-                if k in {"esimStatus", "smdpStatus", "orderStatus"}
+                if k in {"esimStatus", "smdpStatus", "orderStatus", "expiredTime", "remain"}
             },
         )
 
     def webhook_token_matches(self, token: str) -> bool:
         return bool(self.webhook_token) and hmac.compare_digest(token, self.webhook_token)
+
+
+def usage_from_volumes(iccid: str, *, total: int, used: int) -> Usage:
+    """Usage in our units from eSIM Access's bytes (``totalVolume``, ``orderUsage``)."""
+    return Usage(iccid=iccid, total_mb=total // MB, remaining_mb=max(0, total - used) // MB)
 
 
 def install_from_activation_code(iccid: str, activation_code: str) -> InstallDetails:

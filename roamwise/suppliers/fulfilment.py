@@ -16,22 +16,27 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from roamwise.catalog.models import Plan
+from roamwise.core.tasks import enqueue_on_commit
 from roamwise.datamap.registry import RecipientUnreachable
 from roamwise.esims import services as esims
-from roamwise.esims.models import Esim, EsimState
+from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.orders import services as orders
-from roamwise.orders.models import Order, OrderStatus
+from roamwise.orders.models import Order, OrderEvent, OrderStatus
 from roamwise.suppliers import services
 from roamwise.suppliers.base import Capability
-from roamwise.suppliers.errors import NeedsReconciliation, SupplierError, SupplierUnavailable
-from roamwise.suppliers.models import Allocation, PlanSource
+from roamwise.suppliers.errors import (
+    NeedsReconciliation,
+    NoCredit,
+    SupplierError,
+    SupplierUnavailable,
+)
+from roamwise.suppliers.models import Allocation, PlanSource, SupplierTopUp
 from roamwise.suppliers.registry import supplier_for
 
 logger = logging.getLogger(__name__)
@@ -107,6 +112,8 @@ def _from_supplier(order: Order, source: PlanSource) -> str | None:
         return None
     except SupplierError as exc:
         _leave_behind(order, package.supplier, transaction_id, exc)
+        if isinstance(exc, NoCredit):
+            _credit_ran_out(package.supplier)
         return None
     if allocation.status == Allocation.Status.PENDING and allocation.created_at < (
         timezone.now() - ALLOCATION_WAIT
@@ -136,12 +143,8 @@ def _from_supplier(order: Order, source: PlanSource) -> str | None:
 
 def _in_flight(transaction_id: str) -> bool:
     """Whether the order call of this allocation may still be waiting for its answer."""
-    window = timedelta(
-        seconds=settings.HTTP_TIMEOUT_SECONDS + settings.SUPPLIER_MAX_RETRY_WAIT + 30
-    )
-    return Allocation.objects.filter(
-        transaction_id=transaction_id, created_at__gt=timezone.now() - window
-    ).exists()
+    allocation = Allocation.objects.filter(transaction_id=transaction_id).first()
+    return allocation is not None and services.order_call_in_flight(allocation)
 
 
 def _leave_behind(
@@ -282,6 +285,176 @@ def _supplier_end(*, esim: Esim, used: Allocation) -> str:
         logger.warning("eSIM %s: %s did not end it: %s", esim.public_id, used.supplier, exc)
         return f"{used.supplier} did not end it: {exc.message}"
     return ""
+
+
+def esim_supplied_delete(*, esim: Esim, actor: str, note: str) -> Esim:
+    """``esims.services.esim_delete`` of a wholesaler's eSIM: ended at its
+    supplier first (cancelled while not installed, else terminated), then
+    deleted here; ``EsimError`` with the reason when the supplier did not."""
+    used = Allocation.objects.filter(
+        order_id=esim.order_id, disposition=Disposition.FULFILLED
+    ).first()
+    if used is None:
+        raise esims.EsimError("This eSIM's supplier is not known.")
+    problem = _supplier_end(esim=esim, used=used)
+    if problem:
+        raise esims.EsimError(
+            "This eSIM could not be ended at its provider just now; "
+            "try again later or ask us to end it."
+        )
+    esims.esim_supplied_end(esim=esim, actor=actor, note=f"{note}; {used.supplier}")
+    esim.refresh_from_db()
+    return esim
+
+
+# --- Top-ups of a wholesaler's eSIM (ADR 0024) -------------------------------------
+
+
+def topup_transaction_id(order: Order) -> str:
+    return f"rw-topup-{order.public_id.hex}"
+
+
+def topup_at_supplier(order_id: int) -> str:
+    """A paid top-up of a wholesaler's eSIM, placed at that supplier under our
+    transaction id (written before the call). Safe to run again: the fulfilment
+    sweep does while the order is paid. A refusal (no credit, unknown package)
+    fails the order, which is refunded; a supplier that is down is asked again
+    on the next run; a call whose answer was lost is never repeated blindly."""
+    order = Order.objects.select_related("plan").get(pk=order_id)
+    bundle = Bundle.objects.select_related("esim").get(order_id=order_id)
+    if order.status != OrderStatus.PAID:
+        return f"order is {order.status}: nothing to top up"
+    used = Allocation.objects.filter(
+        order_id=bundle.esim.order_id, disposition=Disposition.FULFILLED
+    ).first()
+    assert used is not None  # the caller checked that a supplier supplied the eSIM
+    package = (
+        PlanSource.objects.filter(
+            plan=order.plan,
+            package__supplier=used.supplier,
+            package__top_up=True,
+            package__active=True,
+        )
+        .select_related("package")
+        .order_by("rank")
+        .first()
+    )
+    if package is None or package.package is None:
+        return _topup_failed(order, f"no top-up package of {used.supplier} supplies this plan")
+    topup, created = SupplierTopUp.objects.get_or_create(
+        transaction_id=topup_transaction_id(order),
+        defaults={
+            "supplier": used.supplier,
+            "order": order,
+            "package_id": package.package.package_id,
+        },
+    )
+    if topup.status == SupplierTopUp.Status.DONE:
+        esims.topup_supplied(bundle_id=bundle.pk)
+        return "added"
+    if topup.status == SupplierTopUp.Status.FAILED:
+        return "failed"
+    if not created:
+        # An earlier call's answer was lost, and no supplier documents that a
+        # repeated top-up is not added twice. Staff check it there.
+        return _topup_lost(order, topup)
+    supplier = supplier_for(used.supplier)
+    try:
+        answer = supplier.top_up(
+            iccid=used.iccid, package_id=topup.package_id, transaction_id=topup.transaction_id
+        )
+    except SupplierUnavailable as exc:
+        logger.warning("top-up %s at %s: %s", topup.transaction_id, used.supplier, exc.message)
+        if exc.detail == "429":
+            # Rate limited: not processed, so the next run may send it afresh.
+            SupplierTopUp.objects.filter(pk=topup.pk).delete()
+            return "waiting for the supplier"
+        # Down or timed out: whether it acted is unknown.
+        return _topup_lost(order, topup)
+    except SupplierError as exc:
+        SupplierTopUp.objects.filter(pk=topup.pk).update(status=SupplierTopUp.Status.FAILED)
+        if isinstance(exc, NoCredit):
+            _credit_ran_out(used.supplier)
+        return _topup_failed(order, f"{used.supplier} refused the top-up: {exc.message}")
+    SupplierTopUp.objects.filter(pk=topup.pk, status=SupplierTopUp.Status.PENDING).update(
+        status=SupplierTopUp.Status.DONE,
+        reference=answer.reference[:128],
+        cost_amount=answer.cost.amount if answer.cost else None,
+        cost_currency=answer.cost.currency if answer.cost else "",
+    )
+    esims.topup_supplied(bundle_id=bundle.pk)
+    orders.order_note(
+        order_id=order.pk, actor=ACTOR, note=f"top-up added at {used.supplier} ({answer.reference})"
+    )
+    return "added"
+
+
+def _topup_lost(order: Order, topup: SupplierTopUp) -> str:
+    note = f"top-up at {topup.supplier} got no answer: check it there before anything else"
+    if not OrderEvent.objects.filter(order=order, note=note).exists():
+        from roamwise.orders.tasks import staff_alert
+
+        orders.order_note(order_id=order.pk, actor=ACTOR, note=note)
+        staff_alert(
+            "A top-up at a supplier got no answer",
+            f"Order {order.public_id}: the top-up {topup.transaction_id} sent to "
+            f"{topup.supplier} got no answer. Check whether it was added there; then "
+            "fulfil or refund the order in the back office.",
+        )
+    return "waiting for staff"
+
+
+def _topup_failed(order: Order, reason: str) -> str:
+    """The top-up cannot be added: its order fails and is refunded, never left hanging."""
+    logger.warning("order %s: %s", order.pk, reason)
+    with transaction.atomic():
+        Bundle.objects.filter(order=order).exclude(state=Bundle.State.CANCELLED).update(
+            state=Bundle.State.CANCELLED
+        )
+        failed = orders.order_fulfilment_failed(order_id=order.pk, actor=ACTOR, note=reason)
+        if failed:
+            from roamwise.suppliers.tasks import refund_failed_order
+
+            enqueue_on_commit(refund_failed_order, order.pk)
+    return f"failed: {reason}"
+
+
+def failed_order_refund(order_id: int) -> bool:
+    """Refund a failed order in full, once. True when this run issued it."""
+    from roamwise.payments.errors import GatewayRefused, GatewayUnavailable
+    from roamwise.payments.services import refund_issue
+
+    order = Order.objects.get(pk=order_id)
+    if order.status != OrderStatus.FAILED or order.refunds.exists():
+        return False
+    try:
+        refund_issue(
+            order=order,
+            amount=order.refundable_amount,
+            reason="The top-up could not be added.",
+            actor=ACTOR,
+        )
+    except GatewayUnavailable:
+        logger.warning("refund of order %s is waiting for the processor", order.pk)
+    except GatewayRefused as exc:
+        from roamwise.orders.tasks import staff_alert
+
+        staff_alert(
+            "A refund was refused by the processor",
+            f"Order {order.public_id} failed and its refund was refused: {exc.message}",
+        )
+    return True
+
+
+def _credit_ran_out(supplier_code: str) -> None:
+    """An order was refused for lack of credit: read the balance now, so that
+    staff hear of it below its floor at once rather than at the next check."""
+    from roamwise.suppliers.monitoring import credit_read
+
+    try:
+        credit_read(supplier_code=supplier_code)
+    except SupplierError as exc:
+        logger.warning("supplier %s: credit not read: %s", supplier_code, exc.message)
 
 
 def esims_end_for_erasure(esims_of_subject: QuerySet[Esim]) -> int:

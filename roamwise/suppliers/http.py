@@ -77,7 +77,7 @@ class SupplierHttp:
         logger.warning("supplier %s: %s", code, exc)
         if status == 429:
             return SupplierUnavailable(
-                f"{code} is rate limiting us", supplier_code=code, retry_after=wait
+                f"{code} is rate limiting us", supplier_code=code, detail="429", retry_after=wait
             )
         if not exc.permanent:
             return SupplierUnavailable(

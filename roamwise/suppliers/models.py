@@ -134,6 +134,13 @@ class Allocation(models.Model):
     matching_id = models.CharField(max_length=255, blank=True)
     cost_amount = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     cost_currency = models.CharField(max_length=3, blank=True)
+    # Usage the supplier reported for the profile once it is an order's eSIM
+    # (ADR 0024): data used so far, as already charged to the eSIM's bundles,
+    # and when the supplier last told us (the freshness shown to the customer).
+    usage_used_bytes = models.BigIntegerField(null=True, blank=True)
+    usage_read_at = models.DateTimeField(null=True, blank=True)
+    # Not asked for usage before this: the supplier's cache, or its 429 back-off.
+    usage_poll_after = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -164,3 +171,43 @@ class WebhookReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier}:{self.kind}:{self.event_id}"
+
+
+class SupplierTopUp(models.Model):
+    """A paid top-up of a wholesaler's eSIM, placed at its supplier under our
+    transaction id (written before the call, ADR 0024)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Added at the supplier")
+        FAILED = "failed", _("Refused by the supplier")
+
+    supplier = models.CharField(max_length=32)
+    transaction_id = models.CharField(max_length=64, unique=True)
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.PROTECT, related_name="supplier_topup"
+    )
+    package_id = models.CharField(max_length=128)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    reference = models.CharField(max_length=128, blank=True)
+    cost_amount = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    cost_currency = models.CharField(max_length=3, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.supplier}:{self.transaction_id}"
+
+
+class SupplierCredit(models.Model):
+    """Our prepaid credit at a wholesaler, as last read (ADR 0024)."""
+
+    supplier = models.CharField(max_length=32, unique=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=4)
+    currency = models.CharField(max_length=3)
+    read_at = models.DateTimeField()
+    # Staff were told it is below its floor; cleared once it is above again.
+    low_alerted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.supplier}: {self.amount} {self.currency}"

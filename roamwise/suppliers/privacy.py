@@ -19,7 +19,8 @@ data_map.declare(
         subject="order__customer",
         description=(
             "The eSIM a wholesaler allocated for your order: its ICCID and activation code, "
-            "the package and the wholesaler's order reference."
+            "the package, the wholesaler's order reference, and the data used as it "
+            "last reported it."
         ),
         fields=(
             PersonalField("iccid", "user.device.sim"),
@@ -27,6 +28,8 @@ data_map.declare(
             PersonalField("reference", "user.behavior.purchase_history"),
             PersonalField("package_id", "user.behavior.purchase_history"),
             PersonalField("status", "user.behavior.purchase_history"),
+            PersonalField("usage_used_bytes", "user.network.usage"),
+            PersonalField("usage_read_at", "user.network.usage"),
         ),
         purposes=("service",),
         legal_basis="contract",
@@ -47,6 +50,7 @@ data_map.declare_not_personal(
             "cost_currency",
             "source",
             "disposition",
+            "usage_poll_after",
         ),
         reason="Which wholesaler and plan source, our random transaction id, what it "
         "charged us and whether its profile was used: about our purchase, not the person.",
@@ -76,4 +80,40 @@ data_map.declare_not_personal(
         "suppliers.WebhookReceipt",
         reason="Which notifications were handled: a hash or request id and a kind, no content.",
     )
+)
+data_map.declare(
+    Declaration(
+        model="suppliers.SupplierTopUp",
+        subject="order__customer",
+        description=(
+            "A top-up of your eSIM placed at its wholesaler: the package and its reference."
+        ),
+        fields=(
+            PersonalField("package_id", "user.behavior.purchase_history"),
+            PersonalField("reference", "user.behavior.purchase_history"),
+            PersonalField("status", "user.behavior.purchase_history"),
+        ),
+        purposes=("service",),
+        legal_basis="contract",
+        retention=Retention.account_lifetime(),
+        # Kept with its order (the wholesaler's invoice refers to it); its
+        # reference at the wholesaler is blanked.
+        erasure=Erasure.anonymise(keep=("package_id", "status")),
+        recipients=("airalo", "esimaccess", "hosting"),
+    )
+)
+data_map.declare_not_personal(
+    NotPersonal(
+        "suppliers.SupplierTopUp",
+        fields=("supplier", "transaction_id", "cost_amount", "cost_currency"),
+        reason="Which wholesaler, our random transaction id and what it charged us.",
+    )
+)
+data_map.declare_not_personal(
+    NotPersonal(
+        "suppliers.SupplierTopUp", fields=("created_at", "updated_at"), reason=ROW_BOOKKEEPING
+    )
+)
+data_map.declare_not_personal(
+    NotPersonal("suppliers.SupplierCredit", reason="Our prepaid balance at a wholesaler.")
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from roamwise.suppliers.models import Allocation
 
 
@@ -21,3 +23,13 @@ def order_supplier(*, order_id: int) -> str:
     if esim is None or esim.state == "failed":
         return ""
     return f"ES2+ (profile type {esim.profile_type})"
+
+
+def usage_read_at(*, order_id: int) -> datetime | None:
+    """When the wholesaler that supplied the order's eSIM last reported its
+    usage (the freshness of its balance); None over ES2+ or before a reading."""
+    return (
+        Allocation.objects.filter(order_id=order_id, disposition=Allocation.Disposition.FULFILLED)
+        .values_list("usage_read_at", flat=True)
+        .first()
+    )

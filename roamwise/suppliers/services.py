@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
 from roamwise.core.errors import NotFound
 from roamwise.core.tasks import enqueue_on_commit
-from roamwise.suppliers.base import Capability, OrderStatus, SupplierOrder, WebhookEvent
-from roamwise.suppliers.errors import NeedsReconciliation
+from roamwise.esims.models import Esim, EsimState
+from roamwise.suppliers.base import Capability, Money, OrderStatus, SupplierOrder, WebhookEvent
+from roamwise.suppliers.errors import InvalidWebhook, NeedsReconciliation
 from roamwise.suppliers.models import Allocation, WebhookReceipt
 from roamwise.suppliers.registry import supplier_for
 from roamwise.suppliers.tasks import refresh_allocation as refresh_allocation_task
@@ -55,14 +61,43 @@ def allocation_place(
     supplier = supplier_for(supplier_code)
     if not created and Capability.IDEMPOTENT_ORDER not in supplier.capabilities:
         logger.warning("supplier %s: order %s lost its answer", supplier_code, transaction_id)
-        raise NeedsReconciliation(
-            gettext("%(supplier_code)s may hold order %(transaction_id)s already: reconcile first")
-            % {"supplier_code": supplier_code, "transaction_id": transaction_id},
-            supplier_code=supplier_code,
-        )
+        if Capability.ORDER_LOOKUP not in supplier.capabilities or order_call_in_flight(allocation):
+            raise NeedsReconciliation(
+                gettext(
+                    "%(supplier_code)s may hold order %(transaction_id)s already: reconcile first"
+                )
+                % {"supplier_code": supplier_code, "transaction_id": transaction_id},
+                supplier_code=supplier_code,
+            )
+        # Past the longest the call could take: the supplier has the order by
+        # now or never got it. Found, it is the answer; absent, it is sent again.
+        found = supplier.find_order(transaction_id=transaction_id)
+        if found is not None:
+            logger.info("supplier %s: lost order %s found", supplier_code, transaction_id)
+            _apply(allocation, found)
+            return allocation
+        # Sent again by one worker only: the call's window starts anew, so a
+        # concurrent run sees it in flight.
+        if not Allocation.objects.filter(
+            pk=allocation.pk, created_at=allocation.created_at, reference=""
+        ).update(created_at=timezone.now()):
+            raise NeedsReconciliation(
+                gettext("%(supplier_code)s order %(transaction_id)s is being sent again")
+                % {"supplier_code": supplier_code, "transaction_id": transaction_id},
+                supplier_code=supplier_code,
+            )
     answer = supplier.order(package_id=package_id, transaction_id=transaction_id)
     _apply(allocation, answer)
     return allocation
+
+
+def order_call_in_flight(allocation: Allocation) -> bool:
+    """Whether the order call of ``allocation`` may still be waiting for its
+    answer: the HTTP timeout plus the 429 waits, plus a margin."""
+    window = timedelta(
+        seconds=settings.HTTP_TIMEOUT_SECONDS + settings.SUPPLIER_MAX_RETRY_WAIT + 30
+    )
+    return allocation.created_at > timezone.now() - window
 
 
 def allocation_refresh(*, allocation_id: int) -> Allocation:
@@ -155,4 +190,91 @@ def _order_event(supplier_code: str, event: WebhookEvent) -> None:
         enqueue_on_commit(refresh_allocation_task, allocation.pk)
 
 
-HANDLERS = {"order": _order_event, "ORDER_STATUS": _order_event}
+def _allocation_of(supplier_code: str, event: WebhookEvent) -> Allocation:
+    """The supplied eSIM a notification is about, by its ICCID; ``NotFound``
+    (404, nothing recorded) for an ICCID that is no live eSIM of ours from
+    this supplier."""
+    from roamwise.suppliers.monitoring import supplied_allocation
+
+    allocation = (
+        supplied_allocation(iccid=event.iccid, supplier_code=supplier_code) if event.iccid else None
+    )
+    if allocation is None:
+        logger.warning(
+            "supplier %s: %s notification for unknown ICCID %s",
+            supplier_code,
+            event.kind,
+            event.iccid[:6] + "…" if event.iccid else "(none)",
+        )
+        raise NotFound(
+            gettext("no eSIM of ours from %(supplier_code)s has this ICCID")
+            % {"supplier_code": supplier_code}
+        )
+    return allocation
+
+
+def _usage_event(supplier_code: str, event: WebhookEvent) -> None:
+    """Usage figures in the notice are applied at once; a notice without them
+    (Airalo's low-data levels) asks for a reading, within the supplier's cache."""
+    from roamwise.suppliers.monitoring import usage_apply
+    from roamwise.suppliers.tasks import refresh_usage
+
+    allocation = _allocation_of(supplier_code, event)
+    if event.usage is not None:
+        usage_apply(allocation_id=allocation.pk, reading=event.usage)
+    else:
+        enqueue_on_commit(refresh_usage, allocation.pk)
+
+
+def _validity_event(supplier_code: str, event: WebhookEvent) -> None:
+    """eSIM Access: one day of validity is left, and when it ends."""
+    from roamwise.usage.services import bundles_expiry_reported
+
+    allocation = _allocation_of(supplier_code, event)
+    ends = parse_datetime(event.detail.get("expiredTime", ""))
+    if ends is None or ends.tzinfo is None:
+        raise InvalidWebhook(gettext("VALIDITY_USAGE without a readable expiredTime"))
+    bundles_expiry_reported(order_id=allocation.order_id, expires_at=ends)  # type: ignore[arg-type]
+
+
+def _esim_status_event(supplier_code: str, event: WebhookEvent) -> None:
+    """eSIM Access: the profile was installed (``smdpStatus``) or is in use."""
+    from roamwise.esims import services as esims
+
+    allocation = _allocation_of(supplier_code, event)
+    esim = Esim.objects.get(order__allocations=allocation)
+    installed = event.detail.get("smdpStatus") in ("INSTALLATION", "ENABLED")
+    in_use = event.detail.get("esimStatus") == "IN_USE"
+    # Only forward from ready: a notice older than a pause (delivered out of
+    # order) must not undo it.
+    if (installed or in_use) and esim.state == EsimState.READY:
+        esims.esim_download_progress(
+            esim=esim, point=4, succeeded=True, eid="", note="installed, as its supplier reports"
+        )
+        esim.refresh_from_db()
+    if in_use:
+        esims.esim_activate(esim=esim, actor=supplier_code)
+
+
+def _credit_event(supplier_code: str, event: WebhookEvent) -> None:
+    """Airalo's credit limit notification: our remaining credit."""
+    from roamwise.suppliers.monitoring import credit_record
+
+    try:
+        remaining = Decimal(event.detail.get("remaining", ""))
+    except InvalidOperation as exc:
+        raise InvalidWebhook(gettext("credit notification without a readable amount")) from exc
+    if not remaining.is_finite():
+        raise InvalidWebhook(gettext("credit notification without a readable amount"))
+    credit_record(supplier_code=supplier_code, balance=Money(remaining, "USD"))
+
+
+HANDLERS = {
+    "order": _order_event,
+    "ORDER_STATUS": _order_event,
+    "low_data": _usage_event,
+    "DATA_USAGE": _usage_event,
+    "VALIDITY_USAGE": _validity_event,
+    "ESIM_STATUS": _esim_status_event,
+    "credit": _credit_event,
+}

@@ -25,6 +25,45 @@ def settle_allocation(allocation_id: int) -> str:
     return fulfilment.allocation_settle(allocation_id=allocation_id)
 
 
+@task()
+def refund_failed_order(order_id: int) -> bool:
+    """A top-up its supplier refused: the order failed and is refunded."""
+    from roamwise.suppliers.fulfilment import failed_order_refund
+
+    return failed_order_refund(order_id)
+
+
+@task()
+def refresh_usage(allocation_id: int) -> str:
+    """Read one supplied eSIM's usage now, if its supplier's cache allows."""
+    from roamwise.suppliers import monitoring
+    from roamwise.suppliers.errors import SupplierError
+
+    try:
+        return monitoring.usage_refresh(allocation_id=allocation_id)
+    except SupplierError as exc:
+        # The periodic poll reads it later.
+        log.warning("usage of allocation %s not read: %s", allocation_id, exc.message)
+        return f"failed: {exc.message}"
+
+
+@periodic_task(crontab(minute="*/5"))
+def poll_supplier_usage() -> dict[str, int]:
+    """Usage of supplied eSIMs, each no more often than its supplier's cache
+    allows (Airalo: 20 minutes), backing off on 429 (ADR 0024)."""
+    from roamwise.suppliers.monitoring import usage_poll
+
+    return usage_poll()
+
+
+@periodic_task(crontab(minute="7,37"))
+def check_supplier_credit() -> dict[str, str]:
+    """Our prepaid credit at each supplier; staff are told below its floor."""
+    from roamwise.suppliers.monitoring import credits_check
+
+    return credits_check()
+
+
 @periodic_task(crontab(hour="3", minute="20"))
 def sync_supplier_catalogues() -> dict[str, str]:
     """Nightly: import the catalogue of every supplier whose credentials are set.

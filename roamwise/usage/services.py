@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -196,12 +196,15 @@ def _ingest_chunk(
     batch: IngestBatch,
     lines_done: int,
     keep_ids: bool,
+    esims: dict[str, LineEsim] | None = None,
+    rows: list[records.Row] | None = None,
 ) -> IngestResult:
     now = timezone.now()
     oldest = now - USAGE_RETENTION
     result = IngestResult()
-    rows: list[records.Row] = []
-    seen: set[str] = set()
+    # Rows already read (a wholesaler's reading); a partner's are parsed here.
+    rows = list(rows or [])
+    seen: set[str] = {row.record_id for row in rows}
     for line, raw in numbered:
         parsed = records.parse(line, raw, now=now, oldest=oldest)
         if isinstance(parsed, records.Rejected):
@@ -214,7 +217,8 @@ def _ingest_chunk(
             seen.add(parsed.record_id)
             rows.append(parsed)
 
-    esims = _resolve_esims(partner, {row.iccid for row in rows})
+    if esims is None:
+        esims = _resolve_esims(partner, {row.iccid for row in rows})
     known = []
     for row in rows:
         line_esim = esims.get(row.iccid)
@@ -408,6 +412,62 @@ def _store_sqlite(
     return usage, [row.record_id for row in fresh]
 
 
+def usage_ingest_supplied(
+    *,
+    partner: Partner,
+    esim: Esim,
+    record_id: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    bytes_total: int,
+) -> IngestResult:
+    """Usage a wholesaler reported for one of its eSIMs (ADR 0024): the data
+    used between two of its readings, stored as one record and charged to the
+    eSIM's bundles exactly as a network partner's session is, with the same
+    alerts. ``record_id`` makes a repeat a duplicate, as for a partner."""
+    if esim.state in ENDED_STATES:
+        return IngestResult()
+    row = records.Row(
+        line=0,
+        record_id=record_id,
+        iccid=esim.iccid,
+        session_start=since,
+        session_end=until,
+        bytes_up=0,
+        bytes_down=bytes_total,
+        visited_network="",  # a wholesaler does not say which network carried it
+    )
+    batch = IngestBatch.objects.create(partner=partner, source=IngestSource.API)
+    result = _ingest_chunk(
+        partner=partner,
+        numbered=[],
+        batch=batch,
+        lines_done=1,
+        keep_ids=False,
+        esims={esim.iccid: LineEsim(esim.pk, esim.state, esim.created_at)},
+        rows=[row],
+    )
+    IngestBatch.objects.filter(pk=batch.pk).update(finished_at=timezone.now())
+    return result
+
+
+def supplier_partner(*, code: str, name: str) -> Partner:
+    """The usage source standing for a wholesaler: it carries no ICCID prefix
+    and has no usable key, so nothing can report usage in its name over the
+    partners' API; only the wholesaler's own readings are stored under it."""
+    partner = Partner.objects.filter(code=code).first()
+    if partner is not None:
+        return partner
+    partner = Partner(code=code, name=name, iccid_prefixes="", is_active=False)
+    partner.set_key(partner_key_new())  # never shown to anyone
+    try:
+        with transaction.atomic():
+            partner.save()
+    except IntegrityError:
+        return Partner.objects.get(code=code)
+    return partner
+
+
 # --- Balances -------------------------------------------------------------------
 
 
@@ -488,6 +548,22 @@ def _crossed(bundle: Bundle, now: dt.datetime) -> list[tuple[int, str]]:
         bundle.alerted_low_at = now
         return [(bundle.pk, Alert.LOW_DATA)]
     return []
+
+
+def bundles_expiry_reported(*, order_id: int, expires_at: dt.datetime) -> int:
+    """A wholesaler says when its eSIM's validity ends (ADR 0024): the eSIM's
+    running bundles that had no end yet take it, so that the expiry alert
+    (``expiry_alerts_due``) goes as for any other bundle. Returns how many."""
+    bundles = Bundle.objects.filter(
+        esim__order_id=order_id, state=Bundle.State.ACTIVE, expires_at__isnull=True
+    )
+    changed = 0
+    for bundle in bundles:
+        starts_at = min(expires_at - dt.timedelta(days=bundle.validity_days), timezone.now())
+        changed += Bundle.objects.filter(pk=bundle.pk, expires_at__isnull=True).update(
+            starts_at=starts_at, expires_at=expires_at
+        )
+    return changed
 
 
 def expiry_alerts_due(*, now: dt.datetime | None = None) -> list[int]:

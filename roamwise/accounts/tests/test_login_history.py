@@ -60,7 +60,7 @@ def test_the_customer_sees_their_sign_ins_and_no_one_elses(
     html = client.get("/account/").content.decode()
 
     assert "Recent sign-ins" in html
-    assert "Firefox on Linux" in html and "FR" in html
+    assert "Firefox on Linux" in html and "France" in html  # CLDR's name of FR
     assert "Mobile Safari" not in html
 
 

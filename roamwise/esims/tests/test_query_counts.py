@@ -101,8 +101,9 @@ def test_one_esim_runs_a_fixed_number_of_queries(
     if path.startswith("/api/"):
         expected = {"default": SIGNED_IN + 3, "vault": 1, "cache": 0}
     else:
-        # The page adds the usage per day, and the bell and consent.
-        expected = {"default": PAGE + 4, "vault": 1, "cache": 0}
+        # The page adds the usage per day, when a wholesaler last reported
+        # usage, and the bell and consent.
+        expected = {"default": PAGE + 5, "vault": 1, "cache": 0}
     assert one.counts == many.counts == expected, many
 
 

@@ -31,6 +31,10 @@ class AiraloStandin:
     retry_after: int = 1
     out_of_stock: bool = False
     credit: float = 100_000.0
+    # Airalo caches usage 20 minutes: a reading is answered again until then.
+    usage_cache: float = 1200.0
+    # Simulated traffic on every eSIM sold, for a demo (0: only ``use_data``).
+    traffic_mb_per_hour: float = 0.0
     places: list[dict[str, Any]] = field(default_factory=list)
     tokens: dict[str, float] = field(default_factory=dict)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -41,6 +45,8 @@ class AiraloStandin:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._window: list[float] = []
+        self._usage_read: dict[str, tuple[float, dict[str, Any]]] = {}
+        self.usage_requests: list[str] = []
         if not self.places:
             self.places = self.make_catalogue(self.package_count)
 
@@ -140,9 +146,25 @@ class AiraloStandin:
                     "meta": {"message": "the request failed validation"},
                 },
             )
+        self._traffic()
         with self._lock:
             status, payload = self._route(method, path, query, body)
         return self._answer(start_response, status, payload)
+
+    def _traffic(self) -> None:
+        """Data used since the eSIM was sold, at ``traffic_mb_per_hour``."""
+        if not self.traffic_mb_per_hour:
+            return
+        now = time.monotonic()
+        with self._lock:
+            due = {}
+            for iccid, sim in self.sims.items():
+                total = int((now - sim["sold"]) * self.traffic_mb_per_hour / 3600)
+                if total > sim["traffic"]:
+                    due[iccid] = total - sim["traffic"]
+                    sim["traffic"] = total
+        for iccid, mb in due.items():
+            self.use_data(iccid, mb)
 
     def _rate_limited(self) -> bool:
         now = time.monotonic()
@@ -236,18 +258,42 @@ class AiraloStandin:
         if method == "POST" and path == "orders/topups":
             return self._topup(body)
         if method == "GET" and path.startswith("sims/") and path.endswith("/usage"):
-            sim = self.sims.get(path.split("/")[1])
+            iccid = path.split("/")[1]
+            self.usage_requests.append(iccid)
+            sim = self.sims.get(iccid)
             if sim is None:
                 return 404, {"data": [], "meta": {"message": "Sim not found."}}
+            cached = self._usage_read.get(iccid)
+            if cached is None or time.monotonic() - cached[0] >= self.usage_cache:
+                cached = (
+                    time.monotonic(),
+                    {
+                        "remaining": sim["remaining"],
+                        "total": sim["total"],
+                        "is_unlimited": sim["is_unlimited"],
+                        "status": "ACTIVE",
+                    },
+                )
+                self._usage_read[iccid] = cached
+            return 200, {"data": dict(cached[1]), "meta": {"message": "success"}}
+        if method == "GET" and path == "balance":
             return 200, {
                 "data": {
-                    "remaining": sim["remaining"],
-                    "total": sim["total"],
-                    "is_unlimited": sim["is_unlimited"],
-                    "status": "ACTIVE",
+                    "balances": {
+                        "name": "balance",
+                        "availableBalance": {"amount": round(self.credit, 2), "currency": "USD"},
+                    }
                 },
                 "meta": {"message": "success"},
             }
+        if method == "GET" and path == "orders":
+            wanted = query.get("filter[description]")
+            found = [
+                o
+                for o in self.orders.values()
+                if o["type"] == "sim" and (wanted is None or o["description"] == wanted)
+            ]
+            return 200, {"data": found, "meta": {"message": "success"}}
         return 404, {"data": [], "meta": {"message": "Not found."}}
 
     def _order(self, body: dict[str, Any], *, asynchronous: bool) -> tuple[int, dict[str, Any]]:
@@ -307,8 +353,42 @@ class AiraloStandin:
             "total": package["amount"],
             "remaining": package["amount"],
             "is_unlimited": package["is_unlimited"],
+            "sold": time.monotonic(),
+            "traffic": 0,
         }
         return order
+
+    def use_data(self, iccid: str, mb: int) -> None:
+        """Traffic on the eSIM: at 75 % and 90 % used, the signed low-data
+        notification goes to the webhook URL, once each."""
+        with self._lock:
+            sim = self.sims[iccid]
+            sim["remaining"] = max(0, sim["remaining"] - mb)
+            used = sim["total"] - sim["remaining"]
+            told = sim.setdefault("levels_told", [])
+            levels = [lvl for lvl in (75, 90) if used * 100 >= sim["total"] * lvl]
+            fresh = [lvl for lvl in levels if lvl not in told]
+            told.extend(fresh)
+        if fresh:
+            self.notify(
+                {
+                    "level": f"{fresh[-1]}%",
+                    "package_name": "standin package",
+                    "remaining_percentage": 100 - fresh[-1],
+                    "iccid": iccid,
+                }
+            )
+
+    def notify(self, payload: dict[str, Any]) -> None:
+        """A notification signed as Airalo signs it, to the webhook URL set."""
+        body = json.dumps(payload).encode()
+        headers = {"airalo-signature": self.sign(body)}
+        with self._lock:
+            self.outbox.append((body, headers))
+        if self.webhook_url:
+            threading.Thread(
+                target=post_webhook, args=(self.webhook_url, body, headers), daemon=True
+            ).start()
 
     def _deliver(self, url: str, request_id: str, order: dict[str, Any]) -> None:
         body = json.dumps(
@@ -333,6 +413,8 @@ class AiraloStandin:
                 "data": {"package_id": "The selected package is invalid."},
                 "meta": {"message": "the request failed validation"},
             }
+        if self.credit < package["net_price"]:
+            return 422, {"data": {}, "meta": {"message": "Insufficient Airalo credit."}}
         sim["total"] += package["amount"]
         sim["remaining"] += package["amount"]
         self.credit -= package["net_price"]

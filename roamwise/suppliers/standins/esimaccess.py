@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from roamwise.suppliers.standins.server import post_webhook
 
 MB = 1024 * 1024
+LOW_DATA_LEFT = 100 * MB  # eSIM Access: "eSIM Data is 100Mb or less"
 COUNTRIES = ("ES", "FR", "DE", "IT", "PT", "GR", "JP", "US", "TH", "TR")
 
 
@@ -36,6 +37,8 @@ class EsimAccessStandin:
     # At most this many requests per second, then 429 (eSIM Access: 8/s).
     rate_limit: int = 8
     retry_after: int = 1
+    # Simulated traffic on every allocated eSIM, for a demo (0: only ``use_data``).
+    traffic_mb_per_hour: float = 0.0
     packages: list[dict[str, Any]] = field(default_factory=list)
     orders: dict[str, _Order] = field(default_factory=dict)
     outbox: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
@@ -44,6 +47,9 @@ class EsimAccessStandin:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._window: list[float] = []
+        # Per ICCID: when it was allocated and the simulated traffic so far.
+        self._sold: dict[str, tuple[float, int]] = {}
+        self._low_data_told: set[str] = set()
         if not self.packages:
             self.packages = [self.make_package(i) for i in range(self.package_count)]
 
@@ -112,6 +118,7 @@ class EsimAccessStandin:
         handler = self.ROUTES.get(path.removeprefix("/api/v1/open/"))
         if handler is None:
             return self._fail(start_response, "000103", "Unsupported method")
+        self._traffic()
         with self._lock:
             self._allocate_due()
             outcome = handler(self, body)
@@ -229,6 +236,7 @@ class EsimAccessStandin:
             "totalVolume": package["volume"],
             "orderUsage": 0,
         }
+        self._sold[iccid] = (time.monotonic(), 0)
         body = json.dumps(
             {
                 "notifyType": "ORDER_STATUS",
@@ -239,11 +247,85 @@ class EsimAccessStandin:
                 },
             }
         ).encode()
+        self._notify(body)
+
+    def _notify(self, body: bytes) -> None:
+        """Send a notification as eSIM Access does: unsigned JSON, to the URL set."""
         self.outbox.append((body, {}))
         if self.webhook_url:
             threading.Thread(
                 target=post_webhook, args=(self.webhook_url, body, {}), daemon=True
             ).start()
+
+    def _notice(self, kind: str, esim: dict[str, Any], **content: Any) -> None:
+        self._notify(
+            json.dumps(
+                {
+                    "notifyType": kind,
+                    "content": {
+                        "orderNo": esim["orderNo"],
+                        "transactionId": esim["transactionId"],
+                        "iccid": esim["iccid"],
+                        **content,
+                    },
+                }
+            ).encode()
+        )
+
+    def _traffic(self) -> None:
+        """Data used since the profile was allocated, at ``traffic_mb_per_hour``."""
+        if not self.traffic_mb_per_hour:
+            return
+        now = time.monotonic()
+        with self._lock:
+            due = {}
+            for iccid, (sold, done) in self._sold.items():
+                total = int((now - sold) * self.traffic_mb_per_hour / 3600) * MB
+                if total > done:
+                    due[iccid] = total - done
+                    self._sold[iccid] = (sold, total)
+        for iccid, volume in due.items():
+            self.use_data(iccid, volume)
+
+    def esim_of(self, iccid: str) -> dict[str, Any]:
+        return next(e for e in self._esims() if e["iccid"] == iccid)
+
+    def install(self, iccid: str) -> None:
+        """The customer installs the profile and uses it: ``ESIM_STATUS``."""
+        with self._lock:
+            esim = self.esim_of(iccid)
+            esim["smdpStatus"], esim["esimStatus"] = "ENABLED", "IN_USE"
+            self._notice("ESIM_STATUS", esim, esimStatus="IN_USE", smdpStatus="INSTALLATION")
+
+    def use_data(self, iccid: str, volume: int) -> None:
+        """Traffic on the eSIM: ``orderUsage`` grows; at 100 MB left or less the
+        ``DATA_USAGE`` notification goes, once."""
+        with self._lock:
+            esim = self.esim_of(iccid)
+            esim["orderUsage"] = min(esim["totalVolume"], esim["orderUsage"] + volume)
+            remain = esim["totalVolume"] - esim["orderUsage"]
+            if remain <= LOW_DATA_LEFT and iccid not in self._low_data_told:
+                self._low_data_told.add(iccid)
+                self._notice(
+                    "DATA_USAGE",
+                    esim,
+                    totalVolume=esim["totalVolume"],
+                    orderUsage=esim["orderUsage"],
+                    remain=remain,
+                )
+
+    def validity_ends(self, iccid: str, expired_time: str) -> None:
+        """One day of validity left: ``VALIDITY_USAGE``."""
+        with self._lock:
+            esim = self.esim_of(iccid)
+            self._notice(
+                "VALIDITY_USAGE",
+                esim,
+                durationUnit="DAY",
+                totalDuration=7,
+                expiredTime=expired_time,
+                remain=1,
+            )
 
     def allocate_now(self) -> None:
         with self._lock:
@@ -274,6 +356,8 @@ class EsimAccessStandin:
         )
         if package is None:
             return ("310241", "The packageCode does not exist.")
+        if self.balance < package["price"]:
+            return ("200007", "Insufficient account balance")
         esim["totalVolume"] += package["volume"]
         self.balance -= package["price"]
         return {

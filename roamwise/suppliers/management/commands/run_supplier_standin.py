@@ -22,6 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=0)
         parser.add_argument("--webhook-url", default="", help="where to deliver notifications")
         parser.add_argument("--packages", type=int, default=20, help="size of the catalogue")
+        parser.add_argument(
+            "--traffic",
+            type=float,
+            default=0,
+            help="data each eSIM sold uses, in MB an hour (usage and low-data notifications)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         standin: EsimAccessStandin | AiraloStandin
@@ -37,6 +43,7 @@ class Command(BaseCommand):
             )
             standin.client_id = settings.AIRALO_CLIENT_ID or standin.client_id
             standin.client_secret = settings.AIRALO_CLIENT_SECRET or standin.client_secret
+        standin.traffic_mb_per_hour = options["traffic"]
         try:
             server = make_standin_server(standin, port=options["port"])
         except OSError as exc:
