@@ -501,6 +501,17 @@ CHECKOUT_EXPIRY_MINUTES = env_int("CHECKOUT_EXPIRY_MINUTES", 120, minimum=1)
 # fault-injection runs (bench/faults.py) only, never in production.
 SIMULATOR_FAULTS = env_bool("SIMULATOR_FAULTS", False)
 
+# --- The seller (terms of sale, invoices, plan pages' structured data) -------------
+# Who sells: shown in the terms of sale, the footer's company details and on invoices.
+SELLER_LEGAL_NAME = env_str("SELLER_LEGAL_NAME") or "Roamwise Ltd"
+SELLER_ADDRESS = env_str("SELLER_ADDRESS") or "1 Example Street, London EC1A 1AA, United Kingdom"
+SELLER_REGISTRATION = (
+    env_str("SELLER_REGISTRATION") or "Registered in England and Wales, company number 01234567"
+)
+SELLER_VAT_NUMBER = env_str("SELLER_VAT_NUMBER") or "GB123456789"
+# How long an unused eSIM can be refunded in full, before it is installed.
+REFUND_UNUSED_DAYS = env_int("REFUND_UNUSED_DAYS", 30, minimum=0)
+
 # --- Privacy contact (POL-03) ---------------------------------------------------
 PRIVACY_EMAIL = env_str("PRIVACY_EMAIL") or "privacy@roamwise.example"
 PRIVACY_PHONE = env_str("PRIVACY_PHONE") or "+44 20 7946 0000"

@@ -18,7 +18,7 @@ from roamwise.payments.models import Payment
 
 from . import selectors, services
 from .forms import CheckoutForm, checkout_initial
-from .invoices import invoice_pdf
+from .invoices import address_lines, invoice_pdf, seller_lines
 from .models import Invoice, Order, OrderStatus, Refund
 
 
@@ -170,7 +170,15 @@ def _own_invoice(request: AuthenticatedRequest, public_id: uuid.UUID) -> Invoice
 
 @login_required
 def invoice_html(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
-    return render(request, "orders/invoice.html", {"invoice": _own_invoice(request, public_id)})
+    invoice = _own_invoice(request, public_id)
+    context = {
+        "invoice": invoice,
+        "seller": seller_lines(),
+        "billed_to": address_lines(
+            invoice.billing_name, invoice.billing_address or {}, invoice.billing_country
+        ),
+    }
+    return render(request, "orders/invoice.html", context)
 
 
 @login_required
