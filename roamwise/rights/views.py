@@ -19,6 +19,7 @@ from roamwise.consent.forms import ObjectionsForm
 from roamwise.core.errors import DomainError
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.datamap.registry import data_map
+from roamwise.esims import selectors as esims
 
 from . import deadlines, selectors, services
 from .errors import RequestNotFound
@@ -159,11 +160,14 @@ def _retained_by_law() -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 def erase(request: AuthenticatedRequest) -> HttpResponse:
     """Erase my data now (RGT-03), after signing in again."""
-    context: dict[str, Any] = {"retained_by_law": _retained_by_law()}
+    live_esims = esims.esims_live_of(customer=request.user)
+    context: dict[str, Any] = {"retained_by_law": _retained_by_law(), "live_esims": live_esims}
     if request.method == "POST":
-        if request.POST.get("confirm") != "erase":
+        if request.POST.get("confirm") != "erase" or (
+            live_esims and request.POST.get("confirm_esims") != "end"
+        ):
             messages.error(
-                request, gettext("Tick the box to confirm that you want your data erased.")
+                request, gettext("Tick the boxes to confirm that you want your data erased.")
             )
             return render(request, "rights/erase.html", context, status=400)
         done = services.erasure_request_self(user=request.user)
