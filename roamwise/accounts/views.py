@@ -1,10 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from allauth.account.decorators import reauthentication_required
 from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
-from datetime import timedelta
-
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages

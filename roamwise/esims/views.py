@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.orders.forms import CheckoutForm
-from roamwise.orders.views import billing_initial
 from roamwise.orders.services import BillingDetails
+from roamwise.orders.views import billing_initial
 from roamwise.payments import services as payments
 from roamwise.suppliers.selectors import usage_read_at as supplier_usage_read_at
 from roamwise.usage import selectors as usage

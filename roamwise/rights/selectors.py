@@ -248,6 +248,7 @@ class FieldInfo:
     key: str  # "app.Model.field"
     withheld: bool = False  # a credential: held, never shown, nothing to correct
     edit_url: str = ""  # where the customer changes it themselves, if they can
+    correctable: bool = False  # offered for a correction request (CORRECTABLE_CATEGORIES)
 
 
 @dataclass
@@ -346,20 +347,33 @@ def editable_fields() -> list[tuple[str, str]]:
     return [(d.model, f.name) for d in data_map for f in d.fields if f.editable]
 
 
+# What a customer knows about themselves and can tell us is wrong: the rest
+# (identifiers, logs, records of what happened) is what it is, and stays
+# complete in the export (RGT-02).
+CORRECTABLE_CATEGORIES = (
+    "user.name",
+    "user.contact.email",
+    "user.contact.phone_number",
+    "user.contact.address",
+    "user.demographic.date_of_birth",
+)
+
+
 def correctable_fields() -> list[tuple[str, str]]:
-    """(value, label) of every field a correction request may name: the rest."""
+    """(value, label) of every field a correction request may name: the
+    customer's own details (name, phone, addresses, date of birth, billing
+    details) that they cannot edit themselves, in words, without internal names."""
     choices = []
     for declaration in data_map:
         for personal in declaration.fields:
             if personal.editable or _withheld(declaration, personal.name, personal.category):
                 continue
-            choices.append(
-                (
-                    f"{declaration.model}.{personal.name}",
-                    f"{CATEGORIES[personal.category]}: "
-                    f"{_field_label(declaration, personal.name)} ({declaration.model})",
-                )
-            )
+            if personal.category not in CORRECTABLE_CATEGORIES or personal.name.endswith("_index"):
+                continue  # not the customer's own details, or a search index of them
+            label = f"{CATEGORIES[personal.category]}: {_field_label(declaration, personal.name)}"
+            if declaration.description:
+                label = f"{label} ({declaration.description})"
+            choices.append((f"{declaration.model}.{personal.name}", label))
     return choices
 
 

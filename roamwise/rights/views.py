@@ -48,10 +48,12 @@ def privacy_center(request: AuthenticatedRequest) -> HttpResponse:
     consents = selectors.consent_overview(user=user)
     groups = selectors.privacy_overview(user=user)
     editors = editor_urls()
+    correctable = {key for key, _ in selectors.correctable_fields()}
     for group in groups:
         for source in group.sources:
             for field in source.fields:
                 field.edit_url = editors.get(field.key, "") if field.editable else ""
+                field.correctable = field.key in correctable
     context = {
         "groups": groups,
         "storage": selectors.storage_of(user=user),

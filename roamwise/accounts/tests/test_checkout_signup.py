@@ -43,9 +43,12 @@ def test_the_plan_survives_sign_up_and_email_verification(client: Client, plan: 
 
 
 @pytest.mark.django_db
-def test_signing_in_from_a_checkout_returns_to_it(client: Client, plan: Plan, alice: object) -> None:
+def test_signing_in_from_a_checkout_returns_to_it(
+    client: Client, plan: Plan, alice: object
+) -> None:
     checkout = f"/checkout/{plan.public_id}/"
     response = client.post(
-        f"/accounts/login/?next={checkout}", {"login": "alice", "password": PASSWORD, "next": checkout}
+        f"/accounts/login/?next={checkout}",
+        {"login": "alice", "password": PASSWORD, "next": checkout},
     )
     assert response.status_code == 302 and response["Location"] == checkout

@@ -48,9 +48,7 @@ def test_back_from_paying_the_customer_follows_the_order_to_its_esim(
     assert f"{shop}{landing}" in confirmation.body
 
     # Once the eSIM exists, the same address opens it, and the order links it.
-    esim = Esim.objects.create(
-        customer=order.customer, order=order, profile_type=plan.profile_type
-    )
+    esim = Esim.objects.create(customer=order.customer, order=order, profile_type=plan.profile_type)
     response = buyer.get(landing)
     assert response.status_code == 302 and response["Location"] == f"/esims/{esim.public_id}/"
     esim_page = buyer.get(response["Location"]).content.decode()

@@ -19,9 +19,7 @@ from .test_checkout_defaults import UK_BILLING
 
 
 def aged(order: Order, minutes: int) -> None:
-    Order.objects.filter(pk=order.pk).update(
-        created_at=timezone.now() - timedelta(minutes=minutes)
-    )
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(minutes=minutes))
 
 
 @pytest.mark.django_db

@@ -24,7 +24,9 @@ GB = 1024**3
 
 
 def paid_esim(customer: User, plan: Plan, state: str, *, days_ago: int = 0) -> Esim:
-    order = order_await_payment(order=order_create(customer=customer, plan=plan, billing=UK_BILLING))
+    order = order_await_payment(
+        order=order_create(customer=customer, plan=plan, billing=UK_BILLING)
+    )
     order_mark_paid(order_id=order.pk, actor="test")
     Order.objects.filter(pk=order.pk).update(paid_at=timezone.now() - timedelta(days=days_ago))
     installed = timezone.now() if state == EsimState.ACTIVE else None
@@ -59,7 +61,9 @@ def esims(alice: User, plan: Plan) -> dict[str, Esim]:
 
 
 def listed(page: str) -> list[str]:
-    return re.findall(r'<li class="esim-ending">.*?</li>\s*(?=<li class="esim-ending">|</ul>)', page, re.S)
+    return re.findall(
+        r'<li class="esim-ending">.*?</li>\s*(?=<li class="esim-ending">|</ul>)', page, re.S
+    )
 
 
 @pytest.mark.commitment("RGT-03")

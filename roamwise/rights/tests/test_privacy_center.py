@@ -226,3 +226,22 @@ def test_objection_and_restriction_apply_at_once_and_are_recorded_as_requests(
     assert DataRequest.objects.count() == 2
     page = buyer.get("/rights/").content.decode()
     assert objection.reference in page and restriction.reference in page
+
+
+@pytest.mark.commitment("RGT-02")
+def test_correction_is_offered_only_for_what_a_customer_knows_about(
+    buyer: Client, alice: User
+) -> None:
+    from roamwise.rights.selectors import correctable_fields
+
+    offered = dict(correctable_fields())
+    assert "orders.Order.billing_address" in offered
+    assert "accounts.Profile.date_of_birth" in offered
+    # Identifiers, logs and search indexes are not the customer's to correct.
+    assert not any(key.endswith("_index") for key in offered)
+    assert "accounts.LoginEvent.country" not in offered
+    assert all("accounts." not in label and "orders." not in label for label in offered.values())
+    page = buyer.get("/rights/").content.decode()
+    assert "/rights/correction/?field=accounts.LoginEvent" not in page
+    form = buyer.get("/rights/correction/").content.decode()
+    assert form.count('name="fields_to_correct"') == len(offered)
