@@ -16,10 +16,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from conftest import PASSWORD, enable_totp, make_customer, run_jobs, totp_code
 from roamwise.catalog.models import Plan
 from roamwise.orders.models import Order
 from roamwise.support import services as support
+from roamwise.testing.helpers import run_jobs
+from roamwise.testing.people import PASSWORD, enable_totp, make_customer, totp_code
 
 # Runs before any page script, outside the page's CSP (Playwright injects it).
 REPORT_VIOLATIONS = """
@@ -122,6 +123,8 @@ def test_a_buyer_pays_installs_and_writes_to_support_without_violations(
     page.get_by_label("Town or city").fill("London")
     page.get_by_label("Postcode").fill("N1 9GU")
     page.get_by_label("Country").select_option("GB")
+    page.locator("#id_accept_terms").check()
+    page.locator("#id_waive_withdrawal").check()
     page.get_by_role("button", name="Continue to payment").click()
     page.wait_for_url("**/gateway/pay/**")
     page.get_by_label("Card number").fill("4242 4242 4242 4242")

@@ -25,17 +25,18 @@ from django.core import mail
 from django.core.management import call_command
 from django.template.defaultfilters import filesizeformat
 
-from conftest import PASSWORD, link_in, totp_code
-from e2e.test_consent import ESSENTIAL_COOKIES, cookie_names, storage_used, watch_analytics
+from e2e.pages import ESSENTIAL_COOKIES, cookie_names, storage_used, watch_analytics
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.core.http import request_json
 from roamwise.esims.models import Bundle, Esim
 from roamwise.orders.models import Order
 from roamwise.support.models import Ticket
+from roamwise.testing.helpers import link_in
+from roamwise.testing.lines import EID
+from roamwise.testing.people import PASSWORD, totp_code
 from roamwise.usage.services import partner_create
 
-EID = "89049032123451234512345678901235"
 BILLING = {
     "Name on the bill": "Dana Traveller",
     "Town or city": "London",
@@ -48,6 +49,8 @@ def fill_billing(page: Any) -> None:
         page.get_by_label(label).fill(value)
     page.locator("#id_line1").fill("1 Upper Street")
     page.get_by_label("Country").select_option("GB")
+    page.locator("#id_accept_terms").check()
+    page.locator("#id_waive_withdrawal").check()
 
 
 def pay_on_hosted_page(page: Any, screenshot: Any, name: str) -> None:
@@ -141,7 +144,8 @@ def test_a_customer_goes_from_first_visit_to_closing_the_account(
     # 3. Buy a plan for Japan on the processor's hosted page; the eSIM is made.
     page.get_by_label("Search destinations").fill("Japan")
     page.get_by_role("button", name="Search").click()
-    page.get_by_role("link", name="Japan").first.click()
+    # One destination is named exactly: the search goes straight to its page.
+    page.wait_for_url("**/destinations/jp/")
     page.get_by_role("link", name="5 GB · 30 days").first.click()
     plan = Plan.objects.get(destination__code="JP", data_mb=5120, validity_days=30)
     assert page.get_by_role("heading", level=1).inner_text() == plan.name

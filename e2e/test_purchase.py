@@ -4,9 +4,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from conftest import make_customer, run_jobs
 from roamwise.catalog.models import Plan
 from roamwise.orders.models import Order
+from roamwise.testing.helpers import run_jobs
+from roamwise.testing.people import make_customer
 
 
 @pytest.mark.browser
@@ -36,6 +37,8 @@ def test_a_customer_buys_a_plan_through_the_hosted_page(
     page.get_by_label("Town or city").fill("London")  # type: ignore[attr-defined]
     page.get_by_label("Postcode").fill("N1 9GU")  # type: ignore[attr-defined]
     page.get_by_label("Country").select_option("GB")  # type: ignore[attr-defined]
+    page.locator("#id_accept_terms").check()  # type: ignore[attr-defined]
+    page.locator("#id_waive_withdrawal").check()  # type: ignore[attr-defined]
     page.get_by_role("button", name="Continue to payment").click()  # type: ignore[attr-defined]
 
     screenshot("checkout")

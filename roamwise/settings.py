@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "roamwise.analytics",
     "roamwise.notifications",
     "roamwise.support",
+    "roamwise.help",
     "roamwise.rights",
     "roamwise.retention",
     # Last: its post-migrate step gives roles the permissions of every app above.
@@ -426,12 +428,32 @@ HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 10, minimum=1)
 # eSIM wholesalers (roamwise.suppliers, ADR 0020). Production uses the real
 # endpoints; the stand-ins (manage.py run_supplier_standin) answer on loopback.
 SUPPLIER_MAX_RETRY_WAIT = env_float("SUPPLIER_MAX_RETRY_WAIT", 10, minimum=0, maximum=300)
-ESIMACCESS_API_BASE = env_str("ESIMACCESS_API_BASE") or "https://api.esimaccess.com"
-ESIMACCESS_ACCESS_CODE = env_str("ESIMACCESS_ACCESS_CODE") or ""
-ESIMACCESS_WEBHOOK_TOKEN = env_str("ESIMACCESS_WEBHOOK_TOKEN") or ""
-AIRALO_API_BASE = env_str("AIRALO_API_BASE") or "https://partners-api.airalo.com/v2"
-AIRALO_CLIENT_ID = env_str("AIRALO_CLIENT_ID") or ""
-AIRALO_CLIENT_SECRET = env_str("AIRALO_CLIENT_SECRET") or ""
+# With its stand-in named in SIMULATORS, a supplier defaults to it, with
+# credentials of this installation's own that the stand-in is started with.
+
+
+def _stand_in_secret(name: str, file: str) -> str:
+    return ensure_secret_file(DATA_DIR / file, random_secret) if name in SIMULATORS else ""
+
+
+ESIMACCESS_API_BASE = (
+    env_str("ESIMACCESS_API_BASE") or _stand_in("esimaccess") or "https://api.esimaccess.com"
+)
+ESIMACCESS_ACCESS_CODE = env_str("ESIMACCESS_ACCESS_CODE") or _stand_in_secret(
+    "esimaccess", "esimaccess_standin_access_code"
+)
+ESIMACCESS_WEBHOOK_TOKEN = env_str("ESIMACCESS_WEBHOOK_TOKEN") or _stand_in_secret(
+    "esimaccess", "esimaccess_webhook_token"
+)
+AIRALO_API_BASE = (
+    env_str("AIRALO_API_BASE") or _stand_in("airalo") or "https://partners-api.airalo.com/v2"
+)
+AIRALO_CLIENT_ID = env_str("AIRALO_CLIENT_ID") or (
+    "roamwise-demo" if "airalo" in SIMULATORS else ""
+)
+AIRALO_CLIENT_SECRET = env_str("AIRALO_CLIENT_SECRET") or _stand_in_secret(
+    "airalo", "airalo_standin_client_secret"
+)
 # Orders through POST orders-async: the profile arrives at our signed webhook.
 AIRALO_ASYNC_ORDERS = env_bool("AIRALO_ASYNC_ORDERS", False)
 # Staff are alerted when our prepaid credit at a supplier is below its floor (USD).
@@ -585,6 +607,8 @@ EU_REPRESENTATIVE_EMAIL = env_str("EU_REPRESENTATIVE_EMAIL") or "eu-representati
 # (governance.PolicyVersion, POL-01); this label stands in only until the first
 # version is loaded (manage.py policy_load).
 PRIVACY_POLICY_VERSION = env_str("PRIVACY_POLICY_VERSION") or "2025-01"
+# The same for the terms of sale, which are versioned the same way.
+TERMS_OF_SALE_VERSION = env_str("TERMS_OF_SALE_VERSION") or "2026-12"
 # A significant policy change is published at least this many days before it
 # takes effect, so that every customer is told first (POL-02).
 POLICY_NOTICE_DAYS = env_int("POLICY_NOTICE_DAYS", 30, minimum=0)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from ninja.openapi.views import openapi_view
@@ -10,6 +11,7 @@ from roamwise.accounts import views as accounts_views
 from roamwise.accounts.password_reset import PublicIdResetPasswordView
 from roamwise.analytics import views as analytics_views
 from roamwise.api import api
+from roamwise.catalog.sitemaps import SITEMAPS
 from roamwise.consent import views as consent_views
 from roamwise.core import views as core_views
 from roamwise.datamap import views as datamap_views
@@ -67,6 +69,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/language/", accounts_views.language_set, name="set_language"),
+    path("robots.txt", core_views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("help/", include("roamwise.help.urls")),
+    path("terms/", governance_views.terms, name="terms"),
+    path("terms/versions/<str:label>/", governance_views.terms_version, name="terms_version"),
+    path("company/", governance_views.company, name="company"),
     path("privacy/", governance_views.privacy_policy, name="privacy_policy"),
     path("privacy/", include("roamwise.governance.urls")),
     path("cookies/", consent_views.cookie_settings, name="cookie_settings"),

@@ -31,7 +31,6 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from conftest import PASSWORD, enable_totp, make_customer, totp_code
 from roamwise.accounts.models import User
 from roamwise.api import api
 from roamwise.audit import roles
@@ -41,7 +40,6 @@ from roamwise.esims.services import esim_for_order
 from roamwise.notifications.models import Campaign, CampaignMessage
 from roamwise.orders.models import Order
 from roamwise.orders.services import (
-    BillingDetails,
     order_await_payment,
     order_create,
     order_mark_paid,
@@ -52,6 +50,8 @@ from roamwise.rights.services import correction_request
 from roamwise.support.attachments import Upload
 from roamwise.support.models import Ticket, TicketAttachment
 from roamwise.support.services import ticket_open
+from roamwise.testing.people import PASSWORD, enable_totp, make_customer, totp_code
+from roamwise.testing.shopping import BILLING
 
 pytestmark = [pytest.mark.django_db]
 
@@ -61,6 +61,7 @@ LOGIN_URL = "/accounts/login/"
 PUBLIC_PAGES = {
     "catalog:home",
     "catalog:destination_list",
+    "catalog:destination_suggest",
     "catalog:destination_detail",
     "catalog:plan_detail",
     "devices:compatibility",
@@ -70,6 +71,13 @@ PUBLIC_PAGES = {
     "rights:child_report",  # anyone may report a suspected under-13 account (CHD-04)
     "privacy_policy",
     "governance:policy_version",
+    "terms",
+    "terms_version",  # 404 for a version never published, as here
+    "company",
+    "help:index",
+    "help:install",
+    "robots_txt",
+    "sitemap",
     "cookie_settings",
     "cookie_policy",
     "set_language",  # the language switcher in every page's footer
@@ -163,16 +171,6 @@ class World:
     evidence: DataRequestFile
 
 
-BILLING = BillingDetails(
-    name="Alice Example",
-    line1="1 Rue de Rivoli",
-    line2="",
-    city="Paris",
-    postcode="75001",
-    country="FR",
-    phone="+33612345678",
-)
-
 # How to name alice's object in each customer URL that carries an id.
 OWNED_PAGES: dict[str, Callable[[World], dict[str, Any]]] = {
     **{
@@ -203,6 +201,8 @@ CATALOGUE_PAGES: dict[str, Callable[[World], dict[str, Any]]] = {
     "catalog:plan_detail": lambda w: {"public_id": w.plan.public_id},
     "governance:policy_version": lambda w: {"label": "2025-01"},
     "governance:policy_accept": lambda w: {"label": "2025-01"},
+    "terms_version": lambda w: {"label": "2026-12"},
+    "help:install": lambda w: {"platform": "iphone"},
 }
 
 

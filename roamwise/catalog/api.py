@@ -55,11 +55,21 @@ class PlanOut(Schema):
     price: Decimal = Field(description="Decimal amount in the plan's currency.")
     currency: str
     networks: list[NetworkOut]
+    network_generation: str = Field(
+        description='Fastest network generation: "5g", "4g", or "" when not stated.'
+    )
+    hotspot_allowed: bool
+    data_only: bool = Field(description="True: no phone number for calls or texts.")
+    validity_starts: str = Field(description='"first_use", "install" or "purchase".')
 
 
 class DestinationFilter(Schema):
     q: str = Field(
-        "", max_length=100, pattern=NO_CONTROL_CHARACTERS, description="Name, alias or ISO code."
+        "",
+        max_length=100,
+        pattern=NO_CONTROL_CHARACTERS,
+        description="Name in any of the shop's languages, alias, place (Bali), ISO code; "
+        "typos forgiven.",
     )
     kind: Literal["country", "region", "global"] | None = None
     limit: int = Field(50, ge=1, le=250)
@@ -86,6 +96,10 @@ def _plan_out(plan: Plan, networks: list[NetworkRow]) -> PlanOut:
         validity_days=plan.validity_days,
         price=plan.price,
         currency=plan.currency,
+        network_generation=plan.network_generation,
+        hotspot_allowed=plan.hotspot_allowed,
+        data_only=plan.is_data_only,
+        validity_starts=plan.validity_starts,
         networks=[
             NetworkOut(name=n.name, mcc_mnc=n.mcc_mnc, country_code=n.country_code)
             for n in networks

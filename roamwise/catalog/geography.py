@@ -100,6 +100,10 @@ DEMO_COUNTRIES: dict[str, tuple[int, list[tuple[str, str]]]] = {
 }
 
 # Price of each demo plan shape, by tier, in USD.
+# Demo countries whose plans roam onto 5G; the others, and regional and
+# global plans, on 4G.
+DEMO_5G = frozenset({"FR", "DE", "GB", "ES", "IT", "CH", "US", "JP", "KR", "AU", "SG", "AE"})
+
 PLAN_SHAPES: list[tuple[int | None, int, int | None]] = [
     # (data MB or None for unlimited, validity days, fair use MB a day)
     (1024, 7, None),

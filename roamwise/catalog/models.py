@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from roamwise.core.models import TimeStampedModel
 from roamwise.core.money import Money
@@ -93,7 +94,18 @@ class Network(TimeStampedModel):
 
 
 class Plan(TimeStampedModel):
-    """An eSIM data plan: data (or unlimited with a daily fair-use), validity, price."""
+    """An eSIM data plan: data (or unlimited with a daily fair-use), validity, price,
+    and what a traveller needs to know before buying (speed, hotspot, number, start)."""
+
+    class Generation(models.TextChoices):
+        UNKNOWN = "", _("Not stated")
+        LTE = "4g", _("4G/LTE")
+        NR = "5g", _("5G where available")
+
+    class ValidityStart(models.TextChoices):
+        FIRST_USE = "first_use", _("when it first connects to a network in a covered country")
+        INSTALL = "install", _("when you install it")
+        PURCHASE = "purchase", _("when you buy it")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     destination = models.ForeignKey(Destination, on_delete=models.PROTECT, related_name="plans")
@@ -112,10 +124,40 @@ class Plan(TimeStampedModel):
         max_length=64, default="roamwise-standard", help_text="The SM-DP+ profile type to order."
     )
     is_active = models.BooleanField(default=True)
+    network_generation = models.CharField(
+        max_length=2,
+        blank=True,
+        choices=Generation.choices,
+        help_text="The fastest network generation the plan uses; empty when the supplier "
+        "does not say.",
+    )
+    hotspot_allowed = models.BooleanField(
+        default=True, help_text="The phone may share the plan's data with other devices."
+    )
+    is_data_only = models.BooleanField(
+        default=True, help_text="Data only: the eSIM comes with no number for calls or texts."
+    )
+    validity_starts = models.CharField(
+        max_length=16, choices=ValidityStart.choices, default=ValidityStart.FIRST_USE
+    )
+    # A deliberate sale below the wholesale cost (a promotion, a loss leader):
+    # checkout refuses one otherwise (ADR 0025). Set with its reason through
+    # ``plan_below_cost_set``, which writes it to the back office's history.
+    sell_below_cost = models.BooleanField(
+        default=False, help_text="Allow this plan to be sold below its wholesale cost."
+    )
+    below_cost_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it may be sold below cost."
+    )
 
     class Meta:
         ordering = ["price", "validity_days"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(sell_below_cost=False) | ~Q(below_cost_reason=""),
+                name="plan_below_cost_has_reason",
+                violation_error_message="Give the reason this plan may be sold below its cost.",
+            ),
             models.CheckConstraint(condition=Q(price__gt=0), name="plan_price_positive"),
             models.CheckConstraint(condition=Q(validity_days__gt=0), name="plan_validity_positive"),
             models.CheckConstraint(
@@ -125,6 +167,14 @@ class Plan(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="plan_currency_iso4217"
+            ),
+            models.CheckConstraint(
+                condition=Q(network_generation__in=["", "4g", "5g"]),
+                name="plan_network_generation_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(validity_starts__in=["first_use", "install", "purchase"]),
+                name="plan_validity_starts_valid",
             ),
         ]
 
@@ -138,6 +188,13 @@ class Plan(TimeStampedModel):
     @property
     def money(self) -> Money:
         return Money(Decimal(self.price), self.currency)
+
+    @property
+    def price_per_gb(self) -> Money | None:
+        """The price of one GB, for a plan with a fixed amount of data."""
+        if not self.data_mb:
+            return None
+        return Money(Decimal(self.price) * 1024 / self.data_mb, self.currency)
 
     @property
     def data_label(self) -> str:

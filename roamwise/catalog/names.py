@@ -58,14 +58,11 @@ def display_name(destination: Destination) -> str:
     return _name_in(destination.code, destination.kind, destination.name, None)
 
 
-def destination_names(destination: Destination) -> set[str]:
-    """Every name of the destination in the shop's languages, and its own name."""
+def destination_names(destination: Destination) -> dict[str, str]:
+    """The destination's name in each shop language, by language code."""
     return {
-        destination.name,
-        *(
-            _name_in(destination.code, destination.kind, destination.name, language)
-            for language in shop_languages()
-        ),
+        language: _name_in(destination.code, destination.kind, destination.name, language)
+        for language in shop_languages()
     }
 
 

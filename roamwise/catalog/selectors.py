@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, OrderBy, Q, QuerySet, Value, When
 from django.utils.translation import gettext
 
 from roamwise.core.countries import country_name
 from roamwise.core.errors import NotFound
 
-from . import names
+from . import search
 from .models import Destination, Plan
 
 # The catalogue's version: part of the key of everything cached from the
@@ -33,22 +33,65 @@ def catalog_version() -> str:
     return str(version)
 
 
-def destination_search(*, query: str = "", kind: str | None = None) -> QuerySet[Destination]:
-    destinations = Destination.objects.all()
+def _printable(query: str) -> str:
     # Control characters can never match a name, and PostgreSQL refuses NUL.
-    query = "".join(ch for ch in query if ch.isprintable()).strip()
-    if query:
-        destinations = destinations.filter(
-            Q(name__icontains=query)
-            | Q(aliases__icontains=query)
-            | Q(code__iexact=query)
-            | Q(alpha3__iexact=query)
-            # Names in every shop language, from CLDR ("Deutschland", "日本").
-            | Q(code__in=names.destination_codes_named(query))
-        )
+    return "".join(ch for ch in query if ch.isprintable()).strip()
+
+
+def destination_search(*, query: str = "", kind: str | None = None) -> QuerySet[Destination]:
+    """Destinations matching ``query`` (search.py: typos, other languages, places),
+    best match first; every destination, most popular first, without a query."""
+    destinations = Destination.objects.all()
     if kind:
         destinations = destinations.filter(kind=kind)
-    return destinations.order_by("-popularity", "name")
+    query = _printable(query)
+    if not query:
+        return destinations.order_by("-popularity", "name")
+    codes = [m.code for m in search.destination_matches(query, version=catalog_version())]
+    if not codes:
+        return destinations.none()
+    rank = Case(
+        *(When(code=code, then=Value(index)) for index, code in enumerate(codes)),
+        output_field=IntegerField(),
+    )
+    return destinations.filter(code__in=codes).order_by(rank, "name")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    destination: Destination
+    # What matched, when it is not the destination's own name: "Bali", "Japon".
+    matched: str
+    is_place: bool
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    results: list[SearchResult]
+    # The one destination the query names exactly, if there is one.
+    exact: Destination | None
+
+
+def destination_find(*, query: str, limit: int) -> SearchResults:
+    """The search page's and the suggestions' results, in two queries at most."""
+    query = _printable(query)
+    if not query:
+        return SearchResults(results=[], exact=None)
+    matches = search.destination_matches(query, version=catalog_version(), limit=limit)
+    if not matches:
+        return SearchResults(results=[], exact=None)
+    by_code = {d.code: d for d in Destination.objects.filter(code__in=[m.code for m in matches])}
+    results = [
+        SearchResult(
+            destination=by_code[m.code],
+            matched="" if m.term in ("", by_code[m.code].name) else m.term,
+            is_place=m.is_place,
+        )
+        for m in matches
+        if m.code in by_code
+    ]
+    exact_code = search.exact_destination(matches)
+    return SearchResults(results=results, exact=by_code.get(exact_code) if exact_code else None)
 
 
 def destination_popular(*, limit: int = 12) -> QuerySet[Destination]:
@@ -94,11 +137,22 @@ def plan_networks(*, plans: Sequence[Plan]) -> dict[int, list[NetworkRow]]:
     return found
 
 
-def plans_covering(*, destination: Destination) -> QuerySet[Plan]:
+# How a destination's plans can be sorted (?sort=): cheapest first, most data
+# first (unlimited before all), longest validity first; each then by price.
+PLAN_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
+    "price": ("price", "validity_days"),
+    "data": (F("data_mb").desc(nulls_first=True), "price"),
+    "validity": ("-validity_days", "price"),
+}
+DEFAULT_PLAN_SORT = "price"
+
+
+def plans_covering(*, destination: Destination, sort: str = DEFAULT_PLAN_SORT) -> QuerySet[Plan]:
     """Plans usable in a destination: its own, its regions', and global plans.
 
     For a region or global destination, only the plans sold for it. Networks
     are not fetched: ``plan_networks`` reads them for the plans that show them.
+    ``sort`` is a key of ``PLAN_SORTS``.
     """
     plans = Plan.objects.filter(is_active=True).select_related("destination")
     if destination.kind == Destination.Kind.COUNTRY:
@@ -110,7 +164,24 @@ def plans_covering(*, destination: Destination) -> QuerySet[Plan]:
         plans = plans.filter(covering).distinct()
     else:
         plans = plans.filter(destination=destination)
-    return plans.order_by("destination__kind", "price", "validity_days")
+    return plans.order_by("destination__kind", *PLAN_SORTS[sort])
+
+
+def countries_covered(*, destination_ids: Iterable[int]) -> dict[int, int]:
+    """How many countries each region covers, by destination id, in one query."""
+    rows = (
+        Destination.objects.filter(pk__in=list(destination_ids), kind=Destination.Kind.REGION)
+        .annotate(covered=Count("countries"))
+        .values_list("pk", "covered")
+    )
+    return dict(rows)
+
+
+def region_countries(*, destination: Destination) -> list[Destination]:
+    """The countries a region's plans work in, by name."""
+    if destination.kind != Destination.Kind.REGION:
+        return []
+    return list(destination.countries.order_by("name"))
 
 
 def plan_get(*, public_id: uuid.UUID | str) -> Plan:

@@ -9,10 +9,21 @@ from decimal import Decimal
 import pycountry
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
-from .geography import DEMO_COUNTRIES, PLAN_SHAPES, REGIONS, TIER_PRICES, region_members
+from roamwise.accounts.models import User
+from roamwise.audit.services import Access, access_record
+from roamwise.core.errors import DomainError
+
+from .geography import DEMO_5G, DEMO_COUNTRIES, PLAN_SHAPES, REGIONS, TIER_PRICES, region_members
 from .models import Destination, Network, Plan
 from .selectors import CATALOG_VERSION_KEY
+
+
+class BelowCostReasonRequired(DomainError):
+    code = "below_cost_reason_required"
+    status = 400
+
 
 # Names people use, where ISO's short name reads oddly.
 _NAME_OVERRIDES = {
@@ -70,12 +81,23 @@ def _plan_name(label: str, data_mb: int | None, days: int) -> str:
 
 
 def _plan_rows(
-    destination: Destination, shape_indexes: list[int], tier: int, networks: list[Network]
+    destination: Destination,
+    shape_indexes: list[int],
+    tier: int,
+    networks: list[Network],
+    *,
+    generation: str = Plan.Generation.LTE,
 ) -> list[tuple[Plan, list[Network]]]:
     rows = []
     for index in shape_indexes:
         data_mb, days, fair_use = PLAN_SHAPES[index]
         plan = Plan(
+            # Like most travel eSIMs: data only, validity from the first connection
+            # abroad, and no hotspot on unlimited plans (their fair use is per phone).
+            network_generation=generation,
+            hotspot_allowed=data_mb is not None,
+            is_data_only=True,
+            validity_starts=Plan.ValidityStart.FIRST_USE,
             destination=destination,
             name=_plan_name(destination.name, data_mb, days),
             data_mb=data_mb,
@@ -103,6 +125,10 @@ def _save_plans(rows: list[tuple[Plan, list[Network]]]) -> int:
         "currency",
         "profile_type",
         "is_active",
+        "network_generation",
+        "hotspot_allowed",
+        "is_data_only",
+        "validity_starts",
     ]
     new, changed, saved = [], [], []
     for plan, _networks in rows:
@@ -178,7 +204,10 @@ def catalog_load_demo() -> CatalogLoadResult:
             network.name, network.country = name, country
             networks.append(network)
         networks_by_country[code] = networks
-        plan_rows += _plan_rows(country, list(range(len(PLAN_SHAPES))), tier, networks)
+        generation = Plan.Generation.NR if code in DEMO_5G else Plan.Generation.LTE
+        plan_rows += _plan_rows(
+            country, list(range(len(PLAN_SHAPES))), tier, networks, generation=generation
+        )
     Destination.objects.bulk_update([by_code[c] for c in DEMO_COUNTRIES], ["popularity"])
     all_networks = [n for networks in networks_by_country.values() for n in networks]
     # Split before inserting: the insert gives the new rows their ids, and
@@ -210,3 +239,35 @@ def catalog_load_demo() -> CatalogLoadResult:
     plan_count = _save_plans(plan_rows)
     catalog_changed()
     return CatalogLoadResult(countries=countries, regions=len(REGIONS) + 1, plans=plan_count)
+
+
+def plan_below_cost_set(*, plan: Plan, allowed: bool, reason: str, actor: User) -> Plan:
+    """Allow (or stop allowing) a plan to be sold below its wholesale cost, for
+    a reason: a deliberate decision, written to the audit trail with the staff
+    member who took it as its subject (ADR 0025). One transaction."""
+    reason = reason.strip()
+    if allowed and not reason:
+        raise BelowCostReasonRequired(
+            gettext("Give the reason this plan may be sold below its cost.")
+        )
+    with transaction.atomic():
+        Plan.objects.filter(pk=plan.pk).update(
+            sell_below_cost=allowed, below_cost_reason=reason if allowed else ""
+        )
+        access_record(
+            Access(
+                actor=actor,
+                subject=actor,
+                obj=plan,
+                fields=("below_cost_reason", "sell_below_cost"),
+                action="change",
+                reason=(
+                    f"Sale below cost allowed: {reason}"
+                    if allowed
+                    else "Sale below cost no longer allowed" + (f": {reason}" if reason else "")
+                ),
+            )
+        )
+    plan.refresh_from_db()
+    catalog_changed()
+    return plan

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from roamwise.consent.middleware import request_consent
 from roamwise.consent.models import Purpose
@@ -16,9 +20,10 @@ from roamwise.core.geo import request_country
 
 from . import selectors
 from .cache import cached, first_visit_page
-from .models import Destination
+from .models import Destination, Plan
 
 SEARCH_RESULTS_LIMIT = 60
+SUGGESTIONS_LIMIT = 8
 # Destinations looked at, kept in the session only with personalisation consent.
 VIEWED_KEY = "viewed_destinations"
 VIEWED_MAX = 5
@@ -90,14 +95,39 @@ def _home(request: HttpRequest, version: str, popular: int) -> HttpResponse:
 
 
 def destination_list(request: HttpRequest) -> HttpResponse:
+    """Search results without JavaScript; a query naming one destination goes to it."""
     query = request.GET.get("q", "")[:100]
-    results = list(selectors.destination_search(query=query)[: SEARCH_RESULTS_LIMIT + 1])
+    if not query.strip():
+        everything = list(selectors.destination_search()[: SEARCH_RESULTS_LIMIT + 1])
+        results = [selectors.SearchResult(d, matched="", is_place=False) for d in everything]
+    else:
+        found = selectors.destination_find(query=query, limit=SEARCH_RESULTS_LIMIT + 1)
+        if found.exact is not None:
+            return redirect("catalog:destination_detail", slug=found.exact.slug)
+        results = found.results
     context = {
         "query": query,
         "results": results[:SEARCH_RESULTS_LIMIT],
         "truncated": len(results) > SEARCH_RESULTS_LIMIT,
     }
     return render(request, "catalog/destination_list.html", context)
+
+
+def destination_suggest(request: HttpRequest) -> JsonResponse:
+    """Suggestions as the visitor types in a search box (catalog/suggest.js)."""
+    query = request.GET.get("q", "")[:100]
+    found = selectors.destination_find(query=query, limit=SUGGESTIONS_LIMIT)
+    suggestions = [
+        {
+            "name": result.destination.name,
+            "flag": result.destination.flag,
+            "kind": result.destination.get_kind_display(),
+            "matched": result.matched,
+            "url": reverse("catalog:destination_detail", args=[result.destination.slug]),
+        }
+        for result in found.results
+    ]
+    return JsonResponse({"query": query, "suggestions": suggestions})
 
 
 @dataclass(frozen=True)
@@ -110,14 +140,27 @@ class DestinationPage:
     plans: SafeString
 
 
-def _destination_page(slug: str) -> DestinationPage:
+def _destination_page(slug: str, sort: str) -> DestinationPage:
     destination = selectors.destination_get(code=slug)
-    plans = list(selectors.plans_covering(destination=destination))
+    plans = list(selectors.plans_covering(destination=destination, sort=sort))
+    covered = selectors.countries_covered(destination_ids={p.destination_id for p in plans})
+    for plan in plans:
+        # A regional plan's card says how many countries it works in.
+        plan.countries_covered = covered.get(plan.destination_id)  # type: ignore[attr-defined]
     context = {
         "destination": destination,
         "own_plans": [p for p in plans if p.destination_id == destination.pk],
         "wider_plans": [p for p in plans if p.destination_id != destination.pk],
         "is_country": destination.kind == Destination.Kind.COUNTRY,
+        "sort": sort,
+        "sorts": [
+            (key, label, key == sort)
+            for key, label in (
+                ("price", _("Price")),
+                ("data", _("Data")),
+                ("validity", _("Validity")),
+            )
+        ],
     }
     return DestinationPage(
         code=destination.code,
@@ -135,9 +178,16 @@ def destination_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _destination_detail(request: HttpRequest, slug: str, version: str) -> HttpResponse:
+    sort = request.GET.get("sort", selectors.DEFAULT_PLAN_SORT)
+    if sort not in selectors.PLAN_SORTS:
+        sort = selectors.DEFAULT_PLAN_SORT
     try:
         page = cached(
-            "destination", slug.lower(), version=version, build=lambda: _destination_page(slug)
+            "destination",
+            slug.lower(),
+            sort,
+            version=version,
+            build=lambda: _destination_page(slug, sort),
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
@@ -149,10 +199,42 @@ def _destination_detail(request: HttpRequest, slug: str, version: str) -> HttpRe
     return render(request, "catalog/destination_detail.html", {"page": page})
 
 
+def _plan_structured_data(request: HttpRequest, plan: Plan) -> SafeString:
+    """schema.org Product with its Offer, for search engines (a JSON-LD data block)."""
+    url = request.build_absolute_uri(reverse("catalog:plan_detail", args=[plan.public_id]))
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": plan.name,
+        "sku": str(plan.public_id),
+        "category": "eSIM data plan",
+        "description": f"{plan.data_label}, {plan.validity_days} days, {plan.destination.name}",
+        "brand": {"@type": "Brand", "name": settings.SITE_NAME},
+        "offers": {
+            "@type": "Offer",
+            "url": url,
+            "price": str(plan.money.quantized()),
+            "priceCurrency": plan.currency,
+            "availability": "https://schema.org/InStock",
+            "seller": {"@type": "Organization", "name": settings.SELLER_LEGAL_NAME},
+        },
+    }
+    text = json.dumps(data, ensure_ascii=False)
+    # Inside <script>, "</" or "<!--" in a name must not end the block.
+    escaped = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return mark_safe(escaped)  # noqa: S308 - JSON escaped above, in a data block
+
+
 def plan_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     try:
         plan = selectors.plan_get(public_id=public_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     networks = selectors.plan_networks(plans=[plan])[plan.pk]
-    return render(request, "catalog/plan_detail.html", {"plan": plan, "networks": networks})
+    context = {
+        "plan": plan,
+        "networks": networks,
+        "countries": selectors.region_countries(destination=plan.destination),
+        "structured_data": _plan_structured_data(request, plan),
+    }
+    return render(request, "catalog/plan_detail.html", context)

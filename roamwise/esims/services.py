@@ -1498,7 +1498,12 @@ def _topup_fits(esim: Esim) -> Q:
 
 
 def topup_create(
-    *, customer: User, esim: Esim, plan: Plan, billing: orders.BillingDetails
+    *,
+    customer: User,
+    esim: Esim,
+    plan: Plan,
+    billing: orders.BillingDetails,
+    consent: orders.CheckoutConsent | None = None,
 ) -> Order:
     """A top-up order for an existing eSIM: no new profile, the same checkout."""
     if esim.customer_id != customer.pk:
@@ -1509,7 +1514,7 @@ def topup_create(
         raise EsimError(gettext("This plan does not work on this eSIM."))
     with transaction.atomic():
         order = orders.order_create(
-            customer=customer, plan=plan, billing=billing, kind=Order.Kind.TOPUP
+            customer=customer, plan=plan, billing=billing, kind=Order.Kind.TOPUP, consent=consent
         )
         Bundle.objects.create(
             esim=esim,

@@ -13,8 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
+from roamwise.governance import selectors as governance
+from roamwise.help.guides import GUIDES, guide_for_user_agent
 from roamwise.orders.forms import CheckoutForm
-from roamwise.orders.services import BillingDetails
+from roamwise.orders.services import BillingDetails, CheckoutConsent
 from roamwise.orders.views import billing_initial
 from roamwise.payments import services as payments
 from roamwise.suppliers.selectors import usage_read_at as supplier_usage_read_at
@@ -49,6 +51,8 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
     installable = esim.is_installable
     bundles = [b for b in esim.bundles.all() if b.state != Bundle.State.AWAITING_PAYMENT]
     daily = usage.daily_usage(esim=esim)
+    # The guide for the phone reading the page, if its browser says; a chooser always.
+    guide = guide_for_user_agent(request.headers.get("User-Agent", ""))
     context = {
         "esim": esim,
         "plan": esim.order.plan,
@@ -68,6 +72,8 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
         "can_delete": esim.state not in (EsimState.DELETED, EsimState.FAILED),
         "can_top_up": esim.is_live and esim.state not in (EsimState.EXPIRED,),
         "preparing": esim.state == EsimState.PREPARING,
+        "install_guide": guide,
+        "other_guides": [g for g in GUIDES if g != guide],
     }
     return render(request, "esims/esim_detail.html", context)
 
@@ -131,7 +137,11 @@ def esim_delete(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
 def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     esim = _own(request, public_id)
     plans = services.topup_plans(esim=esim)
-    form = CheckoutForm(request.POST or None, initial=billing_initial(request))
+    form = CheckoutForm(
+        request.POST or None,
+        initial=billing_initial(request),
+        terms_in_force=governance.terms_version_label(),
+    )
     chosen = request.POST.get("plan", "")
     if request.method == "POST" and form.is_valid():
         plan = next((p for p in plans if str(p.public_id) == chosen), None)
@@ -150,7 +160,14 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
             )
             try:
                 order = services.topup_create(
-                    customer=request.user, esim=esim, plan=plan, billing=billing
+                    customer=request.user,
+                    esim=esim,
+                    plan=plan,
+                    billing=billing,
+                    consent=CheckoutConsent(
+                        terms_version=data["terms_version"],
+                        withdrawal_waived=data["waive_withdrawal"],
+                    ),
                 )
                 return HttpResponseRedirect(payments.payment_start(order=order))
             except DomainError as exc:

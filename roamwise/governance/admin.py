@@ -18,10 +18,11 @@ from .rendering import markdown_to_html
 
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(admin.ModelAdmin):
-    list_display = ("version", "effective_at", "published_at", "significant")
-    list_filter = ("significant",)
+    list_display = ("document", "version", "effective_at", "published_at", "significant")
+    list_filter = ("document", "significant")
     ordering = ("-effective_at",)
     fields = (
+        "document",
         "version",
         "effective_at",
         "significant",

@@ -39,15 +39,25 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise ValueError("policy acceptances are append-only")
 
 
+class PolicyDocument(models.TextChoices):
+    """The versioned texts a customer is held to: the privacy policy, the terms of sale."""
+
+    PRIVACY = "privacy", gettext_lazy("Privacy policy")
+    TERMS = "terms", gettext_lazy("Terms of sale")
+
+
 class PolicyVersion(models.Model):
-    """One text of the privacy policy (POL-01).
+    """One text of the privacy policy (POL-01) or of the terms of sale.
 
     A draft has no ``published_at``; once published its text never changes:
-    a correction is a new version. The version in force at a moment is the
-    published one with the latest ``effective_at`` not after it.
+    a correction is a new version. The version of a document in force at a
+    moment is its published one with the latest ``effective_at`` not after it.
     """
 
-    version = models.CharField(max_length=32, unique=True, help_text="A label, e.g. 2026-03.")
+    document = models.CharField(
+        max_length=16, choices=PolicyDocument.choices, default=PolicyDocument.PRIVACY
+    )
+    version = models.CharField(max_length=32, help_text="A label, e.g. 2026-03.")
     body = models.TextField(help_text="Markdown. Raw HTML is shown as text, never rendered.")
     summary_of_changes = models.TextField(blank=True)
     significant = models.BooleanField(
@@ -69,14 +79,21 @@ class PolicyVersion(models.Model):
                 name="policy_version_published_before_effective",
             ),
             models.UniqueConstraint(
-                fields=["effective_at"],
+                fields=["document", "effective_at"],
                 condition=models.Q(published_at__isnull=False),
                 name="policy_version_one_per_effective_time",
+            ),
+            models.UniqueConstraint(
+                fields=["document", "version"], name="policy_version_label_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(document__in=["privacy", "terms"]),
+                name="policy_version_document_valid",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"privacy policy {self.version}"
+        return f"{self.get_document_display().lower()} {self.version}"
 
     @property
     def is_published(self) -> bool:

@@ -9,8 +9,10 @@ returns can go into a page as it is, whoever wrote the text.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import pairwise
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
 from markdown_it import MarkdownIt
 
 
@@ -22,4 +24,13 @@ def _parser() -> MarkdownIt:
 
 
 def markdown_to_html(text: str) -> SafeString:
-    return mark_safe(_parser().render(text))  # noqa: S308 - raw HTML is disabled above
+    """The HTML of ``text``; every second-level heading gets an id from its words
+    ("## Refunds" is ``#refunds``), so other pages can link to a section."""
+    parser = _parser()
+    env: dict[str, object] = {}
+    tokens = parser.parse(text, env)
+    for heading, inline in pairwise(tokens):
+        if heading.type == "heading_open" and heading.tag == "h2":
+            heading.attrSet("id", slugify(inline.content))
+    html = parser.renderer.render(tokens, parser.options, env)
+    return mark_safe(html)  # noqa: S308 - raw HTML is disabled above

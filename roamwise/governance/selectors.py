@@ -21,7 +21,7 @@ from roamwise.datamap.vocabulary import (
     RECIPIENTS,
 )
 
-from .models import Disclosure, PolicyVersion, Region
+from .models import Disclosure, PolicyDocument, PolicyVersion, Region
 from .processors import Processor, processor_registry
 from .residency import EU_ALIAS, database_for_subject, eu_database_configured, is_pinned
 
@@ -34,14 +34,17 @@ def disclosures_of(*, subject_id: uuid.UUID) -> QuerySet[Disclosure]:
 # --- Policy versions (POL-01, POL-02) --------------------------------------------
 
 
-def _published() -> QuerySet[PolicyVersion]:
-    return PolicyVersion.objects.filter(published_at__isnull=False)
+def _published(document: str = PolicyDocument.PRIVACY) -> QuerySet[PolicyVersion]:
+    return PolicyVersion.objects.filter(document=document, published_at__isnull=False)
 
 
-def policy_in_force(*, now: datetime | None = None) -> PolicyVersion | None:
+def policy_in_force(
+    *, now: datetime | None = None, document: str = PolicyDocument.PRIVACY
+) -> PolicyVersion | None:
+    """The version of ``document`` (the privacy policy unless told) in force now."""
     moment = now or timezone.now()
     return (
-        _published()
+        _published(document)
         .filter(published_at__lte=moment, effective_at__lte=moment)
         .order_by("-effective_at", "-id")
         .first()
@@ -54,25 +57,39 @@ def policy_version_label(*, now: datetime | None = None) -> str:
     return version.version if version else str(settings.PRIVACY_POLICY_VERSION)
 
 
-def policy_upcoming(*, now: datetime | None = None) -> list[PolicyVersion]:
+def terms_version_label(*, now: datetime | None = None) -> str:
+    """The label of the terms of sale in force; the setting only until one is published."""
+    version = policy_in_force(now=now, document=PolicyDocument.TERMS)
+    return version.version if version else str(settings.TERMS_OF_SALE_VERSION)
+
+
+def policy_upcoming(
+    *, now: datetime | None = None, document: str = PolicyDocument.PRIVACY
+) -> list[PolicyVersion]:
     """Published versions that have not taken effect yet, soonest first."""
     moment = now or timezone.now()
     return list(
-        _published()
+        _published(document)
         .filter(published_at__lte=moment, effective_at__gt=moment)
         .order_by("effective_at", "id")
     )
 
 
-def policy_versions(*, now: datetime | None = None) -> list[PolicyVersion]:
+def policy_versions(
+    *, now: datetime | None = None, document: str = PolicyDocument.PRIVACY
+) -> list[PolicyVersion]:
     """Every published version, newest first: upcoming, in force, earlier."""
     moment = now or timezone.now()
-    return list(_published().filter(published_at__lte=moment).order_by("-effective_at", "-id"))
+    return list(
+        _published(document).filter(published_at__lte=moment).order_by("-effective_at", "-id")
+    )
 
 
-def policy_version_get(*, label: str, now: datetime | None = None) -> PolicyVersion | None:
+def policy_version_get(
+    *, label: str, now: datetime | None = None, document: str = PolicyDocument.PRIVACY
+) -> PolicyVersion | None:
     moment = now or timezone.now()
-    return _published().filter(version=label, published_at__lte=moment).first()
+    return _published(document).filter(version=label, published_at__lte=moment).first()
 
 
 def policy_pending_for(*, user: Any, now: datetime | None = None) -> PolicyVersion | None:

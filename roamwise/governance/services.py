@@ -22,7 +22,15 @@ from roamwise.core.tasks import enqueue_on_commit
 from roamwise.datamap.vocabulary import CATEGORIES, PURPOSES
 
 from .errors import PolicyError
-from .models import DataResidency, Disclosure, PolicyAcceptance, PolicyNotice, PolicyVersion, Region
+from .models import (
+    DataResidency,
+    Disclosure,
+    PolicyAcceptance,
+    PolicyDocument,
+    PolicyNotice,
+    PolicyVersion,
+    Region,
+)
 from .processors import is_registered
 
 
@@ -58,6 +66,11 @@ def disclosure_record(
 # --- Policy versions and change notices (POL-01, POL-02) -------------------------
 
 POLICY_DIRECTORY = Path(__file__).resolve().parent / "policies"
+# Each versioned document's shipped texts: the privacy policy, the terms of sale.
+POLICY_DIRECTORIES = {
+    PolicyDocument.PRIVACY: POLICY_DIRECTORY,
+    PolicyDocument.TERMS: POLICY_DIRECTORY / "terms",
+}
 NOTICE_BATCH_SIZE = 200
 
 
@@ -200,9 +213,12 @@ def policy_files_read(directory: Path = POLICY_DIRECTORY) -> list[PolicyFile]:
 
 
 def policy_load(
-    *, directory: Path = POLICY_DIRECTORY, now: datetime | None = None
+    *,
+    directory: Path | None = None,
+    document: str = PolicyDocument.PRIVACY,
+    now: datetime | None = None,
 ) -> list[PolicyVersion]:
-    """Load the shipped policy texts; idempotent. Returns the versions created.
+    """Load a document's shipped texts; idempotent. Returns the versions created.
 
     A version already taking effect is history: it is stored as published at
     its stated date. A future one is published now, through
@@ -211,8 +227,8 @@ def policy_load(
     """
     moment = now or timezone.now()
     created = []
-    for item in policy_files_read(directory):
-        existing = PolicyVersion.objects.filter(version=item.version).first()
+    for item in policy_files_read(directory or POLICY_DIRECTORIES[PolicyDocument(document)]):
+        existing = PolicyVersion.objects.filter(document=document, version=item.version).first()
         if existing is not None:
             if existing.body != item.body:
                 raise PolicyError(
@@ -225,6 +241,7 @@ def policy_load(
             continue
         if item.effective_at <= moment:
             version = PolicyVersion.objects.create(
+                document=document,
                 version=item.version,
                 body=item.body,
                 summary_of_changes=item.summary,
@@ -234,6 +251,7 @@ def policy_load(
             )
         else:
             draft = PolicyVersion.objects.create(
+                document=document,
                 version=item.version,
                 body=item.body,
                 summary_of_changes=item.summary,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from roamwise.core.typing import AuthenticatedRequest
 from . import selectors, services
 from .contact import privacy_contact
 from .errors import PolicyError
+from .models import PolicyDocument
 from .rendering import markdown_to_html
 
 
@@ -49,6 +51,55 @@ def policy_version(request: HttpRequest, label: str) -> HttpResponse:
         "contact": privacy_contact(),
     }
     return render(request, "governance/policy_version.html", context)
+
+
+def _seller() -> dict[str, str | int]:
+    return {
+        "legal_name": settings.SELLER_LEGAL_NAME,
+        "address": settings.SELLER_ADDRESS,
+        "registration": settings.SELLER_REGISTRATION,
+        "vat_number": settings.SELLER_VAT_NUMBER,
+        "refund_unused_days": settings.REFUND_UNUSED_DAYS,
+        "email": settings.PRIVACY_EMAIL,
+        "phone": settings.SUPPORT_PHONE,
+    }
+
+
+@require_GET
+def terms(request: HttpRequest) -> HttpResponse:
+    """The terms of sale in force (with the refund policy and the right of
+    withdrawal), the seller's details, and every other version."""
+    in_force = selectors.policy_in_force(document=PolicyDocument.TERMS)
+    context = {
+        "version": in_force,
+        "body": markdown_to_html(in_force.body) if in_force else "",
+        "upcoming": selectors.policy_upcoming(document=PolicyDocument.TERMS),
+        "versions": [
+            v for v in selectors.policy_versions(document=PolicyDocument.TERMS) if v != in_force
+        ],
+        "seller": _seller(),
+    }
+    return render(request, "governance/terms.html", context)
+
+
+@require_GET
+def terms_version(request: HttpRequest, label: str) -> HttpResponse:
+    version = selectors.policy_version_get(label=label, document=PolicyDocument.TERMS)
+    if version is None:
+        raise Http404("No such version of the terms of sale.")
+    context = {
+        "version": version,
+        "body": markdown_to_html(version.body),
+        "in_force": selectors.policy_in_force(document=PolicyDocument.TERMS),
+        "seller": _seller(),
+    }
+    return render(request, "governance/terms_version.html", context)
+
+
+@require_GET
+def company(request: HttpRequest) -> HttpResponse:
+    """Who sells: legal name, address, registration and VAT number."""
+    return render(request, "governance/company.html", {"seller": _seller()})
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:

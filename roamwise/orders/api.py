@@ -14,10 +14,12 @@ from roamwise.accounts.api import authenticated_user, session_token_auth
 from roamwise.accounts.forms import normalise_phone
 from roamwise.catalog import selectors as catalog
 from roamwise.core.errors import DomainError
-from roamwise.core.schemas import ErrorOut
+from roamwise.core.schemas import Boolean, ErrorOut
+from roamwise.governance import selectors as governance
 from roamwise.payments import services as payments
 
 from . import selectors, services
+from .errors import TermsOutdated
 from .forms import COUNTRIES
 from .models import Order
 
@@ -42,6 +44,18 @@ class BillingIn(Schema):
 class OrderIn(Schema):
     plan_id: uuid.UUID
     billing: BillingIn
+    terms_version: str = Field(
+        "",
+        max_length=32,
+        pattern=TEXT,
+        description="The version of the terms of sale the customer read and accepted "
+        "(shown on /terms/); recorded on the order. Must be the version in force.",
+    )
+    waive_withdrawal: Boolean = Field(
+        False,
+        description="The customer asked for the eSIM to be supplied immediately and "
+        "acknowledged losing the right of withdrawal once it is delivered.",
+    )
 
 
 class OrderOut(Schema):
@@ -124,11 +138,23 @@ def create_order(
 ) -> Status[OrderOut]:
     billing = billing_details(body.billing)
     plan = catalog.plan_get(public_id=body.plan_id)
+    in_force = governance.terms_version_label()
+    if body.terms_version and body.terms_version != in_force:
+        raise TermsOutdated(
+            gettext(
+                "The terms of sale in force are version %(in_force)s: show them to the customer "
+                "and send that version."
+            )
+            % {"in_force": in_force}
+        )
     order = services.order_create(
         customer=authenticated_user(request),
         plan=plan,
         billing=billing,
         idempotency_key=idempotency_key,
+        consent=services.CheckoutConsent(
+            terms_version=body.terms_version, withdrawal_waived=body.waive_withdrawal
+        ),
     )
     return Status(201, order_out(order))
 

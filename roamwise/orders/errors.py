@@ -17,6 +17,20 @@ class PlanUnavailable(DomainError):
     status = 409
 
 
+class TermsOutdated(DomainError):
+    """The customer accepted a version of the terms of sale that is not in force."""
+
+    code = "terms_outdated"
+    status = 409
+
+
+class BelowCost(PlanUnavailable):
+    """The plan's price would not cover its wholesale cost, and staff have not
+    allowed that on purpose (ADR 0025)."""
+
+    code = "plan_below_cost"
+
+
 class IdempotencyConflict(DomainError):
     code = "idempotency_conflict"
     status = 409

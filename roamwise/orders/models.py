@@ -88,6 +88,24 @@ class Order(TimeStampedModel):
         default=False, help_text="Set by a dispute: retention must not delete these records."
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    terms_version = models.CharField(
+        max_length=32, blank=True, help_text="The terms of sale the customer accepted at checkout."
+    )
+    withdrawal_waived_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the customer consented to immediate supply and acknowledged losing "
+        "the right of withdrawal.",
+    )
+    # What the order cost us, at the time of sale (ADR 0025): the supplier of
+    # its eSIM ("es2plus" over ES2+), its wholesale cost in the supplier's
+    # currency, and the margin (the price before VAT less the cost) in the
+    # order's currency, only when the two currencies are the same. Corrected
+    # when failover supplies it from another source.
+    supplier = models.CharField(max_length=32, blank=True)
+    cost_amount = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    cost_currency = models.CharField(max_length=3, blank=True)
+    margin_amount = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

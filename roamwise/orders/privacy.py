@@ -21,7 +21,8 @@ data_map.declare(
     Declaration(
         model="orders.Order",
         subject="customer",
-        description="Your orders: plan, price, billing name, address and contact number.",
+        description="Your orders: plan, price, billing name, address and contact number, "
+        "the terms of sale you accepted and your consent to immediate supply.",
         fields=(
             PersonalField("billing_name", "user.name"),
             PersonalField("billing_address", "user.contact.address"),
@@ -38,6 +39,8 @@ data_map.declare(
             PersonalField("tax_amount", "user.behavior.purchase_history"),
             PersonalField("refunded_amount", "user.behavior.purchase_history"),
             PersonalField("paid_at", "user.behavior.purchase_history"),
+            PersonalField("terms_version", "user.behavior.purchase_history"),
+            PersonalField("withdrawal_waived_at", "user.behavior.purchase_history"),
         ),
         purposes=("service", "billing"),
         legal_basis="contract",
@@ -202,5 +205,16 @@ data_map.declare_not_personal(
         "orders.Refund",
         fields=("created_at", "updated_at", "public_id"),
         reason=ROW_BOOKKEEPING,
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "orders.Order",
+        fields=("supplier", "cost_amount", "cost_currency", "margin_amount"),
+        reason=(
+            "Which wholesaler supplied the order, what it charged us and what we kept: about "
+            "our purchase, the same for every buyer of the plan."
+        ),
     )
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,15 +12,19 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from roamwise.accounts.models import User
 from roamwise.accounts.selectors import has_verified_email
 from roamwise.catalog.models import Plan
 from roamwise.datamap.registry import Sweep, Swept
+from roamwise.suppliers.base import Money as Cost
+from roamwise.suppliers.selectors import SourceCost, margin, plan_costs
 from roamwise.vault import services as vault
 from roamwise.vault.fields import retention_subject
 
 from .errors import (
+    BelowCost,
     EmailNotVerified,
     IdempotencyConflict,
     OrderTransitionError,
@@ -38,9 +43,19 @@ from .models import (
 )
 from .privacy import BILLING_YEARS
 
+logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 # Invoices are sealed with the key of their year in this scope ("@billing:issued_at").
 BILLING_KEY_SCOPE = "billing"
+
+
+@dataclass(frozen=True)
+class CheckoutConsent:
+    """What the customer agreed to at checkout: the version of the terms of sale,
+    and whether they asked for immediate supply, waiving the right of withdrawal."""
+
+    terms_version: str
+    withdrawal_waived: bool
 
 
 @dataclass(frozen=True)
@@ -89,8 +104,13 @@ def order_create(
     billing: BillingDetails,
     idempotency_key: str = "",
     kind: str = Order.Kind.ESIM,
+    consent: CheckoutConsent | None = None,
 ) -> Order:
-    """Create an order, or return the one this idempotency key already made."""
+    """Create an order, or return the one this idempotency key already made.
+
+    ``consent`` is recorded on the order as given at checkout: the terms version
+    accepted, and the moment the right of withdrawal was waived.
+    """
     if idempotency_key:
         existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -100,6 +120,17 @@ def order_create(
     if not plan.is_active:
         raise PlanUnavailable(gettext("This plan is no longer on sale."))
     prices = price_breakdown(price=plan.price, country=billing.country)
+    costs = plan_costs(plan_id=plan.pk)
+    below = below_cost(net=prices.net, currency=plan.currency, costs=costs)
+    if below and not plan.sell_below_cost:
+        logger.warning("plan %s not sold: %s", plan.pk, below)
+        raise BelowCost(
+            _(
+                "This plan cannot be sold at its current price, which would not cover "
+                "its cost. Please choose another plan."
+            )
+        )
+    sale = costs[0]  # the preferred source; failover corrects it (order_cost_record)
     try:
         with transaction.atomic():
             order = Order.objects.create(
@@ -111,11 +142,19 @@ def order_create(
                 tax_rate=prices.tax_rate,
                 tax_amount=prices.tax,
                 total=prices.total,
+                supplier=sale.supplier,
+                cost_amount=sale.cost.amount if sale.cost else None,
+                cost_currency=sale.cost.currency if sale.cost else "",
+                margin_amount=margin(net=prices.net, currency=plan.currency, cost=sale.cost),
                 billing_name=billing.name,
                 billing_address=billing.address(),
                 billing_country=billing.country.upper(),
                 contact_phone=billing.phone,
                 idempotency_key=idempotency_key,
+                terms_version=consent.terms_version if consent else "",
+                withdrawal_waived_at=(
+                    timezone.now() if consent and consent.withdrawal_waived else None
+                ),
             )
             OrderEvent.objects.create(
                 order=order, from_status="", to_status=OrderStatus.CREATED, actor="customer"
@@ -125,6 +164,38 @@ def order_create(
         existing = Order.objects.get(customer=customer, idempotency_key=idempotency_key)
         return _same_request_or_conflict(existing, plan)
     return order
+
+
+def below_cost(*, net: Decimal, currency: str, costs: list[SourceCost]) -> str:
+    """Why selling at ``net`` (before VAT) would be below the cost of one of the
+    plan's sources, any of which may supply it (failover), or "". A cost in
+    another currency cannot be compared without a rate, so it counts as below."""
+    for source in costs:
+        if source.cost is None:
+            continue  # over ES2+: the cost is not known here
+        if source.cost.currency != currency:
+            return (
+                f"{source.supplier} charges in {source.cost.currency}, the plan sells in "
+                f"{currency}: no rate to compare them"
+            )
+        if net < source.cost.amount:
+            return (
+                f"{net} {currency} before VAT is below the cost at {source.supplier} "
+                f"({source.cost.amount} {source.cost.currency})"
+            )
+    return ""
+
+
+def order_cost_record(*, order_id: int, supplier: str, cost: Cost | None) -> None:
+    """The source that supplied the order, and what it charged: the order's
+    supplier, cost and margin follow it (failover may pick another source)."""
+    order = Order.objects.only("net_amount", "currency").get(pk=order_id)
+    Order.objects.filter(pk=order_id).update(
+        supplier=supplier,
+        cost_amount=cost.amount if cost else None,
+        cost_currency=cost.currency if cost else "",
+        margin_amount=margin(net=order.net_amount, currency=order.currency, cost=cost),
+    )
 
 
 def _same_request_or_conflict(existing: Order, plan: Plan) -> Order:

@@ -13,6 +13,7 @@ from roamwise.catalog import selectors as catalog
 from roamwise.consent.middleware import request_consent
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
+from roamwise.governance import selectors as governance
 from roamwise.payments import services as payments
 from roamwise.payments.models import Payment
 
@@ -62,7 +63,11 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
         plan = catalog.plan_get(public_id=plan_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    form = CheckoutForm(request.POST or None, initial=billing_initial(request))
+    form = CheckoutForm(
+        request.POST or None,
+        initial=billing_initial(request),
+        terms_in_force=governance.terms_version_label(),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         billing = services.BillingDetails(
@@ -80,6 +85,10 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
                 plan=plan,
                 billing=billing,
                 idempotency_key=request.POST.get("idempotency_key", "")[:64],
+                consent=services.CheckoutConsent(
+                    terms_version=data["terms_version"],
+                    withdrawal_waived=data["waive_withdrawal"],
+                ),
             )
             return HttpResponseRedirect(payments.payment_start(order=order))
         except DomainError as exc:

@@ -43,6 +43,7 @@ from roamwise.suppliers.base import (
     SupplierOrder,
     Usage,
     WebhookEvent,
+    network_generation,
 )
 from roamwise.suppliers.errors import (
     InvalidWebhook,
@@ -52,7 +53,7 @@ from roamwise.suppliers.errors import (
     SupplierRejected,
     SupplierUnavailable,
 )
-from roamwise.suppliers.http import SupplierHttp
+from roamwise.suppliers.http import ESIM, ORDER, TOP_UP, Sent, SupplierHttp
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ class Airalo(Supplier):
         response = self.http.request(
             "POST",
             f"{self.base_url}/token",
+            sends=None,
             data=urlencode(form).encode(),
             headers={
                 "Accept": "application/json",
@@ -143,6 +145,7 @@ class Airalo(Supplier):
         method: str,
         path: str,
         *,
+        sends: Sent | None,
         params: dict[str, Any] | None = None,
         json: dict[str, Any] | None = None,
     ) -> Any:
@@ -152,6 +155,7 @@ class Airalo(Supplier):
                 response = self.http.request(
                     method,
                     url,
+                    sends=sends if attempt == 1 else None,  # disclosed once
                     json=json,
                     headers={
                         "Accept": "application/json",
@@ -189,6 +193,7 @@ class Airalo(Supplier):
                 data = self._call(
                     "GET",
                     "packages",
+                    sends=None,
                     params={
                         "filter[type]": kind,
                         "limit": PAGE_SIZE,
@@ -230,6 +235,12 @@ class Airalo(Supplier):
                     }
                 )
             )
+            generation = network_generation(
+                str(kind)
+                for area in operator.get("coverages") or []
+                for network in area.get("networks") or []
+                for kind in network.get("types") or []
+            )
             fair_use = (
                 str(operator.get("fair_usage_policy") or "")
                 if operator.get("is_fair_usage_policy")
@@ -251,6 +262,7 @@ class Airalo(Supplier):
                         region=str(place.get("title", "")) if is_global else "",
                         networks=networks,
                         top_up=raw.get("type") == "topup",
+                        network_generation=generation,
                     )
                 )
         return result
@@ -266,9 +278,13 @@ class Airalo(Supplier):
             "type": "sim",
             "description": transaction_id,
         }
+        sends = Sent(ORDER, transaction_id=transaction_id)
         if self.webhook_url:
             data = self._call(
-                "POST", "orders-async", json={**body, "webhook_url": self.webhook_url}
+                "POST",
+                "orders-async",
+                sends=sends,
+                json={**body, "webhook_url": self.webhook_url},
             )
             return SupplierOrder(
                 transaction_id=transaction_id,
@@ -276,17 +292,23 @@ class Airalo(Supplier):
                 status=OrderStatus.PENDING,
             )
         return order_from_data(
-            self._call("POST", "orders", json=body), transaction_id=transaction_id
+            self._call("POST", "orders", sends=sends, json=body), transaction_id=transaction_id
         )
 
     def order_status(self, *, reference: str) -> SupplierOrder:
-        data = self._call("GET", f"orders/{reference}", params={"include": "sims"})
+        data = self._call(
+            "GET",
+            f"orders/{reference}",
+            sends=Sent(ORDER, reference=reference),
+            params={"include": "sims"},
+        )
         return order_from_data(data, transaction_id=str(data.get("description", "")))
 
     def top_up(self, *, iccid: str, package_id: str, transaction_id: str) -> SupplierOrder:
         data = self._call(
             "POST",
             "orders/topups",
+            sends=Sent(TOP_UP, iccid=iccid),
             json={"package_id": package_id, "iccid": iccid, "description": transaction_id},
         )
         return SupplierOrder(
@@ -299,7 +321,7 @@ class Airalo(Supplier):
     def usage(self, *, iccid: str) -> Usage:
         # Airalo caches usage 20 minutes and limits calls per ICCID: callers poll
         # no more often than ``usage_interval`` (ADR 0024).
-        data = self._call("GET", f"sims/{iccid}/usage")
+        data = self._call("GET", f"sims/{iccid}/usage", sends=Sent(ESIM, iccid=iccid))
         unlimited = bool(data.get("is_unlimited"))
         return Usage(
             iccid=iccid,
@@ -310,7 +332,7 @@ class Airalo(Supplier):
         )
 
     def balance(self) -> Money:
-        data = self._call("GET", "balance")
+        data = self._call("GET", "balance", sends=None)
         try:
             available = data["balances"]["availableBalance"]
             return Money(_decimal(available["amount"]), str(available.get("currency", CURRENCY)))
@@ -324,6 +346,7 @@ class Airalo(Supplier):
         data = self._call(
             "GET",
             "orders",
+            sends=Sent(ORDER, transaction_id=transaction_id),
             params={"filter[description]": transaction_id, "include": "sims", "limit": 10},
         )
         for found in data or []:

@@ -10,8 +10,9 @@ can help.
 from __future__ import annotations
 
 import enum
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -61,6 +62,18 @@ class Package:
     region: str = ""  # the supplier's name for a region, if any
     networks: tuple[str, ...] = ()
     top_up: bool = False  # a top-up package rather than a new eSIM
+    network_generation: str = ""  # "5g", "4g", or "" when the supplier does not say
+
+
+def network_generation(named: Iterable[str]) -> str:
+    """The fastest generation among the network types a supplier names ("4G", "LTE",
+    "5G", "4G/5G"): "5g", "4g", or "" when it names none of them."""
+    types = {part.strip().upper() for text in named for part in re.split(r"[/,]", str(text))}
+    if "5G" in types:
+        return "5g"
+    if types & {"4G", "LTE"}:
+        return "4g"
+    return ""
 
 
 @dataclass(frozen=True)

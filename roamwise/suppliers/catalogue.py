@@ -14,9 +14,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from roamwise.catalog.models import Plan
+from roamwise.catalog.services import catalog_changed
 from roamwise.notifications import services as notifications
 from roamwise.suppliers.base import Package
-from roamwise.suppliers.models import SupplierPackage
+from roamwise.suppliers.models import PlanSource, SupplierPackage
 from roamwise.suppliers.registry import supplier_for
 
 BATCH = 1000
@@ -30,6 +32,7 @@ UPDATED_FIELDS = (
     "fair_use",
     "validity_days",
     "networks",
+    "network_generation",
     "top_up",
     "wholesale_amount",
     "wholesale_currency",
@@ -147,8 +150,33 @@ def supplier_catalogue_import(*, supplier_code: str, packages: list[Package]) ->
             listed=False, active=False
         )
         summary.updated = len(seen_ids)
+        _plans_take_network_generation(supplier_code)
     summary.withdrawn.sort()
     return summary
+
+
+def _plans_take_network_generation(supplier_code: str) -> None:
+    """A plan supplied from this supplier's packages shows the network generation
+    its first such source states; a plan whose supplier says nothing keeps its own."""
+    stated: dict[int, str] = {}
+    sources = (
+        PlanSource.objects.filter(package__supplier=supplier_code)
+        .exclude(package__network_generation="")
+        .order_by("plan_id", "rank")
+        .values_list("plan_id", "package__network_generation")
+    )
+    for plan_id, generation in sources:
+        stated.setdefault(plan_id, generation)
+    changed = 0
+    for generation in set(stated.values()):
+        plan_ids = [plan_id for plan_id, value in stated.items() if value == generation]
+        changed += (
+            Plan.objects.filter(pk__in=plan_ids)
+            .exclude(network_generation=generation)
+            .update(network_generation=generation)
+        )
+    if changed:
+        catalog_changed()
 
 
 def _fill(row: SupplierPackage, package: Package) -> bool:
@@ -163,6 +191,7 @@ def _fill(row: SupplierPackage, package: Package) -> bool:
         "fair_use": package.fair_use[:300],
         "validity_days": package.validity_days,
         "networks": list(package.networks),
+        "network_generation": package.network_generation,
         "top_up": package.top_up,
         "wholesale_amount": package.wholesale.amount,
         "wholesale_currency": package.wholesale.currency,

@@ -35,6 +35,7 @@ from roamwise.suppliers.base import (
     SupplierOrder,
     Usage,
     WebhookEvent,
+    network_generation,
 )
 from roamwise.suppliers.errors import (
     InvalidWebhook,
@@ -45,7 +46,7 @@ from roamwise.suppliers.errors import (
     SupplierRejected,
     SupplierUnavailable,
 )
-from roamwise.suppliers.http import SupplierHttp
+from roamwise.suppliers.http import ESIM, ORDER, TOP_UP, Sent, SupplierHttp
 
 logger = logging.getLogger(__name__)
 
@@ -110,10 +111,11 @@ class EsimAccess(Supplier):
 
     # -- transport ---------------------------------------------------------
 
-    def _call(self, path: str, body: dict[str, Any]) -> Any:
+    def _call(self, path: str, body: dict[str, Any], *, sends: Sent | None) -> Any:
         response = self.http.request(
             "POST",
             f"{self.base_url}/api/v1/open/{path}",
+            sends=sends,
             json=body,
             headers={"RT-AccessCode": self.access_code},
         )
@@ -139,7 +141,7 @@ class EsimAccess(Supplier):
     def packages(self) -> list[Package]:
         result: list[Package] = []
         for kind in ("BASE", "TOPUP"):
-            obj = self._call("package/list", {"locationCode": "", "type": kind})
+            obj = self._call("package/list", {"locationCode": "", "type": kind}, sends=None)
             result += [
                 self._package(raw, top_up=kind == "TOPUP") for raw in obj.get("packageList", [])
             ]
@@ -165,6 +167,11 @@ class EsimAccess(Supplier):
                 }
             )
         )
+        generation = network_generation(
+            str(operator.get("networkType") or "")
+            for place in raw.get("locationNetworkList") or []
+            for operator in place.get("operatorList") or []
+        )
         fair_use = str(raw.get("fupPolicy") or "")
         unlimited = bool(fair_use)
         return Package(
@@ -182,12 +189,13 @@ class EsimAccess(Supplier):
             region=str(raw.get("slug", "")) if coverage != Coverage.LOCAL else "",
             networks=networks,
             top_up=top_up,
+            network_generation=generation,
         )
 
     # -- orders ------------------------------------------------------------
 
     def _price_of(self, package_id: str, kind: str = "BASE") -> int:
-        obj = self._call("package/list", {"packageCode": package_id, "type": kind})
+        obj = self._call("package/list", {"packageCode": package_id, "type": kind}, sends=None)
         found = obj.get("packageList") or []
         if not found:
             raise SupplierNotFound(
@@ -207,6 +215,7 @@ class EsimAccess(Supplier):
                 "amount": price,
                 "packageInfoList": [{"packageCode": package_id, "count": 1, "price": price}],
             },
+            sends=Sent(ORDER, transaction_id=transaction_id),
         )
         reference = str(obj["orderNo"])
         return SupplierOrder(
@@ -216,14 +225,16 @@ class EsimAccess(Supplier):
             cost=Money(price_from_units(price), "USD"),
         )
 
-    def _esim(self, body: dict[str, Any]) -> dict[str, Any] | None:
-        obj = self._call("esim/query", {**body, "pager": {"pageNum": 1, "pageSize": 20}})
+    def _esim(self, body: dict[str, Any], *, sends: Sent) -> dict[str, Any] | None:
+        obj = self._call(
+            "esim/query", {**body, "pager": {"pageNum": 1, "pageSize": 20}}, sends=sends
+        )
         found = obj.get("esimList") or []
         return found[0] if found else None
 
     def order_status(self, *, reference: str) -> SupplierOrder:
         try:
-            esim = self._esim({"orderNo": reference})
+            esim = self._esim({"orderNo": reference}, sends=Sent(ORDER, reference=reference))
         except SupplierRejected as exc:
             if exc.detail != NOT_ALLOCATED_YET:
                 raise
@@ -247,6 +258,7 @@ class EsimAccess(Supplier):
                 "transactionId": transaction_id,
                 "amount": price,
             },
+            sends=Sent(TOP_UP, iccid=iccid),
         )
         return SupplierOrder(
             transaction_id=transaction_id,
@@ -256,7 +268,7 @@ class EsimAccess(Supplier):
         )
 
     def usage(self, *, iccid: str) -> Usage:
-        esim = self._esim({"iccid": iccid})
+        esim = self._esim({"iccid": iccid}, sends=Sent(ESIM, iccid=iccid))
         if esim is None:
             raise SupplierNotFound(
                 gettext("esimaccess has no eSIM %(iccid)s") % {"iccid": iccid},
@@ -267,7 +279,7 @@ class EsimAccess(Supplier):
         )
 
     def _tran_no(self, iccid: str) -> str:
-        esim = self._esim({"iccid": iccid})
+        esim = self._esim({"iccid": iccid}, sends=Sent(ESIM, iccid=iccid))
         if esim is None:
             raise SupplierNotFound(
                 gettext("esimaccess has no eSIM %(iccid)s") % {"iccid": iccid},
@@ -276,25 +288,32 @@ class EsimAccess(Supplier):
         return str(esim["esimTranNo"])
 
     def suspend(self, *, iccid: str) -> None:
-        self._call("esim/suspend", {"esimTranNo": self._tran_no(iccid)})
+        self._call(
+            "esim/suspend", {"esimTranNo": self._tran_no(iccid)}, sends=Sent(ESIM, iccid=iccid)
+        )
 
     def resume(self, *, iccid: str) -> None:
-        self._call("esim/unsuspend", {"esimTranNo": self._tran_no(iccid)})
+        self._call(
+            "esim/unsuspend", {"esimTranNo": self._tran_no(iccid)}, sends=Sent(ESIM, iccid=iccid)
+        )
 
     def terminate(self, *, iccid: str) -> None:
-        self._call("esim/revoke", {"esimTranNo": self._tran_no(iccid)})
+        self._call(
+            "esim/revoke", {"esimTranNo": self._tran_no(iccid)}, sends=Sent(ESIM, iccid=iccid)
+        )
 
     def cancel(self, *, reference: str) -> None:
-        esim = self._esim({"orderNo": reference})
+        sends = Sent(ESIM, reference=reference)
+        esim = self._esim({"orderNo": reference}, sends=sends)
         if esim is None:
             raise SupplierNotFound(
                 gettext("esimaccess has no profile for %(reference)s") % {"reference": reference},
                 supplier_code=self.code,
             )
-        self._call("esim/cancel", {"esimTranNo": str(esim["esimTranNo"])})
+        self._call("esim/cancel", {"esimTranNo": str(esim["esimTranNo"])}, sends=sends)
 
     def balance(self) -> Money:
-        obj = self._call("balance/query", {})
+        obj = self._call("balance/query", {}, sends=None)
         return Money(price_from_units(int(obj["balance"])), "USD")
 
     # -- webhooks ----------------------------------------------------------

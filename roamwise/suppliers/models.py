@@ -26,6 +26,8 @@ class SupplierPackage(models.Model):
     fair_use = models.CharField(max_length=300, blank=True)
     validity_days = models.PositiveIntegerField()
     networks = models.JSONField(default=list)
+    # The fastest network generation the supplier states: "5g", "4g", or "" (not said).
+    network_generation = models.CharField(max_length=2, blank=True)
     top_up = models.BooleanField(default=False)
     wholesale_amount = models.DecimalField(max_digits=12, decimal_places=4)
     wholesale_currency = models.CharField(max_length=3)

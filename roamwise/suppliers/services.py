@@ -25,7 +25,7 @@ from roamwise.core.tasks import enqueue_on_commit
 from roamwise.esims.models import Esim, EsimState
 from roamwise.suppliers.base import Capability, Money, OrderStatus, SupplierOrder, WebhookEvent
 from roamwise.suppliers.errors import InvalidWebhook, NeedsReconciliation
-from roamwise.suppliers.models import Allocation, WebhookReceipt
+from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, WebhookReceipt
 from roamwise.suppliers.registry import supplier_for
 from roamwise.suppliers.tasks import refresh_allocation as refresh_allocation_task
 from roamwise.suppliers.tasks import settle_allocation as settle_allocation_task
@@ -278,3 +278,24 @@ HANDLERS = {
     "ESIM_STATUS": _esim_status_event,
     "credit": _credit_event,
 }
+
+
+def plan_sources_set(*, plan_id: int, package_ids: list[int]) -> list[PlanSource]:
+    """Supply a plan from these wholesaler packages, preferred first (ADR 0020):
+    its sources are replaced by them, and the packages are reviewed (active)
+    and linked to the plan. One transaction."""
+    from roamwise.catalog.services import catalog_changed
+
+    with transaction.atomic():
+        packages = SupplierPackage.objects.select_for_update().in_bulk(package_ids)
+        missing = [pk for pk in package_ids if pk not in packages]
+        if missing:
+            raise NotFound(gettext("no supplier package %(missing_0)s") % {"missing_0": missing[0]})
+        PlanSource.objects.filter(plan_id=plan_id).delete()
+        sources = [
+            PlanSource.objects.create(plan_id=plan_id, rank=rank, package=packages[pk])
+            for rank, pk in enumerate(package_ids, start=1)
+        ]
+        SupplierPackage.objects.filter(pk__in=package_ids).update(active=True, plan_id=plan_id)
+    catalog_changed()
+    return sources

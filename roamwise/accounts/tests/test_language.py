@@ -10,9 +10,9 @@ from django.core import mail
 from django.test import Client, TestCase
 from django.utils import timezone
 
-from conftest import PASSWORD
 from roamwise.accounts.models import User
 from roamwise.notifications import services as notifications
+from roamwise.testing.people import PASSWORD
 
 pytestmark = [pytest.mark.django_db]
 

@@ -14,8 +14,11 @@ def test_search_destinations(client: Client, catalog: None) -> None:
 
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 1
-    assert body["items"] == [{"code": "FR", "name": "France", "kind": "country", "flag": "🇫🇷"}]
+    # France first; then the places whose names start with it in other languages
+    # ("Französisch-Polynesien").
+    assert body["items"][0] == {"code": "FR", "name": "France", "kind": "country", "flag": "🇫🇷"}
+    assert {item["code"] for item in body["items"]} <= {"FR", "PF", "GF", "TF"}
+    assert body["count"] == len(body["items"])
 
 
 def test_destinations_filter_by_kind_and_paginate(client: Client, catalog: None) -> None:
@@ -47,6 +50,10 @@ def test_plans_for_a_destination(client: Client, catalog: None) -> None:
         "price",
         "currency",
         "networks",
+        "network_generation",
+        "hotspot_allowed",
+        "data_only",
+        "validity_starts",
     }
     plan = Plan.objects.get(public_id=first["id"])
     assert Decimal(first["price"]) == plan.price
@@ -62,6 +69,11 @@ def test_plan_detail(client: Client, catalog: None) -> None:
     assert body["data_mb"] is None
     assert body["fair_use_mb_per_day"] == 2048
     assert {n["mcc_mnc"] for n in body["networks"]} == {"20801", "20810", "20820"}
+    # What the plan is: France roams on 5G; no hotspot on an unlimited plan; data only.
+    assert body["network_generation"] == "5g"
+    assert body["hotspot_allowed"] is False
+    assert body["data_only"] is True
+    assert body["validity_starts"] == "first_use"
 
 
 @pytest.mark.parametrize(

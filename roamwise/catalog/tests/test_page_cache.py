@@ -9,14 +9,13 @@ import re
 import pytest
 from django.test import Client, TestCase
 
-from conftest import make_customer
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog import views
 from roamwise.catalog.models import Plan
 from roamwise.consent import services as consent_services
 from roamwise.core.tests.querycount import cache_lookups, queries
 from roamwise.orders.models import Order
 from roamwise.orders.services import BillingDetails, order_create
+from roamwise.testing.people import make_customer, staff_client
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 GPC_NOTE = "Your browser sends Global Privacy Control"
@@ -42,6 +41,10 @@ def test_a_change_in_the_back_office_shows_on_the_next_request(
         "networks": [n.pk for n in plan.networks.all()],
         "profile_type": plan.profile_type,
         "is_active": "on",
+        "network_generation": plan.network_generation,
+        "hotspot_allowed": "on",
+        "is_data_only": "on",
+        "validity_starts": plan.validity_starts,
     }
 
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -71,6 +74,10 @@ def test_the_cached_api_answer_is_the_one_built(client: Client, catalog: None) -
         "price",
         "currency",
         "networks",
+        "network_generation",
+        "hotspot_allowed",
+        "data_only",
+        "validity_starts",
     }
 
 

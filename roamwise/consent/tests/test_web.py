@@ -274,7 +274,7 @@ def _columns_holding(value: str) -> set[str]:
 def test_rejecting_all_from_abroad_stores_no_location_but_what_is_declared_without_consent(
     client: Client, catalog: None, alice: User
 ) -> None:
-    from conftest import PASSWORD
+    from roamwise.testing.people import PASSWORD
 
     page(client, REMOTE_ADDR=JAPANESE_IP)
     client.post("/consent/choose/", {"choice": "reject_all"}, REMOTE_ADDR=JAPANESE_IP)

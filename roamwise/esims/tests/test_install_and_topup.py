@@ -15,10 +15,9 @@ from roamwise.esims.install import install_links
 from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.network.models import NetworkBundle
 from roamwise.orders.models import Order, OrderStatus
-from roamwise.orders.tests.test_purchase import BILLING, pay
 from roamwise.smdp.models import SmdpProfile
+from roamwise.testing.shopping import BILLING_FORM, buy, pay
 
-from .conftest import buy
 from .smdp_proxy import SmdpProxy
 
 
@@ -50,6 +49,25 @@ def test_the_esim_page_shows_every_way_to_install(esim: Esim, buyer: Client) -> 
     assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+SAMSUNG_BROWSER = (
+    "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36"
+)
+
+
+def test_the_esim_page_links_the_guide_for_the_phone(esim: Esim, buyer: Client) -> None:
+    on_samsung = buyer.get(
+        f"/esims/{esim.public_id}/", headers={"user-agent": SAMSUNG_BROWSER}
+    ).content.decode()
+    on_desktop = buyer.get(f"/esims/{esim.public_id}/").content.decode()
+
+    assert 'id="install-guide" href="/help/install/samsung/"' in on_samsung
+    # Without a phone to go by, a chooser of every guide.
+    assert 'id="install-guide"' not in on_desktop
+    for slug in ("iphone", "pixel", "samsung", "android"):
+        assert f'href="/help/install/{slug}/"' in on_desktop
+
+
 def test_the_activation_code_follows_sgp22() -> None:
     esim = Esim(smdp_address="smdp.example.com", matching_id="04386-AGYFT-A74Y8-3F815")
     links = install_links(esim)
@@ -71,7 +89,7 @@ def test_another_customer_sees_nothing_of_it(esim: Esim, bob: User) -> None:
 
 
 def test_staff_never_see_the_activation_code(esim: Esim) -> None:
-    from roamwise.audit.tests.test_backoffice import staff_client
+    from roamwise.testing.people import staff_client
 
     client, _ = staff_client(None, "admin")
     url = f"/admin/esims/esim/{esim.pk}/change/"
@@ -111,7 +129,7 @@ def test_a_top_up_adds_a_bundle_to_the_same_esim(
     assert str(extra.public_id) in form
 
     response = buyer.post(
-        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING}
+        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING_FORM}
     )
     assert response.status_code == 302, response.content.decode()[:300]
     pay(buyer, response["Location"], "4242 4242 4242 4242")
@@ -132,7 +150,7 @@ def test_a_top_up_for_a_plan_of_another_profile_is_refused(esim: Esim, buyer: Cl
     Plan.objects.filter(pk=other.pk).update(profile_type="other-network")
 
     response = buyer.post(
-        f"/esims/{esim.public_id}/top-up/", {"plan": str(other.public_id), **BILLING}
+        f"/esims/{esim.public_id}/top-up/", {"plan": str(other.public_id), **BILLING_FORM}
     )
 
     assert response.status_code == 200
@@ -147,7 +165,7 @@ def test_a_deleted_esim_cannot_be_topped_up(esim: Esim, buyer: Client) -> None:
     extra = Plan.objects.get(destination__code="FR", data_mb=1024)
 
     response = buyer.post(
-        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING}
+        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING_FORM}
     )
 
     assert "can no longer be topped up" in response.content.decode()

@@ -8,18 +8,16 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from conftest import link_in, make_customer, rows_containing
 from roamwise.accounts.models import User
 from roamwise.audit import roles
 from roamwise.audit.models import AccessEvent
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.core.errors import DomainError
 from roamwise.rights import services
 from roamwise.rights.export import export_build
 from roamwise.rights.models import DataRequest, LinkMethod, RequesterKind, RequestStatus
+from roamwise.testing.helpers import committed, link_in, rows_containing
+from roamwise.testing.people import make_customer, staff_client
 from roamwise.vault.models import DataKey
-
-from .conftest import committed
 
 
 def claimed_adult(username: str) -> User:

@@ -1,4 +1,5 @@
-"""Load the privacy policy versions shipped in roamwise/governance/policies (POL-01)."""
+"""Load the privacy policy (POL-01) and terms of sale versions shipped in
+roamwise/governance/policies."""
 
 from __future__ import annotations
 
@@ -8,17 +9,20 @@ from django.core.management.base import BaseCommand, CommandError
 
 from roamwise.governance import services
 from roamwise.governance.errors import PolicyError
+from roamwise.governance.models import PolicyDocument
 
 
 class Command(BaseCommand):
-    help = "Load the shipped privacy policy versions (idempotent)."
+    help = "Load the shipped privacy policy and terms of sale versions (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            created = services.policy_load()
-        except PolicyError as exc:
-            raise CommandError(str(exc)) from exc
-        for version in created:
-            self.stdout.write(f"loaded privacy policy {version.version}")
-        if not created:
-            self.stdout.write("privacy policy versions up to date")
+        for document in PolicyDocument:
+            try:
+                created = services.policy_load(document=document)
+            except PolicyError as exc:
+                raise CommandError(str(exc)) from exc
+            name = document.label.lower()
+            for version in created:
+                self.stdout.write(f"loaded {name} {version.version}")
+            if not created:
+                self.stdout.write(f"{name} versions up to date")
