@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0001_initial'),
-        ('orders', '0001_initial'),
+        ('orders', '0003_order_cost_and_margin'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
