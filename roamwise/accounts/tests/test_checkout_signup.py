@@ -11,10 +11,9 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from conftest import PASSWORD, link_in
 from roamwise.catalog.models import Plan
-
-from .test_signup import signup
+from roamwise.testing.helpers import link_in
+from roamwise.testing.people import PASSWORD, signup
 
 
 @pytest.mark.django_db

@@ -13,8 +13,7 @@ from django.test import Client
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Esim, EsimState
 from roamwise.orders.models import Order, OrderStatus, Refund
-
-from .test_purchase import checkout, pay
+from roamwise.testing.shopping import checkout, pay
 
 
 def path_of(url: str) -> str:

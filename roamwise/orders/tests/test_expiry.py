@@ -14,8 +14,7 @@ from roamwise.catalog.models import Plan
 from roamwise.orders import tasks
 from roamwise.orders.models import Order, OrderEvent, OrderStatus
 from roamwise.orders.services import order_await_payment, order_create, order_mark_paid
-
-from .test_checkout_defaults import UK_BILLING
+from roamwise.testing.shopping import BILLING
 
 
 def aged(order: Order, minutes: int) -> None:
@@ -28,11 +27,11 @@ def test_unpaid_orders_older_than_the_setting_expire_and_show_it(
 ) -> None:
     settings.CHECKOUT_EXPIRY_MINUTES = 60  # type: ignore[attr-defined]
     old_awaiting = order_await_payment(
-        order=order_create(customer=alice, plan=plan, billing=UK_BILLING)
+        order=order_create(customer=alice, plan=plan, billing=BILLING)
     )
-    old_created = order_create(customer=alice, plan=plan, billing=UK_BILLING)
-    recent = order_await_payment(order=order_create(customer=alice, plan=plan, billing=UK_BILLING))
-    paid = order_await_payment(order=order_create(customer=alice, plan=plan, billing=UK_BILLING))
+    old_created = order_create(customer=alice, plan=plan, billing=BILLING)
+    recent = order_await_payment(order=order_create(customer=alice, plan=plan, billing=BILLING))
+    paid = order_await_payment(order=order_create(customer=alice, plan=plan, billing=BILLING))
     order_mark_paid(order_id=paid.pk, actor="test")
     for order in (old_awaiting, old_created, paid):
         aged(order, 61)
@@ -57,7 +56,7 @@ def test_unpaid_orders_older_than_the_setting_expire_and_show_it(
 def test_a_payment_arriving_after_expiry_still_marks_the_order_paid(
     plan: Plan, alice: User
 ) -> None:
-    order = order_await_payment(order=order_create(customer=alice, plan=plan, billing=UK_BILLING))
+    order = order_await_payment(order=order_create(customer=alice, plan=plan, billing=BILLING))
     aged(order, 100_000)
     tasks.checkouts_expire.call_local()
     assert order_mark_paid(order_id=order.pk, actor="webhook:simulated") is True

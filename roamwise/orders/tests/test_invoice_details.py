@@ -20,8 +20,7 @@ from roamwise.orders.services import (
     order_create,
     order_mark_paid,
 )
-
-from .test_invoice_language import _text
+from roamwise.testing.helpers import pdf_text
 
 
 def test_the_address_follows_the_buyers_country() -> None:
@@ -65,7 +64,7 @@ def test_the_invoice_page_and_pdf_name_the_seller_and_its_vat_number(
 
     invoice = Invoice.objects.get(order=order)
     with translation.override("en"):
-        text = _text(invoice_pdf(invoice))
+        text = pdf_text(invoice_pdf(invoice))
     assert b"Voyage Data GmbH" in text and b"DE999999999" in text and b"10117 BERLIN" in text
 
 
@@ -84,5 +83,5 @@ def test_an_invoice_of_a_country_without_address_data_still_lists_the_address() 
         total=Decimal("10.00"),
     )
     with translation.override("en"):
-        text = _text(invoice_pdf(invoice))
+        text = pdf_text(invoice_pdf(invoice))
     assert b"Station 1" in text and b"Antarctica" in text

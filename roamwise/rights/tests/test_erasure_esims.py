@@ -16,7 +16,7 @@ from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.orders.models import Order
 from roamwise.orders.services import order_await_payment, order_create, order_mark_paid
-from roamwise.orders.tests.test_checkout_defaults import UK_BILLING
+from roamwise.testing.shopping import BILLING
 
 from .conftest import reauthenticate
 
@@ -24,9 +24,7 @@ GB = 1024**3
 
 
 def paid_esim(customer: User, plan: Plan, state: str, *, days_ago: int = 0) -> Esim:
-    order = order_await_payment(
-        order=order_create(customer=customer, plan=plan, billing=UK_BILLING)
-    )
+    order = order_await_payment(order=order_create(customer=customer, plan=plan, billing=BILLING))
     order_mark_paid(order_id=order.pk, actor="test")
     Order.objects.filter(pk=order.pk).update(paid_at=timezone.now() - timedelta(days=days_ago))
     installed = timezone.now() if state == EsimState.ACTIVE else None
