@@ -18,6 +18,7 @@ from enum import Enum
 from functools import partial
 from typing import Any
 
+from babel.dates import format_date, format_datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
@@ -28,6 +29,7 @@ from roamwise.accounts.models import User
 from roamwise.audit.models import AccessEvent
 from roamwise.audit.selectors import accesses_of
 from roamwise.consent import selectors as consent
+from roamwise.core.countries import current_locale
 from roamwise.datamap.registry import Declaration, data_map
 from roamwise.datamap.selectors import read_field
 from roamwise.datamap.vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
@@ -274,7 +276,26 @@ def _field_label(declaration: Declaration, name: str) -> str:
     return str(verbose).capitalize()
 
 
+def _local_moment(value: str) -> str | None:
+    """An ISO date or moment (as the export writes it) in the reader's words and
+    time zone ("7 Dec 2026, 10:00"); None when ``value`` is not one."""
+    if len(value) < 10 or not value[:4].isdigit() or value[4:5] != "-":
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    locale = current_locale()
+    if len(value) == 10:
+        return format_date(moment.date(), format="medium", locale=locale)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return format_datetime(moment, format="medium", locale=locale)
+
+
 def _display(value: Any) -> Any:
+    if isinstance(value, str) and (moment := _local_moment(value)):
+        return moment
     if isinstance(value, Binary):
         return f"(a file of {len(value.content)} bytes: in your download)"
     if isinstance(value, dict | list):

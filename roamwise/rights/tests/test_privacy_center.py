@@ -243,3 +243,22 @@ def test_correction_is_offered_only_for_what_a_customer_knows_about(
     assert "/rights/correction/?field=accounts.LoginEvent" not in page
     form = buyer.get("/rights/correction/").content.decode()
     assert form.count('name="fields_to_correct"') == len(offered)
+
+
+@pytest.mark.commitment("RGT-01")
+def test_the_privacy_center_summarises_each_category_in_plain_words_and_local_dates(
+    buyer: Client, alice: User
+) -> None:
+    import re
+
+    from roamwise.accounts.services import login_record
+
+    login_record(user=alice, user_agent="Mozilla/5.0 (iPhone)", ip="81.56.0.1")
+    page = buyer.get("/rights/").content.decode()
+    held = page[page.index('id="held"') : page.index('id="consents-heading"')]
+    # A summary per category, with counts; the detail behind "show all".
+    assert 'class="category-summary"' in held and "<details" in held and "Show all" in held
+    # No internal model names or category codes, no raw ISO timestamps.
+    text = re.sub(r"<[^>]+>", " ", held)
+    assert "accounts.LoginEvent" not in text and "user.behavior.session" not in text, text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text)
