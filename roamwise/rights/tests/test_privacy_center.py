@@ -262,3 +262,17 @@ def test_the_privacy_center_summarises_each_category_in_plain_words_and_local_da
     text = re.sub(r"<[^>]+>", " ", held)
     assert "accounts.LoginEvent" not in text and "user.behavior.session" not in text, text
     assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text)
+
+
+def test_a_requests_history_names_its_states_in_words(buyer: Client, alice: User) -> None:
+    from roamwise.rights.models import DataRequest
+
+    buyer.post("/rights/access/")
+    request = DataRequest.objects.get()
+    page = buyer.get(f"/rights/requests/{request.public_id}/").content.decode()
+    import re
+
+    moves = re.findall(r"<li>[^<]*?\d{2}:\d{2}: ([^<]+?)\s*</li>", page)
+    assert [move.split(" ")[0] for move in moves] == ["Received", "In", "Completed"], moves
+    assert moves[1].startswith("In progress")
+    assert not re.search(r"\d{2}:\d{2}: (received|in_progress|completed)\b", page)
