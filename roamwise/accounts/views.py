@@ -21,9 +21,8 @@ from roamwise.audit.selectors import accesses_of
 from roamwise.consent import selectors as consent_selectors
 from roamwise.consent.forms import ObjectionsForm
 from roamwise.core.typing import AuthenticatedRequest
-from roamwise.esims import selectors as esims
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import PhoneUpdateForm
 from .models import User
 
@@ -64,7 +63,7 @@ def phone_update(request: AuthenticatedRequest) -> HttpResponse:
 @reauthentication_required
 @require_http_methods(["GET", "POST"])
 def account_close(request: AuthenticatedRequest) -> HttpResponse:
-    live_esims = esims.esims_live_of(customer=request.user)
+    live_esims = hooks.esims_live_of(customer=request.user)
     context = {
         "live_esims": live_esims,
         # The day the sweep erases the account, and ends its eSIMs with it.

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -12,9 +13,12 @@ from django.utils.translation import gettext
 from roamwise.accounts.models import User
 from roamwise.core.errors import NotFound
 from roamwise.orders.models import OrderStatus, Refund
-from roamwise.usage.selectors import Balance, esim_balance
 
+from . import hooks
 from .models import Bundle, Esim, EsimState
+
+if TYPE_CHECKING:
+    from roamwise.usage.selectors import Balance
 
 
 def esims_of(*, customer: User) -> QuerySet[Esim]:
@@ -92,7 +96,7 @@ def esims_live_of(*, customer: User, now: datetime | None = None) -> list[LiveEs
         found.append(
             LiveEsim(
                 esim=esim,
-                balance=esim_balance(esim=esim, now=now),
+                balance=hooks.esim_balance(esim=esim),
                 has_active_bundle=any(b.state == Bundle.State.ACTIVE for b in esim.bundles.all()),
                 refundable=refundable,
             )

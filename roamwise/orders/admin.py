@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from roamwise.audit.admin import PersonalDataAdmin
 from roamwise.core.errors import DomainError
-from roamwise.payments import services as payments
 
+from . import hooks
 from .forms import RefundForm
 from .models import Invoice, Order, OrderEvent, Refund
 
@@ -73,9 +73,7 @@ class OrderAdmin(PersonalDataAdmin):
 
     @admin.display(description=_("Supplier"))
     def supplied_by(self, order: Order) -> str:
-        from roamwise.suppliers.selectors import order_supplier
-
-        return order_supplier(order_id=order.pk) or order.supplier or "-"
+        return hooks.order_supplier(order_id=order.pk) or order.supplier or "-"
 
     @admin.display(description=_("Cost"))
     def cost(self, order: Order) -> Any:
@@ -123,7 +121,7 @@ class OrderAdmin(PersonalDataAdmin):
         )
         if request.method == "POST" and form.is_valid():
             try:
-                payments.refund_issue(
+                hooks.refund_issue(
                     order=order,
                     amount=Decimal(form.cleaned_data["amount"]),
                     reason=form.cleaned_data["reason"],

@@ -13,11 +13,9 @@ from roamwise.catalog import selectors as catalog
 from roamwise.consent.middleware import request_consent
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
-from roamwise.governance import selectors as governance
-from roamwise.payments import services as payments
-from roamwise.payments.models import Payment
+from roamwise.kernel import policies
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import CheckoutForm, checkout_initial
 from .invoices import address_lines, invoice_pdf, seller_lines
 from .models import Invoice, Order, OrderStatus, Refund
@@ -41,10 +39,10 @@ def payment_came_back(request: AuthenticatedRequest, order: Order) -> bool:
     """Whether this order's payment is done or on its way: the processor took
     it, or the customer came back from paying and its webhook is pending. A
     failed payment can be tried again."""
-    latest = order.payments.order_by("-created_at", "-pk").first()
-    if latest is None or latest.status == Payment.Status.FAILED:
+    latest = hooks.payment_latest_status(order=order)
+    if latest in ("", "failed"):
         return False
-    if latest.status == Payment.Status.SUCCEEDED:
+    if latest == "succeeded":
         return True
     return str(order.public_id) in request.session.get(RETURNED_FROM_PAYING, [])
 
@@ -66,7 +64,7 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
     form = CheckoutForm(
         request.POST or None,
         initial=billing_initial(request),
-        terms_in_force=governance.terms_version_label(),
+        terms_in_force=policies.terms_version_label(),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -90,7 +88,7 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
                     withdrawal_waived=data["waive_withdrawal"],
                 ),
             )
-            return HttpResponseRedirect(payments.payment_start(order=order))
+            return HttpResponseRedirect(hooks.payment_start(order=order))
         except DomainError as exc:
             messages.error(request, exc.message)
     return render(request, "orders/checkout.html", {"plan": plan, "form": form})
@@ -149,7 +147,7 @@ def order_esim(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
 def order_pay(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     order = _own_order(request, public_id)
     try:
-        return HttpResponseRedirect(payments.payment_start(order=order))
+        return HttpResponseRedirect(hooks.payment_start(order=order))
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("orders:detail", public_id=order.public_id)

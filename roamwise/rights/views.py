@@ -19,9 +19,8 @@ from roamwise.consent.forms import ObjectionsForm
 from roamwise.core.errors import DomainError
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.datamap.registry import data_map
-from roamwise.esims import selectors as esims
 
-from . import deadlines, selectors, services
+from . import deadlines, hooks, selectors, services
 from .errors import RequestNotFound
 from .export import Export, export_build, export_zip
 from .forms import ChildReportForm, CorrectionForm, NameForm, PublicRequestForm, uploads_from
@@ -162,7 +161,7 @@ def _retained_by_law() -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 def erase(request: AuthenticatedRequest) -> HttpResponse:
     """Erase my data now (RGT-03), after signing in again."""
-    live_esims = esims.esims_live_of(customer=request.user)
+    live_esims = hooks.esims_live_of(customer=request.user)
     context: dict[str, Any] = {"retained_by_law": _retained_by_law(), "live_esims": live_esims}
     if request.method == "POST":
         if request.POST.get("confirm") != "erase" or (
