@@ -3,9 +3,7 @@ one attached to their receipt (orders.tasks.send_order_paid_emails)."""
 
 from __future__ import annotations
 
-import base64
 import re
-import zlib
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -13,6 +11,7 @@ from django.utils import translation
 
 from roamwise.orders.invoices import invoice_pdf
 from roamwise.orders.models import Invoice
+from roamwise.testing.helpers import pdf_text
 
 
 def _invoice() -> Invoice:
@@ -31,17 +30,11 @@ def _invoice() -> Invoice:
     )
 
 
-def _text(pdf: bytes) -> bytes:
-    """The page content: ReportLab's streams are ASCII85, then Flate, encoded."""
-    streams = re.findall(rb"stream\r?\n(.*?)~>endstream", pdf, re.S)
-    return b"".join(zlib.decompress(base64.a85decode(stream)) for stream in streams)
-
-
 def test_the_invoice_is_in_the_active_language() -> None:
     with translation.override("fr"):
-        french = _text(invoice_pdf(_invoice()))
+        french = pdf_text(invoice_pdf(_invoice()))
     with translation.override("en"):
-        english = _text(invoice_pdf(_invoice()))
+        english = pdf_text(invoice_pdf(_invoice()))
 
     assert b"Facture Roamwise RW-2026-000001" in french
     assert b"Montant" in french
@@ -66,4 +59,4 @@ def test_french_thousands_in_yen_are_drawn_with_the_invoice_font() -> None:
     # Babel's narrow no-break space is not in the standard fonts: drawn, it
     # would fall back to a black box from another font.
     assert b"ZapfDingbats" not in pdf
-    assert re.search(rb"\(2.250 JPY\) Tj", _text(pdf))
+    assert re.search(rb"\(2.250 JPY\) Tj", pdf_text(pdf))
