@@ -19,8 +19,6 @@ from roamwise.rights import parent_decision
 
 # The back office signs staff in through allauth, so MFA applies there too.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
-admin.site.site_header = "Roamwise back office"
-admin.site.site_title = "Roamwise back office"
 
 
 def api_docs(request: HttpRequest) -> HttpResponse:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from roamwise.core.models import TimeStampedModel
 from roamwise.vault.fields import BlindIndexField, EncryptedTextField
@@ -114,6 +115,8 @@ class Esim(TimeStampedModel):
     installed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("eSIM")
+        verbose_name_plural = _("eSIMs")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -166,6 +169,8 @@ class EsimEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("eSIM event")
+        verbose_name_plural = _("eSIM events")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -206,6 +211,8 @@ class Es2Attempt(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("ES2+ attempt")
+        verbose_name_plural = _("ES2+ attempts")
         ordering = ["started_at", "id"]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ import secrets
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from roamwise.core.models import TimeStampedModel
 
@@ -160,6 +161,8 @@ class IngestBatch(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("ingest batch")
+        verbose_name_plural = _("ingest batches")
         ordering = ["-started_at"]
         constraints = [
             models.CheckConstraint(
