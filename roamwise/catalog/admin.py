@@ -63,3 +63,10 @@ class PlanAdmin(CatalogAdmin):
     autocomplete_fields = ("destination",)
     filter_horizontal = ("networks",)
     readonly_fields = ("public_id",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Changing what a plan sells for is its own permission (catalog.change_price).
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.has_perm("catalog.change_price"):
+            fields += ("price", "currency")
+        return fields

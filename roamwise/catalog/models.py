@@ -135,6 +135,10 @@ class Plan(TimeStampedModel):
 
     class Meta:
         ordering = ["price", "validity_days"]
+        permissions = [
+            ("change_price", "Can change a plan's price"),
+            ("run_promotions", "Can run promotions on plans"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(price__gt=0), name="plan_price_positive"),
             models.CheckConstraint(condition=Q(validity_days__gt=0), name="plan_validity_positive"),
