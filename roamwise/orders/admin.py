@@ -23,7 +23,7 @@ from roamwise.core.errors import DomainError
 from roamwise.payments import services as payments
 
 from .forms import RefundForm
-from .models import Invoice, Order, OrderEvent, OrderStatus, Refund
+from .models import Invoice, Order, OrderEvent, Refund
 from .tasks import resend_order_receipt
 
 # The order list's CSV: no name, address or phone, only what books need.
