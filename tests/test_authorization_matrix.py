@@ -60,6 +60,10 @@ LOGIN_URL = "/accounts/login/"
 # Pages anyone may open, signed in or not.
 PUBLIC_PAGES = {
     "catalog:home",
+    # The shop's logo, favicon and colour (404 until staff set them).
+    "shop_logo",
+    "shop_favicon",
+    "shop_theme",
     "catalog:destination_list",
     "catalog:destination_suggest",
     "catalog:destination_detail",

@@ -17,6 +17,7 @@ from roamwise.consent.middleware import request_consent
 from roamwise.consent.models import Purpose
 from roamwise.core.errors import NotFound
 from roamwise.core.geo import request_country
+from roamwise.core.identity import shop_identity
 
 from . import selectors
 from .cache import cached, first_visit_page
@@ -216,7 +217,7 @@ def _plan_structured_data(request: HttpRequest, plan: Plan) -> SafeString:
             "price": str(plan.money.quantized()),
             "priceCurrency": plan.currency,
             "availability": "https://schema.org/InStock",
-            "seller": {"@type": "Organization", "name": settings.SELLER_LEGAL_NAME},
+            "seller": {"@type": "Organization", "name": shop_identity().legal_name},
         },
     }
     text = json.dumps(data, ensure_ascii=False)

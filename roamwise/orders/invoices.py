@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from django.conf import settings
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from roamwise.core.identity import shop_identity
 from roamwise.core.money import Money
 
 from .models import Invoice
@@ -21,7 +21,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     width, height = A4
     y = height - 25 * mm
     pdf.setFont("Helvetica-Bold", 18)
-    pdf.drawString(20 * mm, y, f"{settings.SITE_NAME} invoice {invoice.number}")
+    seller = shop_identity()
+    pdf.drawString(20 * mm, y, f"{seller.shop_name} invoice {invoice.number}")
     pdf.setFont("Helvetica", 10)
     y -= 10 * mm
     pdf.drawString(20 * mm, y, f"Issued {invoice.issued_at:%d %B %Y}")
@@ -58,7 +59,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     pdf.drawString(20 * mm, y, "Total")
     pdf.drawRightString(width - 20 * mm, y, str(Money(invoice.total, invoice.currency)))
     pdf.setFont("Helvetica", 8)
-    pdf.drawString(20 * mm, 15 * mm, f"{settings.SITE_NAME} · {settings.PRIVACY_ADDRESS}")
+    pdf.drawString(20 * mm, 19 * mm, f"{seller.legal_name} · VAT {seller.vat_number}")
+    pdf.drawString(20 * mm, 15 * mm, " ".join(seller.address.split()))
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
