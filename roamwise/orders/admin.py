@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
@@ -110,7 +111,7 @@ class OrderAdmin(PersonalDataAdmin):
     def resend_receipt(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         paid = list(queryset.filter(invoice__isnull=False).values_list("pk", flat=True))
         for order_id in paid:
-            transaction.on_commit(lambda order_id=order_id: resend_order_receipt(order_id))
+            transaction.on_commit(partial(resend_order_receipt, order_id))
         messages.info(
             request,
             ngettext(
@@ -133,7 +134,7 @@ class OrderAdmin(PersonalDataAdmin):
         return request.user.has_perm("orders.issue_refund")
 
     @admin.action(description=_("Export as CSV"), permissions=["export"])
-    def export_csv(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse:
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Order]) -> StreamingHttpResponse:
         """Streamed row by row; the export is on the audit trail, one event per order."""
         orders = queryset.select_related("customer").only("pk", "customer__public_id")
         with transaction.atomic():
