@@ -9,8 +9,9 @@ TEST_ARGS ?=
 # The demo network partner's key, for the usage simulator that `make run` starts.
 DEMO_USAGE_KEY ?= rwp_demo_network_partner_key_not_for_production
 # The stand-ins `make run` serves, each as its own process (ADR 0018): the
-# payment processor on 8001, the SM-DP+ on 8002, the network partner on 8003.
-DEMO_SIMULATORS ?= gateway,smdp,network
+# payment processor on 8001, the SM-DP+ on 8002, the network partner on 8003,
+# the eSIM wholesalers Airalo on 8004 and eSIM Access on 8005 (ADR 0020).
+DEMO_SIMULATORS ?= gateway,smdp,network,airalo,esimaccess
 
 .PHONY: run test lint audit install install-serve migrate demo clean
 
@@ -35,6 +36,7 @@ install: $(DEV_STAMP)
 
 # `make run` names its stand-ins: the settings point the shop at them.
 run: export SIMULATORS ?= $(DEMO_SIMULATORS)
+demo: export SIMULATORS ?= $(DEMO_SIMULATORS)
 
 migrate: install-serve
 	$(BIN)/python manage.py migrate --noinput
@@ -52,6 +54,8 @@ demo: migrate
 		| $(BIN)/python manage.py esim_stock - --profile-type roamwise-standard
 	$(BIN)/python manage.py usage_partner_create demo-network --name "Demo network" \
 		--iccid-prefix 8944990 --key $(DEMO_USAGE_KEY) --if-missing
+	@# The wholesalers' catalogues, and plans supplied through each (docs/suppliers.md).
+	$(BIN)/python manage.py supplier_demo
 
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

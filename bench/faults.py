@@ -17,7 +17,13 @@ and the phones of ready eSIMs download them, while the script:
   webhooks, cut short in transit), then refuse (503);
 - kills the job consumer (SIGKILL) while it is in the middle of an ES2+ call,
   and starts it again;
-- kills the Redis server and starts it again, empty.
+- kills the Redis server and starts it again, empty;
+- makes the eSIM wholesalers' stand-ins (Airalo, eSIM Access, each alone as
+  ``manage.py run_supplier_standin``) refuse (503), rate-limit (429 with
+  ``Retry-After``), time out after acting and answer garbage after acting (the
+  answer is lost), while every third of their notifications comes twice, the
+  copy later than what followed it. Every third order is for a plan supplied
+  by Airalo first and eSIM Access second (ADR 0020).
 
 Every sixth order is for a plan whose profile the SM-DP+ does not stock, so
 those orders fail and must be refunded, through the faulty processor. Then every fault is switched
@@ -26,7 +32,9 @@ minute; ``RECOVERY_AFTER_SECONDS`` is 30 here). The tally: orders paid,
 fulfilled, refunded, stuck; eSIM profiles provisioned twice; webhooks and ES2+
 notifications sent, received and processed. The invariant: every paid order
 ends fulfilled or refunded (in full, once), no eSIM profile is provisioned
-twice, no webhook or notification is lost. Exit status 1 if it is violated.
+twice (over ES2+ or at a wholesaler: no order placed twice under one
+transaction id, no order with two profiles), no webhook or notification is
+lost. Exit status 1 if it is violated.
 
 The two databases (``NAME`` and ``NAME_vault``) are dropped and created again.
 """
@@ -51,6 +59,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from roamwise.core.management.commands.serve import web_server_command
 from roamwise.core.stand_ins import STAND_INS
@@ -98,6 +107,14 @@ class Tally:
     es2_answers_lost: int = 0
     deliveries_retried: int = 0
     checkouts_abandoned: int = 0
+    supplier_orders: int = 0
+    supplied: Counter[str] = field(default_factory=Counter)
+    supplier_failovers: int = 0
+    supplier_extra_profiles: int = 0
+    supplier_ordered_twice: list[str] = field(default_factory=list)
+    supplier_answers_lost: list[str] = field(default_factory=list)
+    supplier_notifications_sent: int = 0
+    supplier_notifications_applied: int = 0
 
     @property
     def violations(self) -> list[str]:
@@ -112,6 +129,8 @@ class Tally:
             found.append(f"{len(self.webhooks_lost)} webhooks lost")
         if self.notifications_lost:
             found.append(f"{len(self.notifications_lost)} ES2+ notifications lost")
+        if self.supplier_ordered_twice:
+            found.append(f"{len(self.supplier_ordered_twice)} orders placed twice at a wholesaler")
         return found
 
     def lines(self) -> list[str]:
@@ -136,11 +155,22 @@ class Tally:
             f"ES2+ notifications sent  {self.notifications_sent}",
             f"  applied                {self.notifications_applied}",
             f"  lost                   {len(self.notifications_lost)}",
+            f"wholesaler orders        {self.supplier_orders} (allocations, one an order and source)",
+            f"  supplied the order     {dict(sorted(self.supplied.items()))}",
+            f"  left for the next      {self.supplier_failovers} (down, refused or answer lost)",
+            f"  extra profiles         {self.supplier_extra_profiles} (late, cancelled or kept)",
+            f"  placed twice           {len(self.supplier_ordered_twice)}",
+            f"  answer lost, unknown   {len(self.supplier_answers_lost)} (placed at the supplier, "
+            "its profile never reached us: staff reconcile)",
+            f"wholesaler notices sent  {self.supplier_notifications_sent} (each copy once)",
+            f"  applied                {self.supplier_notifications_applied}"
+            " (a lost one is made up for by polling)",
         ]
 
 
-def tally() -> Tally:
-    """Count what happened, from the shop's rows and the stand-ins' own records."""
+def tally(ledgers: dict[str, dict] | None = None) -> Tally:
+    """Count what happened, from the shop's rows and the stand-ins' own records
+    (``ledgers``: each wholesaler stand-in's, from its ``/admin/ledger``)."""
     from roamwise.esims.models import Es2Attempt, Esim, EsimState, ProgressReport
     from roamwise.gateway.models import GatewayRefund, GatewaySession, WebhookDelivery
     from roamwise.orders.models import Order, OrderEvent, OrderStatus
@@ -224,7 +254,43 @@ def tally() -> Tally:
         + ProgressNotification.objects.filter(attempts__gt=1).count()
     )
     result.checkouts_abandoned = ours.filter(status=GatewaySession.Status.OPEN).count()
+    _tally_suppliers(result, ledgers or {})
     return result
+
+
+def _tally_suppliers(result: Tally, ledgers: dict[str, dict]) -> None:
+    """Wholesalers (ADR 0020): one order a transaction id at the supplier, one
+    profile an order, every extra one reconciled."""
+    from roamwise.suppliers.models import Allocation, WebhookReceipt
+
+    allocations = Allocation.objects.exclude(order=None)
+    result.supplier_orders = allocations.count()
+    fulfilled = allocations.filter(disposition=Allocation.Disposition.FULFILLED)
+    result.supplied = Counter(fulfilled.values_list("supplier", flat=True))
+    twice = Counter(fulfilled.values_list("order_id", flat=True))
+    result.provisioned_twice += [f"order {pk}" for pk, n in twice.items() if n > 1]
+    result.supplier_failovers = allocations.filter(
+        disposition__in=(
+            Allocation.Disposition.ABANDONED,
+            Allocation.Disposition.CANCELLED,
+            Allocation.Disposition.KEPT,
+        )
+    ).count()
+    result.supplier_extra_profiles = allocations.filter(
+        disposition__in=(Allocation.Disposition.CANCELLED, Allocation.Disposition.KEPT)
+    ).count()
+    for supplier, ledger in sorted(ledgers.items()):
+        placed = Counter(order["transaction_id"] for order in ledger["orders"])
+        result.supplier_ordered_twice += [f"{supplier}:{tid}" for tid, n in placed.items() if n > 1]
+        result.supplier_notifications_sent += ledger["notifications"]
+        # Placed at the supplier, but no reference or profile ever reached us.
+        unknown = set(
+            allocations.filter(supplier=supplier, reference="", iccid="").values_list(
+                "transaction_id", flat=True
+            )
+        )
+        result.supplier_answers_lost += sorted(set(placed) & unknown)
+    result.supplier_notifications_applied = WebhookReceipt.objects.count()
 
 
 # --- Processes ---------------------------------------------------------------------
@@ -287,6 +353,14 @@ def recreate_databases(server: str, name: str) -> None:
         for database in (name, f"{name}_vault"):
             connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             connection.execute(f'CREATE DATABASE "{database}"')
+
+
+def ready_at_our_smdp(esims: Any) -> Any:
+    """The eSIMs a phone downloads from the SM-DP+ stand-in: not a wholesaler's,
+    which its own SM-DP+ serves (the stand-ins have none to download from)."""
+    from roamwise.suppliers.models import Allocation
+
+    return esims.exclude(order__allocations__disposition=Allocation.Disposition.FULFILLED)
 
 
 # --- Customers ----------------------------------------------------------------------
@@ -371,7 +445,14 @@ class Run:
         self.dir = Path(args.data_dir)
         shutil.rmtree(self.dir, ignore_errors=True)
         (self.dir / "logs").mkdir(parents=True)
-        self.ports = {name: free_port() for name in ("web", "smdp", "gateway", "network", "redis")}
+        self.ports = {
+            name: free_port()
+            for name in ("web", "smdp", "gateway", "network", "redis", "airalo", "esimaccess")
+        }
+        self.suppliers = {
+            "airalo": f"http://127.0.0.1:{self.ports['airalo']}",
+            "esimaccess": f"http://127.0.0.1:{self.ports['esimaccess']}",
+        }
         web = f"http://127.0.0.1:{self.ports['web']}"
         self.web = web
         self.smdp = f"http://127.0.0.1:{self.ports['smdp']}"
@@ -398,6 +479,13 @@ class Run:
             "ES2PLUS_TIMEOUT_SECONDS": "2",
             "HTTP_TIMEOUT_SECONDS": "2",
             "RECOVERY_AFTER_SECONDS": "30",
+            "AIRALO_API_BASE": f"{self.suppliers['airalo']}/v2",
+            "AIRALO_CLIENT_ID": "faults-client",
+            "AIRALO_CLIENT_SECRET": secrets.token_urlsafe(24),
+            "ESIMACCESS_API_BASE": self.suppliers["esimaccess"],
+            "ESIMACCESS_ACCESS_CODE": secrets.token_urlsafe(24),
+            "ESIMACCESS_WEBHOOK_TOKEN": secrets.token_urlsafe(24),
+            "SUPPLIER_MAX_RETRY_WAIT": "3",
             "SIMULATOR_FAULTS": "1",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "LOG_LEVEL": "WARNING",
@@ -435,9 +523,23 @@ class Run:
             {**self.env, "ROAMWISE_ROOT_URLCONF": STAND_INS["network"].urlconf},
             logs,
         )
+        # The wholesalers' stand-ins, alone as `manage.py serve` runs them, with the
+        # fault switch (SIMULATOR_FAULTS) and notifications repeated and reordered.
+        hooks = {
+            "airalo": f"{web}/suppliers/webhooks/airalo/",
+            "esimaccess": f"{web}/suppliers/webhooks/esimaccess/"
+            f"{self.env['ESIMACCESS_WEBHOOK_TOKEN']}/",
+        }
+        self.supplier_servers = []
+        for name in ("airalo", "esimaccess"):
+            command = [
+                *manage, "run_supplier_standin", name, "--port", str(self.ports[name]),
+                "--webhook-url", hooks[name], "--duplicate-rate", "0.3",
+            ]  # fmt: skip
+            self.supplier_servers.append(Piece(name, command, self.env, logs))
         self.pieces = [
             self.redis, self.web_server, self.consumer, self.smdp_server, self.gateway_server,
-            self.network_server,
+            self.network_server, *self.supplier_servers,
         ]  # fmt: skip
         self.events: list[str] = []
         self.customer_log: list[str] = []
@@ -510,12 +612,51 @@ class Run:
         wait_for(f"{self.web}/healthz")
         wait_for(f"{self.smdp}/admin/fault")
         wait_for(f"{self.gateway}/v1/admin/fault")
-        self.say("web server, job consumer, SM-DP+ and payment processor are up")
+        for url in self.suppliers.values():
+            wait_for(f"{url}/admin/ledger")
+        self.say("web server, job consumer, SM-DP+, payment processor and wholesalers are up")
+        self.manage("supplier_sync", "airalo")
+        self.manage("supplier_sync", "esimaccess")
+        from decimal import Decimal
+
+        from roamwise.catalog.models import Destination, Plan
+        from roamwise.suppliers.models import SupplierPackage
+        from roamwise.suppliers.services import plan_sources_set
+
+        plan = Plan.objects.create(
+            destination=Destination.objects.get(code="ES"),
+            name="1 GB, 7 days (wholesale)",
+            data_mb=1024,
+            validity_days=7,
+            price=Decimal("9.99"),
+        )
+        packages = [
+            SupplierPackage.objects.get(supplier="airalo", package_id="es-0-1gb-7days").pk,
+            SupplierPackage.objects.get(supplier="esimaccess", package_id="P00000").pk,
+        ]
+        plan_sources_set(plan_id=plan.pk, package_ids=packages)
+        self.wholesale_plan = str(plan.public_id)
+        self.say("a plan supplied by Airalo first, eSIM Access second")
+
+    def ledgers(self) -> dict[str, dict]:
+        import requests
+
+        found = {}
+        for name, url in self.suppliers.items():
+            with contextlib.suppress(requests.RequestException, ValueError):
+                found[name] = requests.get(f"{url}/admin/ledger", timeout=10).json()
+        return found
 
     def fault(self, system: str, mode: str, seconds: float, rate: float = 1.0) -> None:
         import requests
 
-        url = f"{self.smdp}/admin/fault" if system == "smdp" else f"{self.gateway}/v1/admin/fault"
+        url = (
+            f"{self.suppliers[system]}/admin/fault"
+            if system in self.suppliers
+            else f"{self.smdp}/admin/fault"
+            if system == "smdp"
+            else f"{self.gateway}/v1/admin/fault"
+        )
         requests.post(
             url,
             json={"mode": mode, "seconds": seconds, "rate": rate, "delay": 4},
@@ -542,7 +683,13 @@ class Run:
                     if not queue:
                         return
                     number = queue.pop(0)
-                plan = unstocked_id if number % self.args.unstocked_every == 3 else plan_id
+                plan = (
+                    unstocked_id
+                    if number % self.args.unstocked_every == 3
+                    else self.wholesale_plan
+                    if number % 3 == 1
+                    else plan_id
+                )
                 customer.buy(plan, f"faults-{number}", self.customer_log)
                 time.sleep(self.args.pace)
 
@@ -561,7 +708,7 @@ class Run:
 
         close_old_connections()
         done = 0
-        for esim in Esim.objects.filter(state=EsimState.READY):
+        for esim in ready_at_our_smdp(Esim.objects.filter(state=EsimState.READY)):
             with contextlib.suppress(requests.RequestException):
                 requests.post(
                     f"{self.smdp}/device/download",
@@ -591,9 +738,13 @@ class Run:
         shopping.start()
         time.sleep(3)
         self.fault("smdp", "garbage", 15, rate=0.5)
+        self.fault("airalo", "unavailable", 30, rate=1.0)  # down: orders go to eSIM Access
+        self.fault("esimaccess", "rate_limited", 15, rate=0.5)
         time.sleep(2)
         self.fault("gateway", "slow", 12, rate=0.5)
-        time.sleep(14)
+        time.sleep(8)
+        self.fault("airalo", "slow", 14, rate=1.0)  # acts, then answers too late: lost
+        time.sleep(6)
         self.fault("smdp", "slow", 10)  # every call hangs past the timeout: workers are mid-call
         inside = self.mid_provisioning()
         self.consumer.kill(signal.SIGKILL)
@@ -610,16 +761,19 @@ class Run:
         self.say("Redis started again, empty")
         time.sleep(2)
         self.fault("gateway", "garbage", 15, rate=0.5)
+        self.fault("esimaccess", "garbage", 12, rate=0.5)  # acts, then answers garbage
+        self.fault("airalo", "rate_limited", 12, rate=0.5)
         time.sleep(2)
         self.fault("smdp", "unavailable", 10, rate=0.4)
         self.say(f"phones downloaded {self.download()} ready eSIMs")
         time.sleep(12)
         self.fault("gateway", "unavailable", 8, rate=0.5)
+        self.fault("esimaccess", "slow", 8, rate=0.5)
         time.sleep(8)
         shopping.join()
         self.say(f"phones downloaded {self.download()} ready eSIMs")
-        self.fault("smdp", "none", 0)
-        self.fault("gateway", "none", 0)
+        for system in ("smdp", "gateway", *self.suppliers):
+            self.fault(system, "none", 0)
         self.say(f"all faults off; customers tried again {len(self.customer_log)} times")
 
     def settle(self) -> Tally:
@@ -633,11 +787,15 @@ class Run:
         downloaded: set[int] = set()
         while True:
             close_old_connections()
-            ready = set(Esim.objects.filter(state=EsimState.READY).values_list("pk", flat=True))
+            ready = set(
+                ready_at_our_smdp(Esim.objects.filter(state=EsimState.READY)).values_list(
+                    "pk", flat=True
+                )
+            )
             if ready - downloaded:
                 self.download()
                 downloaded |= ready
-            now = tally()
+            now = tally(self.ledgers())
             undelivered = (
                 WebhookDelivery.objects.filter(delivered_at__isnull=True).count()
                 + ProgressNotification.objects.filter(delivered_at__isnull=True).count()

@@ -11,25 +11,7 @@ from roamwise.analytics.models import Event
 from roamwise.catalog.services import catalog_load_demo
 from roamwise.consent.models import ConsentRecord
 
-ESSENTIAL_COOKIES = {"csrftoken", "sessionid", "rw_consent"}
-
-
-def watch_analytics(page: Any) -> list[str]:
-    """Every request the page makes for analytics: the script or a beacon."""
-    seen: list[str] = []
-    page.on(
-        "request",
-        lambda request: seen.append(request.url) if "analytics" in request.url else None,
-    )
-    return seen
-
-
-def cookie_names(page: Any) -> set[str]:
-    return {cookie["name"] for cookie in page.context.cookies()}
-
-
-def storage_used(page: Any) -> int:
-    return page.evaluate("() => window.localStorage.length + window.sessionStorage.length")
+from .pages import ESSENTIAL_COOKIES, cookie_names, storage_used, watch_analytics
 
 
 def banner_click(page: Any, label: str) -> int:

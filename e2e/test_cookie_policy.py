@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from conftest import PASSWORD, make_customer
 from roamwise.catalog.models import Plan
 from roamwise.catalog.services import catalog_load_demo
 from roamwise.consent import storage
+from roamwise.testing.people import PASSWORD, make_customer
 
 # The visitor's walk: home, a destination, a plan, sign-up and sign-in.
 VISITOR_PAGES = (

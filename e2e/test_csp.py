@@ -16,10 +16,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from conftest import PASSWORD, enable_totp, make_customer, run_jobs, totp_code
 from roamwise.catalog.models import Plan
 from roamwise.orders.models import Order
 from roamwise.support import services as support
+from roamwise.testing.helpers import run_jobs
+from roamwise.testing.people import PASSWORD, enable_totp, make_customer, totp_code
 
 # Runs before any page script, outside the page's CSP (Playwright injects it).
 REPORT_VIOLATIONS = """

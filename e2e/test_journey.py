@@ -25,17 +25,18 @@ from django.core import mail
 from django.core.management import call_command
 from django.template.defaultfilters import filesizeformat
 
-from conftest import PASSWORD, link_in, totp_code
-from e2e.test_consent import ESSENTIAL_COOKIES, cookie_names, storage_used, watch_analytics
+from e2e.pages import ESSENTIAL_COOKIES, cookie_names, storage_used, watch_analytics
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.core.http import request_json
 from roamwise.esims.models import Bundle, Esim
 from roamwise.orders.models import Order
 from roamwise.support.models import Ticket
+from roamwise.testing.helpers import link_in
+from roamwise.testing.lines import EID
+from roamwise.testing.people import PASSWORD, totp_code
 from roamwise.usage.services import partner_create
 
-EID = "89049032123451234512345678901235"
 BILLING = {
     "Name on the bill": "Dana Traveller",
     "Town or city": "London",

@@ -4,9 +4,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from conftest import make_customer, run_jobs
 from roamwise.catalog.models import Plan
 from roamwise.orders.models import Order
+from roamwise.testing.helpers import run_jobs
+from roamwise.testing.people import make_customer
 
 
 @pytest.mark.browser

@@ -4,9 +4,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from conftest import make_customer
 from roamwise.support import services
 from roamwise.support.models import Ticket
+from roamwise.testing.people import make_customer
 
 
 @pytest.mark.browser

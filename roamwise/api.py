@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -86,7 +87,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         {"loc": list(error.get("loc", [])), "msg": str(error.get("msg", ""))}
         for error in exc.errors
     ]
-    return error_response(request, 422, "invalid_input", "The request is not valid.", detail)
+    return error_response(
+        request, 422, "invalid_input", gettext("The request is not valid."), detail
+    )
 
 
 @api.exception_handler(RequestDataTooBig)
@@ -98,12 +101,14 @@ def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpRespo
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(request, 401, "not_authenticated", "Sign in to use this endpoint.")
+    return error_response(
+        request, 401, "not_authenticated", gettext("Sign in to use this endpoint.")
+    )
 
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return error_response(request, 404, "not_found", "Not found.")
+    return error_response(request, 404, "not_found", gettext("Not found."))
 
 
 HTTP_ERROR_CODES = {403: "forbidden", 404: "not_found", 405: "method_not_allowed"}

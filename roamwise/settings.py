@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "roamwise.core.middleware.BodyTooLargeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in customer's own language, over the cookie and Accept-Language.
+    "roamwise.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -427,12 +429,32 @@ HTTP_TIMEOUT_SECONDS = env_int("HTTP_TIMEOUT_SECONDS", 10, minimum=1)
 # eSIM wholesalers (roamwise.suppliers, ADR 0020). Production uses the real
 # endpoints; the stand-ins (manage.py run_supplier_standin) answer on loopback.
 SUPPLIER_MAX_RETRY_WAIT = env_float("SUPPLIER_MAX_RETRY_WAIT", 10, minimum=0, maximum=300)
-ESIMACCESS_API_BASE = env_str("ESIMACCESS_API_BASE") or "https://api.esimaccess.com"
-ESIMACCESS_ACCESS_CODE = env_str("ESIMACCESS_ACCESS_CODE") or ""
-ESIMACCESS_WEBHOOK_TOKEN = env_str("ESIMACCESS_WEBHOOK_TOKEN") or ""
-AIRALO_API_BASE = env_str("AIRALO_API_BASE") or "https://partners-api.airalo.com/v2"
-AIRALO_CLIENT_ID = env_str("AIRALO_CLIENT_ID") or ""
-AIRALO_CLIENT_SECRET = env_str("AIRALO_CLIENT_SECRET") or ""
+# With its stand-in named in SIMULATORS, a supplier defaults to it, with
+# credentials of this installation's own that the stand-in is started with.
+
+
+def _stand_in_secret(name: str, file: str) -> str:
+    return ensure_secret_file(DATA_DIR / file, random_secret) if name in SIMULATORS else ""
+
+
+ESIMACCESS_API_BASE = (
+    env_str("ESIMACCESS_API_BASE") or _stand_in("esimaccess") or "https://api.esimaccess.com"
+)
+ESIMACCESS_ACCESS_CODE = env_str("ESIMACCESS_ACCESS_CODE") or _stand_in_secret(
+    "esimaccess", "esimaccess_standin_access_code"
+)
+ESIMACCESS_WEBHOOK_TOKEN = env_str("ESIMACCESS_WEBHOOK_TOKEN") or _stand_in_secret(
+    "esimaccess", "esimaccess_webhook_token"
+)
+AIRALO_API_BASE = (
+    env_str("AIRALO_API_BASE") or _stand_in("airalo") or "https://partners-api.airalo.com/v2"
+)
+AIRALO_CLIENT_ID = env_str("AIRALO_CLIENT_ID") or (
+    "roamwise-demo" if "airalo" in SIMULATORS else ""
+)
+AIRALO_CLIENT_SECRET = env_str("AIRALO_CLIENT_SECRET") or _stand_in_secret(
+    "airalo", "airalo_standin_client_secret"
+)
 # Orders through POST orders-async: the profile arrives at our signed webhook.
 AIRALO_ASYNC_ORDERS = env_bool("AIRALO_ASYNC_ORDERS", False)
 # Staff are alerted when our prepaid credit at a supplier is below its floor (USD).
@@ -591,8 +613,29 @@ TERMS_OF_SALE_VERSION = env_str("TERMS_OF_SALE_VERSION") or "2026-12"
 POLICY_NOTICE_DAYS = env_int("POLICY_NOTICE_DAYS", 30, minimum=0)
 
 # --- Internationalisation ---------------------------------------------------------
+# The shop's languages (ADR 0026). URLs carry no language prefix: LocaleMiddleware
+# takes the language from the django_language cookie (set by the switcher in
+# every page's footer), else from Accept-Language; a signed-in customer's choice
+# is kept on the account and used for their emails. Each name is in its own
+# language, as the switcher shows it.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("it", "Italiano"),
+    ("ja", "日本語"),
+    ("zh-hans", "简体中文"),
+]
+# One place for every catalogue: roamwise/locale/<lang>/LC_MESSAGES/django.po,
+# with the compiled .mo committed beside it (docs/contributing.md).
+LOCALE_PATHS = [BASE_DIR / "roamwise" / "locale"]
+# Set only when a visitor picks a language in the switcher: a choice they made,
+# kept for a year (declared in roamwise/consent/storage.py).
+LANGUAGE_COOKIE_AGE = 365 * 86400
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = env_str("TIME_ZONE") or "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -625,6 +668,7 @@ SESSION_COOKIE_HTTPONLY = True
 # a link in our email must arrive signed in.
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = _https
+LANGUAGE_COOKIE_SECURE = _https
 # No script of ours reads the CSRF cookie: forms carry the token.
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"

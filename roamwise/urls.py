@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from ninja.openapi.views import openapi_view
 
+from roamwise.accounts import views as accounts_views
 from roamwise.accounts.password_reset import PublicIdResetPasswordView
 from roamwise.analytics import views as analytics_views
 from roamwise.api import api
@@ -68,6 +69,7 @@ urlpatterns = [
     path("shop/logo", core_views.shop_logo, name="shop_logo"),
     path("shop/favicon", core_views.shop_favicon, name="shop_favicon"),
     path("shop/theme.css", core_views.shop_theme, name="shop_theme"),
+    path("i18n/language/", accounts_views.language_set, name="set_language"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("help/", include("roamwise.help.urls")),

@@ -31,7 +31,6 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from conftest import PASSWORD, enable_totp, make_customer, totp_code
 from roamwise.accounts.models import User
 from roamwise.api import api
 from roamwise.audit import roles
@@ -41,7 +40,6 @@ from roamwise.esims.services import esim_for_order
 from roamwise.notifications.models import Campaign, CampaignMessage
 from roamwise.orders.models import Order
 from roamwise.orders.services import (
-    BillingDetails,
     order_await_payment,
     order_create,
     order_mark_paid,
@@ -52,6 +50,8 @@ from roamwise.rights.services import correction_request
 from roamwise.support.attachments import Upload
 from roamwise.support.models import Ticket, TicketAttachment
 from roamwise.support.services import ticket_open
+from roamwise.testing.people import PASSWORD, enable_totp, make_customer, totp_code
+from roamwise.testing.shopping import BILLING
 
 pytestmark = [pytest.mark.django_db]
 
@@ -84,6 +84,7 @@ PUBLIC_PAGES = {
     "sitemap",
     "cookie_settings",
     "cookie_policy",
+    "set_language",  # the language switcher in every page's footer
     "healthz",
     "api_docs",
     "api-1.0.0:openapi-json",
@@ -173,16 +174,6 @@ class World:
     data_request: DataRequest
     evidence: DataRequestFile
 
-
-BILLING = BillingDetails(
-    name="Alice Example",
-    line1="1 Rue de Rivoli",
-    line2="",
-    city="Paris",
-    postcode="75001",
-    country="FR",
-    phone="+33612345678",
-)
 
 # How to name alice's object in each customer URL that carries an id.
 OWNED_PAGES: dict[str, Callable[[World], dict[str, Any]]] = {

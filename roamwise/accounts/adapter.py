@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import translation
 
 from roamwise.core.geo import client_ip
 from roamwise.notifications import services as notifications
@@ -133,6 +134,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def login(self, request: HttpRequest, user: Any) -> None:
         super().login(request, user)
         if isinstance(user, User):
+            # The customer's language from now on: the one they chose before,
+            # else the one they are reading the shop in (ADR 0026).
+            if user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
+            else:
+                services.user_language_set(user=user, language=translation.get_language() or "")
             # Every sign-in, by form or headless API, passes here (AUT-01).
             services.login_record(
                 user=user,

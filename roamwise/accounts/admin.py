@@ -157,7 +157,7 @@ class UserAdmin(PersonalDataAdmin, DjangoUserAdmin):
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         if not request.user.is_superuser:
-            raise PermissionDenied("Customers reset their own password by email.")
+            raise PermissionDenied(gettext("Customers reset their own password by email."))
         return super().user_change_password(request, id, form_url)
 
 

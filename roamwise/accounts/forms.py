@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from roamwise.core.geo import request_country
 
@@ -21,10 +22,10 @@ def normalise_phone(raw: str) -> str:
         number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as exc:
         raise forms.ValidationError(
-            "Enter a valid phone number, for example +44 7911 123456."
+            gettext("Enter a valid phone number, for example +44 7911 123456.")
         ) from exc
     if not phonenumbers.is_valid_number(number):
-        raise forms.ValidationError("This phone number is not valid.")
+        raise forms.ValidationError(gettext("This phone number is not valid."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -44,7 +45,7 @@ class StrictDateField(forms.DateField):
 
     def to_python(self, value: object) -> date | None:
         if value is not None and not isinstance(value, str | date):
-            raise forms.ValidationError("Enter a date as YYYY-MM-DD.", code="invalid")
+            raise forms.ValidationError(gettext("Enter a date as YYYY-MM-DD."), code="invalid")
         return super().to_python(value)
 
 
@@ -55,13 +56,13 @@ class SignupDetailsForm(forms.Form):
     error and nothing about them is saved (CHD-01).
     """
 
-    phone = PhoneField(label="Mobile phone number")
+    phone = PhoneField(label=gettext_lazy("Mobile phone number"))
     date_of_birth = StrictDateField(
-        label="Date of birth",
+        label=gettext_lazy("Date of birth"),
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
     )
     parent_email = forms.EmailField(
-        label="Parent or guardian's email (only if you are under 18)",
+        label=gettext_lazy("Parent or guardian's email (only if you are under 18)"),
         required=False,
     )
 
@@ -69,12 +70,13 @@ class SignupDetailsForm(forms.Form):
         born: date = self.cleaned_data["date_of_birth"]
         today = timezone.localdate()
         if born > today:
-            raise forms.ValidationError("The date of birth is in the future.")
+            raise forms.ValidationError(gettext("The date of birth is in the future."))
         if services.age_on(born, today) > 120:
-            raise forms.ValidationError("Enter your real date of birth.")
+            raise forms.ValidationError(gettext("Enter your real date of birth."))
         if services.age_on(born, today) < settings.MINIMUM_AGE:
             raise forms.ValidationError(
-                f"Sorry, you must be at least {settings.MINIMUM_AGE} to open an account.",
+                gettext("Sorry, you must be at least %(MINIMUM_AGE)s to open an account.")
+                % {"MINIMUM_AGE": settings.MINIMUM_AGE},
                 code="under_minimum_age",
             )
         return born
@@ -88,10 +90,10 @@ class SignupDetailsForm(forms.Form):
             if not parent_email:
                 self.add_error(
                     "parent_email",
-                    "Under 18, a parent or guardian must agree: give their email address.",
+                    gettext("Under 18, a parent or guardian must agree: give their email address."),
                 )
             elif parent_email.lower() == (cleaned.get("email") or "").strip().lower():
-                self.add_error("parent_email", "Give your parent's address, not your own.")
+                self.add_error("parent_email", gettext("Give your parent's address, not your own."))
         return cleaned
 
     def signup(self, request: HttpRequest, user: User) -> None:
@@ -109,4 +111,4 @@ class SignupDetailsForm(forms.Form):
 
 
 class PhoneUpdateForm(forms.Form):
-    phone = PhoneField(label="Mobile phone number")
+    phone = PhoneField(label=gettext_lazy("Mobile phone number"))

@@ -7,7 +7,9 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 
 class StaffMFAMiddleware:
@@ -29,7 +31,7 @@ class StaffMFAMiddleware:
         ):
             if not is_mfa_enabled(user):
                 messages.warning(
-                    request, "Staff accounts must turn on two-factor authentication first."
+                    request, gettext("Staff accounts must turn on two-factor authentication first.")
                 )
                 return HttpResponseRedirect(reverse("mfa_activate_totp"))
             if not any(
@@ -38,4 +40,21 @@ class StaffMFAMiddleware:
             ):
                 query = urlencode({"next": request.get_full_path()})
                 return HttpResponseRedirect(f"{reverse('mfa_reauthenticate')}?{query}")
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in customer reads the shop in the language kept on their account
+    (ADR 0026); LocaleMiddleware, before it, has chosen from the cookie or
+    Accept-Language for everyone else."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        language = getattr(user, "language", "") if user.is_authenticated else ""
+        if language and language != request.LANGUAGE_CODE:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)

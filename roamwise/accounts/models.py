@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from roamwise.core.models import TimeStampedModel
 from roamwise.vault.fields import BlindIndexField, EncryptedDateField, EncryptedTextField
@@ -21,6 +23,11 @@ class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     first_name = EncryptedTextField("first name", subject="self", row_key="public_id", blank=True)
     last_name = EncryptedTextField("last name", subject="self", row_key="public_id", blank=True)
+    # The language chosen in the switcher, else the one of the first sign-in:
+    # pages after sign-in and every email to this customer are in it (ADR 0026).
+    # A code of settings.LANGUAGES (services.user_language_set checks it), not
+    # choices: a language added later needs no migration.
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -49,8 +56,8 @@ class ParentalConsent(TimeStampedModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the parent"
-        GRANTED = "granted", "Granted"
+        PENDING = "pending", gettext_lazy("Waiting for the parent")
+        GRANTED = "granted", gettext_lazy("Granted")
 
     child = models.OneToOneField(User, on_delete=models.CASCADE, related_name="parental_consent")
     parent_email = EncryptedTextField(subject="child", row_key="child_id")
@@ -102,10 +109,10 @@ class LoginEvent(models.Model):
     the browser family, operating system and kind of device."""
 
     class Device(models.TextChoices):
-        DESKTOP = "desktop", "Computer"
-        MOBILE = "mobile", "Phone"
-        TABLET = "tablet", "Tablet"
-        OTHER = "other", "Other"
+        DESKTOP = "desktop", gettext_lazy("Computer")
+        MOBILE = "mobile", gettext_lazy("Phone")
+        TABLET = "tablet", gettext_lazy("Tablet")
+        OTHER = "other", gettext_lazy("Other")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_events")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

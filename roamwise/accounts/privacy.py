@@ -33,6 +33,7 @@ data_map.declare(
             PersonalField("public_id", "user.unique_id"),
             PersonalField("last_login", "user.behavior.session"),
             PersonalField("date_joined", "user.account.settings"),
+            PersonalField("language", "user.account.settings"),
             PersonalField("is_active", "user.account.settings"),
             PersonalField("is_staff", "user.account.settings"),
             PersonalField("is_superuser", "user.account.settings"),

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.core.geo import country_of
 from roamwise.governance.residency import region_for_country
@@ -47,6 +48,17 @@ def profile_update_phone(*, user: User, phone: str) -> Profile:
     profile.phone = phone
     profile.save(update_fields=["phone", "phone_index", "updated_at"])
     return profile
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """Keep ``language`` as the customer's language (pages after sign-in, emails).
+    False, and nothing kept, for a code that is not one of the shop's languages."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    if user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+    return True
 
 
 def signup_complete(
@@ -109,7 +121,7 @@ def parental_consent_get(*, token: str) -> ParentalConsent:
         .first()
     )
     if consent is None:
-        raise ConsentLinkInvalid("This consent link is not valid.")
+        raise ConsentLinkInvalid(gettext("This consent link is not valid."))
     return consent
 
 
@@ -118,7 +130,7 @@ def parental_consent_grant(*, token: str) -> ParentalConsent:
     if consent.status == ParentalConsent.Status.GRANTED:
         return consent
     if consent.expires_at <= timezone.now():
-        raise ConsentLinkExpired("This consent link has expired.")
+        raise ConsentLinkExpired(gettext("This consent link has expired."))
     now = timezone.now()
     ParentalConsent.objects.filter(pk=consent.pk, status=ParentalConsent.Status.PENDING).update(
         status=ParentalConsent.Status.GRANTED, decided_at=now, updated_at=now
@@ -135,7 +147,9 @@ def parental_consent_refuse(*, token: str) -> User:
     """
     consent = parental_consent_get(token=token)
     if consent.status == ParentalConsent.Status.GRANTED:
-        raise ConsentLinkInvalid("Consent was already granted; use the account's closing page.")
+        raise ConsentLinkInvalid(
+            gettext("Consent was already granted; use the account's closing page.")
+        )
     child = consent.child
     # A minimal grace: the closure must end after it starts.
     with suppress(AccountAlreadyClosed):
@@ -159,7 +173,7 @@ def account_close(*, user: User, grace: timedelta | None = None) -> AccountClosu
     with transaction.atomic():
         updated = User.objects.filter(pk=user.pk, is_active=True).update(is_active=False)
         if updated != 1:
-            raise AccountAlreadyClosed("This account is already closed.")
+            raise AccountAlreadyClosed(gettext("This account is already closed."))
         closure = AccountClosure.objects.create(user=user, closed_at=now, delete_after=now + grace)
     _end_all_sessions(user)
     return closure

@@ -9,7 +9,9 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from roamwise.audit.selectors import accesses_of
 from roamwise.consent import selectors as consent_selectors
@@ -18,6 +20,7 @@ from roamwise.core.typing import AuthenticatedRequest
 
 from . import selectors, services
 from .forms import PhoneUpdateForm
+from .models import User
 
 
 @login_required
@@ -47,7 +50,7 @@ def phone_update(request: AuthenticatedRequest) -> HttpResponse:
     form = PhoneUpdateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.profile_update_phone(user=request.user, phone=form.cleaned_data["phone"])
-        messages.success(request, "Your phone number was updated.")
+        messages.success(request, gettext("Your phone number was updated."))
         return redirect("accounts:settings")
     return render(request, "accounts/phone_update.html", {"form": form})
 
@@ -58,7 +61,9 @@ def phone_update(request: AuthenticatedRequest) -> HttpResponse:
 def account_close(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("confirm") != "close":
-            messages.error(request, "Tick the box to confirm that you want to close the account.")
+            messages.error(
+                request, gettext("Tick the box to confirm that you want to close the account.")
+            )
             return render(request, "accounts/close.html", status=400)
         closure = services.account_close(user=request.user)
         logout(request)
@@ -68,3 +73,13 @@ def account_close(request: AuthenticatedRequest) -> HttpResponse:
 
 def awaiting_parental_consent(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/awaiting_parental_consent.html", status=403)
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (the cookie, then back to the page), and for a
+    signed-in customer the language kept on their account as well."""
+    response = set_language(request)
+    if isinstance(request.user, User):
+        services.user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response

@@ -11,20 +11,21 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class Event(models.Model):
     class Kind(models.TextChoices):
-        PAGEVIEW = "pageview", "Page view"
-        CLICK = "click", "Click"
-        DWELL = "dwell", "Time on page"
+        PAGEVIEW = "pageview", gettext_lazy("Page view")
+        CLICK = "click", gettext_lazy("Click")
+        DWELL = "dwell", gettext_lazy("Time on page")
 
     class Step(models.TextChoices):
-        NONE = "", "None"
-        DESTINATION = "destination", "Destination"
-        PLAN = "plan", "Plan"
-        CHECKOUT = "checkout", "Checkout"
-        PAID = "paid", "Paid"
+        NONE = "", gettext_lazy("None")
+        DESTINATION = "destination", gettext_lazy("Destination")
+        PLAN = "plan", gettext_lazy("Plan")
+        CHECKOUT = "checkout", gettext_lazy("Checkout")
+        PAID = "paid", gettext_lazy("Paid")
 
     visitor = models.CharField(max_length=32, db_index=True, help_text="Rotates daily.")
     kind = models.CharField(max_length=8, choices=Kind.choices)

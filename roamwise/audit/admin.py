@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from roamwise.datamap.selectors import declaration_for, subject_of
 
@@ -225,7 +226,7 @@ class AccessEventAdmin(admin.ModelAdmin):
             for problem in problems:
                 messages.error(request, problem.problem)
         else:
-            messages.success(request, "The audit chain is intact.")
+            messages.success(request, gettext("The audit chain is intact."))
 
     def has_verify_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("audit.verify_chain")

@@ -6,6 +6,7 @@ import json
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from roamwise.vault.keyring import audit_chain_key
 
@@ -27,12 +28,12 @@ class AccessEvent(models.Model):
     """
 
     class Action(models.TextChoices):
-        VIEW = "view", "Viewed"
-        LIST = "list", "Listed"
-        CHANGE = "change", "Changed"
-        CREATE = "create", "Created"
-        DELETE = "delete", "Deleted"
-        EXPORT = "export", "Exported"
+        VIEW = "view", gettext_lazy("Viewed")
+        LIST = "list", gettext_lazy("Listed")
+        CHANGE = "change", gettext_lazy("Changed")
+        CREATE = "create", gettext_lazy("Created")
+        DELETE = "delete", gettext_lazy("Deleted")
+        EXPORT = "export", gettext_lazy("Exported")
 
     occurred_at = models.DateTimeField(default=timezone.now)
     actor_id = models.BigIntegerField(help_text="The staff user's id.")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.datamap.registry import Sweep, Swept
@@ -45,7 +46,7 @@ def access_record_many(accesses: Iterable[Access]) -> list[AccessEvent]:
     accesses = list(accesses)
     for access in accesses:
         if not access.reason.strip():
-            raise ReasonRequired("Give a reason for accessing this customer's data.")
+            raise ReasonRequired(gettext("Give a reason for accessing this customer's data."))
     events: list[AccessEvent] = []
     with transaction.atomic():
         ChainHead.objects.get_or_create(pk=1)

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import Destination, Network, Plan
@@ -56,13 +57,14 @@ class PlanAdmin(CatalogAdmin):
         "price",
         "currency",
         "is_active",
+        "sell_below_cost",
     )
     list_filter = ("is_active", "destination__kind", "currency")
     search_fields = ("name", "destination__name")
     list_select_related = ("destination",)
     autocomplete_fields = ("destination",)
     filter_horizontal = ("networks",)
-    readonly_fields = ("public_id",)
+    readonly_fields = ("public_id", "source_costs")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Changing what a plan sells for is its own permission (catalog.change_price).
@@ -70,3 +72,34 @@ class PlanAdmin(CatalogAdmin):
         if obj is not None and not request.user.has_perm("catalog.change_price"):
             fields += ("price", "currency")
         return fields
+
+    @admin.display(description=_("Cost at each source"))
+    def source_costs(self, plan: Plan) -> str:
+        """What each of the plan's sources charges, preferred first (ADR 0025)."""
+        from roamwise.suppliers.selectors import plan_costs
+
+        if plan.pk is None:
+            return "-"
+        return "; ".join(
+            f"{source.supplier}: "
+            + (f"{source.cost.amount.normalize():f} {source.cost.currency}" if source.cost else "?")
+            for source in plan_costs(plan_id=plan.pk)
+        )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # A sale below cost is allowed only through its service, which writes
+        # the decision and its reason to the audit trail.
+        override = {"sell_below_cost", "below_cost_reason"} & set(form.changed_data)
+        allowed, reason = obj.sell_below_cost, obj.below_cost_reason
+        if override:
+            before = Plan.objects.filter(pk=obj.pk).first() if change else None
+            obj.sell_below_cost = before.sell_below_cost if before else False
+            obj.below_cost_reason = before.below_cost_reason if before else ""
+        super().save_model(request, obj, form, change)
+        if override:
+            services.plan_below_cost_set(
+                plan=obj,
+                allowed=allowed,
+                reason=reason,
+                actor=request.user,  # type: ignore[arg-type]  # staff only: signed in
+            )

@@ -79,7 +79,7 @@ class DestinationFilter(Schema):
 def _destination_out(destination: Destination) -> DestinationOut:
     return DestinationOut(
         code=destination.code,
-        name=destination.name,
+        name=destination.display_name,
         kind=destination.kind,  # type: ignore[arg-type]
         flag=destination.flag,
     )

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.utils import timezone
+from django.utils import timezone, translation
 
 T = TypeVar("T")
 
@@ -41,7 +41,9 @@ def cached(
 ) -> T:
     """``build()``'s value for this catalogue version and these parts, built at most
     once per process and version (a failing build raises and keeps nothing)."""
-    key = ":".join(("catalog", name, version, *(str(part) for part in parts)))
+    # Fragments hold text in the active language: one copy per language.
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    key = ":".join(("catalog", name, version, language, *(str(part) for part in parts)))
     store = caches[STORE]
     value = store.get(key)
     if value is None:

@@ -5,19 +5,22 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from roamwise.core.models import TimeStampedModel
 from roamwise.core.money import Money
+
+from . import names
 
 
 class Destination(TimeStampedModel):
     """A country (ISO 3166-1), a region of countries, or the whole world."""
 
     class Kind(models.TextChoices):
-        COUNTRY = "country", "Country"
-        REGION = "region", "Region"
-        GLOBAL = "global", "Global"
+        COUNTRY = "country", gettext_lazy("Country")
+        REGION = "region", gettext_lazy("Region")
+        GLOBAL = "global", gettext_lazy("Global")
 
     # ISO 3166-1 alpha-2 for countries ("FR"); a lower-case slug for the rest.
     code = models.CharField(max_length=16, unique=True)
@@ -57,6 +60,11 @@ class Destination(TimeStampedModel):
         if self.kind == self.Kind.REGION:
             return sorted(self.countries.values_list("code", flat=True))
         return []
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language, from CLDR (names.display_name)."""
+        return names.display_name(self)
 
     @property
     def flag(self) -> str:
@@ -132,6 +140,15 @@ class Plan(TimeStampedModel):
     validity_starts = models.CharField(
         max_length=16, choices=ValidityStart.choices, default=ValidityStart.FIRST_USE
     )
+    # A deliberate sale below the wholesale cost (a promotion, a loss leader):
+    # checkout refuses one otherwise (ADR 0025). Set with its reason through
+    # ``plan_below_cost_set``, which writes it to the back office's history.
+    sell_below_cost = models.BooleanField(
+        default=False, help_text="Allow this plan to be sold below its wholesale cost."
+    )
+    below_cost_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it may be sold below cost."
+    )
 
     class Meta:
         ordering = ["price", "validity_days"]
@@ -140,6 +157,11 @@ class Plan(TimeStampedModel):
             ("run_promotions", "Can run promotions on plans"),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(sell_below_cost=False) | ~Q(below_cost_reason=""),
+                name="plan_below_cost_has_reason",
+                violation_error_message="Give the reason this plan may be sold below its cost.",
+            ),
             models.CheckConstraint(condition=Q(price__gt=0), name="plan_price_positive"),
             models.CheckConstraint(condition=Q(validity_days__gt=0), name="plan_validity_positive"),
             models.CheckConstraint(

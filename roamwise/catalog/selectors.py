@@ -9,7 +9,9 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Case, Count, F, IntegerField, OrderBy, Q, QuerySet, Value, When
+from django.utils.translation import gettext
 
+from roamwise.core.countries import country_name
 from roamwise.core.errors import NotFound
 
 from . import search
@@ -103,7 +105,7 @@ def destination_regions() -> QuerySet[Destination]:
 def destination_get(*, code: str) -> Destination:
     destination = Destination.objects.filter(Q(code__iexact=code) | Q(slug=code.lower())).first()
     if destination is None:
-        raise NotFound(f"No destination with code {code!r}.")
+        raise NotFound(gettext("No destination with code %(code)r.") % {"code": code})
     return destination
 
 
@@ -130,8 +132,8 @@ def plan_networks(*, plans: Sequence[Plan]) -> dict[int, list[NetworkRow]]:
             "network__country__name",
         )
     )
-    for plan_id, *network in rows:
-        found[plan_id].append(NetworkRow(*network))
+    for plan_id, name, mcc_mnc, code, _name in rows:
+        found[plan_id].append(NetworkRow(name, mcc_mnc, code, country_name(code)))
     return found
 
 
@@ -186,10 +188,10 @@ def plan_get(*, public_id: uuid.UUID | str) -> Plan:
     try:
         key = uuid.UUID(str(public_id))
     except ValueError as exc:
-        raise NotFound("No plan with that id.") from exc
+        raise NotFound(gettext("No plan with that id.")) from exc
     plan = Plan.objects.filter(is_active=True, public_id=key).select_related("destination").first()
     if plan is None:
-        raise NotFound("No plan with that id.")
+        raise NotFound(gettext("No plan with that id."))
     return plan
 
 

@@ -9,10 +9,21 @@ from decimal import Decimal
 import pycountry
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.utils.translation import gettext
+
+from roamwise.accounts.models import User
+from roamwise.audit.services import Access, access_record
+from roamwise.core.errors import DomainError
 
 from .geography import DEMO_5G, DEMO_COUNTRIES, PLAN_SHAPES, REGIONS, TIER_PRICES, region_members
 from .models import Destination, Network, Plan
 from .selectors import CATALOG_VERSION_KEY
+
+
+class BelowCostReasonRequired(DomainError):
+    code = "below_cost_reason_required"
+    status = 400
+
 
 # Names people use, where ISO's short name reads oddly.
 _NAME_OVERRIDES = {
@@ -228,3 +239,35 @@ def catalog_load_demo() -> CatalogLoadResult:
     plan_count = _save_plans(plan_rows)
     catalog_changed()
     return CatalogLoadResult(countries=countries, regions=len(REGIONS) + 1, plans=plan_count)
+
+
+def plan_below_cost_set(*, plan: Plan, allowed: bool, reason: str, actor: User) -> Plan:
+    """Allow (or stop allowing) a plan to be sold below its wholesale cost, for
+    a reason: a deliberate decision, written to the audit trail with the staff
+    member who took it as its subject (ADR 0025). One transaction."""
+    reason = reason.strip()
+    if allowed and not reason:
+        raise BelowCostReasonRequired(
+            gettext("Give the reason this plan may be sold below its cost.")
+        )
+    with transaction.atomic():
+        Plan.objects.filter(pk=plan.pk).update(
+            sell_below_cost=allowed, below_cost_reason=reason if allowed else ""
+        )
+        access_record(
+            Access(
+                actor=actor,
+                subject=actor,
+                obj=plan,
+                fields=("below_cost_reason", "sell_below_cost"),
+                action="change",
+                reason=(
+                    f"Sale below cost allowed: {reason}"
+                    if allowed
+                    else "Sale below cost no longer allowed" + (f": {reason}" if reason else "")
+                ),
+            )
+        )
+    plan.refresh_from_db()
+    catalog_changed()
+    return plan

@@ -165,7 +165,7 @@ def _destination_page(slug: str, sort: str) -> DestinationPage:
     }
     return DestinationPage(
         code=destination.code,
-        name=destination.name,
+        name=destination.display_name,
         flag=destination.flag,
         plans=render_to_string("catalog/_destination_plans.html", context),
     )

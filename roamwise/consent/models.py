@@ -11,18 +11,19 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class Purpose(models.TextChoices):
     """Why data is processed. Essential processing needs no consent (CKE-01)."""
 
-    ESSENTIAL = "essential", "Essential"
-    ANALYTICS = "analytics", "Analytics"
-    PREFERENCES = "preferences", "Preferences"
-    MARKETING = "marketing", "Marketing"
-    LOCATION = "location", "Approximate location"
-    PERSONALISATION = "personalisation", "Personalised recommendations"
-    PARTNER_SHARING = "partner_sharing", "Sharing with partners for joint marketing"
+    ESSENTIAL = "essential", gettext_lazy("Essential")
+    ANALYTICS = "analytics", gettext_lazy("Analytics")
+    PREFERENCES = "preferences", gettext_lazy("Preferences")
+    MARKETING = "marketing", gettext_lazy("Marketing")
+    LOCATION = "location", gettext_lazy("Approximate location")
+    PERSONALISATION = "personalisation", gettext_lazy("Personalised recommendations")
+    PARTNER_SHARING = "partner_sharing", gettext_lazy("Sharing with partners for joint marketing")
 
 
 # Purposes a person can grant or withdraw; essential is always on.
@@ -38,12 +39,12 @@ GPC_PURPOSES: tuple[str, ...] = (
 
 
 class Source(models.TextChoices):
-    BANNER = "banner", "Cookie banner"
-    SETTINGS = "settings", "Privacy settings"
-    API = "api", "API"
-    GPC = "gpc", "Global Privacy Control"
-    UNSUBSCRIBE = "unsubscribe", "Unsubscribe link"
-    SIGNUP = "signup", "Sign-up"
+    BANNER = "banner", gettext_lazy("Cookie banner")
+    SETTINGS = "settings", gettext_lazy("Privacy settings")
+    API = "api", gettext_lazy("API")
+    GPC = "gpc", gettext_lazy("Global Privacy Control")
+    UNSUBSCRIBE = "unsubscribe", gettext_lazy("Unsubscribe link")
+    SIGNUP = "signup", gettext_lazy("Sign-up")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -105,10 +106,13 @@ class ConsentRecord(models.Model):
 class Objection(models.TextChoices):
     """What a customer may object to (RGT-06), and restriction of all optional processing."""
 
-    ANALYTICS = "analytics", "Analytics"
-    PERSONALISATION = "personalisation", "Personalisation and location-based recommendations"
-    MARKETING = "marketing", "Marketing and partner sharing"
-    RESTRICTION = "restriction", "Restrict all optional processing"
+    ANALYTICS = "analytics", gettext_lazy("Analytics")
+    PERSONALISATION = (
+        "personalisation",
+        gettext_lazy("Personalisation and location-based recommendations"),
+    )
+    MARKETING = "marketing", gettext_lazy("Marketing and partner sharing")
+    RESTRICTION = "restriction", gettext_lazy("Restrict all optional processing")
 
 
 # The purposes each objection stops. Restriction stops every optional purpose.

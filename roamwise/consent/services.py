@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from . import selectors
 from .errors import InvalidConsent
@@ -30,7 +31,7 @@ def _subject(user: Any, visitor_id: str | None) -> tuple[Any, str]:
         # is not linked to the account.
         return customer, ""
     if not visitor_id or not VISITOR_ID.match(visitor_id):
-        raise InvalidConsent("A consent choice needs a customer or a visitor id.")
+        raise InvalidConsent(gettext("A consent choice needs a customer or a visitor id."))
     return None, visitor_id
 
 
@@ -48,11 +49,13 @@ def consent_record(
     the terms the choice was made under, and the country of an IP address
     may only be kept with consent to location."""
     if purpose == Purpose.ESSENTIAL:
-        raise InvalidConsent("Essential processing needs no consent and cannot be refused.")
+        raise InvalidConsent(
+            gettext("Essential processing needs no consent and cannot be refused.")
+        )
     if purpose not in OPTIONAL_PURPOSES:
-        raise InvalidConsent(f"Unknown purpose {purpose!r}.")
+        raise InvalidConsent(gettext("Unknown purpose %(purpose)r.") % {"purpose": purpose})
     if source not in Source.values:
-        raise InvalidConsent(f"Unknown source {source!r}.")
+        raise InvalidConsent(gettext("Unknown source %(source)r.") % {"source": source})
     customer, visitor = _subject(user, visitor_id)
     return ConsentRecord.objects.create(
         user=customer,
@@ -75,7 +78,9 @@ def consent_choices_save(
     purpose whose state changes, or that was last chosen under another policy."""
     unknown = set(choices) - set(OPTIONAL_PURPOSES)
     if unknown:
-        raise InvalidConsent(f"Unknown purpose {sorted(unknown)[0]!r}.")
+        raise InvalidConsent(
+            gettext("Unknown purpose %(sorted)r.") % {"sorted": sorted(unknown)[0]}
+        )
     customer, visitor = _subject(user, visitor_id)
     version = selectors.current_policy_version()
     latest = selectors.latest_records(user=customer, visitor_id=visitor or None)
@@ -134,9 +139,9 @@ def objection_set(*, user: Any, scope: str, active: bool) -> ObjectionRecord | N
     """Object to (or restrict) processing, or lift it (RGT-06). Takes effect at
     once: every ``has_consent`` call reads it. Returns None when nothing changes."""
     if scope not in Objection.values:
-        raise InvalidConsent(f"Unknown objection {scope!r}.")
+        raise InvalidConsent(gettext("Unknown objection %(scope)r.") % {"scope": scope})
     if user is None or not getattr(user, "is_authenticated", False):
-        raise InvalidConsent("Objections are made from a customer's account.")
+        raise InvalidConsent(gettext("Objections are made from a customer's account."))
     if selectors.objections_of(user=user)[scope] == bool(active):
         return None
     return ObjectionRecord.objects.create(user=user, scope=scope, active=bool(active))

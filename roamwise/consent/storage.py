@@ -110,6 +110,17 @@ def browser_storage() -> tuple[StoredItem, ...]:
             max_age=None,
             httponly=True,
         ),
+        StoredItem(
+            name=settings.LANGUAGE_COOKIE_NAME,
+            kind="cookie",
+            category=Purpose.ESSENTIAL,
+            purpose=_(
+                "Remembers the language you chose in the language menu; set only when you "
+                "choose one."
+            ),
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        ),
     )
 
 
@@ -148,6 +159,15 @@ COOKIE_POLICY_VERSIONS: tuple[CookiePolicyVersion, ...] = (
             "its purpose, lifetime and category."
         ),
         fingerprint="d972ded156a0dc76",
+    ),
+    CookiePolicyVersion(
+        version="2026-12-b",
+        effective_on=date(2026, 12, 7),
+        summary=_(
+            "A cookie that remembers the language you choose in the language menu, set only "
+            "when you choose one."
+        ),
+        fingerprint="26231f5525e7e305",
     ),
 )
 

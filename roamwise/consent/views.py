@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from roamwise.core.typing import AuthenticatedRequest
@@ -58,7 +59,7 @@ def cookie_settings(request: HttpRequest) -> HttpResponse:
         form = ConsentChoicesForm(request.POST, gpc=consent.gpc)
         if form.is_valid():
             consent.save_choices(form.choices(), source=Source.SETTINGS)
-            messages.success(request, "Your choices are saved.")
+            messages.success(request, gettext("Your choices are saved."))
             return redirect(_safe_next(request, fallback=request.path))
     user = request.user if request.user.is_authenticated else None
     current = selectors.consent_choices(user=user, visitor_id=consent.visitor_id)
@@ -88,7 +89,7 @@ def objections_update(request: AuthenticatedRequest) -> HttpResponse:
             for scope, active in form.switches().items()
         ]
     if any(changed):
-        messages.success(request, "Your objections are saved and apply from now on.")
+        messages.success(request, gettext("Your objections are saved and apply from now on."))
     return redirect("accounts:settings")
 
 

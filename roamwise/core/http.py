@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext
 
 _session = requests.Session()
 _session.headers["User-Agent"] = "Roamwise/1"
@@ -49,7 +50,8 @@ def request_json(
         return response.json()
     except ValueError as exc:
         raise TransportError(
-            f"{url} answered with something that is not JSON", permanent=False
+            gettext("%(url)s answered with something that is not JSON") % {"url": url},
+            permanent=False,
         ) from exc
 
 
@@ -77,19 +79,24 @@ def send(
             verify=verify,
         )
     except requests.Timeout as exc:
-        raise TransportError(f"{url} timed out", permanent=False) from exc
+        raise TransportError(gettext("%(url)s timed out") % {"url": url}, permanent=False) from exc
     except requests.RequestException as exc:
-        raise TransportError(f"{url} could not be reached: {exc}", permanent=False) from exc
+        raise TransportError(
+            gettext("%(url)s could not be reached: %(exc)s") % {"url": url, "exc": exc},
+            permanent=False,
+        ) from exc
     if response.status_code >= 500 or response.status_code == 429:
         raise TransportError(
-            f"{url} answered {response.status_code}",
+            gettext("%(url)s answered %(status_code)s")
+            % {"url": url, "status_code": response.status_code},
             permanent=False,
             status=response.status_code,
             retry_after=_retry_after(response),
         )
     if response.status_code >= 400:
         raise TransportError(
-            f"{url} refused the request ({response.status_code}): {response.text[:200]}",
+            gettext("%(url)s refused the request (%(status_code)s): %(text_200)s")
+            % {"url": url, "status_code": response.status_code, "text_200": response.text[:200]},
             permanent=True,
             status=response.status_code,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from django.core.cache import cache
+from django.utils.translation import gettext
 
 from .errors import DomainError
 
@@ -39,7 +40,10 @@ def rate_limit(*, key: str, limit: int, window_seconds: int) -> None:
     if count > limit:
         retry_after = max(1, window_start + window_seconds - now)
         raise RateLimited(
-            f"Too many requests: at most {limit} every {window_seconds} seconds. "
-            f"Try again in {retry_after} seconds.",
+            gettext(
+                "Too many requests: at most %(limit)s every %(window_seconds)s seconds. "
+                "Try again in %(retry_after)s seconds."
+            )
+            % {"limit": limit, "window_seconds": window_seconds, "retry_after": retry_after},
             retry_after=retry_after,
         )

@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import time
 
+from django.utils.translation import gettext
+
 # The header the SM-DP+ signs its ES2+ notifications in (agreed with the operator).
 ES2_NOTIFICATION_HEADER = "X-ES2-Signature"
 
@@ -33,12 +35,12 @@ def signature_verify(body: bytes, header: str, secret: str, tolerance: int) -> N
     raw_timestamp, given = parts.get("t", ""), parts.get("v1")
     # Unix seconds: a dozen digits at most (a longer number overflows a float).
     if given is None or not (raw_timestamp.isascii() and raw_timestamp.isdigit()):
-        raise SignatureError("The signature header is missing or malformed.")
+        raise SignatureError(gettext("The signature header is missing or malformed."))
     if len(raw_timestamp) > 12:
-        raise SignatureError("The message is outside the replay window.")
+        raise SignatureError(gettext("The message is outside the replay window."))
     timestamp = int(raw_timestamp)
     if abs(time.time() - timestamp) > tolerance:
-        raise SignatureError("The message is outside the replay window.")
+        raise SignatureError(gettext("The message is outside the replay window."))
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     if not hmac.compare_digest(expected.hexdigest().encode(), given.encode("utf-8", "replace")):
-        raise SignatureError("The signature does not match.")
+        raise SignatureError(gettext("The signature does not match."))

@@ -1,11 +1,12 @@
 """The stand-ins for outside parties, and how each one runs alone (ADR 0018).
 
-A stand-in (the payment processor, the SM-DP+, the network partner) speaks the
-outside party's protocol over real HTTP. None runs unless ``SIMULATORS`` names
-it, and then ``manage.py serve`` starts it as its own process on its own port,
-with a URLconf of its own: the shop's URLs never include a stand-in, so the shop
-never answers its own outbound calls and nobody can reach a stand-in through a
-production site.
+A stand-in (the payment processor, the SM-DP+, the network partner, the eSIM
+wholesalers) speaks the outside party's protocol over real HTTP. None runs
+unless ``SIMULATORS`` names it, and then ``manage.py serve`` starts it as its
+own process on its own port, with a URLconf of its own (or, for a wholesaler,
+a small server of its own): the shop's URLs never include a stand-in, so the
+shop never answers its own outbound calls and nobody can reach a stand-in
+through a production site.
 
 Pure data and functions, so that ``settings.py`` can use them.
 """
@@ -20,13 +21,20 @@ class StandIn:
     name: str
     # What it stands in for, as the console and the checks name it.
     party: str
-    # Its URLs when it runs alone (ROAMWISE_ROOT_URLCONF of its process).
+    # Its URLs when it runs alone (ROAMWISE_ROOT_URLCONF of its process), or
+    # empty for a stand-in that is not part of the site (``command``).
     urlconf: str
     # Its port under ``make run`` (SIMULATOR_PORTS changes it).
     port: int
     # Where its API starts under its own address: the payment processor keeps
     # its /gateway/ prefix so that its hosted pages keep their addresses.
     prefix: str = ""
+    # A wholesaler's stand-in is a small WSGI application of its own, served by
+    # ``manage.py run_supplier_standin <name>`` rather than by gunicorn.
+    command: str = ""
+    # The demo may stop it (to show failover to the next supplier, ADR 0020)
+    # while the shop goes on; any other child that ends stops ``serve``.
+    may_stop: bool = False
 
 
 STAND_INS: dict[str, StandIn] = {
@@ -50,6 +58,23 @@ STAND_INS: dict[str, StandIn] = {
             party="network partner",
             urlconf="roamwise.network.standalone_urls",
             port=8003,
+        ),
+        StandIn(
+            name="airalo",
+            party="Airalo (eSIM wholesaler)",
+            urlconf="",
+            port=8004,
+            prefix="/v2",
+            command="run_supplier_standin",
+            may_stop=True,
+        ),
+        StandIn(
+            name="esimaccess",
+            party="eSIM Access (eSIM wholesaler)",
+            urlconf="",
+            port=8005,
+            command="run_supplier_standin",
+            may_stop=True,
         ),
     )
 }

@@ -111,6 +111,16 @@ def check_declaration(declaration: Declaration) -> list[checks.CheckMessage]:
             errors.append(
                 _error(f"{declaration.model}: unknown recipient {recipient!r}.", model, 7)
             )
+    for recipient, names in declaration.received:
+        if recipient not in declaration.recipients or not set(names) <= declaration.field_names:
+            errors.append(
+                _error(
+                    f"{declaration.model}: {recipient!r} receives fields {sorted(names)} that "
+                    "are not declared, or it is not one of the recipients.",
+                    model,
+                    7,
+                )
+            )
     if declaration.location not in LOCATIONS:
         errors.append(
             _error(f"{declaration.model}: unknown location {declaration.location!r}.", model, 8)

@@ -185,6 +185,10 @@ class Declaration:
     retention: Retention
     erasure: Erasure
     recipients: tuple[str, ...] = ()
+    # A recipient that receives only some of the fields: (recipient, field
+    # names) pairs. The others receive every field. An eSIM wholesaler gets the
+    # eSIM's ICCID, never the EID of the device it is installed on.
+    received: tuple[tuple[str, tuple[str, ...]], ...] = ()
     location: str = "primary"
     description: str = ""
     # A UUID field naming a data key of the row's own, when the row is sealed
@@ -208,6 +212,13 @@ class Declaration:
     @property
     def categories(self) -> list[str]:
         return sorted({f.category for f in self.fields})
+
+    def categories_for(self, recipient: str) -> list[str]:
+        """The kinds of data ``recipient`` receives from these rows."""
+        names = dict(self.received).get(recipient)
+        if names is None:
+            return self.categories
+        return sorted({f.category for f in self.fields if f.name in names})
 
     def rows_of(self, subject: User) -> models.QuerySet:
         model = self.model_class

@@ -3,6 +3,7 @@ from __future__ import annotations
 import unicodedata
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from .selectors import IDENTIFIER_MAX_LENGTH, MODEL_MAX_LENGTH
 from .validators import eid_normalise, imei_normalise
@@ -25,7 +26,7 @@ class CompatibilityForm(forms.Form):
     """
 
     model = forms.CharField(
-        label="Device model",
+        label=gettext_lazy("Device model"),
         required=False,
         widget=forms.TextInput(
             attrs={
@@ -38,15 +39,15 @@ class CompatibilityForm(forms.Form):
         ),
     )
     eid = forms.CharField(
-        label="EID (optional)",
+        label=gettext_lazy("EID (optional)"),
         required=False,
-        help_text="32 digits. A device that shows an EID has an eSIM chip.",
+        help_text=gettext_lazy("32 digits. A device that shows an EID has an eSIM chip."),
         widget=forms.TextInput(attrs=_IDENTIFIER_ATTRS),
     )
     imei = forms.CharField(
-        label="IMEI (optional)",
+        label=gettext_lazy("IMEI (optional)"),
         required=False,
-        help_text="15 digits.",
+        help_text=gettext_lazy("15 digits."),
         widget=forms.TextInput(attrs=_IDENTIFIER_ATTRS),
     )
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from roamwise.audit.admin import PersonalDataAdmin
@@ -113,9 +114,15 @@ class EsimAdmin(PersonalDataAdmin):
                 action(esim=esim, actor=actor)
                 count += 1
             except DomainError as exc:
-                messages.error(request, f"{esim.public_id}: {exc.message}")
+                messages.error(
+                    request,
+                    gettext("%(public_id)s: %(message)s")
+                    % {"public_id": esim.public_id, "message": exc.message},
+                )
         if count:
-            messages.success(request, f"{done}: {count} eSIM(s).")
+            messages.success(
+                request, gettext("%(done)s: %(count)s eSIM(s).") % {"done": done, "count": count}
+            )
 
     @admin.action(description="Retry provisioning now", permissions=["change"])
     def retry_provisioning(self, request: HttpRequest, queryset: Any) -> None:

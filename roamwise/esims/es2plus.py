@@ -21,6 +21,7 @@ from typing import Any
 
 import jsonschema
 from django.conf import settings
+from django.utils.translation import gettext
 
 from roamwise.core.http import TransportError, send
 from roamwise.core.parsing import json_loads, storable_text
@@ -122,7 +123,10 @@ def iccid_from_answer(value: object, *, function: str) -> str:
         return iccid_normalise(value)  # type: ignore[arg-type]
     except ValueError:
         shown = str(value)[:24]
-        raise Es2Unreachable(f"malformed {function} answer: iccid {shown!r}") from None
+        raise Es2Unreachable(
+            gettext("malformed %(function)s answer: iccid %(shown)r")
+            % {"function": function, "shown": shown}
+        ) from None
 
 
 def new_call_id() -> str:
@@ -251,20 +255,28 @@ class Es2PlusClient:
         # Any 2.x is fine: the header names the sender's highest version (§6.5.1).
         version = response.headers.get("X-Admin-Protocol", "")
         if not version.startswith("gsma/rsp/v2."):
-            raise Es2Unreachable(f"the SM-DP+ answered with protocol {version[:40]!r}")
+            raise Es2Unreachable(
+                gettext("the SM-DP+ answered with protocol %(version_40)r")
+                % {"version_40": version[:40]}
+            )
         try:
             answer = json_loads(response.content)
             status = answer["header"]["functionExecutionStatus"]
             outcome = status["status"]
         except (ValueError, KeyError, TypeError):
-            raise Es2Unreachable("the SM-DP+ answered something that is not ES2+") from None
+            raise Es2Unreachable(
+                gettext("the SM-DP+ answered something that is not ES2+")
+            ) from None
         if outcome in SUCCESS:
             if function in RESPONSE_SCHEMAS:
                 try:
                     jsonschema.validate(answer, schema(RESPONSE_SCHEMAS[function]))
                 except jsonschema.ValidationError as exc:
                     raise Es2Unreachable(
-                        f"malformed {function} answer: {exc.message}"[:200]
+                        (
+                            gettext("malformed %(function)s answer: %(message)s")
+                            % {"function": function, "message": exc.message}
+                        )[:200]
                     ) from None
             return dict(answer)
         data = status.get("statusCodeData")
@@ -291,7 +303,9 @@ class Es2PlusClient:
         given = iccid_from_answer(answer["iccid"], function="downloadOrder")
         if iccid and given != iccid_normalise(iccid):
             # §5.3.1: "same as input if given"; another one is not ours to use.
-            raise Es2Unreachable(f"downloadOrder answered another ICCID than {iccid}")
+            raise Es2Unreachable(
+                gettext("downloadOrder answered another ICCID than %(iccid)s") % {"iccid": iccid}
+            )
         return given
 
     def confirm_order(self, *, iccid: str, matching_id: str, call_id: str) -> tuple[str, str]:
@@ -311,7 +325,7 @@ class Es2PlusClient:
             or not MATCHING_ID_FORMAT.fullmatch(given_id)
         ):
             # It acted, but what it said cannot be used: settled by asking, like a lost answer.
-            raise Es2Unreachable("malformed confirmOrder answer")
+            raise Es2Unreachable(gettext("malformed confirmOrder answer"))
         return str(given_id), str(address or "")
 
     def cancel_order(
@@ -332,7 +346,7 @@ class Es2PlusClient:
         The vendor extension: only called where ``ES2PLUS_PROFILE_STATUS`` says the
         SM-DP+ offers it (ADR 0006)."""
         if not self.offers_profile_status:
-            raise Es2Error("this SM-DP+ does not offer getProfileStatus")
+            raise Es2Error(gettext("this SM-DP+ does not offer getProfileStatus"))
         body: dict[str, Any] = (
             {"iccidList": [{"iccid": self.wire_iccid(iccid)}]}
             if iccid
@@ -346,13 +360,13 @@ class Es2PlusClient:
         # garbled answer would make the shop order a second profile.
         first = statuses[0] if isinstance(statuses, list) else None
         if not isinstance(first, dict):
-            raise Es2Unreachable("malformed getProfileStatus answer")
+            raise Es2Unreachable(gettext("malformed getProfileStatus answer"))
         found = {name: first.get(name, "") for name in ("iccid", "state", "acToken", "eid")}
         if not all(
             isinstance(value, str) and len(value) <= 64 and value.isprintable()
             for value in found.values()
         ):
-            raise Es2Unreachable("malformed getProfileStatus answer")
+            raise Es2Unreachable(gettext("malformed getProfileStatus answer"))
         return ProfileStatus(
             iccid=iccid_from_answer(found["iccid"], function="getProfileStatus"),
             state=found["state"],

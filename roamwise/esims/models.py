@@ -11,22 +11,22 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 from roamwise.core.models import TimeStampedModel
 from roamwise.vault.fields import BlindIndexField, EncryptedTextField
 
 
 class EsimState(models.TextChoices):
-    PREPARING = "preparing", "Preparing"
-    READY = "ready", "Ready to install"
-    INSTALLED = "installed", "Installed"
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-    EXPIRED = "expired", "Expired"
-    DELETED = "deleted", "Deleted"
-    INSTALL_FAILED = "install_failed", "Installation failed"
-    FAILED = "failed", "Could not be prepared"
+    PREPARING = "preparing", gettext_lazy("Preparing")
+    READY = "ready", gettext_lazy("Ready to install")
+    INSTALLED = "installed", gettext_lazy("Installed")
+    ACTIVE = "active", gettext_lazy("Active")
+    SUSPENDED = "suspended", gettext_lazy("Suspended")
+    EXPIRED = "expired", gettext_lazy("Expired")
+    DELETED = "deleted", gettext_lazy("Deleted")
+    INSTALL_FAILED = "install_failed", gettext_lazy("Installation failed")
+    FAILED = "failed", gettext_lazy("Could not be prepared")
 
 
 # Every allowed move of an eSIM, and nothing else (STYLE 5).
@@ -66,10 +66,10 @@ DEACTIVATIONS = {EsimState.SUSPENDED, EsimState.EXPIRED, EsimState.DELETED}
 
 
 class ProvisionStep(models.TextChoices):
-    DOWNLOAD_ORDER = "download_order", "DownloadOrder"
-    CONFIRM_ORDER = "confirm_order", "ConfirmOrder"
-    DONE = "done", "Done"
-    GAVE_UP = "gave_up", "Gave up"
+    DOWNLOAD_ORDER = "download_order", gettext_lazy("DownloadOrder")
+    CONFIRM_ORDER = "confirm_order", gettext_lazy("ConfirmOrder")
+    DONE = "done", gettext_lazy("Done")
+    GAVE_UP = "gave_up", gettext_lazy("Gave up")
 
 
 def new_matching_id() -> str:
@@ -115,8 +115,8 @@ class Esim(TimeStampedModel):
     installed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("eSIM")
-        verbose_name_plural = _("eSIMs")
+        verbose_name = gettext_lazy("eSIM")
+        verbose_name_plural = gettext_lazy("eSIMs")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -169,8 +169,8 @@ class EsimEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("eSIM event")
-        verbose_name_plural = _("eSIM events")
+        verbose_name = gettext_lazy("eSIM event")
+        verbose_name_plural = gettext_lazy("eSIM events")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -195,10 +195,10 @@ class Es2Attempt(models.Model):
     """
 
     class Outcome(models.TextChoices):
-        SENDING = "sending", "Sending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        UNKNOWN = "unknown", "No answer"
+        SENDING = "sending", gettext_lazy("Sending")
+        SUCCEEDED = "succeeded", gettext_lazy("Succeeded")
+        FAILED = "failed", gettext_lazy("Failed")
+        UNKNOWN = "unknown", gettext_lazy("No answer")
 
     esim = models.ForeignKey(Esim, on_delete=models.CASCADE, related_name="attempts")
     function = models.CharField(max_length=32)
@@ -211,8 +211,8 @@ class Es2Attempt(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("ES2+ attempt")
-        verbose_name_plural = _("ES2+ attempts")
+        verbose_name = gettext_lazy("ES2+ attempt")
+        verbose_name_plural = gettext_lazy("ES2+ attempts")
         ordering = ["started_at", "id"]
 
     def __str__(self) -> str:
@@ -235,16 +235,16 @@ class PartnerCall(models.Model):
     """
 
     class Action(models.TextChoices):
-        SUSPEND = "suspend", "Suspend"
-        RESUME = "resume", "Resume"
-        TERMINATE = "terminate", "Terminate"
-        BUNDLE_ADD = "bundle_add", "Add a bundle"
+        SUSPEND = "suspend", gettext_lazy("Suspend")
+        RESUME = "resume", gettext_lazy("Resume")
+        TERMINATE = "terminate", gettext_lazy("Terminate")
+        BUNDLE_ADD = "bundle_add", gettext_lazy("Add a bundle")
 
     class Outcome(models.TextChoices):
-        SENDING = "sending", "Sending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Refused"
-        UNKNOWN = "unknown", "No answer yet"
+        SENDING = "sending", gettext_lazy("Sending")
+        SUCCEEDED = "succeeded", gettext_lazy("Succeeded")
+        FAILED = "failed", gettext_lazy("Refused")
+        UNKNOWN = "unknown", gettext_lazy("No answer yet")
 
     OPEN = (Outcome.SENDING, Outcome.UNKNOWN)
 
@@ -339,12 +339,12 @@ BYTES_PER_MB = 1024 * 1024
 
 
 class BundleState(models.TextChoices):
-    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
-    PENDING = "pending", "Being added"
-    ACTIVE = "active", "Active"
-    EXHAUSTED = "exhausted", "Used up"
-    EXPIRED = "expired", "Expired"
-    CANCELLED = "cancelled", "Cancelled"
+    AWAITING_PAYMENT = "awaiting_payment", gettext_lazy("Awaiting payment")
+    PENDING = "pending", gettext_lazy("Being added")
+    ACTIVE = "active", gettext_lazy("Active")
+    EXHAUSTED = "exhausted", gettext_lazy("Used up")
+    EXPIRED = "expired", gettext_lazy("Expired")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
 
 class Bundle(TimeStampedModel):

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from roamwise.core.errors import DomainError
 from roamwise.core.http import TransportError, request_json
@@ -116,7 +117,9 @@ class SimulatedPartner:
         # The partner judges ICCIDs (length, check digit); only what could
         # change the URL's meaning is stopped here.
         if not (iccid.isascii() and iccid.isalnum()):
-            raise PartnerError("An ICCID has only digits and an optional 'F'.", retryable=False)
+            raise PartnerError(
+                gettext("An ICCID has only digits and an optional 'F'."), retryable=False
+            )
         url = f"{self.base_url}/api/v1/subscriptions/{quote(iccid, safe='')}"
         headers = {"Authorization": f"Bearer {self.api_key}"}
         if idempotency_key is not None:

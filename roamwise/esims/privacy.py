@@ -43,7 +43,10 @@ data_map.declare(
             keep=("customer", "state"),
             at_recipients="roamwise.suppliers.fulfilment.esims_end_for_erasure",
         ),
-        recipients=("smdp", "network", "hosting"),
+        # A wholesaler (ADR 0020) supplied the profile and is asked about it by
+        # its ICCID only (usage, top-ups, ending it): never the device's EID.
+        recipients=("smdp", "network", "airalo", "esimaccess", "hosting"),
+        received=(("airalo", ("iccid",)), ("esimaccess", ("iccid",))),
     )
 )
 

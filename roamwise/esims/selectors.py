@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.core.errors import NotFound
@@ -31,11 +32,11 @@ def esim_of(*, customer: User, public_id: uuid.UUID | str, in_full: bool = False
     try:
         key = uuid.UUID(str(public_id))
     except ValueError as exc:
-        raise NotFound("No such eSIM.") from exc
+        raise NotFound(gettext("No such eSIM.")) from exc
     found = esims_in_full_of if in_full else esims_of
     esim = found(customer=customer).filter(public_id=key).first()
     if esim is None:
-        raise NotFound("No such eSIM.")
+        raise NotFound(gettext("No such eSIM."))
     return esim
 
 

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Destination, Plan
@@ -86,8 +87,11 @@ def _move(esim: Esim, to_state: str, *, actor: str, note: str = "", **fields: An
     from_state = esim.state
     if to_state not in ALLOWED_TRANSITIONS[from_state]:
         raise InvalidTransition(
-            f"An eSIM that is {esim.get_state_display().lower()} cannot become "
-            f"{EsimState(to_state).label.lower()}."
+            gettext("An eSIM that is %(lower)s cannot become %(lower2)s.")
+            % {
+                "lower": esim.get_state_display().lower(),
+                "lower2": EsimState(to_state).label.lower(),
+            }
         )
     with transaction.atomic():
         updated = Esim.objects.filter(pk=esim.pk, state=from_state).update(
@@ -171,7 +175,7 @@ def esim_provision(*, order_id: int) -> str:
     release. Safe to run any number of times, concurrently, after any crash."""
     order = Order.objects.select_related("plan", "customer").get(pk=order_id)
     if order.kind != Order.Kind.ESIM:
-        raise EsimError("This order is not for a new eSIM.")
+        raise EsimError(gettext("This order is not for a new eSIM."))
     existing = Esim.objects.filter(order=order).first()
     if existing is None and order.status != OrderStatus.PAID:
         return f"order is {order.status}: nothing to provision"
@@ -272,7 +276,9 @@ def _provision_steps(esim: Esim, client: Es2PlusClient) -> None:
             if _download_chosen(esim, client):
                 break
         else:
-            raise Es2Error("the SM-DP+ refused every ICCID of our batch tried", retryable=True)
+            raise Es2Error(
+                gettext("the SM-DP+ refused every ICCID of our batch tried"), retryable=True
+            )
         esim.refresh_from_db()
     if esim.provision_step == ProvisionStep.CONFIRM_ORDER:
         matching_id, address = _confirm(esim, client)
@@ -426,7 +432,7 @@ def _download_by_type(esim: Esim, client: Es2PlusClient) -> None:
             ),
         )
         raise Es2Error(
-            "the SM-DP+ reserved a profile that could not be kept; it was given back",
+            gettext("the SM-DP+ reserved a profile that could not be kept; it was given back"),
             retryable=True,
         ) from None
 
@@ -524,11 +530,14 @@ def _reconcile_confirm(esim: Esim, client: Es2PlusClient) -> str | None:
     )
     if status is not None and status.state in RELEASED_OR_LATER:
         if status.matching_id != esim.matching_id:
-            raise Es2Error("the profile was released with another matching ID")
+            raise Es2Error(gettext("the profile was released with another matching ID"))
         _settle(unsettled, acted=True, note=f"the profile is {status.state}")
         return settings.SMDP_ADDRESS
     if status is None or status.state not in RESERVED:
-        raise Es2Error(f"the profile is {status.state if status else 'unknown'} at the SM-DP+")
+        raise Es2Error(
+            gettext("the profile is %(state_if_status_else_unknown)s at the SM-DP+")
+            % {"state_if_status_else_unknown": status.state if status else "unknown"}
+        )
     _settle(unsettled, acted=False, note="the profile was still reserved")
     return None
 
@@ -705,7 +714,7 @@ def esim_after_failure(*, esim_id: int) -> bool:
 def esim_retry_now(*, esim: Esim, actor: str) -> None:
     """Staff: try a waiting provisioning again now, without the backoff."""
     if esim.state != EsimState.PREPARING:
-        raise EsimError("Only an eSIM being prepared can be retried.")
+        raise EsimError(gettext("Only an eSIM being prepared can be retried."))
     Esim.objects.filter(pk=esim.pk).update(next_attempt_at=timezone.now(), lease_until=None)
     EsimEvent.objects.create(
         esim=esim,
@@ -761,7 +770,10 @@ def _cancel_at_smdp(esim: Esim, *, actor: str) -> bool:
             return True
         if error.code == "8.2.1/3.3":  # already downloaded (Table 30)
             return False
-        raise EsimError(f"The SM-DP+ did not cancel the profile: {error.message}") from error
+        raise EsimError(
+            gettext("The SM-DP+ did not cancel the profile: %(message)s")
+            % {"message": error.message}
+        ) from error
     log.info("profile of eSIM %s given back to the SM-DP+ by %s", esim.pk, actor)
     _stock_return(esim.iccid, esim.profile_type)
     return True
@@ -773,7 +785,7 @@ def esim_delete(*, esim: Esim, actor: str, note: str = "") -> Esim:
     if esim.state == EsimState.DELETED:
         return esim
     if EsimState.DELETED not in ALLOWED_TRANSITIONS[esim.state]:
-        raise EsimError("This eSIM cannot be deleted.")
+        raise EsimError(gettext("This eSIM cannot be deleted."))
     if _supplied(esim):
         from roamwise.suppliers.fulfilment import esim_supplied_delete
 
@@ -823,7 +835,7 @@ def _deleted_target(esim: Esim) -> str | None:
     if esim.state == EsimState.DELETED:
         return None
     if EsimState.DELETED not in ALLOWED_TRANSITIONS[esim.state]:
-        raise EsimError("This eSIM cannot be deleted.")
+        raise EsimError(gettext("This eSIM cannot be deleted."))
     return EsimState.DELETED
 
 
@@ -840,7 +852,8 @@ def esims_end_for_erasure(esims: QuerySet[Esim]) -> int:
             esim_delete(esim=esim, actor="erasure", note="the customer's data is erased")
         except (EsimError, Es2Error) as exc:
             raise RecipientUnreachable(
-                f"eSIM {esim.public_id} was not ended: {exc.message}"
+                gettext("eSIM %(public_id)s was not ended: %(message)s")
+                % {"public_id": esim.public_id, "message": exc.message}
             ) from exc
         ended += 1
     return ended
@@ -857,7 +870,8 @@ def esim_suspend(*, esim: Esim, actor: str) -> Esim:
             return None  # already paused: asking again changes nothing
         if EsimState.SUSPENDED not in ALLOWED_TRANSITIONS[locked.state]:
             raise EsimError(
-                f"An eSIM that is {locked.get_state_display().lower()} cannot be paused."
+                gettext("An eSIM that is %(lower)s cannot be paused.")
+                % {"lower": locked.get_state_display().lower()}
             )
         return EsimState.SUSPENDED
 
@@ -881,7 +895,7 @@ def esim_resume(*, esim: Esim, actor: str) -> Esim:
         if locked.state != EsimState.SUSPENDED:
             if _resumed_since_suspended(locked):
                 return None  # resumed already (a repeated request)
-            raise EsimError("Only a suspended eSIM can be resumed.")
+            raise EsimError(gettext("Only a suspended eSIM can be resumed."))
         last = (
             locked.events.filter(to_state=EsimState.SUSPENDED)
             .order_by("-created_at", "-id")
@@ -1131,7 +1145,7 @@ def _call_bundle(call: PartnerCall) -> Bundle:
         .first()
     )
     if bundle is None:
-        raise EsimError("A bundle call without its bundle.")
+        raise EsimError(gettext("A bundle call without its bundle."))
     return bundle
 
 
@@ -1319,7 +1333,7 @@ def _authenticate_notification(body: bytes, headers: Mapping[str, str]) -> None:
             tolerance=600,
         )
     except SignatureError as exc:
-        raise NotificationRefused(f"Notification refused: {exc}") from None
+        raise NotificationRefused(gettext("Notification refused: %(exc)s") % {"exc": exc}) from None
 
 
 def progress_report_receive(*, body: bytes, headers: Mapping[str, str]) -> str:
@@ -1329,46 +1343,55 @@ def progress_report_receive(*, body: bytes, headers: Mapping[str, str]) -> str:
     try:
         payload = json_loads(body)
     except ValueError as exc:
-        raise NotificationInvalid(f"The body is not JSON: {exc}") from None
+        raise NotificationInvalid(gettext("The body is not JSON: %(exc)s") % {"exc": exc}) from None
     error = jsonschema.exceptions.best_match(
         jsonschema.Draft7Validator(schema(NOTIFICATION_SCHEMA)).iter_errors(payload)
     )
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "body"
-        raise NotificationInvalid(f"Not a HandleDownloadProgressInfo ({where}): {error.message}")
+        raise NotificationInvalid(
+            gettext("Not a HandleDownloadProgressInfo (%(where)s): %(message)s")
+            % {"where": where, "message": error.message}
+        )
     header = payload.get("header")
     if not isinstance(header, dict):
-        raise NotificationInvalid("The ES2+ header with its functionCallIdentifier is missing.")
+        raise NotificationInvalid(
+            gettext("The ES2+ header with its functionCallIdentifier is missing.")
+        )
     try:
         call_id = identifier(
             header.get("functionCallIdentifier"), max_length=100, name="functionCallIdentifier"
         )
     except ValueError as exc:
-        raise NotificationInvalid(f"Not a HandleDownloadProgressInfo: {exc}.") from None
+        raise NotificationInvalid(
+            gettext("Not a HandleDownloadProgressInfo: %(exc)s.") % {"exc": exc}
+        ) from None
     # JSON Schema's "integer" takes 4.0 too, and its patterns take a final newline.
     point = payload["notificationPointId"]
     if not (isinstance(point, int) or point.is_integer()) or not 0 <= point < 2**31:
-        raise NotificationInvalid("notificationPointId is out of range.")
+        raise NotificationInvalid(gettext("notificationPointId is out of range."))
     point = int(point)
     try:
         iccid = iccid_normalise(payload["iccid"])
     except ValueError:
         raise NotificationInvalid(
-            "iccid is not 19 or 20 digits (a 19-digit one may end with the pad 'F')."
+            gettext("iccid is not 19 or 20 digits (a 19-digit one may end with the pad 'F').")
         ) from None
     try:
         w3c_datetime(payload["timestamp"])
     except ValueError:
         raise NotificationInvalid(
-            "timestamp is not a date and time as SGP.22 §5.2.1 gives it "
-            "(YYYY-MM-DDThh:mm:ssTZD, e.g. 2001-12-17T09:30:47Z)."
+            gettext(
+                "timestamp is not a date and time as SGP.22 §5.2.1 gives it "
+                "(YYYY-MM-DDThh:mm:ssTZD, e.g. 2001-12-17T09:30:47Z)."
+            )
         ) from None
     eid = payload.get("eid", "")
     if eid and not EID_FORMAT.fullmatch(eid):
-        raise NotificationInvalid("eid is not 32 digits.")
+        raise NotificationInvalid(gettext("eid is not 32 digits."))
     esim = esim_by_iccid(iccid)
     if esim is None:
-        raise NotFound("No eSIM has this ICCID.")
+        raise NotFound(gettext("No eSIM has this ICCID."))
     status = payload["notificationPointStatus"]
     code_data = status.get("statusCodeData") or {}
     code = f"{code_data.get('subjectCode', '')}/{code_data.get('reasonCode', '')}".strip("/")
@@ -1396,8 +1419,10 @@ def progress_report_receive(*, body: bytes, headers: Mapping[str, str]) -> str:
                     requester,
                 )
                 raise NotificationConflict(
-                    "This functionCallIdentifier came before with another body: a new "
-                    "notification needs a new functionCallIdentifier."
+                    gettext(
+                        "This functionCallIdentifier came before with another body: a new "
+                        "notification needs a new functionCallIdentifier."
+                    )
                 ) from None
             return "duplicate"
         esim_download_progress(
@@ -1482,11 +1507,11 @@ def topup_create(
 ) -> Order:
     """A top-up order for an existing eSIM: no new profile, the same checkout."""
     if esim.customer_id != customer.pk:
-        raise NotFound("No such eSIM.")
+        raise NotFound(gettext("No such eSIM."))
     if not esim.is_live or esim.state == EsimState.EXPIRED:
-        raise EsimError("This eSIM can no longer be topped up.")
+        raise EsimError(gettext("This eSIM can no longer be topped up."))
     if not Plan.objects.filter(_topup_fits(esim), pk=plan.pk).exists():
-        raise EsimError("This plan does not work on this eSIM.")
+        raise EsimError(gettext("This plan does not work on this eSIM."))
     with transaction.atomic():
         order = orders.order_create(
             customer=customer, plan=plan, billing=billing, kind=Order.Kind.TOPUP, consent=consent
@@ -1512,7 +1537,7 @@ def topup_fulfil(order_id: int) -> str:
     with transaction.atomic():
         bundle = Bundle.objects.select_for_update().filter(order_id=order_id).first()
         if bundle is None:
-            raise EsimError("A top-up order without its bundle.")
+            raise EsimError(gettext("A top-up order without its bundle."))
         if bundle.state == Bundle.State.AWAITING_PAYMENT:
             Bundle.objects.filter(pk=bundle.pk).update(state=Bundle.State.PENDING)
         bundle_id = bundle.pk

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -92,17 +93,17 @@ def _lifecycle(request: AuthenticatedRequest, public_id: uuid.UUID, action: str)
     try:
         if action == "suspend":
             services.esim_suspend(esim=esim, actor="customer")
-            messages.success(request, "Your eSIM is paused. Resume it whenever you like.")
+            messages.success(request, gettext("Your eSIM is paused. Resume it whenever you like."))
         elif action == "resume":
             services.esim_resume(esim=esim, actor="customer")
-            messages.success(request, "Your eSIM is back on.")
+            messages.success(request, gettext("Your eSIM is back on."))
         else:
             if request.POST.get("confirm") != "yes":
-                messages.error(request, "Tick the box to confirm the deletion.")
+                messages.error(request, gettext("Tick the box to confirm the deletion."))
                 return redirect("esims:detail", public_id=esim.public_id)
             services.esim_delete(esim=esim, actor="customer")
             messages.success(
-                request, "Your eSIM is deleted. Remove it from your phone's settings too."
+                request, gettext("Your eSIM is deleted. Remove it from your phone's settings too.")
             )
     except services.LineChangePending as pending:
         # Not a failure: the network may have acted; the outcome follows.
@@ -145,7 +146,7 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         plan = next((p for p in plans if str(p.public_id) == chosen), None)
         if plan is None:
-            messages.error(request, "Choose a plan to add.")
+            messages.error(request, gettext("Choose a plan to add."))
         else:
             data = form.cleaned_data
             billing = BillingDetails(

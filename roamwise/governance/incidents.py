@@ -24,6 +24,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.core.errors import DomainError, InvalidTransition
@@ -190,7 +191,9 @@ def affected_subjects_find(
     chosen = tuple(sorted(set(categories)))
     unknown = [c for c in chosen if not category_known(c)]
     if unknown:
-        raise InvalidIncident(f"Unknown data categories: {', '.join(unknown)}.")
+        raise InvalidIncident(
+            gettext("Unknown data categories: %(join)s.") % {"join": ", ".join(unknown)}
+        )
     only = {m.lower() for m in models_only}
     subjects: dict[uuid.UUID, SubjectHit] = {}
     hits: list[DeclarationHit] = []
@@ -354,26 +357,28 @@ def _incident_fields(
 ) -> dict[str, Any]:
     chosen = sorted(set(categories))
     if not chosen:
-        raise InvalidIncident("Choose at least one category of data affected.")
+        raise InvalidIncident(gettext("Choose at least one category of data affected."))
     unknown = [c for c in chosen if not category_known(c)]
     if unknown:
-        raise InvalidIncident(f"Unknown data categories: {', '.join(unknown)}.")
+        raise InvalidIncident(
+            gettext("Unknown data categories: %(join)s.") % {"join": ", ".join(unknown)}
+        )
     declared = {d.model.lower(): d.model for d in data_map}
     models_chosen = []
     for name in scan_models:
         if name.lower() not in declared:
-            raise InvalidIncident(f"{name} is not in the data map.")
+            raise InvalidIncident(gettext("%(name)s is not in the data map.") % {"name": name})
         models_chosen.append(declared[name.lower()])
     if detected_at > now + timedelta(minutes=5):
-        raise InvalidIncident("An incident cannot be detected in the future.")
+        raise InvalidIncident(gettext("An incident cannot be detected in the future."))
     if window_start and window_end and window_start > window_end:
-        raise InvalidIncident("The window must start before it ends.")
+        raise InvalidIncident(gettext("The window must start before it ends."))
     if not title.strip() or len(title) > 200:
-        raise InvalidIncident("Give a title of up to 200 characters.")
+        raise InvalidIncident(gettext("Give a title of up to 200 characters."))
     if not reported_by.strip() or len(reported_by) > 200:
-        raise InvalidIncident("Say who reported it, in up to 200 characters.")
+        raise InvalidIncident(gettext("Say who reported it, in up to 200 characters."))
     if not description.strip():
-        raise InvalidIncident("Describe the nature of the breach.")
+        raise InvalidIncident(gettext("Describe the nature of the breach."))
     return {
         "title": title.strip(),
         "detected_at": detected_at,
@@ -444,7 +449,7 @@ def incident_update(
 ) -> Incident:
     """Correct or complete the record as the investigation learns more."""
     if incident.status == IncidentStatus.CLOSED:
-        raise InvalidIncident("A closed incident is kept as it was closed.")
+        raise InvalidIncident(gettext("A closed incident is kept as it was closed."))
     values = _incident_fields(
         title=title,
         detected_at=detected_at,
@@ -474,7 +479,10 @@ def incident_transition(
 ) -> Incident:
     old = incident.status
     if to_status not in INCIDENT_TRANSITIONS.get(old, set()):
-        raise InvalidTransition(f"A {old} incident cannot become {to_status}.")
+        raise InvalidTransition(
+            gettext("A %(old)s incident cannot become %(to_status)s.")
+            % {"old": old, "to_status": to_status}
+        )
     with transaction.atomic():
         if (
             Incident.objects.filter(pk=incident.pk, status=old).update(
@@ -482,7 +490,7 @@ def incident_transition(
             )
             != 1
         ):
-            raise InvalidTransition("The incident changed meanwhile; reload it.")
+            raise InvalidTransition(gettext("The incident changed meanwhile; reload it."))
         _event(incident, actor, note or to_status, old=old, new=to_status)
     incident.refresh_from_db()
     return incident
@@ -560,9 +568,9 @@ def incident_affected_scan_request(*, incident: Incident, actor: User) -> None:
 def incident_notice_save(*, incident: Incident, actor: User, text: str) -> Incident:
     text = (text or "").strip()
     if not text:
-        raise InvalidIncident("The notice is empty.")
+        raise InvalidIncident(gettext("The notice is empty."))
     if len(text) > 50_000:
-        raise InvalidIncident("The notice is at most 50,000 characters.")
+        raise InvalidIncident(gettext("The notice is at most 50,000 characters."))
     with transaction.atomic():
         Incident.objects.filter(pk=incident.pk).update(
             regulator_notice=text + "\n", updated_at=timezone.now()
@@ -579,9 +587,11 @@ def incident_regulator_notified(
     at = at or timezone.now()
     incident.refresh_from_db()
     if not incident.regulator_notice.strip():
-        raise InvalidIncident("Save the notice sent to the regulator first.")
+        raise InvalidIncident(gettext("Save the notice sent to the regulator first."))
     if at < incident.detected_at:
-        raise InvalidIncident("The regulator cannot be notified before the incident was detected.")
+        raise InvalidIncident(
+            gettext("The regulator cannot be notified before the incident was detected.")
+        )
     with transaction.atomic():
         if (
             Incident.objects.filter(pk=incident.pk, regulator_notified_at__isnull=True).update(
@@ -589,7 +599,7 @@ def incident_regulator_notified(
             )
             != 1
         ):
-            raise InvalidIncident("The regulator's notification is already recorded.")
+            raise InvalidIncident(gettext("The regulator's notification is already recorded."))
         _event(incident, actor, f"regulator notified ({settings.SUPERVISORY_AUTHORITY_NAME})")
     incident.refresh_from_db()
     return incident
@@ -605,10 +615,10 @@ def incident_customers_notify(
     """
     incident.refresh_from_db()
     if incident.affected_scanned_at is None:
-        raise InvalidIncident("Find the affected customers first.")
+        raise InvalidIncident(gettext("Find the affected customers first."))
     pending = AffectedSubject.objects.filter(incident=incident, notified_at__isnull=True).count()
     if not pending:
-        raise InvalidIncident("Every affected customer has been told.")
+        raise InvalidIncident(gettext("Every affected customer has been told."))
     from roamwise.core.tasks import enqueue_on_commit
 
     from .tasks import incident_notify_customers

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.audit.models import AccessEvent
@@ -58,10 +59,12 @@ def in_categories(category: str, chosen: Iterable[str]) -> bool:
 def categories_check(categories: Iterable[str]) -> list[str]:
     chosen = sorted(set(categories))
     if not chosen:
-        raise InvalidLegalRequest("Choose at least one category of data.")
+        raise InvalidLegalRequest(gettext("Choose at least one category of data."))
     unknown = [c for c in chosen if c not in CATEGORIES]
     if unknown:
-        raise InvalidLegalRequest(f"Unknown data categories: {', '.join(unknown)}.")
+        raise InvalidLegalRequest(
+            gettext("Unknown data categories: %(join)s.") % {"join": ", ".join(unknown)}
+        )
     return chosen
 
 
@@ -74,9 +77,11 @@ def models_holding(categories: Iterable[str]) -> list[str]:
 def _text(value: str, label: str, *, limit: int = 10_000) -> str:
     value = (value or "").strip()
     if not value:
-        raise InvalidLegalRequest(f"{label} is required.")
+        raise InvalidLegalRequest(gettext("%(label)s is required.") % {"label": label})
     if len(value) > limit:
-        raise InvalidLegalRequest(f"{label} is at most {limit} characters.")
+        raise InvalidLegalRequest(
+            gettext("%(label)s is at most %(limit)s characters.") % {"label": label, "limit": limit}
+        )
     return value
 
 
@@ -92,12 +97,15 @@ def _transition(
     """Move the request on; call inside a transaction."""
     old = request.status
     if to_status not in LEGAL_REQUEST_TRANSITIONS.get(old, set()):
-        raise InvalidTransition(f"A {old} legal request cannot become {to_status}.")
+        raise InvalidTransition(
+            gettext("A %(old)s legal request cannot become %(to_status)s.")
+            % {"old": old, "to_status": to_status}
+        )
     updated = LegalRequest.objects.filter(pk=request.pk, status=old).update(
         status=to_status, updated_at=timezone.now(), **changes
     )
     if updated != 1:
-        raise InvalidTransition("The legal request changed meanwhile; reload it.")
+        raise InvalidTransition(gettext("The legal request changed meanwhile; reload it."))
     _event(request, actor, old, to_status, note)
 
 
@@ -108,7 +116,9 @@ def _confidentiality_check(
     if until is None:
         return None, ""
     if until <= now:
-        raise InvalidLegalRequest("The date until which the customer is not told must be ahead.")
+        raise InvalidLegalRequest(
+            gettext("The date until which the customer is not told must be ahead.")
+        )
     return until, _text(basis, "The order or law that forbids telling the customer")
 
 
@@ -127,9 +137,9 @@ def legal_request_create(
 ) -> LegalRequest:
     now = now or timezone.now()
     if kind not in LegalRequest.Kind.values:
-        raise InvalidLegalRequest("Choose the kind of request.")
+        raise InvalidLegalRequest(gettext("Choose the kind of request."))
     if received_at > now + CLOCK_SKEW:
-        raise InvalidLegalRequest("The request cannot have been received in the future.")
+        raise InvalidLegalRequest(gettext("The request cannot have been received in the future."))
     until, basis = _confidentiality_check(confidential_until, confidentiality_basis, now=now)
     with transaction.atomic():
         request = LegalRequest.objects.create(
@@ -212,14 +222,18 @@ def _subjects_check(subject_ids: Iterable[uuid.UUID | str]) -> list[uuid.UUID]:
         try:
             parsed.append(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value).strip()))
         except ValueError:
-            raise InvalidLegalRequest(f"{value!r} is not a customer id.") from None
+            raise InvalidLegalRequest(
+                gettext("%(value)r is not a customer id.") % {"value": value}
+            ) from None
     unique = sorted(set(parsed))
     if not unique:
-        raise InvalidLegalRequest("Name at least one customer, by customer id.")
+        raise InvalidLegalRequest(gettext("Name at least one customer, by customer id."))
     known = set(User.objects.filter(public_id__in=unique).values_list("public_id", flat=True))
     unknown = [str(s) for s in unique if s not in known]
     if unknown:
-        raise InvalidLegalRequest(f"No customer with id {', '.join(unknown)}.")
+        raise InvalidLegalRequest(
+            gettext("No customer with id %(join)s.") % {"join": ", ".join(unknown)}
+        )
     return unique
 
 
@@ -240,7 +254,7 @@ def legal_request_disclose(
     text = _text(decision, "The decision")
     if request.status == LegalRequestStatus.ASSESSED and request.is_valid is not True:
         raise InvalidLegalRequest(
-            "The request was assessed not valid: refuse it, or log a new one."
+            gettext("The request was assessed not valid: refuse it, or log a new one.")
         )
     held_models = models_holding(chosen) if place_hold else []
     with transaction.atomic():
@@ -336,7 +350,7 @@ def legal_request_package(
     categories of the disclosed customers, read through the data map. Each
     customer's read is written to the staff access log."""
     if request.status != LegalRequestStatus.DISCLOSED:
-        raise InvalidLegalRequest("Only a disclosed request has data to hand over.")
+        raise InvalidLegalRequest(gettext("Only a disclosed request has data to hand over."))
     chosen = list(request.disclosed_categories)
     subject_ids = legal_request_subject_ids(request=request)
     users = {u.public_id: u for u in User.objects.filter(public_id__in=subject_ids)}

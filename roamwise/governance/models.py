@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class Disclosure(models.Model):
@@ -41,8 +42,8 @@ class AppendOnlyQuerySet(models.QuerySet):
 class PolicyDocument(models.TextChoices):
     """The versioned texts a customer is held to: the privacy policy, the terms of sale."""
 
-    PRIVACY = "privacy", "Privacy policy"
-    TERMS = "terms", "Terms of sale"
+    PRIVACY = "privacy", gettext_lazy("Privacy policy")
+    TERMS = "terms", gettext_lazy("Terms of sale")
 
 
 class PolicyVersion(models.Model):
@@ -150,9 +151,9 @@ class PolicyNotice(models.Model):
 
 
 class Region(models.TextChoices):
-    EU = "eu", "the European Union"
-    UK = "uk", "the United Kingdom"
-    US = "us", "the United States"
+    EU = "eu", gettext_lazy("the European Union")
+    UK = "uk", gettext_lazy("the United Kingdom")
+    US = "us", gettext_lazy("the United States")
 
 
 class DataResidency(models.Model):
@@ -228,9 +229,9 @@ class StaffTraining(models.Model):
 
 
 class RiskLevel(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
+    LOW = "low", gettext_lazy("Low")
+    MEDIUM = "medium", gettext_lazy("Medium")
+    HIGH = "high", gettext_lazy("High")
 
 
 class RiskAssessment(models.Model):
@@ -274,10 +275,10 @@ class RiskAssessment(models.Model):
 
 
 class LegalRequestStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    ASSESSED = "assessed", "Assessed"
-    DISCLOSED = "disclosed", "Disclosed"
-    REFUSED = "refused", "Refused"
+    RECEIVED = "received", gettext_lazy("Received")
+    ASSESSED = "assessed", gettext_lazy("Assessed")
+    DISCLOSED = "disclosed", gettext_lazy("Disclosed")
+    REFUSED = "refused", gettext_lazy("Refused")
 
 
 LEGAL_REQUEST_TRANSITIONS: dict[str, set[str]] = {
@@ -297,11 +298,11 @@ class LegalRequest(models.Model):
     """
 
     class Kind(models.TextChoices):
-        COURT_ORDER = "court_order", "Court order"
-        LAW_ENFORCEMENT = "law_enforcement", "Law enforcement request"
-        REGULATOR = "regulator", "Regulator or supervisory authority"
-        TAX = "tax", "Tax authority"
-        OTHER = "other", "Other public authority"
+        COURT_ORDER = "court_order", gettext_lazy("Court order")
+        LAW_ENFORCEMENT = "law_enforcement", gettext_lazy("Law enforcement request")
+        REGULATOR = "regulator", gettext_lazy("Regulator or supervisory authority")
+        TAX = "tax", gettext_lazy("Tax authority")
+        OTHER = "other", gettext_lazy("Other public authority")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -422,9 +423,9 @@ class LegalRequestEvent(models.Model):
 
 
 class IncidentStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    CONTAINED = "contained", "Contained"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", gettext_lazy("Open")
+    CONTAINED = "contained", gettext_lazy("Contained")
+    CLOSED = "closed", gettext_lazy("Closed")
 
 
 INCIDENT_TRANSITIONS: dict[str, set[str]] = {

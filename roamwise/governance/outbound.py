@@ -63,6 +63,14 @@ ADAPTERS: dict[str, str] = {
     "roamwise.suppliers.esimaccess": "esimaccess",
 }
 
+# Clients shared by several adapters that write the disclosure log for them
+# (ADR 0025): the recipient is the calling adapter's, known only at run time,
+# where ``disclosure_record`` refuses an unregistered one. Each adapter named
+# here must be in ADAPTERS with a registered recipient.
+SHARED_CLIENTS: dict[str, tuple[str, ...]] = {
+    "roamwise.suppliers.http": ("roamwise.suppliers.airalo", "roamwise.suppliers.esimaccess"),
+}
+
 # The stand-ins for outside systems (ARCHITECTURE: external systems). They play
 # the payment processor, the SM-DP+ and the network partner, and what they send
 # goes to the shop, not out of it; in production they are not deployed.
@@ -231,6 +239,7 @@ def violations(
     registered: Iterable[str],
     adapters: Mapping[str, str] = ADAPTERS,
     stand_ins: Mapping[str, str] = STAND_INS,
+    shared_clients: Mapping[str, tuple[str, ...]] = SHARED_CLIENTS,
 ) -> list[str]:
     known = set(registered)
     problems: list[str] = []
@@ -247,8 +256,18 @@ def violations(
             problems.append(f"adapter {module} sends to {recipient!r}, which is not registered")
     for module in sorted({*adapters, *stand_ins} - sending - {TRANSPORT}):
         problems.append(f"{module} is listed as sending data out but no longer does")
+    recipients = list(recipients)
+    disclosing = {disclosure.module for disclosure in recipients}
+    for module, users in sorted(shared_clients.items()):
+        if module not in disclosing:
+            continue
+        for user in users:
+            if adapters.get(user) not in known:
+                problems.append(f"{module} discloses for {user}, which is not a registered adapter")
     for disclosure in recipients:
         where = f"{disclosure.module}:{disclosure.line}"
+        if disclosure.recipient is None and disclosure.module in shared_clients:
+            continue  # the calling adapter's recipient, checked above
         if disclosure.recipient is None:
             problems.append(f"{where} discloses to a recipient the scan cannot read")
         elif disclosure.recipient not in known:

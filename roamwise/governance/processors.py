@@ -85,7 +85,7 @@ class Processor:
             category
             for declaration in data_map
             if self.code in declaration.recipients
-            for category in declaration.categories
+            for category in declaration.categories_for(self.code)
         }
         return tuple(CATEGORIES[c] for c in sorted(codes))
 
@@ -153,8 +153,9 @@ def processor_registry() -> dict[str, Processor]:
             safeguard=Safeguard.SCC,
             safeguard_note="with our network partner, which binds the networks it roams on",
         ),
-        # eSIM wholesalers receive the package ordered and our order reference; the
-        # eSIM they return is theirs to run. No name, email or address is sent.
+        # eSIM wholesalers receive the package ordered under our transaction id, and
+        # the ICCID of the eSIM they supplied when it is topped up, queried or
+        # ended. No name, email, address or device identifier is sent.
         Processor(
             code="airalo",
             name="Airalo (eSIM wholesaler)",

@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.audit.admin import PersonalDataAdmin
@@ -98,7 +99,11 @@ class LegalRequestAdmin(PersonalDataAdmin):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Legal request {created.reference} logged.")
+                messages.success(
+                    request,
+                    gettext("Legal request %(reference)s logged.")
+                    % {"reference": created.reference},
+                )
                 return HttpResponseRedirect(
                     reverse("admin:governance_legalrequest_change", args=[created.pk])
                 )
@@ -153,7 +158,7 @@ class LegalRequestAdmin(PersonalDataAdmin):
                             is_challenged=data["challenged"],
                             assessment=data["assessment"],
                         )
-                        messages.success(request, "Assessment recorded.")
+                        messages.success(request, gettext("Assessment recorded."))
                         return HttpResponseRedirect(request.path)
                 elif action == "disclose":
                     if not can_decide:
@@ -163,7 +168,7 @@ class LegalRequestAdmin(PersonalDataAdmin):
                         legal_requests.legal_request_disclose(
                             request=obj, actor=_actor(request), **disclose.cleaned_data
                         )
-                        messages.success(request, "Disclosure recorded.")
+                        messages.success(request, gettext("Disclosure recorded."))
                         return HttpResponseRedirect(request.path)
                 elif action == "refuse":
                     if not can_decide:
@@ -173,7 +178,7 @@ class LegalRequestAdmin(PersonalDataAdmin):
                         legal_requests.legal_request_refuse(
                             request=obj, actor=_actor(request), **refuse.cleaned_data
                         )
-                        messages.success(request, "Refusal recorded.")
+                        messages.success(request, gettext("Refusal recorded."))
                         return HttpResponseRedirect(request.path)
                 elif action == "confidentiality":
                     if not can_assess:
@@ -187,10 +192,10 @@ class LegalRequestAdmin(PersonalDataAdmin):
                             until=data["confidential_until"],
                             basis=data["confidentiality_basis"],
                         )
-                        messages.success(request, "Confidentiality recorded.")
+                        messages.success(request, gettext("Confidentiality recorded."))
                         return HttpResponseRedirect(request.path)
                 else:
-                    messages.error(request, "Unknown action.")
+                    messages.error(request, gettext("Unknown action."))
             except DomainError as exc:
                 messages.error(request, exc.message)
             status = 400
@@ -316,7 +321,10 @@ class IncidentAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Incident {created.reference} recorded.")
+                messages.success(
+                    request,
+                    gettext("Incident %(reference)s recorded.") % {"reference": created.reference},
+                )
                 return HttpResponseRedirect(
                     reverse("admin:governance_incident_change", args=[created.pk])
                 )
@@ -370,7 +378,7 @@ class IncidentAdmin(admin.ModelAdmin):
                         incidents.incident_update(
                             incident=obj, actor=_actor(request), **details.cleaned_data
                         )
-                        messages.success(request, "Incident updated.")
+                        messages.success(request, gettext("Incident updated."))
                         return HttpResponseRedirect(request.path)
                 elif action == "notice_save":
                     notice = NoticeForm(request.POST, prefix="notice")
@@ -378,7 +386,7 @@ class IncidentAdmin(admin.ModelAdmin):
                         incidents.incident_notice_save(
                             incident=obj, actor=_actor(request), text=notice.cleaned_data["text"]
                         )
-                        messages.success(request, "Notice saved.")
+                        messages.success(request, gettext("Notice saved."))
                         return HttpResponseRedirect(request.path)
                 elif action == "notice_draft":
                     # A fresh draft in the box, not saved until staff save it.
@@ -386,10 +394,12 @@ class IncidentAdmin(admin.ModelAdmin):
                         initial={"text": incidents.incident_notice_draft(incident=obj)},
                         prefix="notice",
                     )
-                    messages.info(request, "A new draft is in the box below; save it to keep it.")
+                    messages.info(
+                        request, gettext("A new draft is in the box below; save it to keep it.")
+                    )
                     status = 200
                 else:
-                    messages.error(request, "Unknown action.")
+                    messages.error(request, gettext("Unknown action."))
             except DomainError as exc:
                 messages.error(request, exc.message)
             if action != "notice_draft":
@@ -423,19 +433,23 @@ class IncidentAdmin(admin.ModelAdmin):
         if action == "scan":
             incidents.incident_affected_scan_request(incident=incident, actor=actor)
             messages.success(
-                request, "Searching the data map for affected customers; reload in a moment."
+                request,
+                gettext("Searching the data map for affected customers; reload in a moment."),
             )
         elif action == "status":
             incidents.incident_transition(
                 incident=incident, to_status=request.POST.get("to_status", ""), actor=actor
             )
-            messages.success(request, "Status changed.")
+            messages.success(request, gettext("Status changed."))
         elif action == "regulator_notified":
             incidents.incident_regulator_notified(incident=incident, actor=actor)
-            messages.success(request, "Regulator notification recorded.")
+            messages.success(request, gettext("Regulator notification recorded."))
         elif action == "notify_customers":
             pending = incidents.incident_customers_notify(incident=incident, actor=actor)
-            messages.success(request, f"Notice to {pending} affected customers queued.")
+            messages.success(
+                request,
+                gettext("Notice to %(pending)s affected customers queued.") % {"pending": pending},
+            )
         else:
             return False
         return True

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.accounts.selectors import customers_reachable
@@ -78,19 +79,24 @@ def policy_version_publish(*, version: PolicyVersion, now: datetime | None = Non
     ``POLICY_NOTICE_DAYS`` later, and every active customer is told (POL-02)."""
     moment = now or timezone.now()
     if version.effective_at < moment:
-        raise PolicyError("A version cannot take effect in the past: choose a later date.")
+        raise PolicyError(gettext("A version cannot take effect in the past: choose a later date."))
     notice = timedelta(days=settings.POLICY_NOTICE_DAYS)
     if version.significant and version.effective_at < moment + notice:
         raise PolicyError(
-            f"A significant change takes effect at least {settings.POLICY_NOTICE_DAYS} days "
-            "after publication, so that every customer is told first."
+            gettext(
+                "A significant change takes effect at least %(POLICY_NOTICE_DAYS)s days "
+                "after publication, so that every customer is told first."
+            )
+            % {"POLICY_NOTICE_DAYS": settings.POLICY_NOTICE_DAYS}
         )
     with transaction.atomic():
         updated = PolicyVersion.objects.filter(pk=version.pk, published_at__isnull=True).update(
             published_at=moment
         )
         if updated != 1:
-            raise PolicyError(f"Version {version.version} is already published.")
+            raise PolicyError(
+                gettext("Version %(version)s is already published.") % {"version": version.version}
+            )
         if version.significant:
             from .tasks import send_policy_notices
 
@@ -104,7 +110,7 @@ def policy_accept(
 ) -> PolicyAcceptance:
     """Record that ``user`` accepted ``version`` (append-only; accepting twice keeps the first)."""
     if not version.is_published:
-        raise PolicyError("Only a published version can be accepted.")
+        raise PolicyError(gettext("Only a published version can be accepted."))
     existing = PolicyAcceptance.objects.filter(user=user, version=version).first()
     if existing is not None:
         return existing
@@ -180,7 +186,10 @@ class PolicyFile:
 def _when(value: object, *, field: str, label: str) -> datetime:
     parsed = parse_datetime(str(value))
     if parsed is None or timezone.is_naive(parsed):
-        raise PolicyError(f"{label}: {field} must be an ISO date and time with a time zone.")
+        raise PolicyError(
+            gettext("%(label)s: %(field)s must be an ISO date and time with a time zone.")
+            % {"label": label, "field": field}
+        )
     return parsed
 
 
@@ -223,8 +232,11 @@ def policy_load(
         if existing is not None:
             if existing.body != item.body:
                 raise PolicyError(
-                    f"Version {item.version} is already published with another text: "
-                    "publish the change as a new version."
+                    gettext(
+                        "Version %(version)s is already published with another text: "
+                        "publish the change as a new version."
+                    )
+                    % {"version": item.version}
                 )
             continue
         if item.effective_at <= moment:
@@ -257,6 +269,6 @@ def policy_load(
 def residency_assign(*, user: User, region: str) -> DataResidency:
     """Pin a customer's region. Rows already written stay where they are (ADR 0013)."""
     if region not in Region.values:
-        raise PolicyError(f"Unknown region {region!r}.")
+        raise PolicyError(gettext("Unknown region %(region)r.") % {"region": region})
     residency, _ = DataResidency.objects.update_or_create(user=user, defaults={"region": region})
     return residency

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.consent.selectors import (
@@ -248,7 +249,9 @@ def age_recipients(keys: Sequence[str]) -> list[pyrage.x25519.Recipient]:
         try:
             parsed.append(pyrage.x25519.Recipient.from_str(key.strip()))
         except pyrage.RecipientError:
-            raise TransferExportError(f"{key!r} is not an age public key (age1...).") from None
+            raise TransferExportError(
+                gettext("%(key)r is not an age public key (age1...).") % {"key": key}
+            ) from None
     return parsed
 
 
@@ -264,10 +267,10 @@ def age_identities(text: str) -> list[pyrage.x25519.Identity]:
             identities.append(pyrage.x25519.Identity.from_str(line))
         except pyrage.IdentityError:
             raise TransferExportError(
-                "The identity file holds a line that is not an age key."
+                gettext("The identity file holds a line that is not an age key.")
             ) from None
     if not identities:
-        raise TransferExportError("The identity file holds no age key.")
+        raise TransferExportError(gettext("The identity file holds no age key."))
     return identities
 
 

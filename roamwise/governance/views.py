@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from roamwise.core.identity import shop_identity
@@ -124,7 +125,11 @@ def policy_accept(request: AuthenticatedRequest, label: str) -> HttpResponse:
     except PolicyError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Thank you: you accepted privacy policy {version.version}.")
+        messages.success(
+            request,
+            gettext("Thank you: you accepted privacy policy %(version)s.")
+            % {"version": version.version},
+        )
     fallback = reverse("governance:policy_version", args=[version.version])
     return redirect(_safe_next(request, fallback))
 

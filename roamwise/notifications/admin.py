@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from roamwise.audit.admin import PersonalDataAdmin
@@ -83,7 +84,7 @@ class OutboundEmailAdmin(PersonalDataAdmin):
         count = sum(
             services.email_retry(email_id=pk) for pk in queryset.values_list("pk", flat=True)
         )
-        messages.success(request, f"{count} email(s) queued again.")
+        messages.success(request, gettext("%(count)s email(s) queued again.") % {"count": count})
 
 
 # --- Campaigns (USE-02) -----------------------------------------------------------

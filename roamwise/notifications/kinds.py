@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext
+
 
 class Category(StrEnum):
     SERVICE = "service"
@@ -94,4 +96,6 @@ def kind_get(name: str) -> Kind:
     try:
         return KINDS[name]
     except KeyError:
-        raise UnknownKind(f"{name!r} is not a notification kind; declare it in kinds.py") from None
+        raise UnknownKind(
+            gettext("%(name)r is not a notification kind; declare it in kinds.py") % {"name": name}
+        ) from None

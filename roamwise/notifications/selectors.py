@@ -110,9 +110,11 @@ def campaign_audience_count() -> int:
 
 
 def recipient_language(*, user: User) -> str:
-    """The language to write to a customer in. Accounts keep no language
-    preference yet, so this is the site's default; campaigns are still
-    composed per language so that one can be added here."""
+    """The language to write to a customer in: the one kept on their account
+    (chosen in the switcher or the one of their first sign-in), else the
+    site's default."""
+    if user.language in dict(settings.LANGUAGES):
+        return user.language
     return settings.LANGUAGE_CODE
 
 

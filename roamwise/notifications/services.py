@@ -104,7 +104,10 @@ def notify(
             user_public_id=user.public_id, kind=spec.name, campaign_public_id=campaign_public_id
         )
         context["unsubscribe_url"] = _site(reverse("notifications:unsubscribe", args=[token]))
-    rendered = render_message(template, context)
+    # Every message to a customer is written in their language, whatever the
+    # language of the request or job that sends it (ADR 0026).
+    with translation.override(selectors.recipient_language(user=user)):
+        rendered = render_message(template, context)
     return _record(
         user=user,
         key_subject=user.public_id,
@@ -361,10 +364,14 @@ def preference_set(*, user: User, kind: str, channel: str, enabled: bool) -> Pre
     spec = kind_get(kind)
     channel_value = Channel(channel)
     if channel_value not in spec.channels:
-        raise PreferenceLocked(f"{spec.label} is not sent by {channel}.")
+        raise PreferenceLocked(
+            gettext("%(label)s is not sent by %(channel)s.")
+            % {"label": spec.label, "channel": channel}
+        )
     if not spec.can_turn_off(channel_value) and not enabled:
         raise PreferenceLocked(
-            f"{spec.label}: service emails always go out (they are about your account)."
+            gettext("%(label)s: service emails always go out (they are about your account).")
+            % {"label": spec.label}
         )
     preference, _ = Preference.objects.update_or_create(
         user=user, kind=spec.name, channel=channel_value.value, defaults={"enabled": enabled}
@@ -406,7 +413,7 @@ def unsubscribe(*, token: str) -> User:
     data = unsubscribe_token_read(token)
     user = User.objects.filter(public_id=data.user_public_id).first() if data else None
     if data is None or user is None:
-        raise InvalidUnsubscribeLink("This unsubscribe link is not valid.")
+        raise InvalidUnsubscribeLink(gettext("This unsubscribe link is not valid."))
     with transaction.atomic():
         marketing_withdraw(user=user, source="unsubscribe")
         spec = KINDS.get(data.kind)

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -63,7 +64,7 @@ def preferences(request: AuthenticatedRequest) -> HttpResponse:
                 services.marketing_grant(user=user, source="settings")
             else:
                 services.marketing_withdraw(user=user, source="settings")
-        messages.success(request, "Your notification preferences are saved.")
+        messages.success(request, gettext("Your notification preferences are saved."))
         return redirect("notifications:preferences")
     context = {
         "rows": selectors.preference_rows(user=user),

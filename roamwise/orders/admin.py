@@ -65,7 +65,17 @@ class OrderEventInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(PersonalDataAdmin):
-    list_display = ("public_id", "plan", "total", "currency", "status", "legal_hold", "created_at")
+    list_display = (
+        "public_id",
+        "plan",
+        "total",
+        "currency",
+        "status",
+        "supplier",
+        "margin",
+        "legal_hold",
+        "created_at",
+    )
     list_filter = ("status", "legal_hold", "kind")
     search_fields = ("public_id",)
     readonly_fields = (
@@ -87,17 +97,32 @@ class OrderAdmin(PersonalDataAdmin):
         "legal_hold",
         "paid_at",
         "idempotency_key",
-        "supplier",
+        "supplied_by",
+        "cost",
+        "margin",
     )
-    exclude = ()
+    exclude = ("supplier", "cost_amount", "cost_currency", "margin_amount")
     inlines = [OrderEventInline]
     actions = ["resend_receipt", "refund", "export_csv"]
 
     @admin.display(description=_("Supplier"))
-    def supplier(self, order: Order) -> str:
+    def supplied_by(self, order: Order) -> str:
         from roamwise.suppliers.selectors import order_supplier
 
-        return order_supplier(order_id=order.pk) or "-"
+        return order_supplier(order_id=order.pk) or order.supplier or "-"
+
+    @admin.display(description=_("Cost"))
+    def cost(self, order: Order) -> Any:
+        """What the supplier charged, in its currency, at the time of sale (ADR 0025)."""
+        if order.cost_amount is None:
+            return _("not known")
+        return f"{order.cost_amount.normalize():f} {order.cost_currency}"
+
+    @admin.display(description=_("Margin before VAT"))
+    def margin(self, order: Order) -> Any:
+        if order.margin_amount is None:
+            return _("not known") if order.cost_amount is None else _("other currency")
+        return f"{order.margin_amount.quantize(Decimal('0.01'))} {order.currency}"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -212,7 +237,7 @@ class OrderAdmin(PersonalDataAdmin):
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, "Refund sent to the payment processor.")
+                messages.success(request, gettext("Refund sent to the payment processor."))
                 return HttpResponseRedirect(reverse("admin:orders_order_changelist"))
         context = {
             **self.admin_site.each_context(request),
@@ -246,7 +271,9 @@ class RefundAdmin(PersonalDataAdmin):
         declined = queryset.filter(status=Refund.Status.REQUESTED).update(
             status=Refund.Status.DECLINED
         )
-        messages.info(request, f"Declined {declined} refund request(s).")
+        messages.info(
+            request, gettext("Declined %(declined)s refund request(s).") % {"declined": declined}
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Header, Router, Schema, Status
 from ninja.security import django_auth
 
@@ -104,7 +105,7 @@ def billing_details(billing: BillingIn) -> services.BillingDetails:
     try:
         phone = normalise_phone(billing.phone)
     except ValidationError as exc:
-        raise InvalidBilling("The contact number is not a valid phone number.") from exc
+        raise InvalidBilling(gettext("The contact number is not a valid phone number.")) from exc
     return services.BillingDetails(
         name=billing.name,
         line1=billing.line1,
@@ -140,8 +141,11 @@ def create_order(
     in_force = governance.terms_version_label()
     if body.terms_version and body.terms_version != in_force:
         raise TermsOutdated(
-            f"The terms of sale in force are version {in_force}: show them to the customer "
-            "and send that version."
+            gettext(
+                "The terms of sale in force are version %(in_force)s: show them to the customer "
+                "and send that version."
+            )
+            % {"in_force": in_force}
         )
     order = services.order_create(
         customer=authenticated_user(request),

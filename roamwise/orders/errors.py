@@ -24,6 +24,13 @@ class TermsOutdated(DomainError):
     status = 409
 
 
+class BelowCost(PlanUnavailable):
+    """The plan's price would not cover its wholesale cost, and staff have not
+    allowed that on purpose (ADR 0025)."""
+
+    code = "plan_below_cost"
+
+
 class IdempotencyConflict(DomainError):
     code = "idempotency_conflict"
     status = 409

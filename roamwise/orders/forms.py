@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
 from roamwise.accounts.forms import PhoneField
+from roamwise.core.countries import country_choices
 
 COUNTRIES = sorted(
     ((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries),
@@ -21,36 +22,38 @@ class CheckoutForm(forms.Form):
     Nothing ships, so no shipping address."""
 
     name = forms.CharField(
-        label="Name on the bill",
+        label=gettext_lazy("Name on the bill"),
         max_length=120,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     line1 = forms.CharField(
-        label="Address",
+        label=gettext_lazy("Address"),
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
     )
     line2 = forms.CharField(
-        label="Address, line 2",
+        label=gettext_lazy("Address, line 2"),
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
     )
     city = forms.CharField(
-        label="Town or city",
+        label=gettext_lazy("Town or city"),
         max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     postcode = forms.CharField(
-        label="Postcode",
+        label=gettext_lazy("Postcode"),
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
     country = forms.ChoiceField(
-        label="Country", choices=COUNTRIES, widget=forms.Select(attrs={"autocomplete": "country"})
+        label=gettext_lazy("Country"),
+        choices=country_choices,
+        widget=forms.Select(attrs={"autocomplete": "country"}),
     )
-    phone = PhoneField(label="Contact number")
+    phone = PhoneField(label=gettext_lazy("Contact number"))
     # Accepting the terms, and the waiver EU law asks for before digital content
     # is supplied within the withdrawal period (Directive 2011/83/EU, art. 16(m)):
     # express consent to immediate supply and the acknowledgement that the right
@@ -109,6 +112,6 @@ class CheckoutForm(forms.Form):
 
 class RefundForm(forms.Form):
     amount = forms.DecimalField(
-        label="Amount to refund", max_digits=10, decimal_places=2, min_value=0.01
+        label=gettext_lazy("Amount to refund"), max_digits=10, decimal_places=2, min_value=0.01
     )
-    reason = forms.CharField(label="Reason", max_length=200)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)

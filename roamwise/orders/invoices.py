@@ -4,62 +4,96 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from babel.dates import format_date
+from django.utils.translation import get_language, gettext
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from roamwise.core.countries import country_name, current_locale
 from roamwise.core.identity import shop_identity
 from roamwise.core.money import Money
 
 from .models import Invoice
 
+# ReportLab's standard fonts have no Japanese or Chinese glyphs; its CID fonts
+# (Adobe's, resolved by the PDF reader) do.
+CJK_FONTS = {"ja": "HeiseiKakuGo-W5", "zh": "STSong-Light"}
+
+
+def _fonts() -> tuple[str, str]:
+    """The regular and bold font for the active language."""
+    cjk = CJK_FONTS.get((get_language() or "en").split("-")[0])
+    if cjk is None:
+        return "Helvetica", "Helvetica-Bold"
+    pdfmetrics.registerFont(UnicodeCIDFont(cjk))
+    return cjk, cjk
+
 
 def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice in the active language (the customer's, for the emailed one)."""
+    regular, bold = _fonts()
     buffer = BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
-    pdf.setTitle(f"Invoice {invoice.number}")
+    pdf.setTitle(gettext("Invoice %(number)s") % {"number": invoice.number})
     width, height = A4
     y = height - 25 * mm
-    pdf.setFont("Helvetica-Bold", 18)
+    pdf.setFont(bold, 18)
     seller = shop_identity()
-    pdf.drawString(20 * mm, y, f"{seller.shop_name} invoice {invoice.number}")
-    pdf.setFont("Helvetica", 10)
+    pdf.drawString(
+        20 * mm,
+        y,
+        gettext("%(site_name)s invoice %(number)s")
+        % {"site_name": seller.shop_name, "number": invoice.number},
+    )
+    pdf.setFont(regular, 10)
     y -= 10 * mm
-    pdf.drawString(20 * mm, y, f"Issued {invoice.issued_at:%d %B %Y}")
+    issued = format_date(invoice.issued_at, format="long", locale=current_locale())
+    pdf.drawString(20 * mm, y, gettext("Issued %(date)s") % {"date": issued})
     y -= 12 * mm
-    pdf.setFont("Helvetica-Bold", 11)
-    pdf.drawString(20 * mm, y, "Billed to")
-    pdf.setFont("Helvetica", 10)
+    pdf.setFont(bold, 11)
+    pdf.drawString(20 * mm, y, gettext("Billed to"))
+    pdf.setFont(regular, 10)
     address = invoice.billing_address or {}
     lines = [
         invoice.billing_name,
         address.get("line1", ""),
         address.get("line2", ""),
         f"{address.get('postcode', '')} {address.get('city', '')}".strip(),
-        invoice.billing_country,
+        country_name(invoice.billing_country) if invoice.billing_country else "",
     ]
     for line in filter(None, lines):
         y -= 5 * mm
         pdf.drawString(20 * mm, y, line)
     y -= 14 * mm
-    pdf.setFont("Helvetica-Bold", 11)
-    pdf.drawString(20 * mm, y, "Description")
-    pdf.drawRightString(width - 20 * mm, y, "Amount")
-    pdf.setFont("Helvetica", 10)
+    pdf.setFont(bold, 11)
+    pdf.drawString(20 * mm, y, gettext("Description"))
+    pdf.drawRightString(width - 20 * mm, y, gettext("Amount"))
+    pdf.setFont(regular, 10)
     rows = [
         (invoice.description, Money(invoice.net_amount, invoice.currency)),
-        (f"VAT {invoice.tax_rate * 100:.1f}%", Money(invoice.tax_amount, invoice.currency)),
+        (
+            gettext("VAT %(rate).1f%%") % {"rate": invoice.tax_rate * 100},
+            Money(invoice.tax_amount, invoice.currency),
+        ),
     ]
     for label, amount in rows:
         y -= 7 * mm
         pdf.drawString(20 * mm, y, label)
         pdf.drawRightString(width - 20 * mm, y, str(amount))
     y -= 9 * mm
-    pdf.setFont("Helvetica-Bold", 11)
-    pdf.drawString(20 * mm, y, "Total")
+    pdf.setFont(bold, 11)
+    pdf.drawString(20 * mm, y, gettext("Total"))
     pdf.drawRightString(width - 20 * mm, y, str(Money(invoice.total, invoice.currency)))
-    pdf.setFont("Helvetica", 8)
-    pdf.drawString(20 * mm, 19 * mm, f"{seller.legal_name} · VAT {seller.vat_number}")
+    pdf.setFont(regular, 8)
+    pdf.drawString(
+        20 * mm,
+        19 * mm,
+        gettext("%(legal_name)s · VAT %(vat_number)s")
+        % {"legal_name": seller.legal_name, "vat_number": seller.vat_number},
+    )
     pdf.drawString(20 * mm, 15 * mm, " ".join(seller.address.split()))
     pdf.showPage()
     pdf.save()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from roamwise.core.models import TimeStampedModel
 from roamwise.core.money import Money
@@ -14,14 +15,14 @@ from roamwise.vault.fields import EncryptedJSONField, EncryptedTextField
 
 
 class OrderStatus(models.TextChoices):
-    CREATED = "created", "Created"
-    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
-    PAID = "paid", "Paid"
-    FULFILLED = "fulfilled", "Fulfilled"
-    FAILED = "failed", "Failed"
-    REFUNDED = "refunded", "Refunded"
-    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
-    DISPUTED = "disputed", "Disputed"
+    CREATED = "created", gettext_lazy("Created")
+    AWAITING_PAYMENT = "awaiting_payment", gettext_lazy("Awaiting payment")
+    PAID = "paid", gettext_lazy("Paid")
+    FULFILLED = "fulfilled", gettext_lazy("Fulfilled")
+    FAILED = "failed", gettext_lazy("Failed")
+    REFUNDED = "refunded", gettext_lazy("Refunded")
+    PARTIALLY_REFUNDED = "partially_refunded", gettext_lazy("Partially refunded")
+    DISPUTED = "disputed", gettext_lazy("Disputed")
 
 
 # Every allowed move of an order, and nothing else (STYLE 5).
@@ -57,8 +58,8 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 
 class Order(TimeStampedModel):
     class Kind(models.TextChoices):
-        ESIM = "esim", "New eSIM"
-        TOPUP = "topup", "Top-up"
+        ESIM = "esim", gettext_lazy("New eSIM")
+        TOPUP = "topup", gettext_lazy("Top-up")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(
@@ -93,6 +94,15 @@ class Order(TimeStampedModel):
         help_text="When the customer consented to immediate supply and acknowledged losing "
         "the right of withdrawal.",
     )
+    # What the order cost us, at the time of sale (ADR 0025): the supplier of
+    # its eSIM ("es2plus" over ES2+), its wholesale cost in the supplier's
+    # currency, and the margin (the price before VAT less the cost) in the
+    # order's currency, only when the two currencies are the same. Corrected
+    # when failover supplies it from another source.
+    supplier = models.CharField(max_length=32, blank=True)
+    cost_amount = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    cost_currency = models.CharField(max_length=3, blank=True)
+    margin_amount = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -159,9 +169,9 @@ class Fulfilment(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", gettext_lazy("Pending")
+        DONE = "done", gettext_lazy("Done")
+        FAILED = "failed", gettext_lazy("Failed")
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="fulfilment")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
@@ -218,11 +228,11 @@ class Invoice(models.Model):
 
 class Refund(TimeStampedModel):
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested by the customer"
-        PENDING = "pending", "Sent to the payment processor"
-        SUCCEEDED = "succeeded", "Refunded"
-        FAILED = "failed", "Failed"
-        DECLINED = "declined", "Declined by staff"
+        REQUESTED = "requested", gettext_lazy("Requested by the customer")
+        PENDING = "pending", gettext_lazy("Sent to the payment processor")
+        SUCCEEDED = "succeeded", gettext_lazy("Refunded")
+        FAILED = "failed", gettext_lazy("Failed")
+        DECLINED = "declined", gettext_lazy("Declined by staff")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")

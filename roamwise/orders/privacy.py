@@ -207,3 +207,14 @@ data_map.declare_not_personal(
         reason=ROW_BOOKKEEPING,
     )
 )
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "orders.Order",
+        fields=("supplier", "cost_amount", "cost_currency", "margin_amount"),
+        reason=(
+            "Which wholesaler supplied the order, what it charged us and what we kept: about "
+            "our purchase, the same for every buyer of the plan."
+        ),
+    )
+)

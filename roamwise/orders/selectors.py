@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.core.errors import NotFound
@@ -19,8 +20,8 @@ def order_of(*, customer: User, public_id: uuid.UUID | str) -> Order:
     try:
         key = uuid.UUID(str(public_id))
     except ValueError as exc:
-        raise NotFound("No such order.") from exc
+        raise NotFound(gettext("No such order.")) from exc
     order = orders_of(customer=customer).filter(public_id=key).first()
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(gettext("No such order."))
     return order

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -10,15 +11,20 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from roamwise.accounts.models import User
 from roamwise.accounts.selectors import has_verified_email
 from roamwise.catalog.models import Plan
 from roamwise.datamap.registry import Sweep, Swept
+from roamwise.suppliers.base import Money as Cost
+from roamwise.suppliers.selectors import SourceCost, margin, plan_costs
 from roamwise.vault import services as vault
 from roamwise.vault.fields import retention_subject
 
 from .errors import (
+    BelowCost,
     EmailNotVerified,
     IdempotencyConflict,
     OrderTransitionError,
@@ -37,6 +43,7 @@ from .models import (
 )
 from .privacy import BILLING_YEARS
 
+logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 # Invoices are sealed with the key of their year in this scope ("@billing:issued_at").
 BILLING_KEY_SCOPE = "billing"
@@ -109,10 +116,21 @@ def order_create(
         if existing is not None:
             return _same_request_or_conflict(existing, plan)
     if not has_verified_email(customer):
-        raise EmailNotVerified("Verify your email address before buying.")
+        raise EmailNotVerified(gettext("Verify your email address before buying."))
     if not plan.is_active:
-        raise PlanUnavailable("This plan is no longer on sale.")
+        raise PlanUnavailable(gettext("This plan is no longer on sale."))
     prices = price_breakdown(price=plan.price, country=billing.country)
+    costs = plan_costs(plan_id=plan.pk)
+    below = below_cost(net=prices.net, currency=plan.currency, costs=costs)
+    if below and not plan.sell_below_cost:
+        logger.warning("plan %s not sold: %s", plan.pk, below)
+        raise BelowCost(
+            _(
+                "This plan cannot be sold at its current price, which would not cover "
+                "its cost. Please choose another plan."
+            )
+        )
+    sale = costs[0]  # the preferred source; failover corrects it (order_cost_record)
     try:
         with transaction.atomic():
             order = Order.objects.create(
@@ -124,6 +142,10 @@ def order_create(
                 tax_rate=prices.tax_rate,
                 tax_amount=prices.tax,
                 total=prices.total,
+                supplier=sale.supplier,
+                cost_amount=sale.cost.amount if sale.cost else None,
+                cost_currency=sale.cost.currency if sale.cost else "",
+                margin_amount=margin(net=prices.net, currency=plan.currency, cost=sale.cost),
                 billing_name=billing.name,
                 billing_address=billing.address(),
                 billing_country=billing.country.upper(),
@@ -144,9 +166,41 @@ def order_create(
     return order
 
 
+def below_cost(*, net: Decimal, currency: str, costs: list[SourceCost]) -> str:
+    """Why selling at ``net`` (before VAT) would be below the cost of one of the
+    plan's sources, any of which may supply it (failover), or "". A cost in
+    another currency cannot be compared without a rate, so it counts as below."""
+    for source in costs:
+        if source.cost is None:
+            continue  # over ES2+: the cost is not known here
+        if source.cost.currency != currency:
+            return (
+                f"{source.supplier} charges in {source.cost.currency}, the plan sells in "
+                f"{currency}: no rate to compare them"
+            )
+        if net < source.cost.amount:
+            return (
+                f"{net} {currency} before VAT is below the cost at {source.supplier} "
+                f"({source.cost.amount} {source.cost.currency})"
+            )
+    return ""
+
+
+def order_cost_record(*, order_id: int, supplier: str, cost: Cost | None) -> None:
+    """The source that supplied the order, and what it charged: the order's
+    supplier, cost and margin follow it (failover may pick another source)."""
+    order = Order.objects.only("net_amount", "currency").get(pk=order_id)
+    Order.objects.filter(pk=order_id).update(
+        supplier=supplier,
+        cost_amount=cost.amount if cost else None,
+        cost_currency=cost.currency if cost else "",
+        margin_amount=margin(net=order.net_amount, currency=order.currency, cost=cost),
+    )
+
+
 def _same_request_or_conflict(existing: Order, plan: Plan) -> Order:
     if existing.plan_id != plan.pk:
-        raise IdempotencyConflict("This idempotency key was used for another order.")
+        raise IdempotencyConflict(gettext("This idempotency key was used for another order."))
     return existing
 
 
@@ -155,7 +209,10 @@ def _move(
 ) -> bool:
     """Compare-and-set one transition and write its event; False if the order moved."""
     if to_status not in ALLOWED_TRANSITIONS[from_status]:
-        raise OrderTransitionError(f"An order cannot go from {from_status} to {to_status}.")
+        raise OrderTransitionError(
+            gettext("An order cannot go from %(from_status)s to %(to_status)s.")
+            % {"from_status": from_status, "to_status": to_status}
+        )
     now = timezone.now()
     updated = Order.objects.filter(pk=order_id, status=from_status).update(
         status=to_status, updated_at=now, **fields
@@ -173,7 +230,9 @@ def order_transition(
 ) -> Order:
     with transaction.atomic():
         if not _move(order.pk, order.status, to_status, actor=actor, note=note, **fields):
-            raise OrderTransitionError("The order changed meanwhile; reload and try again.")
+            raise OrderTransitionError(
+                gettext("The order changed meanwhile; reload and try again.")
+            )
     order.refresh_from_db()
     return order
 
@@ -236,9 +295,9 @@ def refund_request(*, order: Order, reason: str) -> Refund:
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status not in (OrderStatus.PAID, OrderStatus.FULFILLED):
-            raise RefundNotAllowed("Only a paid order can be refunded.")
+            raise RefundNotAllowed(gettext("Only a paid order can be refunded."))
         if locked.refunds.exclude(status=Refund.Status.DECLINED).exists():
-            raise RefundNotAllowed("A refund is already on its way for this order.")
+            raise RefundNotAllowed(gettext("A refund is already on its way for this order."))
         return Refund.objects.create(
             order=locked,
             amount=locked.refundable_amount,

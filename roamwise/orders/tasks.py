@@ -9,8 +9,9 @@ from typing import cast
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, task
 
@@ -45,7 +46,7 @@ def handler_for(handlers: dict[str, str], kind: str) -> OrderHandler:
     """The function ``handlers`` names for ``kind``; ``UnknownOrderKind`` if none."""
     path = handlers.get(kind)
     if path is None:
-        raise UnknownOrderKind(f"No handler for orders of kind {kind!r}.")
+        raise UnknownOrderKind(gettext("No handler for orders of kind %(kind)r.") % {"kind": kind})
     return cast(OrderHandler, import_string(path))
 
 
@@ -130,16 +131,15 @@ def resend_order_receipt(order_id: int) -> None:
 
 def _send_receipt(order: Order, context: dict) -> None:
     invoice = order.invoice
+    # The invoice is in the customer's language, like the email it comes with.
+    with translation.override(order.customer.language or settings.LANGUAGE_CODE):
+        pdf = invoice_pdf(invoice)
     notifications.notify(
         user=order.customer,
         kind="order",
         template="orders/email/receipt",
         context=context,
-        attachments=[
-            notifications.Attachment(
-                f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf"
-            )
-        ],
+        attachments=[notifications.Attachment(f"{invoice.number}.pdf", pdf, "application/pdf")],
     )
 
 

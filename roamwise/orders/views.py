@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from roamwise.catalog import selectors as catalog
@@ -110,7 +111,9 @@ def refund_request(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpR
     order = _own_order(request, public_id)
     try:
         services.refund_request(order=order, reason=request.POST.get("reason", "")[:200])
-        messages.success(request, "We have your refund request; you will hear from us shortly.")
+        messages.success(
+            request, gettext("We have your refund request; you will hear from us shortly.")
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("orders:detail", public_id=order.public_id)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.core.errors import DomainError
 from roamwise.governance.services import disclosure_record
@@ -46,7 +47,7 @@ def payment_start(*, order: Order) -> str:
     page, so a customer cannot pay one order twice.
     """
     if order.status not in PAYABLE:
-        raise OrderNotPayable("This order is not waiting for payment.")
+        raise OrderNotPayable(gettext("This order is not waiting for payment."))
     order = orders.order_await_payment(order=order)
     pending = order.payments.filter(status=Payment.Status.PENDING).exclude(checkout_url="").first()
     if pending is not None:
@@ -323,7 +324,8 @@ def refund_issue(
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status not in REFUNDABLE:
             raise RefundNotAllowed(
-                f"An order that is {locked.get_status_display().lower()} cannot be refunded."
+                gettext("An order that is %(lower)s cannot be refunded.")
+                % {"lower": locked.get_status_display().lower()}
             )
         if refund is not None:
             # Granting a customer's request: only once, whoever clicks first.
@@ -331,18 +333,19 @@ def refund_issue(
                 pk=refund.pk, order=locked, status=Refund.Status.REQUESTED
             ).update(status=Refund.Status.PENDING, amount=amount)
             if granted != 1:
-                raise RefundNotAllowed("This refund request was already handled.")
+                raise RefundNotAllowed(gettext("This refund request was already handled."))
         pending = locked.refunds.filter(status=Refund.Status.PENDING)
         if refund is not None:
             pending = pending.exclude(pk=refund.pk)
         in_flight = sum(r.amount for r in pending)
         if amount <= 0 or amount > locked.refundable_amount - in_flight:
             raise RefundNotAllowed(
-                f"At most {locked.refundable_amount - in_flight} can be refunded."
+                gettext("At most %(refundable_amount_in_flight)s can be refunded.")
+                % {"refundable_amount_in_flight": locked.refundable_amount - in_flight}
             )
         payment = locked.payments.filter(status=Payment.Status.SUCCEEDED).first()
         if payment is None:
-            raise RefundNotAllowed("This order has no successful payment to refund.")
+            raise RefundNotAllowed(gettext("This order has no successful payment to refund."))
         if refund is None:
             refund = Refund.objects.create(
                 order=locked,

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from roamwise.audit.admin import PersonalDataAdmin
 from roamwise.datamap.registry import data_map
@@ -114,7 +115,11 @@ class LegalHoldAdmin(PersonalDataAdmin):
         for hold in queryset.filter(released_at__isnull=True):
             services.legal_hold_release(hold=hold, released_by=request.user)  # type: ignore[arg-type]
             released += 1
-        messages.success(request, f"Released {released} hold(s); the next sweep applies the rules.")
+        messages.success(
+            request,
+            gettext("Released %(released)s hold(s); the next sweep applies the rules.")
+            % {"released": released},
+        )
 
     def has_release_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("retention.release_legalhold")

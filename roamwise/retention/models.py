@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class LegalHold(models.Model):
@@ -16,10 +17,10 @@ class LegalHold(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DISPUTE = "dispute", "Payment dispute"
-        LEGAL_REQUEST = "legal_request", "Legal request"
-        LITIGATION = "litigation", "Litigation"
-        REGULATOR = "regulator", "Regulator inquiry"
+        DISPUTE = "dispute", gettext_lazy("Payment dispute")
+        LEGAL_REQUEST = "legal_request", gettext_lazy("Legal request")
+        LITIGATION = "litigation", gettext_lazy("Litigation")
+        REGULATOR = "regulator", gettext_lazy("Regulator inquiry")
 
     subject_id = models.UUIDField(db_index=True, help_text="The customer's public id.")
     model = models.CharField(
@@ -62,13 +63,13 @@ class RetentionRun(models.Model):
     content is ever copied here."""
 
     class Trigger(models.TextChoices):
-        TASK = "task", "Nightly task"
-        COMMAND = "command", "Command"
+        TASK = "task", gettext_lazy("Nightly task")
+        COMMAND = "command", gettext_lazy("Command")
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Some rules failed"
+        RUNNING = "running", gettext_lazy("Running")
+        DONE = "done", gettext_lazy("Done")
+        FAILED = "failed", gettext_lazy("Some rules failed")
 
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -96,10 +97,10 @@ class RetentionRunRule(models.Model):
     """What one rule of one run did: counts of rows, never their content."""
 
     class Action(models.TextChoices):
-        DELETE = "delete", "Delete"
-        ANONYMISE = "anonymise", "Anonymise"
-        ERASE = "erase", "Erase closed accounts"
-        KEEP = "keep", "Keep"
+        DELETE = "delete", gettext_lazy("Delete")
+        ANONYMISE = "anonymise", gettext_lazy("Anonymise")
+        ERASE = "erase", gettext_lazy("Erase closed accounts")
+        KEEP = "keep", gettext_lazy("Keep")
 
     run = models.ForeignKey(RetentionRun, on_delete=models.CASCADE, related_name="rules")
     position = models.PositiveSmallIntegerField()

@@ -14,6 +14,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.datamap.registry import data_map
@@ -28,23 +29,26 @@ DISPUTED_ORDER = "orders.order"
 def legal_hold_check(*, kind: str, reason: str, model: str = "", object_id: str = "") -> None:
     """Raise ``HoldInvalid`` with a message for staff if a hold cannot be placed."""
     if kind not in LegalHold.Kind.values:
-        raise HoldInvalid(f"Unknown kind of hold {kind!r}.")
+        raise HoldInvalid(gettext("Unknown kind of hold %(kind)r.") % {"kind": kind})
     if not reason.strip():
-        raise HoldInvalid("Say why the records are held.")
+        raise HoldInvalid(gettext("Say why the records are held."))
     if object_id and not model:
-        raise HoldInvalid("A hold on one row names its model too.")
+        raise HoldInvalid(gettext("A hold on one row names its model too."))
     if not model:
         return
     declaration = data_map.declarations.get(model.lower())
     if declaration is None:
-        raise HoldInvalid(f"{model} is not a model of the data map.")
+        raise HoldInvalid(gettext("%(model)s is not a model of the data map.") % {"model": model})
     if object_id:
         try:
             found = declaration.model_class._default_manager.filter(pk=object_id).exists()
         except (ValueError, ValidationError):
             found = False
         if not found:
-            raise HoldInvalid(f"There is no {declaration.model} with id {object_id}.")
+            raise HoldInvalid(
+                gettext("There is no %(model)s with id %(object_id)s.")
+                % {"model": declaration.model, "object_id": object_id}
+            )
 
 
 def legal_hold_place(

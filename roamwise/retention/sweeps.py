@@ -41,6 +41,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from roamwise.accounts.selectors import closed_accounts_due, unconsented_minors_due
 from roamwise.core.errors import DomainError
@@ -137,12 +138,17 @@ def retention_rules(*, registry: Registry = data_map) -> list[Rule]:
 def blank_value(field: models.Field | models.ForeignObjectRel) -> Any:
     """What a field is set to when anonymised: null, or empty text."""
     if isinstance(field, models.ForeignObjectRel):
-        raise NotBlankable(f"{field.name} is a reverse relation, not a field of the row")
+        raise NotBlankable(
+            gettext("%(name)s is a reverse relation, not a field of the row") % {"name": field.name}
+        )
     if field.null:
         return None
     if isinstance(field, models.CharField | models.TextField):
         return ""
-    raise NotBlankable(f"{field.model._meta.label}.{field.name} can be neither null nor blank text")
+    raise NotBlankable(
+        gettext("%(label)s.%(name)s can be neither null nor blank text")
+        % {"label": field.model._meta.label, "name": field.name}
+    )
 
 
 def anonymised_values(declaration: Declaration) -> dict[str, Any]:
@@ -329,7 +335,7 @@ def _select(rules: list[Rule], wanted: Iterable[str]) -> list[Rule]:
     unknown = sorted(keys - known)
     if unknown:
         raise UnknownRule(
-            f"No retention rule for {', '.join(unknown)}. Rules: "
+            gettext("No retention rule for %(join)s. Rules: ") % {"join": ", ".join(unknown)}
             + ", ".join(rule.model for rule in rules)
         )
     return [rule for rule in rules if rule.key in keys]

@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.audit.admin import PersonalDataAdmin
@@ -115,7 +116,9 @@ class DataRequestAdmin(PersonalDataAdmin):
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[DataRequest]) -> None:
         for data_request in queryset:
             services.request_assign(request=data_request, assignee=request.user, actor=request.user)  # type: ignore[arg-type]
-        messages.success(request, f"{queryset.count()} request(s) assigned to you.")
+        messages.success(
+            request, gettext("%(count)s request(s) assigned to you.") % {"count": queryset.count()}
+        )
 
     def has_handle_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(HANDLE)
@@ -267,26 +270,30 @@ class DataRequestAdmin(PersonalDataAdmin):
                     else None
                 )
                 services.request_assign(request=found, assignee=assignee, actor=user)
-                messages.success(request, "Assignment changed.")
+                messages.success(request, gettext("Assignment changed."))
             elif action == "start":
                 services.request_start(request=found, actor=user)
-                messages.success(request, "Request in progress.")
+                messages.success(request, gettext("Request in progress."))
             elif action == "complete":
                 services.request_complete(request=found, actor=user, resolution=text)
-                messages.success(request, "Answered.")
+                messages.success(request, gettext("Answered."))
             elif action == "reject":
                 services.request_reject(request=found, actor=user, reason=text)
-                messages.success(request, "Rejected; the requester is told why.")
+                messages.success(request, gettext("Rejected; the requester is told why."))
             elif action == "extend":
                 services.request_extend(request=found, actor=user, reason=text)
-                messages.success(request, f"Deadline extended to {found.due_at:%Y-%m-%d}.")
+                messages.success(
+                    request,
+                    gettext("Deadline extended to %(due_at)s.")
+                    % {"due_at": format(found.due_at, "%Y-%m-%d")},
+                )
             elif action == "link":
                 chosen = _uuid_or_none(request.POST.get("account", ""))
                 account = (
                     User.objects.filter(public_id=chosen).first() if chosen is not None else None
                 )
                 if account is None:
-                    messages.error(request, "Choose an account the search found.")
+                    messages.error(request, gettext("Choose an account the search found."))
                 else:
                     services.request_account_link(
                         request=found,
@@ -295,18 +302,24 @@ class DataRequestAdmin(PersonalDataAdmin):
                         method=request.POST.get("method", ""),
                         note=text,
                     )
-                    messages.success(request, "Account linked; erase it when you are ready.")
+                    messages.success(
+                        request, gettext("Account linked; erase it when you are ready.")
+                    )
             elif action == "erase":
                 services.request_erase(request=found, actor=user)
                 if found.status == RequestStatus.FAILED:
-                    messages.error(request, "The erasure could not be verified: still failed.")
+                    messages.error(
+                        request, gettext("The erasure could not be verified: still failed.")
+                    )
                 else:
-                    messages.success(request, "Erased.")
+                    messages.success(request, gettext("Erased."))
             elif action == "send_download":
                 services.request_send_download(request=found, actor=user)
-                messages.success(request, "A one-time download link went to the requester.")
+                messages.success(
+                    request, gettext("A one-time download link went to the requester.")
+                )
             else:
-                messages.error(request, "Unknown action.")
+                messages.error(request, gettext("Unknown action."))
         except DomainError as exc:
             messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("admin:rights_datarequest_change", args=[found.pk]))

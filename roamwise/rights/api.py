@@ -11,6 +11,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
@@ -154,7 +155,9 @@ def _uploads(items: list[EvidenceIn]) -> list[Upload]:
         try:
             content = base64.b64decode(item.content_base64, validate=True)
         except (binascii.Error, ValueError):
-            raise EvidenceRejected(f"{item.filename}: content_base64 is not base64.") from None
+            raise EvidenceRejected(
+                gettext("%(filename)s: content_base64 is not base64.") % {"filename": item.filename}
+            ) from None
         uploads.append(Upload(item.filename, item.content_type, content))
     return uploads
 
@@ -187,15 +190,20 @@ def request_create(request: HttpRequest, body: RequestIn) -> Status:
         return Status(201, request_out(created))
     if body.kind == RequestKind.ERASURE:
         raise ReauthenticationNeeded(
-            "Erasing your data needs you to sign in again: confirm it at "
-            f"{settings.SITE_URL}{reverse('rights:erase')}"
+            gettext("Erasing your data needs you to sign in again: confirm it at %(url)s")
+            % {"url": settings.SITE_URL + reverse("rights:erase")}
         )
     if body.kind == RequestKind.OBJECTION and body.scope is None:
-        raise InvalidRequest("Say what you object to: analytics, personalisation or marketing.")
+        raise InvalidRequest(
+            gettext("Say what you object to: analytics, personalisation or marketing.")
+        )
     scope = "restriction" if body.kind == RequestKind.RESTRICTION else str(body.scope)
     recorded = services.objection_request(user=user, switches={scope: body.active})
     if not recorded:
-        raise NoChange(f"{scope} is already {'on' if body.active else 'off'}.")
+        raise NoChange(
+            gettext("%(scope)s is already %(active_else_off)s.")
+            % {"scope": scope, "active_else_off": "on" if body.active else "off"}
+        )
     return Status(201, request_out(recorded[0]))
 
 
@@ -234,7 +242,7 @@ def request_export(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     user = authenticated_user(request)
     found = selectors.request_for(user=user, public_id=request_id)
     if found.kind not in (RequestKind.ACCESS, RequestKind.EXPORT):
-        raise NotAnExport("Only access and export requests have a download.")
+        raise NotAnExport(gettext("Only access and export requests have a download."))
     export = export_build(user=user)
     response = HttpResponse(export_zip(export), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export.filename()}"'

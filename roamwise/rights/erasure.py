@@ -45,6 +45,7 @@ from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from roamwise.accounts import services as accounts
 from roamwise.accounts.models import User
@@ -282,7 +283,10 @@ def _blank_rows(declaration: Declaration, pks: Sequence[Any], names: Sequence[st
     for name in names:
         blank = blank_for(model._meta.get_field(name))  # type: ignore[arg-type]
         if blank is None:
-            raise ErasureRuleError(f"{declaration.model}.{name} cannot be blanked")
+            raise ErasureRuleError(
+                gettext("%(model)s.%(name)s cannot be blanked")
+                % {"model": declaration.model, "name": name}
+            )
         blanks[name] = blank
     # A fresh id or a unique placeholder differs row by row.
     per_row = {n for n, b in blanks.items() if b is uuid.uuid4 or b not in SAME_FOR_EVERY_ROW}
@@ -374,8 +378,11 @@ def _tell_recipients(subject: User, registry: Registry, report: ErasureReport) -
             ended = tell(declaration.rows_of(subject))
         except RecipientUnreachable as exc:
             raise ErasureBlocked(
-                f"Nothing was erased: a recipient of {declaration.model} could not be told "
-                f"to stop ({exc}). Try again once it answers."
+                gettext(
+                    "Nothing was erased: a recipient of %(model)s could not be told "
+                    "to stop (%(exc)s). Try again once it answers."
+                )
+                % {"model": declaration.model, "exc": exc}
             ) from exc
         _count(report.recipients_told, declaration.model, ended)
 

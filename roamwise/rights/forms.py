@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import deadlines
@@ -43,17 +44,21 @@ def uploads_from(files: list[UploadedFile]) -> list[Upload]:
 
 class CorrectionForm(forms.Form):
     fields_to_correct = forms.MultipleChoiceField(
-        label="What is wrong (choose any)", required=False, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("What is wrong (choose any)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     details = forms.CharField(
-        label="What is wrong, and what it should be",
+        label=gettext_lazy("What is wrong, and what it should be"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     evidence = MultipleFileField(
-        label="Supporting files (optional)",
+        label=gettext_lazy("Supporting files (optional)"),
         required=False,
-        help_text="Up to 3 files: PNG, JPEG, PDF or plain text, 5 MB each. Stored encrypted.",
+        help_text=gettext_lazy(
+            "Up to 3 files: PNG, JPEG, PDF or plain text, 5 MB each. Stored encrypted."
+        ),
     )
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -64,34 +69,34 @@ class CorrectionForm(forms.Form):
 
 
 class NameForm(forms.Form):
-    first_name = forms.CharField(label="First name", max_length=150, required=False)
-    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=150, required=False)
 
 
 class PublicRequestForm(forms.Form):
     email = forms.EmailField(
-        label="Your email address",
-        help_text="We send a link to it: your request is accepted once you open it.",
+        label=gettext_lazy("Your email address"),
+        help_text=gettext_lazy("We send a link to it: your request is accepted once you open it."),
     )
     relationship = forms.ChoiceField(
-        label="The request is about",
+        label=gettext_lazy("The request is about"),
         choices=[("self", "Me"), ("parent", "My child (I am their parent or guardian)")],
         widget=forms.RadioSelect,
         initial="self",
     )
-    kind = forms.ChoiceField(label="What you ask", choices=RequestKind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("What you ask"), choices=RequestKind.choices)
     child_identifier = forms.CharField(
-        label="Your child's username or email address (parents only)",
+        label=gettext_lazy("Your child's username or email address (parents only)"),
         max_length=254,
         required=False,
     )
     details = forms.CharField(
-        label="Anything that helps us find and answer it (optional)",
+        label=gettext_lazy("Anything that helps us find and answer it (optional)"),
         max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    jurisdiction = forms.ChoiceField(label="Where you live")
+    jurisdiction = forms.ChoiceField(label=gettext_lazy("Where you live"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

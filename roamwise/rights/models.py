@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from roamwise.core.models import TimeStampedModel
 from roamwise.notifications.models import KeyHolder
@@ -25,20 +26,20 @@ from roamwise.vault.fields import EncryptedBinaryField, EncryptedTextField
 
 
 class RequestKind(models.TextChoices):
-    ACCESS = "access", "See my data (access)"
-    EXPORT = "export", "Download my data (portability)"
-    CORRECTION = "correction", "Correct my data"
-    ERASURE = "erasure", "Delete my data"
-    RESTRICTION = "restriction", "Restrict processing"
-    OBJECTION = "objection", "Object to processing"
+    ACCESS = "access", gettext_lazy("See my data (access)")
+    EXPORT = "export", gettext_lazy("Download my data (portability)")
+    CORRECTION = "correction", gettext_lazy("Correct my data")
+    ERASURE = "erasure", gettext_lazy("Delete my data")
+    RESTRICTION = "restriction", gettext_lazy("Restrict processing")
+    OBJECTION = "objection", gettext_lazy("Object to processing")
 
 
 class RequesterKind(models.TextChoices):
-    CUSTOMER = "customer", "Customer, signed in"
-    NON_CUSTOMER = "non_customer", "By email, without signing in"
-    PARENT = "parent", "Parent or guardian of a child"
+    CUSTOMER = "customer", gettext_lazy("Customer, signed in")
+    NON_CUSTOMER = "non_customer", gettext_lazy("By email, without signing in")
+    PARENT = "parent", gettext_lazy("Parent or guardian of a child")
     # Anyone: a teacher, a relative, another customer (CHD-04).
-    REPORTER = "reporter", "Someone reporting a suspected under-13 account"
+    REPORTER = "reporter", gettext_lazy("Someone reporting a suspected under-13 account")
 
 
 # Requests about someone else's account: never matched to the requester's own
@@ -51,20 +52,26 @@ class LinkMethod(models.TextChoices):
     child's before linking it to the request (CHD-04). Recorded with who
     linked it in the request's history."""
 
-    PARENT_PROOF = "parent_proof", "The parent proved parenthood and the child's age"
-    ACCOUNT_CONTENT = "account_content", "The account's own records show the holder is a child"
-    HOLDER_CONFIRMED = "holder_confirmed", "The account holder confirmed their age when asked"
-    OTHER = "other", "Other checks, described in the note"
+    PARENT_PROOF = "parent_proof", gettext_lazy("The parent proved parenthood and the child's age")
+    ACCOUNT_CONTENT = (
+        "account_content",
+        gettext_lazy("The account's own records show the holder is a child"),
+    )
+    HOLDER_CONFIRMED = (
+        "holder_confirmed",
+        gettext_lazy("The account holder confirmed their age when asked"),
+    )
+    OTHER = "other", gettext_lazy("Other checks, described in the note")
 
 
 class RequestStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    VERIFYING = "verifying", "Verifying identity"
-    IN_PROGRESS = "in_progress", "In progress"
-    EXTENDED = "extended", "In progress, deadline extended"
-    COMPLETED = "completed", "Completed"
-    REJECTED = "rejected", "Rejected"
-    FAILED = "failed", "Failed: needs staff"
+    RECEIVED = "received", gettext_lazy("Received")
+    VERIFYING = "verifying", gettext_lazy("Verifying identity")
+    IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+    EXTENDED = "extended", gettext_lazy("In progress, deadline extended")
+    COMPLETED = "completed", gettext_lazy("Completed")
+    REJECTED = "rejected", gettext_lazy("Rejected")
+    FAILED = "failed", gettext_lazy("Failed: needs staff")
 
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {

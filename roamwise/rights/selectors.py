@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.audit.models import AccessEvent
@@ -397,14 +398,14 @@ def request_for(*, user: User, public_id: uuid.UUID | str) -> DataRequest:
     try:
         wanted = uuid.UUID(str(public_id))
     except ValueError:
-        raise RequestNotFound("No such request.") from None
+        raise RequestNotFound(gettext("No such request.")) from None
     found = (
         DataRequest.objects.filter(public_id=wanted, user=user)
         .exclude(requester_kind=RequesterKind.REPORTER)
         .first()
     )
     if found is None:
-        raise RequestNotFound("No such request.")
+        raise RequestNotFound(gettext("No such request."))
     return found
 
 
@@ -412,10 +413,10 @@ def file_of(*, request: DataRequest, public_id: uuid.UUID | str) -> DataRequestF
     try:
         wanted = uuid.UUID(str(public_id))
     except ValueError:
-        raise RequestNotFound("No such file.") from None
+        raise RequestNotFound(gettext("No such file.")) from None
     found = request.files.filter(public_id=wanted).first()
     if found is None:
-        raise RequestNotFound("No such file.")
+        raise RequestNotFound(gettext("No such file."))
     return found
 
 

@@ -27,6 +27,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.accounts.services import age_on
@@ -114,13 +115,16 @@ def _transition(
     new key for the erased subject."""
     old = request.status
     if to_status not in ALLOWED_TRANSITIONS.get(old, set()):
-        raise InvalidTransition(f"A {old.replace('_', ' ')} request cannot become {to_status}.")
+        raise InvalidTransition(
+            gettext("A %(replace)s request cannot become %(to_status)s.")
+            % {"replace": old.replace("_", " "), "to_status": to_status}
+        )
     fields: dict[str, Any] = {"status": to_status, "updated_at": now, **changes}
     if to_status in CLOSED_STATUSES:
         fields["completed_at"] = now
     with transaction.atomic():
         if DataRequest.objects.filter(pk=request.pk, status=old).update(**fields) != 1:
-            raise InvalidTransition("The request changed meanwhile; reload it.")
+            raise InvalidTransition(gettext("The request changed meanwhile; reload it."))
         _event(request, actor=actor, now=now, note=note, from_status=old, to_status=to_status)
     for name, value in fields.items():
         setattr(request, name, value)
@@ -140,13 +144,17 @@ def _create(
     details: str = "",
 ) -> DataRequest:
     if kind not in RequestKind.values:
-        raise InvalidRequest(f"Unknown kind of request {kind!r}.")
+        raise InvalidRequest(gettext("Unknown kind of request %(kind)r.") % {"kind": kind})
     jurisdiction = (jurisdiction or deadlines.default()).lower()
     if jurisdiction not in settings.RIGHTS_RESPONSE_PERIODS:
-        raise InvalidRequest(f"Unknown jurisdiction {jurisdiction!r}.")
+        raise InvalidRequest(
+            gettext("Unknown jurisdiction %(jurisdiction)r.") % {"jurisdiction": jurisdiction}
+        )
     details = (details or "").strip()
     if len(details) > DETAILS_MAX:
-        raise InvalidRequest(f"Write at most {DETAILS_MAX} characters.")
+        raise InvalidRequest(
+            gettext("Write at most %(DETAILS_MAX)s characters.") % {"DETAILS_MAX": DETAILS_MAX}
+        )
     due = deadlines.due_after(now, jurisdiction)
     request = DataRequest.objects.create(
         kind=kind,
@@ -223,7 +231,7 @@ def access_request_self(
     """Access and export are answered at once: the privacy center shows
     everything (RGT-01) and the download is the signed-in ZIP (RGT-04)."""
     if kind not in IMMEDIATE_KINDS:
-        raise InvalidRequest("Only access and export are answered at once.")
+        raise InvalidRequest(gettext("Only access and export are answered at once."))
     moment = _now(now)
     with transaction.atomic():
         request = _create(
@@ -259,9 +267,12 @@ def correction_request(
     known = {value for value, _ in selectors.correctable_fields()}
     unknown = [f for f in fields if f not in known]
     if unknown:
-        raise InvalidRequest(f"{unknown[0]} is not something a correction request can name.")
+        raise InvalidRequest(
+            gettext("%(unknown_0)s is not something a correction request can name.")
+            % {"unknown_0": unknown[0]}
+        )
     if not (details or "").strip():
-        raise InvalidRequest("Say what is wrong and what it should be.")
+        raise InvalidRequest(gettext("Say what is wrong and what it should be."))
     checked = evidence_check(uploads)
     moment = _now(now)
     summary = "Fields: " + (", ".join(fields) if fields else "not named") + "\n\n"
@@ -303,7 +314,9 @@ def objection_request(
     at once (restriction for "restriction", objection for the rest)."""
     unknown = set(switches) - set(Objection.values)
     if unknown:
-        raise InvalidRequest(f"Unknown objection {sorted(unknown)[0]!r}.")
+        raise InvalidRequest(
+            gettext("Unknown objection %(sorted)r.") % {"sorted": sorted(unknown)[0]}
+        )
     moment = _now(now)
     recorded = []
     with transaction.atomic():
@@ -436,7 +449,7 @@ def personal_details_update(*, user: User, first_name: str, last_name: str) -> U
     """The customer corrects their name themselves (RGT-02: editable fields)."""
     first_name, last_name = first_name.strip(), last_name.strip()
     if len(first_name) > 150 or len(last_name) > 150:
-        raise InvalidRequest("A name is at most 150 characters.")
+        raise InvalidRequest(gettext("A name is at most 150 characters."))
     user.first_name = first_name
     user.last_name = last_name
     user.save(update_fields=["first_name", "last_name"])
@@ -456,9 +469,9 @@ def _verify_token_read(token: str, *, now: datetime) -> uuid.UUID:
         issued = int(payload["t"])
         public_id = uuid.UUID(hex=str(payload["r"]))
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise LinkInvalid("This link is not valid.") from None
+        raise LinkInvalid(gettext("This link is not valid.")) from None
     if now.timestamp() - issued > settings.RIGHTS_VERIFY_HOURS * 3600:
-        raise LinkInvalid("This link has expired; please send your request again.")
+        raise LinkInvalid(gettext("This link has expired; please send your request again."))
     return public_id
 
 
@@ -485,20 +498,20 @@ def public_request_open(
     try:
         validate_email(email)
     except ValidationError:
-        raise InvalidRequest("Enter a valid email address.") from None
+        raise InvalidRequest(gettext("Enter a valid email address.")) from None
     if kind not in RequestKind.values:
-        raise InvalidRequest("Choose what you are asking for.")
+        raise InvalidRequest(gettext("Choose what you are asking for."))
     requester_kind = RELATIONSHIPS.get(relationship)
     if requester_kind is None:
-        raise InvalidRequest("Say whether the request is about you or your child.")
+        raise InvalidRequest(gettext("Say whether the request is about you or your child."))
     # A parent may ask anything for their child; only erasure of a matched
     # child is automatic (CHD-03), the rest goes to the privacy officer.
     child_identifier = (child_identifier or "").strip()[:254]
     if requester_kind == RequesterKind.REPORTER:
         if kind != RequestKind.ERASURE:
-            raise InvalidRequest("A report of an under-13 account asks for its erasure.")
+            raise InvalidRequest(gettext("A report of an under-13 account asks for its erasure."))
         if not child_identifier:
-            raise InvalidRequest("Give the account's username or email address.")
+            raise InvalidRequest(gettext("Give the account's username or email address."))
     limit = settings.RIGHTS_PUBLIC_FORM_LIMIT
     rate_limit(key=f"rights-public:ip:{client_ip or 'unknown'}", limit=limit, window_seconds=3600)
     email_key = hashlib.sha256(email.lower().encode()).hexdigest()
@@ -560,7 +573,7 @@ def public_request_check(*, token: str, now: datetime | None = None) -> DataRequ
     public_id = _verify_token_read(token, now=_now(now))
     request = DataRequest.objects.filter(public_id=public_id).first()
     if request is None:
-        raise LinkInvalid("This link is not valid.")
+        raise LinkInvalid(gettext("This link is not valid."))
     return request
 
 
@@ -718,7 +731,9 @@ def download_check(*, token: str, now: datetime | None = None) -> DataRequest:
         or request.download_expires_at <= moment
         or request.user_id is None
     ):
-        raise LinkInvalid("This download link is not valid, has expired or was used already.")
+        raise LinkInvalid(
+            gettext("This download link is not valid, has expired or was used already.")
+        )
     return request
 
 
@@ -730,7 +745,7 @@ def download_consume(*, token: str, now: datetime | None = None) -> DataRequest:
         downloaded_at=moment, updated_at=moment
     )
     if used != 1:
-        raise LinkInvalid("This download link was used already.")
+        raise LinkInvalid(gettext("This download link was used already."))
     with transaction.atomic():
         _event(request, actor=None, now=moment, note="downloaded with the one-time link")
     return request
@@ -752,7 +767,7 @@ def unverified_requests_delete(*, now: datetime | None = None) -> int:
 
 def request_assign(*, request: DataRequest, assignee: User | None, actor: User) -> DataRequest:
     if assignee is not None and not assignee.is_staff:
-        raise InvalidRequest("Requests are assigned to staff.")
+        raise InvalidRequest(gettext("Requests are assigned to staff."))
     now = timezone.now()
     with transaction.atomic():
         DataRequest.objects.filter(pk=request.pk).update(assignee=assignee, updated_at=now)
@@ -785,7 +800,7 @@ def request_complete(
     """Staff answer a request (a correction made, a non-customer answered)."""
     resolution = (resolution or "").strip()
     if not resolution:
-        raise InvalidRequest("Write the answer the requester receives.")
+        raise InvalidRequest(gettext("Write the answer the requester receives."))
     moment = _now(now)
     with transaction.atomic():
         _store_resolution(request, resolution)
@@ -799,7 +814,7 @@ def request_reject(
 ) -> DataRequest:
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidRequest("Give the reason the requester receives.")
+        raise InvalidRequest(gettext("Give the reason the requester receives."))
     moment = _now(now)
     with transaction.atomic():
         _store_resolution(request, reason)
@@ -815,15 +830,19 @@ def request_extend(
     further months), with a reason the requester is told (Art. 12(3))."""
     reason = (reason or "").strip()
     if len(reason) < 10:
-        raise ExtensionRefused("Give the reason for the extension in a sentence.")
+        raise ExtensionRefused(gettext("Give the reason for the extension in a sentence."))
     if request.extended_at is not None:
-        raise ExtensionRefused("This request was extended already.")
+        raise ExtensionRefused(gettext("This request was extended already."))
     period = deadlines.extension_period(request.jurisdiction)
     if period is None:
-        raise ExtensionRefused(f"{request.jurisdiction.upper()} allows no extension.")
+        raise ExtensionRefused(
+            gettext("%(upper)s allows no extension.") % {"upper": request.jurisdiction.upper()}
+        )
     moment = _now(now)
     if request.due_at <= moment:
-        raise ExtensionRefused("The deadline has passed: an extension is decided before it.")
+        raise ExtensionRefused(
+            gettext("The deadline has passed: an extension is decided before it.")
+        )
     new_due = period.after(request.due_at)
     with transaction.atomic():
         _transition(
@@ -859,26 +878,26 @@ def request_account_link(
     history. Erasing it is the next, separate step (``request_erase``)."""
     if request.kind != RequestKind.ERASURE or request.requester_kind not in ABOUT_A_CHILD:
         raise InvalidRequest(
-            "Only a parent's or a reporter's erasure request is linked to an account."
+            gettext("Only a parent's or a reporter's erasure request is linked to an account.")
         )
     if request.status not in (RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED):
-        raise InvalidTransition("Start the request before linking an account.")
+        raise InvalidTransition(gettext("Start the request before linking an account."))
     if request.user_id is not None:
-        raise InvalidRequest("An account is linked to this request already.")
+        raise InvalidRequest(gettext("An account is linked to this request already."))
     if account.is_staff:
-        raise InvalidRequest("A staff account is not erased through a report.")
+        raise InvalidRequest(gettext("A staff account is not erased through a report."))
     if method not in LinkMethod.values:
-        raise InvalidRequest("Say how you verified the report.")
+        raise InvalidRequest(gettext("Say how you verified the report."))
     note = " ".join((note or "").split())
     if len(note) < LINK_NOTE_MIN:
-        raise InvalidRequest("Describe the checks you made in a sentence.")
+        raise InvalidRequest(gettext("Describe the checks you made in a sentence."))
     moment = _now(now)
     with transaction.atomic():
         linked = DataRequest.objects.filter(pk=request.pk, user__isnull=True).update(
             user=account, updated_at=moment
         )
         if linked != 1:
-            raise InvalidTransition("The request changed meanwhile; reload it.")
+            raise InvalidTransition(gettext("The request changed meanwhile; reload it."))
         _event(
             request,
             actor=actor,
@@ -893,14 +912,14 @@ def request_erase(*, request: DataRequest, actor: User, now: datetime | None = N
     """Staff carry out an erasure request whose account is known (a verified
     public request, or a retry after a failure)."""
     if request.kind != RequestKind.ERASURE:
-        raise InvalidRequest("Only an erasure request erases.")
+        raise InvalidRequest(gettext("Only an erasure request erases."))
     if request.user is None:
-        raise InvalidRequest("No account is matched to this request.")
+        raise InvalidRequest(gettext("No account is matched to this request."))
     moment = _now(now)
     if request.status == RequestStatus.FAILED:
         _transition(request, RequestStatus.IN_PROGRESS, actor=actor, now=moment, note="retry")
     if request.status not in (RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED):
-        raise InvalidTransition("Start the request before erasing.")
+        raise InvalidTransition(gettext("Start the request before erasing."))
     email = request.user.email if request.requester_kind == RequesterKind.CUSTOMER else ""
     _erase(request, request.user, actor=actor, now=moment)
     request.refresh_from_db()
@@ -925,13 +944,17 @@ def request_send_download(
     """Staff answer an access or export request with a one-time link, only to
     an address that is a verified address of the matched account (RGT-09)."""
     if request.kind not in IMMEDIATE_KINDS:
-        raise InvalidRequest("Only access and export requests are answered with a download.")
+        raise InvalidRequest(
+            gettext("Only access and export requests are answered with a download.")
+        )
     account = request.user
     address = request.contact_email or (account.email if account else "")
     if account is None or _verified_account(address) != account:
         raise InvalidRequest(
-            "The requester's address is not a verified address of the account: "
-            "no data can be sent to it."
+            gettext(
+                "The requester's address is not a verified address of the account: "
+                "no data can be sent to it."
+            )
         )
     moment = _now(now)
     with transaction.atomic():

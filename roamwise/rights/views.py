@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from roamwise.consent.forms import ObjectionsForm
@@ -76,7 +77,7 @@ def export_download(request: AuthenticatedRequest) -> HttpResponse:
 def access_request(request: AuthenticatedRequest) -> HttpResponse:
     services.access_request_self(user=request.user, kind=RequestKind.ACCESS)
     messages.success(
-        request, "Your access request is answered: everything we hold is on this page."
+        request, gettext("Your access request is answered: everything we hold is on this page.")
     )
     return redirect("rights:center")
 
@@ -102,8 +103,11 @@ def correction(request: AuthenticatedRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Your correction request {created.reference} is with our privacy team; "
-                f"we answer by {created.due_at:%d %B %Y}.",
+                gettext(
+                    "Your correction request %(reference)s is with our privacy team; "
+                    "we answer by %(due_at)s."
+                )
+                % {"reference": created.reference, "due_at": format(created.due_at, "%d %B %Y")},
             )
             return redirect("rights:request", created.public_id)
     status = 400 if request.method == "POST" else 200
@@ -123,7 +127,7 @@ def name_update(request: AuthenticatedRequest) -> HttpResponse:
             first_name=form.cleaned_data["first_name"],
             last_name=form.cleaned_data["last_name"],
         )
-        messages.success(request, "Your name was updated.")
+        messages.success(request, gettext("Your name was updated."))
         return redirect("rights:center")
     status = 400 if request.method == "POST" else 200
     return render(request, "rights/name.html", {"form": form}, status=status)
@@ -138,7 +142,7 @@ def objections(request: AuthenticatedRequest) -> HttpResponse:
         return HttpResponse("Invalid choices.", status=400)
     recorded = services.objection_request(user=request.user, switches=form.switches())
     if recorded:
-        messages.success(request, "Your choices are saved and apply from now on.")
+        messages.success(request, gettext("Your choices are saved and apply from now on."))
     return redirect(reverse("rights:center") + "#objections")
 
 
@@ -158,7 +162,9 @@ def erase(request: AuthenticatedRequest) -> HttpResponse:
     context: dict[str, Any] = {"retained_by_law": _retained_by_law()}
     if request.method == "POST":
         if request.POST.get("confirm") != "erase":
-            messages.error(request, "Tick the box to confirm that you want your data erased.")
+            messages.error(
+                request, gettext("Tick the box to confirm that you want your data erased.")
+            )
             return render(request, "rights/erase.html", context, status=400)
         done = services.erasure_request_self(user=request.user)
         logout(request)

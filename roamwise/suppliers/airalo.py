@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from roamwise.core import http as core_http
 from roamwise.suppliers.base import (
@@ -52,7 +53,7 @@ from roamwise.suppliers.errors import (
     SupplierRejected,
     SupplierUnavailable,
 )
-from roamwise.suppliers.http import SupplierHttp
+from roamwise.suppliers.http import ESIM, ORDER, TOP_UP, Sent, SupplierHttp
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ class Airalo(Supplier):
         response = self.http.request(
             "POST",
             f"{self.base_url}/token",
+            sends=None,
             data=urlencode(form).encode(),
             headers={
                 "Accept": "application/json",
@@ -143,6 +145,7 @@ class Airalo(Supplier):
         method: str,
         path: str,
         *,
+        sends: Sent | None,
         params: dict[str, Any] | None = None,
         json: dict[str, Any] | None = None,
     ) -> Any:
@@ -152,6 +155,7 @@ class Airalo(Supplier):
                 response = self.http.request(
                     method,
                     url,
+                    sends=sends if attempt == 1 else None,  # disclosed once
                     json=json,
                     headers={
                         "Accept": "application/json",
@@ -175,7 +179,8 @@ class Airalo(Supplier):
             return response.json()["data"]
         except (ValueError, KeyError, TypeError) as exc:
             raise SupplierUnavailable(
-                f"airalo answered {path} with no envelope", supplier_code=self.code
+                gettext("airalo answered %(path)s with no envelope") % {"path": path},
+                supplier_code=self.code,
             ) from exc
 
     # -- catalogue ---------------------------------------------------------
@@ -188,6 +193,7 @@ class Airalo(Supplier):
                 data = self._call(
                     "GET",
                     "packages",
+                    sends=None,
                     params={
                         "filter[type]": kind,
                         "limit": PAGE_SIZE,
@@ -272,9 +278,13 @@ class Airalo(Supplier):
             "type": "sim",
             "description": transaction_id,
         }
+        sends = Sent(ORDER, transaction_id=transaction_id)
         if self.webhook_url:
             data = self._call(
-                "POST", "orders-async", json={**body, "webhook_url": self.webhook_url}
+                "POST",
+                "orders-async",
+                sends=sends,
+                json={**body, "webhook_url": self.webhook_url},
             )
             return SupplierOrder(
                 transaction_id=transaction_id,
@@ -282,17 +292,23 @@ class Airalo(Supplier):
                 status=OrderStatus.PENDING,
             )
         return order_from_data(
-            self._call("POST", "orders", json=body), transaction_id=transaction_id
+            self._call("POST", "orders", sends=sends, json=body), transaction_id=transaction_id
         )
 
     def order_status(self, *, reference: str) -> SupplierOrder:
-        data = self._call("GET", f"orders/{reference}", params={"include": "sims"})
+        data = self._call(
+            "GET",
+            f"orders/{reference}",
+            sends=Sent(ORDER, reference=reference),
+            params={"include": "sims"},
+        )
         return order_from_data(data, transaction_id=str(data.get("description", "")))
 
     def top_up(self, *, iccid: str, package_id: str, transaction_id: str) -> SupplierOrder:
         data = self._call(
             "POST",
             "orders/topups",
+            sends=Sent(TOP_UP, iccid=iccid),
             json={"package_id": package_id, "iccid": iccid, "description": transaction_id},
         )
         return SupplierOrder(
@@ -305,7 +321,7 @@ class Airalo(Supplier):
     def usage(self, *, iccid: str) -> Usage:
         # Airalo caches usage 20 minutes and limits calls per ICCID: callers poll
         # no more often than ``usage_interval`` (ADR 0024).
-        data = self._call("GET", f"sims/{iccid}/usage")
+        data = self._call("GET", f"sims/{iccid}/usage", sends=Sent(ESIM, iccid=iccid))
         unlimited = bool(data.get("is_unlimited"))
         return Usage(
             iccid=iccid,
@@ -316,13 +332,13 @@ class Airalo(Supplier):
         )
 
     def balance(self) -> Money:
-        data = self._call("GET", "balance")
+        data = self._call("GET", "balance", sends=None)
         try:
             available = data["balances"]["availableBalance"]
             return Money(_decimal(available["amount"]), str(available.get("currency", CURRENCY)))
         except (KeyError, TypeError) as exc:
             raise SupplierUnavailable(
-                "airalo answered balance without an amount", supplier_code=self.code
+                gettext("airalo answered balance without an amount"), supplier_code=self.code
             ) from exc
 
     def find_order(self, *, transaction_id: str) -> SupplierOrder | None:
@@ -330,6 +346,7 @@ class Airalo(Supplier):
         data = self._call(
             "GET",
             "orders",
+            sends=Sent(ORDER, transaction_id=transaction_id),
             params={"filter[description]": transaction_id, "include": "sims", "limit": 10},
         )
         for found in data or []:
@@ -345,13 +362,15 @@ class Airalo(Supplier):
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         signature = headers.get("airalo-signature", "")
         if not (self.client_secret and signature and self._signed(body, signature)):
-            raise InvalidWebhook("missing or wrong airalo-signature")
+            raise InvalidWebhook(gettext("missing or wrong airalo-signature"))
         try:
             payload = json.loads(body)
             if not isinstance(payload, dict):
                 raise TypeError("not an object")
         except (ValueError, TypeError) as exc:
-            raise InvalidWebhook(f"malformed airalo notification: {exc}") from exc
+            raise InvalidWebhook(
+                gettext("malformed airalo notification: %(exc)s") % {"exc": exc}
+            ) from exc
         event_id = hashlib.sha256(body).hexdigest()
         try:
             if "level" in payload:  # low data notification
@@ -374,7 +393,9 @@ class Airalo(Supplier):
             data = payload["data"]
             order = order_from_data(data, transaction_id=str(data.get("description", "")))
         except (KeyError, TypeError, ValueError, AttributeError, SupplierUnavailable) as exc:
-            raise InvalidWebhook(f"malformed airalo notification: {exc}") from exc
+            raise InvalidWebhook(
+                gettext("malformed airalo notification: %(exc)s") % {"exc": exc}
+            ) from exc
         return WebhookEvent(
             event_id=request_id,
             kind="order",
@@ -413,14 +434,15 @@ def _decimal(value: Any) -> Decimal:
         return Decimal(str(value))
     except InvalidOperation as exc:
         raise SupplierUnavailable(
-            f"airalo sent an unreadable price {value!r}", supplier_code="airalo"
+            gettext("airalo sent an unreadable price %(value)r") % {"value": value},
+            supplier_code="airalo",
         ) from exc
 
 
 def order_from_data(data: dict[str, Any], *, transaction_id: str) -> SupplierOrder:
     sims = data.get("sims") or []
     if not sims:
-        raise SupplierUnavailable("airalo order carries no eSIM", supplier_code="airalo")
+        raise SupplierUnavailable(gettext("airalo order carries no eSIM"), supplier_code="airalo")
     sim = sims[0]
     return SupplierOrder(
         transaction_id=transaction_id,

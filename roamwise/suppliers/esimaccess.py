@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from roamwise.core import http as core_http
 from roamwise.suppliers.base import (
@@ -45,7 +46,7 @@ from roamwise.suppliers.errors import (
     SupplierRejected,
     SupplierUnavailable,
 )
-from roamwise.suppliers.http import SupplierHttp
+from roamwise.suppliers.http import ESIM, ORDER, TOP_UP, Sent, SupplierHttp
 
 logger = logging.getLogger(__name__)
 
@@ -110,10 +111,11 @@ class EsimAccess(Supplier):
 
     # -- transport ---------------------------------------------------------
 
-    def _call(self, path: str, body: dict[str, Any]) -> Any:
+    def _call(self, path: str, body: dict[str, Any], *, sends: Sent | None) -> Any:
         response = self.http.request(
             "POST",
             f"{self.base_url}/api/v1/open/{path}",
+            sends=sends,
             json=body,
             headers={"RT-AccessCode": self.access_code},
         )
@@ -122,7 +124,8 @@ class EsimAccess(Supplier):
             success = envelope["success"]
         except (ValueError, KeyError, TypeError) as exc:
             raise SupplierUnavailable(
-                f"esimaccess answered {path} with no envelope (HTTP {response.status_code})",
+                gettext("esimaccess answered %(path)s with no envelope (HTTP %(status_code)s)")
+                % {"path": path, "status_code": response.status_code},
                 supplier_code=self.code,
             ) from exc
         if success:
@@ -138,7 +141,7 @@ class EsimAccess(Supplier):
     def packages(self) -> list[Package]:
         result: list[Package] = []
         for kind in ("BASE", "TOPUP"):
-            obj = self._call("package/list", {"locationCode": "", "type": kind})
+            obj = self._call("package/list", {"locationCode": "", "type": kind}, sends=None)
             result += [
                 self._package(raw, top_up=kind == "TOPUP") for raw in obj.get("packageList", [])
             ]
@@ -192,11 +195,12 @@ class EsimAccess(Supplier):
     # -- orders ------------------------------------------------------------
 
     def _price_of(self, package_id: str, kind: str = "BASE") -> int:
-        obj = self._call("package/list", {"packageCode": package_id, "type": kind})
+        obj = self._call("package/list", {"packageCode": package_id, "type": kind}, sends=None)
         found = obj.get("packageList") or []
         if not found:
             raise SupplierNotFound(
-                f"esimaccess has no package {package_id}", supplier_code=self.code
+                gettext("esimaccess has no package %(package_id)s") % {"package_id": package_id},
+                supplier_code=self.code,
             )
         return int(found[0]["price"])
 
@@ -211,6 +215,7 @@ class EsimAccess(Supplier):
                 "amount": price,
                 "packageInfoList": [{"packageCode": package_id, "count": 1, "price": price}],
             },
+            sends=Sent(ORDER, transaction_id=transaction_id),
         )
         reference = str(obj["orderNo"])
         return SupplierOrder(
@@ -220,14 +225,16 @@ class EsimAccess(Supplier):
             cost=Money(price_from_units(price), "USD"),
         )
 
-    def _esim(self, body: dict[str, Any]) -> dict[str, Any] | None:
-        obj = self._call("esim/query", {**body, "pager": {"pageNum": 1, "pageSize": 20}})
+    def _esim(self, body: dict[str, Any], *, sends: Sent) -> dict[str, Any] | None:
+        obj = self._call(
+            "esim/query", {**body, "pager": {"pageNum": 1, "pageSize": 20}}, sends=sends
+        )
         found = obj.get("esimList") or []
         return found[0] if found else None
 
     def order_status(self, *, reference: str) -> SupplierOrder:
         try:
-            esim = self._esim({"orderNo": reference})
+            esim = self._esim({"orderNo": reference}, sends=Sent(ORDER, reference=reference))
         except SupplierRejected as exc:
             if exc.detail != NOT_ALLOCATED_YET:
                 raise
@@ -251,6 +258,7 @@ class EsimAccess(Supplier):
                 "transactionId": transaction_id,
                 "amount": price,
             },
+            sends=Sent(TOP_UP, iccid=iccid),
         )
         return SupplierOrder(
             transaction_id=transaction_id,
@@ -260,38 +268,52 @@ class EsimAccess(Supplier):
         )
 
     def usage(self, *, iccid: str) -> Usage:
-        esim = self._esim({"iccid": iccid})
+        esim = self._esim({"iccid": iccid}, sends=Sent(ESIM, iccid=iccid))
         if esim is None:
-            raise SupplierNotFound(f"esimaccess has no eSIM {iccid}", supplier_code=self.code)
+            raise SupplierNotFound(
+                gettext("esimaccess has no eSIM %(iccid)s") % {"iccid": iccid},
+                supplier_code=self.code,
+            )
         return usage_from_volumes(
             iccid, total=int(esim.get("totalVolume", 0)), used=int(esim.get("orderUsage", 0))
         )
 
     def _tran_no(self, iccid: str) -> str:
-        esim = self._esim({"iccid": iccid})
+        esim = self._esim({"iccid": iccid}, sends=Sent(ESIM, iccid=iccid))
         if esim is None:
-            raise SupplierNotFound(f"esimaccess has no eSIM {iccid}", supplier_code=self.code)
+            raise SupplierNotFound(
+                gettext("esimaccess has no eSIM %(iccid)s") % {"iccid": iccid},
+                supplier_code=self.code,
+            )
         return str(esim["esimTranNo"])
 
     def suspend(self, *, iccid: str) -> None:
-        self._call("esim/suspend", {"esimTranNo": self._tran_no(iccid)})
+        self._call(
+            "esim/suspend", {"esimTranNo": self._tran_no(iccid)}, sends=Sent(ESIM, iccid=iccid)
+        )
 
     def resume(self, *, iccid: str) -> None:
-        self._call("esim/unsuspend", {"esimTranNo": self._tran_no(iccid)})
+        self._call(
+            "esim/unsuspend", {"esimTranNo": self._tran_no(iccid)}, sends=Sent(ESIM, iccid=iccid)
+        )
 
     def terminate(self, *, iccid: str) -> None:
-        self._call("esim/revoke", {"esimTranNo": self._tran_no(iccid)})
+        self._call(
+            "esim/revoke", {"esimTranNo": self._tran_no(iccid)}, sends=Sent(ESIM, iccid=iccid)
+        )
 
     def cancel(self, *, reference: str) -> None:
-        esim = self._esim({"orderNo": reference})
+        sends = Sent(ESIM, reference=reference)
+        esim = self._esim({"orderNo": reference}, sends=sends)
         if esim is None:
             raise SupplierNotFound(
-                f"esimaccess has no profile for {reference}", supplier_code=self.code
+                gettext("esimaccess has no profile for %(reference)s") % {"reference": reference},
+                supplier_code=self.code,
             )
-        self._call("esim/cancel", {"esimTranNo": str(esim["esimTranNo"])})
+        self._call("esim/cancel", {"esimTranNo": str(esim["esimTranNo"])}, sends=sends)
 
     def balance(self) -> Money:
-        obj = self._call("balance/query", {})
+        obj = self._call("balance/query", {}, sends=None)
         return Money(price_from_units(int(obj["balance"])), "USD")
 
     # -- webhooks ----------------------------------------------------------
@@ -306,7 +328,9 @@ class EsimAccess(Supplier):
             if not isinstance(content, dict):
                 raise TypeError("content is not an object")
         except (ValueError, KeyError, TypeError) as exc:
-            raise InvalidWebhook(f"malformed esimaccess notification: {exc}") from exc
+            raise InvalidWebhook(
+                gettext("malformed esimaccess notification: %(exc)s") % {"exc": exc}
+            ) from exc
         # No event id is sent: the body itself identifies the event.
         event_id = hashlib.sha256(body).hexdigest()
         reference = str(content.get("orderNo", ""))
@@ -326,7 +350,9 @@ class EsimAccess(Supplier):
                 if total < 0 or used < 0 or not iccid:
                     raise ValueError("negative volume or no iccid")
             except (KeyError, TypeError, ValueError) as exc:
-                raise InvalidWebhook(f"malformed esimaccess usage notification: {exc}") from exc
+                raise InvalidWebhook(
+                    gettext("malformed esimaccess usage notification: %(exc)s") % {"exc": exc}
+                ) from exc
             usage = usage_from_volumes(iccid, total=total, used=used)
         return WebhookEvent(
             event_id=event_id,
@@ -356,6 +382,7 @@ def install_from_activation_code(iccid: str, activation_code: str) -> InstallDet
     parts = activation_code.split("$")
     if len(parts) < 3 or parts[0] != "LPA:1":
         raise SupplierUnavailable(
-            f"unreadable activation code for {iccid}", supplier_code="esimaccess"
+            gettext("unreadable activation code for %(iccid)s") % {"iccid": iccid},
+            supplier_code="esimaccess",
         )
     return InstallDetails(iccid=iccid, smdp_address=parts[1], matching_id=parts[2])

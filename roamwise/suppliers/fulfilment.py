@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.catalog.models import Plan
 from roamwise.core.tasks import enqueue_on_commit
@@ -28,15 +29,16 @@ from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.orders import services as orders
 from roamwise.orders.models import Order, OrderEvent, OrderStatus
 from roamwise.suppliers import services
-from roamwise.suppliers.base import Capability
+from roamwise.suppliers.base import Capability, Money
 from roamwise.suppliers.errors import (
     NeedsReconciliation,
     NoCredit,
     SupplierError,
     SupplierUnavailable,
 )
-from roamwise.suppliers.models import Allocation, PlanSource, SupplierTopUp
+from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, SupplierTopUp
 from roamwise.suppliers.registry import supplier_for
+from roamwise.suppliers.selectors import ES2PLUS
 
 logger = logging.getLogger(__name__)
 ACTOR = "suppliers"
@@ -84,6 +86,8 @@ def esim_order_fulfil(order_id: int) -> str:
 
 
 def _es2plus(order: Order, source: PlanSource) -> str:
+    if order.supplier != ES2PLUS:  # failover from a wholesaler: the cost is not known
+        orders.order_cost_record(order_id=order.pk, supplier=ES2PLUS, cost=None)
     if source.profile_type != order.plan.profile_type:
         esims.esim_for_order(order=order, profile_type=source.profile_type)
     return esims.esim_fulfil(order.pk)
@@ -181,11 +185,31 @@ def allocation_settle(*, allocation_id: int) -> str:
                     disposition=Disposition.ABANDONED
                 )
         if made:
+            _record_cost(allocation)
             return "ready"
         allocation.refresh_from_db()
     if allocation.disposition == Disposition.ABANDONED:
         return _extra_profile(allocation)
     return allocation.disposition
+
+
+def _record_cost(allocation: Allocation) -> None:
+    """The order's supplier and cost are those of the allocation that supplied
+    it: what the supplier said it charged, else its package's price (ADR 0025)."""
+    cost: Money | None = None
+    if allocation.cost_amount is not None and allocation.cost_currency:
+        cost = Money(allocation.cost_amount, allocation.cost_currency)
+    else:
+        package = SupplierPackage.objects.filter(
+            supplier=allocation.supplier, package_id=allocation.package_id
+        ).first()
+        if package is not None:
+            cost = Money(package.wholesale_amount, package.wholesale_currency)
+    orders.order_cost_record(
+        order_id=allocation.order_id,  # type: ignore[arg-type]
+        supplier=allocation.supplier,
+        cost=cost,
+    )
 
 
 def _esim_from(allocation: Allocation) -> bool:
@@ -475,7 +499,10 @@ def esims_end_for_erasure(esims_of_subject: QuerySet[Esim]) -> int:
         used = supplied[esim.order_id]
         problem = _supplier_end(esim=esim, used=used)
         if problem:
-            raise RecipientUnreachable(f"eSIM {esim.public_id} was not ended: {problem}")
+            raise RecipientUnreachable(
+                gettext("eSIM %(public_id)s was not ended: %(problem)s")
+                % {"public_id": esim.public_id, "problem": problem}
+            )
         esims.esim_supplied_end(
             esim=esim, actor="erasure", note=f"the customer's data is erased; {used.supplier}"
         )

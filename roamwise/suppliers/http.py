@@ -1,28 +1,52 @@
 """How supplier adapters call out: through the one shared client
 (``roamwise.core.http``), with typed supplier errors, and 429 answered by
-waiting what Retry-After says, within a bound."""
+waiting what Retry-After says, within a bound.
+
+Every request says what personal data it carries (``sends``): a request about
+a customer's order or eSIM is written to the disclosure log here, once, before
+it leaves (SHR-03), whichever adapter sends it; one about no one (the
+catalogue, a token, our credit) says ``sends=None``."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 
 from roamwise.core.http import TransportError
+from roamwise.governance.services import disclosure_record
 from roamwise.suppliers.errors import (
     SupplierError,
     SupplierNotFound,
     SupplierRejected,
     SupplierUnavailable,
 )
+from roamwise.suppliers.models import Allocation
 
 logger = logging.getLogger(__name__)
 
 # When a 429 says nothing of how long to wait.
 DEFAULT_RETRY_AFTER = 1.0
+# What the requests about an order carry (the data map's categories).
+ORDER = ("user.behavior.purchase_history",)  # the package, under our transaction id
+ESIM = ("user.device.sim",)  # the ICCID of the customer's eSIM
+TOP_UP = (*ORDER, *ESIM)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The personal data one request carries, and what identifies its order at
+    the supplier (one of the three), so that its customer is known."""
+
+    categories: tuple[str, ...]
+    transaction_id: str = ""
+    reference: str = ""
+    iccid: str = ""
 
 
 class SupplierHttp:
@@ -58,7 +82,10 @@ class SupplierHttp:
             max_wait=settings.SUPPLIER_MAX_RETRY_WAIT,
         )
 
-    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+    def request(self, method: str, url: str, *, sends: Sent | None, **kwargs: Any) -> Any:
+        if sends is not None:
+            # Logged before the call: once sent, it is disclosed even if the answer is lost.
+            self._disclose(sends)
         waited = 0.0
         while True:
             try:
@@ -71,6 +98,37 @@ class SupplierHttp:
                     waited += wait
                     continue
                 raise self._error(exc, status, wait) from exc
+
+    def _disclose(self, sent: Sent) -> None:
+        identifiers = {
+            "transaction_id": sent.transaction_id,
+            "reference": sent.reference,
+            "iccid": sent.iccid,
+        }
+        match = Q(pk__in=[])
+        for field, value in identifiers.items():
+            if value:
+                match |= Q(**{field: value})
+        allocation = (
+            Allocation.objects.filter(match, supplier=self.supplier_code, order__isnull=False)
+            .select_related("order__customer")
+            .order_by("pk")
+            .first()
+        )
+        if allocation is None or allocation.order is None:
+            # No order of ours is behind it (an allocation placed without one,
+            # as the adapter's own tests do): nobody's data goes with it.
+            logger.info("supplier %s: a call about no customer's order", self.supplier_code)
+            return
+        # The recipient is the adapter's own (outbound.SHARED_CLIENTS); an
+        # unregistered one is refused here, before anything is sent (SHR-01).
+        disclosure_record(
+            subject_id=allocation.order.customer.public_id,
+            recipient=self.supplier_code,
+            categories=sent.categories,
+            purpose="service",
+            reference=str(allocation.order.public_id),
+        )
 
     def _error(self, exc: TransportError, status: int | None, wait: float) -> SupplierError:
         code = self.supplier_code

@@ -2,9 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
-from roamwise.suppliers.models import Allocation
+from roamwise.suppliers.base import Money
+from roamwise.suppliers.models import Allocation, PlanSource
+
+ES2PLUS = "es2plus"
+
+
+@dataclass(frozen=True)
+class SourceCost:
+    """What one of a plan's sources charges for it: the wholesaler's package
+    cost in its own currency; ``None`` over ES2+, whose cost is not known here."""
+
+    supplier: str
+    cost: Money | None
+
+
+def plan_costs(*, plan_id: int) -> list[SourceCost]:
+    """The cost of each of the plan's sources, preferred first (ADR 0025). A
+    plan without sources is supplied over ES2+ (ADR 0020)."""
+    sources = PlanSource.objects.filter(plan_id=plan_id).select_related("package")
+    costs = [
+        SourceCost(ES2PLUS, None)
+        if source.package is None
+        else SourceCost(
+            source.package.supplier,
+            Money(source.package.wholesale_amount, source.package.wholesale_currency),
+        )
+        for source in sources
+    ]
+    return costs or [SourceCost(ES2PLUS, None)]
+
+
+def margin(*, net: Decimal, currency: str, cost: Money | None) -> Decimal | None:
+    """The price before VAT less the cost, when both are in one currency; otherwise
+    not known (no conversion is guessed)."""
+    if cost is None or cost.currency != currency:
+        return None
+    return net - cost.amount
 
 
 def order_supplier(*, order_id: int) -> str:

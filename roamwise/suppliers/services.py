@@ -18,13 +18,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from roamwise.core.errors import NotFound
 from roamwise.core.tasks import enqueue_on_commit
 from roamwise.esims.models import Esim, EsimState
 from roamwise.suppliers.base import Capability, Money, OrderStatus, SupplierOrder, WebhookEvent
 from roamwise.suppliers.errors import InvalidWebhook, NeedsReconciliation
-from roamwise.suppliers.models import Allocation, WebhookReceipt
+from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, WebhookReceipt
 from roamwise.suppliers.registry import supplier_for
 from roamwise.suppliers.tasks import refresh_allocation as refresh_allocation_task
 from roamwise.suppliers.tasks import settle_allocation as settle_allocation_task
@@ -62,7 +63,10 @@ def allocation_place(
         logger.warning("supplier %s: order %s lost its answer", supplier_code, transaction_id)
         if Capability.ORDER_LOOKUP not in supplier.capabilities or order_call_in_flight(allocation):
             raise NeedsReconciliation(
-                f"{supplier_code} may hold order {transaction_id} already: reconcile first",
+                gettext(
+                    "%(supplier_code)s may hold order %(transaction_id)s already: reconcile first"
+                )
+                % {"supplier_code": supplier_code, "transaction_id": transaction_id},
                 supplier_code=supplier_code,
             )
         # Past the longest the call could take: the supplier has the order by
@@ -78,7 +82,8 @@ def allocation_place(
             pk=allocation.pk, created_at=allocation.created_at, reference=""
         ).update(created_at=timezone.now()):
             raise NeedsReconciliation(
-                f"{supplier_code} order {transaction_id} is being sent again",
+                gettext("%(supplier_code)s order %(transaction_id)s is being sent again")
+                % {"supplier_code": supplier_code, "transaction_id": transaction_id},
                 supplier_code=supplier_code,
             )
     answer = supplier.order(package_id=package_id, transaction_id=transaction_id)
@@ -167,7 +172,13 @@ def _order_event(supplier_code: str, event: WebhookEvent) -> None:
             "supplier %s: notification for unknown order %s", supplier_code, event.reference
         )
         # Rolled back with the receipt, so that a later repeat can still apply.
-        raise NotFound(f"no order {event.reference or order.transaction_id} from {supplier_code}")
+        raise NotFound(
+            gettext("no order %(transaction_id)s from %(supplier_code)s")
+            % {
+                "transaction_id": event.reference or order.transaction_id,
+                "supplier_code": supplier_code,
+            }
+        )
     if event.reference and not allocation.reference:
         # Our order call lost its answer: the notice tells us the supplier's reference.
         Allocation.objects.filter(pk=allocation.pk, reference="").update(reference=event.reference)
@@ -195,7 +206,10 @@ def _allocation_of(supplier_code: str, event: WebhookEvent) -> Allocation:
             event.kind,
             event.iccid[:6] + "…" if event.iccid else "(none)",
         )
-        raise NotFound(f"no eSIM of ours from {supplier_code} has this ICCID")
+        raise NotFound(
+            gettext("no eSIM of ours from %(supplier_code)s has this ICCID")
+            % {"supplier_code": supplier_code}
+        )
     return allocation
 
 
@@ -219,7 +233,7 @@ def _validity_event(supplier_code: str, event: WebhookEvent) -> None:
     allocation = _allocation_of(supplier_code, event)
     ends = parse_datetime(event.detail.get("expiredTime", ""))
     if ends is None or ends.tzinfo is None:
-        raise InvalidWebhook("VALIDITY_USAGE without a readable expiredTime")
+        raise InvalidWebhook(gettext("VALIDITY_USAGE without a readable expiredTime"))
     bundles_expiry_reported(order_id=allocation.order_id, expires_at=ends)  # type: ignore[arg-type]
 
 
@@ -249,9 +263,9 @@ def _credit_event(supplier_code: str, event: WebhookEvent) -> None:
     try:
         remaining = Decimal(event.detail.get("remaining", ""))
     except InvalidOperation as exc:
-        raise InvalidWebhook("credit notification without a readable amount") from exc
+        raise InvalidWebhook(gettext("credit notification without a readable amount")) from exc
     if not remaining.is_finite():
-        raise InvalidWebhook("credit notification without a readable amount")
+        raise InvalidWebhook(gettext("credit notification without a readable amount"))
     credit_record(supplier_code=supplier_code, balance=Money(remaining, "USD"))
 
 
@@ -264,3 +278,24 @@ HANDLERS = {
     "ESIM_STATUS": _esim_status_event,
     "credit": _credit_event,
 }
+
+
+def plan_sources_set(*, plan_id: int, package_ids: list[int]) -> list[PlanSource]:
+    """Supply a plan from these wholesaler packages, preferred first (ADR 0020):
+    its sources are replaced by them, and the packages are reviewed (active)
+    and linked to the plan. One transaction."""
+    from roamwise.catalog.services import catalog_changed
+
+    with transaction.atomic():
+        packages = SupplierPackage.objects.select_for_update().in_bulk(package_ids)
+        missing = [pk for pk in package_ids if pk not in packages]
+        if missing:
+            raise NotFound(gettext("no supplier package %(missing_0)s") % {"missing_0": missing[0]})
+        PlanSource.objects.filter(plan_id=plan_id).delete()
+        sources = [
+            PlanSource.objects.create(plan_id=plan_id, rank=rank, package=packages[pk])
+            for rank, pk in enumerate(package_ids, start=1)
+        ]
+        SupplierPackage.objects.filter(pk__in=package_ids).update(active=True, plan_id=plan_id)
+    catalog_changed()
+    return sources

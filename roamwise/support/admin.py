@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.audit.admin import PersonalDataAdmin
@@ -70,8 +71,12 @@ class StatusAction:
                 services.ticket_transition(ticket=ticket, to_status=self.status, actor=request.user)  # type: ignore[arg-type]
                 done += 1
             except DomainError as exc:
-                messages.warning(request, f"{ticket.reference}: {exc.message}")
-        messages.success(request, f"{done} ticket(s) changed.")
+                messages.warning(
+                    request,
+                    gettext("%(reference)s: %(message)s")
+                    % {"reference": ticket.reference, "message": exc.message},
+                )
+        messages.success(request, gettext("%(done)s ticket(s) changed.") % {"done": done})
 
 
 @admin.register(Ticket)
@@ -138,7 +143,9 @@ class TicketAdmin(PersonalDataAdmin):
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         for ticket in queryset:
             services.ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)  # type: ignore[arg-type]
-        messages.success(request, f"{queryset.count()} ticket(s) assigned to you.")
+        messages.success(
+            request, gettext("%(count)s ticket(s) assigned to you.") % {"count": queryset.count()}
+        )
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
         response = super().changelist_view(request, extra_context)
@@ -251,14 +258,16 @@ class TicketAdmin(PersonalDataAdmin):
                     body=body,
                     internal=action == "note",
                 )
-                messages.success(request, "Note saved." if action == "note" else "Reply sent.")
+                messages.success(
+                    request, gettext("Note saved.") if action == "note" else "Reply sent."
+                )
             elif action == "status":
                 services.ticket_transition(
                     ticket=ticket,
                     to_status=request.POST.get("status", ""),
                     actor=user,
                 )
-                messages.success(request, "Status changed.")
+                messages.success(request, gettext("Status changed."))
             elif action == "assign":
                 raw = request.POST.get("assignee", "")
                 assignee = (
@@ -267,9 +276,9 @@ class TicketAdmin(PersonalDataAdmin):
                     else None
                 )
                 services.ticket_assign(ticket=ticket, assignee=assignee, actor=user)
-                messages.success(request, "Assignment changed.")
+                messages.success(request, gettext("Assignment changed."))
             else:
-                messages.error(request, "Unknown action.")
+                messages.error(request, gettext("Unknown action."))
         except DomainError as exc:
             messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("admin:support_ticket_change", args=[ticket.pk]))

@@ -10,6 +10,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
@@ -121,7 +122,9 @@ def _uploads(items: list[AttachmentIn]) -> list[Upload]:
         try:
             content = base64.b64decode(item.content_base64, validate=True)
         except (binascii.Error, ValueError):
-            raise AttachmentRejected(f"{item.filename}: content_base64 is not base64.") from None
+            raise AttachmentRejected(
+                gettext("%(filename)s: content_base64 is not base64.") % {"filename": item.filename}
+            ) from None
         uploads.append(
             Upload(filename=item.filename, content_type=item.content_type, content=content)
         )

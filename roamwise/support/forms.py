@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy
 
 from .attachments import Upload
 from .models import Category
@@ -39,15 +40,15 @@ def uploads_from(files: list[UploadedFile], limit: int) -> list[Upload]:
 
 class TicketForm(forms.Form):
     category = forms.ChoiceField(choices=Category.choices)
-    title = forms.CharField(label="Subject", max_length=200)
+    title = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
     body = forms.CharField(
-        label="Message", max_length=10_000, widget=forms.Textarea(attrs={"rows": 6})
+        label=gettext_lazy("Message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 6})
     )
-    order = forms.ChoiceField(label="About an order (optional)", required=False)
+    order = forms.ChoiceField(label=gettext_lazy("About an order (optional)"), required=False)
     attachments = MultipleFileField(
-        label="Attachments (optional)",
+        label=gettext_lazy("Attachments (optional)"),
         required=False,
-        help_text="Up to 3 files: images, PDF or text, 5 MB each.",
+        help_text=gettext_lazy("Up to 3 files: images, PDF or text, 5 MB each."),
     )
 
     def __init__(self, *args: Any, orders: list[tuple[str, str]] | None = None, **kwargs: Any):
@@ -62,7 +63,8 @@ class TicketForm(forms.Form):
 
 class VisitorTicketForm(TicketForm):
     email = forms.EmailField(
-        label="Your email", help_text="We send a link to confirm it before we read your request."
+        label=gettext_lazy("Your email"),
+        help_text=gettext_lazy("We send a link to confirm it before we read your request."),
     )
 
     field_order = ["email", "category", "title", "body", "attachments"]
@@ -70,6 +72,8 @@ class VisitorTicketForm(TicketForm):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label="Your reply", max_length=10_000, widget=forms.Textarea(attrs={"rows": 4})
+        label=gettext_lazy("Your reply"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
-    attachments = MultipleFileField(label="Attachments (optional)", required=False)
+    attachments = MultipleFileField(label=gettext_lazy("Attachments (optional)"), required=False)

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from roamwise.core.models import TimeStampedModel
 from roamwise.notifications.models import KeyHolder
@@ -22,19 +23,19 @@ from roamwise.vault.fields import BlindIndexField, EncryptedBinaryField, Encrypt
 
 
 class Category(models.TextChoices):
-    QUESTION = "question", "Question"
-    TECHNICAL = "technical", "Technical support"
-    SUGGESTION = "suggestion", "Suggestion"
-    COMPLAINT = "complaint", "Complaint"
-    PRIVACY = "privacy", "Privacy"
+    QUESTION = "question", gettext_lazy("Question")
+    TECHNICAL = "technical", gettext_lazy("Technical support")
+    SUGGESTION = "suggestion", gettext_lazy("Suggestion")
+    COMPLAINT = "complaint", gettext_lazy("Complaint")
+    PRIVACY = "privacy", gettext_lazy("Privacy")
 
 
 class TicketStatus(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    WAITING = "waiting", "Waiting on customer"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
+    NEW = "new", gettext_lazy("New")
+    OPEN = "open", gettext_lazy("Open")
+    WAITING = "waiting", gettext_lazy("Waiting on customer")
+    RESOLVED = "resolved", gettext_lazy("Resolved")
+    CLOSED = "closed", gettext_lazy("Closed")
 
 
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -135,13 +136,13 @@ class Ticket(TimeStampedModel):
 
 class TicketMessage(models.Model):
     class Author(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        STAFF = "staff", "Staff"
+        CUSTOMER = "customer", gettext_lazy("Customer")
+        STAFF = "staff", gettext_lazy("Staff")
 
     class Channel(models.TextChoices):
-        WEB = "web", "Web"
-        API = "api", "API"
-        EMAIL = "email", "Email"
+        WEB = "web", gettext_lazy("Web")
+        API = "api", gettext_lazy("API")
+        EMAIL = "email", gettext_lazy("Email")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db.models import Avg, F, QuerySet
+from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 
@@ -21,7 +22,7 @@ def tickets_of(*, customer: User) -> QuerySet[Ticket]:
 def ticket_get(*, public_id: uuid.UUID | str) -> Ticket:
     ticket = Ticket.objects.select_related("customer").filter(public_id=public_id).first()
     if ticket is None:
-        raise TicketNotFound("No such ticket.")
+        raise TicketNotFound(gettext("No such ticket."))
     return ticket
 
 
@@ -32,14 +33,14 @@ def ticket_for(
     try:
         wanted = uuid.UUID(str(public_id))
     except ValueError:
-        raise TicketNotFound("No such ticket.") from None
+        raise TicketNotFound(gettext("No such ticket.")) from None
     ticket = Ticket.objects.select_related("customer").filter(public_id=wanted).first()
     if ticket is not None:
         if user is not None and user.is_authenticated and ticket.customer_id == user.pk:
             return ticket
         if ticket.customer_id is None and ticket.confirmed_at and wanted.hex in visitor_ticket_ids:
             return ticket
-    raise TicketNotFound("No such ticket.")
+    raise TicketNotFound(gettext("No such ticket."))
 
 
 def thread(*, ticket: Ticket, include_internal: bool = False) -> QuerySet[TicketMessage]:
@@ -55,7 +56,7 @@ def attachment_of(*, ticket: Ticket, public_id: uuid.UUID | str, staff: bool) ->
         rows = rows.filter(message__internal=False)
     attachment = rows.first()
     if attachment is None:
-        raise TicketNotFound("No such attachment.")
+        raise TicketNotFound(gettext("No such attachment."))
     return attachment
 
 

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from pydantic import ValidationError as PydanticValidationError
 
 from roamwise.accounts.models import User
@@ -68,11 +69,11 @@ def _hash(token: str) -> str:
 
 def _check_text(title: str, body: str, category: str) -> None:
     if category not in Category.values:
-        raise InvalidTicket("Choose a category.")
+        raise InvalidTicket(gettext("Choose a category."))
     if not title.strip() or len(title) > 200:
-        raise InvalidTicket("Give a subject of up to 200 characters.")
+        raise InvalidTicket(gettext("Give a subject of up to 200 characters."))
     if not body.strip() or len(body) > 10_000:
-        raise InvalidTicket("Write a message of up to 10,000 characters.")
+        raise InvalidTicket(gettext("Write a message of up to 10,000 characters."))
 
 
 def _add_message(
@@ -170,9 +171,9 @@ def ticket_open(
     _check_text(title, body, category)
     checked = uploads_check(uploads)
     if order is not None and order.customer_id != customer.pk:
-        raise InvalidTicket("That order is not yours.")
+        raise InvalidTicket(gettext("That order is not yours."))
     if esim is not None and esim.customer_id != customer.pk:
-        raise InvalidTicket("That eSIM is not yours.")
+        raise InvalidTicket(gettext("That eSIM is not yours."))
     _rate_limit("customer", str(customer.pk), CUSTOMER_TICKETS_PER_HOUR)
     with transaction.atomic():
         ticket = Ticket.objects.create(
@@ -221,7 +222,7 @@ def ticket_open_visitor(
     try:
         validate_email(email)
     except ValidationError:
-        raise InvalidTicket("Enter a valid email address.") from None
+        raise InvalidTicket(gettext("Enter a valid email address.")) from None
     _check_text(title, body, category)
     checked = uploads_check(uploads)
     for kind, limit in VISITOR_LIMITS:
@@ -261,11 +262,13 @@ def ticket_confirm(*, token: str) -> Ticket:
     """The visitor's address is theirs: the ticket goes to the queue."""
     ticket = Ticket.objects.filter(confirm_token_hash=_hash(token), customer=None).first()
     if ticket is None:
-        raise ConfirmationInvalid("This confirmation link is not valid.")
+        raise ConfirmationInvalid(gettext("This confirmation link is not valid."))
     expires = ticket.created_at + timedelta(days=settings.SUPPORT_VISITOR_CONFIRM_DAYS)
     if ticket.confirmed_at is None:
         if timezone.now() > expires:
-            raise ConfirmationInvalid("This confirmation link has expired; write to us again.")
+            raise ConfirmationInvalid(
+                gettext("This confirmation link has expired; write to us again.")
+            )
         with transaction.atomic():
             updated = Ticket.objects.filter(pk=ticket.pk, confirmed_at__isnull=True).update(
                 confirmed_at=timezone.now(), updated_at=timezone.now()
@@ -321,7 +324,10 @@ def support_records_sweep(*, sweep: Sweep) -> Swept:
 def _transition(ticket: Ticket, to_status: str, actor: User | None, note: str = "") -> Ticket:
     old = ticket.status
     if to_status not in ALLOWED_TRANSITIONS.get(old, set()):
-        raise InvalidTransition(f"A {old} ticket cannot become {to_status}.")
+        raise InvalidTransition(
+            gettext("A %(old)s ticket cannot become %(to_status)s.")
+            % {"old": old, "to_status": to_status}
+        )
     now = timezone.now()
     changes: dict = {"status": to_status, "updated_at": now}
     if to_status == TicketStatus.RESOLVED:
@@ -334,7 +340,7 @@ def _transition(ticket: Ticket, to_status: str, actor: User | None, note: str = 
         changes["resolved_at"] = None
     with transaction.atomic():
         if Ticket.objects.filter(pk=ticket.pk, status=old).update(**changes) != 1:
-            raise InvalidTransition("The ticket changed meanwhile; reload it.")
+            raise InvalidTransition(gettext("The ticket changed meanwhile; reload it."))
         TicketEvent.objects.create(
             ticket=ticket, actor=actor, from_status=old, to_status=to_status, note=note[:200]
         )
@@ -348,7 +354,7 @@ def ticket_transition(*, ticket: Ticket, to_status: str, actor: User, note: str 
 
 def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: User) -> Ticket:
     if assignee is not None and not assignee.is_staff:
-        raise InvalidTicket("Tickets are assigned to staff.")
+        raise InvalidTicket(gettext("Tickets are assigned to staff."))
     with transaction.atomic():
         Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee, updated_at=timezone.now())
         TicketEvent.objects.create(
@@ -372,9 +378,9 @@ def message_post_customer(
     """The customer (or visitor) writes on their ticket: a waiting or resolved
     ticket opens again."""
     if ticket.status == TicketStatus.CLOSED:
-        raise TicketClosed("This request is closed; please open a new one.")
+        raise TicketClosed(gettext("This request is closed; please open a new one."))
     if not body.strip() or len(body) > 10_000:
-        raise InvalidTicket("Write a message of up to 10,000 characters.")
+        raise InvalidTicket(gettext("Write a message of up to 10,000 characters."))
     checked = uploads_check(uploads)
     with transaction.atomic():
         message = _add_message(
@@ -397,11 +403,11 @@ def message_post_staff(
     """A reply to the customer (emailed to them, the ticket then waits on
     them) or an internal note (staff only)."""
     if not staff.is_staff:
-        raise InvalidTicket("Only staff answer tickets.")
+        raise InvalidTicket(gettext("Only staff answer tickets."))
     if not body.strip() or len(body) > 10_000:
-        raise InvalidTicket("Write a message of up to 10,000 characters.")
+        raise InvalidTicket(gettext("Write a message of up to 10,000 characters."))
     if ticket.status == TicketStatus.CLOSED and not internal:
-        raise TicketClosed("This ticket is closed.")
+        raise TicketClosed(gettext("This ticket is closed."))
     with transaction.atomic():
         message = _add_message(
             ticket=ticket,
@@ -450,7 +456,9 @@ def inbound_email_receive(*, body: bytes, signature: str) -> str:
     try:
         mail = InboundEmail.model_validate(json_loads(body))
     except (ValueError, PydanticValidationError) as exc:
-        raise InvalidTicket(f"The inbound email is not valid: {str(exc)[:200]}") from None
+        raise InvalidTicket(
+            gettext("The inbound email is not valid: %(str)s") % {"str": str(exc)[:200]}
+        ) from None
     ticket_id = next(
         (
             found

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -89,7 +90,11 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                     uploads=uploads,
                     order=order,
                 )
-                messages.success(request, f"Your request {ticket.reference} is with our team.")
+                messages.success(
+                    request,
+                    gettext("Your request %(reference)s is with our team.")
+                    % {"reference": ticket.reference},
+                )
                 return redirect("support:detail", ticket.public_id)
             services.ticket_open_visitor(
                 email=data["email"],
@@ -118,7 +123,11 @@ def ticket_confirm(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as exc:
         return render(request, "support/link_invalid.html", {"message": exc.message}, status=404)
     _grant_visitor(request, ticket)
-    messages.success(request, f"Thank you: your request {ticket.reference} is with our team.")
+    messages.success(
+        request,
+        gettext("Thank you: your request %(reference)s is with our team.")
+        % {"reference": ticket.reference},
+    )
     return redirect("support:detail", ticket.public_id)
 
 

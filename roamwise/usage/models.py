@@ -16,7 +16,7 @@ import secrets
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 from roamwise.core.models import TimeStampedModel
 
@@ -137,8 +137,8 @@ class UsageRecord(models.Model):
 
 
 class IngestSource(models.TextChoices):
-    API = "api", "API batch"
-    FILE = "file", "File"
+    API = "api", gettext_lazy("API batch")
+    FILE = "file", gettext_lazy("File")
 
 
 class IngestBatch(models.Model):
@@ -161,8 +161,8 @@ class IngestBatch(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("ingest batch")
-        verbose_name_plural = _("ingest batches")
+        verbose_name = gettext_lazy("ingest batch")
+        verbose_name_plural = gettext_lazy("ingest batches")
         ordering = ["-started_at"]
         constraints = [
             models.CheckConstraint(

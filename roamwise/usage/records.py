@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any, TextIO
 
+from django.utils.translation import gettext
+
 from roamwise.devices.validators import luhn_check_digit
 
 # A record claiming more than this for one session is a fault, not usage.
@@ -165,7 +167,7 @@ def file_format(name: str) -> str:
         return "csv"
     if lowered.endswith((".jsonl", ".ndjson")):
         return "jsonl"
-    raise FileFormatError("The file must end in .csv or .jsonl.")
+    raise FileFormatError(gettext("The file must end in .csv or .jsonl."))
 
 
 def read_records(stream: IO[str], fmt: str) -> Iterator[tuple[int, Any]]:
@@ -181,13 +183,17 @@ def read_records(stream: IO[str], fmt: str) -> Iterator[tuple[int, Any]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise FileFormatError(f"The CSV header cannot be read: {exc}.") from None
+            raise FileFormatError(
+                gettext("The CSV header cannot be read: %(exc)s.") % {"exc": exc}
+            ) from None
         header = [name.strip().lower() for name in header]
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if "visited_network" not in header and "mcc_mnc" not in header:
             missing.append("visited_network")
         if missing:
-            raise FileFormatError(f"The CSV header lacks: {', '.join(missing)}.")
+            raise FileFormatError(
+                gettext("The CSV header lacks: %(join)s.") % {"join": ", ".join(missing)}
+            )
         width = len(header)
         while True:
             try:

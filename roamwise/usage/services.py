@@ -28,6 +28,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from roamwise.esims.models import ENDED_STATES, Bundle, Esim, EsimState
 from roamwise.esims.services import esim_activate
@@ -108,7 +109,10 @@ def partner_for_key(key: str) -> Partner | None:
 def usage_ingest_batch(*, partner: Partner, raw_records: list[Any]) -> IngestResult:
     """One API batch: every record accepted, duplicated or rejected, by id."""
     if len(raw_records) > API_BATCH_LIMIT:
-        raise BatchTooLarge(f"A batch holds at most {API_BATCH_LIMIT} records.")
+        raise BatchTooLarge(
+            gettext("A batch holds at most %(API_BATCH_LIMIT)s records.")
+            % {"API_BATCH_LIMIT": API_BATCH_LIMIT}
+        )
     batch = IngestBatch.objects.create(partner=partner, source=IngestSource.API)
     result = _ingest_chunk(
         partner=partner,

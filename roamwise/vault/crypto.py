@@ -10,6 +10,7 @@ import secrets
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.utils.translation import gettext
 
 from .errors import TamperedCiphertext
 
@@ -31,7 +32,9 @@ def decrypt(key: bytes | AESGCM, sealed: bytes, associated_data: bytes) -> bytes
     try:
         return aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated_data)
     except InvalidTag as exc:
-        raise TamperedCiphertext("the value does not authenticate for this row and column") from exc
+        raise TamperedCiphertext(
+            gettext("the value does not authenticate for this row and column")
+        ) from exc
 
 
 def new_data_key() -> bytes:
@@ -46,7 +49,7 @@ def unb64(text: str) -> bytes:
     try:
         return binascii.a2b_base64(text)
     except binascii.Error as exc:
-        raise TamperedCiphertext("the value is not valid base64") from exc
+        raise TamperedCiphertext(gettext("the value is not valid base64")) from exc
 
 
 def blind_index(key: bytes, purpose: str, value: str) -> str:

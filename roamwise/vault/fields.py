@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.exceptions import FieldError
 from django.db import models
+from django.utils.translation import gettext
 
 from . import services
 from .services import Sealed
@@ -107,7 +108,8 @@ class EncryptedMixin(models.Field):
         row = getattr(instance, self.row_key)
         if row is None:
             raise FieldError(
-                f"{type(instance).__name__}.{self.name}: {self.row_key} must be set before saving"
+                gettext("%(name)s.%(name2)s: %(row_key)s must be set before saving")
+                % {"name": type(instance).__name__, "name2": self.name, "row_key": self.row_key}
             )
         prefix = self.__dict__.get("_aad_prefix")
         if prefix is None:
@@ -149,7 +151,10 @@ class EncryptedMixin(models.Field):
         if value is None or value == "" or (isinstance(value, str) and value.startswith("v1.")):
             return value
         raise FieldError(
-            f"{self.name} is encrypted: it cannot be compared or filtered on; use its blind index"
+            gettext(
+                "%(name)s is encrypted: it cannot be compared or filtered on; use its blind index"
+            )
+            % {"name": self.name}
         )
 
     def get_lookup(self, lookup_name: str) -> Any:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext
 
 from .errors import UnknownKeyVersion
 
@@ -34,7 +35,8 @@ class Keyring:
             return self.keks[version]
         except KeyError:
             raise UnknownKeyVersion(
-                f"key-encryption key version {version} is not in the keyring"
+                gettext("key-encryption key version %(version)s is not in the keyring")
+                % {"version": version}
             ) from None
 
     @property
@@ -113,7 +115,9 @@ def retire_kek(version: int) -> None:
     if int(data["active_version"]) == version:
         raise ValueError("the active key-encryption key cannot be retired")
     if str(version) not in data["keys"]:
-        raise UnknownKeyVersion(f"version {version} is not in the keyring")
+        raise UnknownKeyVersion(
+            gettext("version %(version)s is not in the keyring") % {"version": version}
+        )
     del data["keys"][str(version)]
     _write(data)
 

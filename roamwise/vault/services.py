@@ -19,6 +19,7 @@ from datetime import datetime
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from . import crypto
 from .errors import DataErased, TamperedCiphertext
@@ -248,7 +249,7 @@ def seal(subject_id: uuid.UUID, plaintext: bytes, associated_data: bytes) -> str
 def open_sealed(sealed: Sealed, associated_data: bytes) -> bytes:
     token = sealed.token
     if not token.startswith(ENVELOPE_VERSION + ".") or token[_HEX_END : _HEX_END + 1] != ".":
-        raise TamperedCiphertext("not a sealed value")
+        raise TamperedCiphertext(gettext("not a sealed value"))
     subject_hex = token[len(ENVELOPE_VERSION) + 1 : _HEX_END]
     aead = _data_key(subject_hex, create=False)
     return crypto.decrypt(

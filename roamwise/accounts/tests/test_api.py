@@ -5,8 +5,8 @@ import json
 import pytest
 from django.test import Client
 
-from conftest import PASSWORD
 from roamwise.accounts.models import User
+from roamwise.testing.people import PASSWORD
 
 
 @pytest.mark.commitment("ACC-01")

@@ -8,8 +8,9 @@ from allauth.usersessions.models import UserSession
 from django.core import mail
 from django.test import Client, TestCase
 
-from conftest import PASSWORD, enable_totp, link_in, totp_code
 from roamwise.accounts.models import AccountClosure, User
+from roamwise.testing.helpers import link_in
+from roamwise.testing.people import PASSWORD, enable_totp, totp_code
 
 
 def login(client: Client, username: str, password: str = PASSWORD) -> object:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from conftest import PASSWORD
 from roamwise.accounts.devices import device_info
 from roamwise.accounts.models import LoginEvent, User
+from roamwise.testing.people import PASSWORD
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
@@ -60,7 +60,7 @@ def test_the_customer_sees_their_sign_ins_and_no_one_elses(
     html = client.get("/account/").content.decode()
 
     assert "Recent sign-ins" in html
-    assert "Firefox on Linux" in html and "FR" in html
+    assert "Firefox on Linux" in html and "France" in html  # CLDR's name of FR
     assert "Mobile Safari" not in html
 
 

@@ -13,8 +13,9 @@ from django.core import mail
 from django.test import Client, TestCase
 from django.utils.http import int_to_base36
 
-from conftest import PASSWORD, link_in, run_jobs
 from roamwise.accounts.models import User
+from roamwise.testing.helpers import link_in, run_jobs
+from roamwise.testing.people import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -1,42 +1,19 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import Argon2PasswordHasher, identify_hasher
 from django.core import mail
-from django.test import Client, TestCase
+from django.test import Client
 from django.utils import timezone
 
-from conftest import PASSWORD, PRODUCTION_HASHERS, link_in, rows_containing, run_jobs
 from roamwise.accounts.models import ParentalConsent, Profile, User
+from roamwise.testing.helpers import link_in, rows_containing
+from roamwise.testing.people import PASSWORD, PRODUCTION_HASHERS, signup, years_ago
 from roamwise.vault.models import DataKey
-
-
-def years_ago(years: int, days: int = 0) -> date:
-    today = timezone.localdate()
-    return today.replace(year=today.year - years) - timedelta(days=days)
-
-
-def signup(client: Client, **overrides: str) -> object:
-    data = {
-        "username": "carol",
-        "email": "carol@example.com",
-        "phone": "+44 7911 123456",
-        "date_of_birth": years_ago(30).isoformat(),
-        "parent_email": "",
-        "password1": PASSWORD,
-        "password2": PASSWORD,
-    }
-    data.update(overrides)
-    # Emails are queued once the sign-up transaction commits: run those hooks,
-    # then the jobs that send them.
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post("/accounts/signup/", data)
-    run_jobs()
-    return response
 
 
 def confirm_email(client: Client, message_body: str) -> None:

@@ -10,9 +10,9 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from conftest import PASSWORD, make_customer, totp_code
 from roamwise.accounts.models import User
 from roamwise.audit.roles import BILLING
+from roamwise.testing.people import PASSWORD, make_customer, totp_code
 
 
 def run_staff_create(*args: str) -> str:

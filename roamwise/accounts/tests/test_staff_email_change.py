@@ -13,10 +13,11 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client, TestCase
 
-from conftest import PASSWORD, enable_totp, link_in, make_customer, run_jobs, totp_code
 from roamwise.accounts.models import StaffEmailChange, User
 from roamwise.audit import roles
 from roamwise.audit.models import AccessEvent
+from roamwise.testing.helpers import link_in, run_jobs
+from roamwise.testing.people import PASSWORD, enable_totp, make_customer, totp_code
 
 NEW = "mallory@evil.example"
 REASON = "Ticket 77: customer lost access to their mailbox"

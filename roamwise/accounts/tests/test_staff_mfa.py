@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from conftest import PASSWORD, enable_totp, make_customer, totp_code
 from roamwise.accounts.models import User
+from roamwise.testing.people import PASSWORD, enable_totp, make_customer, totp_code
 
 
 def staff_login(client: Client, username: str) -> object:

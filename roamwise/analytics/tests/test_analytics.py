@@ -214,7 +214,7 @@ def test_a_customers_events_are_found_for_access_and_erasure(alice: User, bob: U
 def test_dashboard_draws_svg_charts_from_counts_for_permitted_staff(
     client: Client, alice: User
 ) -> None:
-    from roamwise.audit.tests.test_backoffice import staff_client
+    from roamwise.testing.people import staff_client
 
     make_events((timezone.now() - dt.timedelta(days=3)).date(), 5)
     services.analytics_aggregate()

@@ -4,25 +4,12 @@ only what it needs (SEC-03, SEC-04)."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import Client
 
-from conftest import PASSWORD, enable_totp, make_customer, totp_code
 from roamwise.accounts.models import User
 from roamwise.audit import roles
 from roamwise.audit.models import AccessEvent
-
-
-def staff_client(role: str | None, username: str) -> tuple[Client, User]:
-    """role None: a superuser; "": staff with no role at all."""
-    member = make_customer(username, is_staff=True, is_superuser=role is None)
-    if role:
-        member.groups.add(Group.objects.get(name=role))
-    secret = enable_totp(member)
-    client = Client()
-    client.post("/accounts/login/", {"login": username, "password": PASSWORD})
-    client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
-    return client, member
+from roamwise.testing.people import make_customer, staff_client
 
 
 def open_record(

@@ -9,14 +9,13 @@ import re
 import pytest
 from django.test import Client, TestCase
 
-from conftest import make_customer
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog import views
 from roamwise.catalog.models import Plan
 from roamwise.consent import services as consent_services
 from roamwise.core.tests.querycount import cache_lookups, queries
 from roamwise.orders.models import Order
 from roamwise.orders.services import BillingDetails, order_create
+from roamwise.testing.people import make_customer, staff_client
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 GPC_NOTE = "Your browser sends Global Privacy Control"

@@ -15,18 +15,11 @@ from django.test import Client
 
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
+from roamwise.testing.shopping import BILLING_API
 
 pytestmark = pytest.mark.django_db
 
 NOT_BOOLEANS = [0, 1, "true", "false", "0", "1", "yes", "off", None]
-BILLING = {
-    "name": "Alice Traveller",
-    "line1": "1 Rue de Rivoli",
-    "city": "Paris",
-    "postcode": "75001",
-    "country": "FR",
-    "phone": "+33 6 12 34 56 78",
-}
 
 
 @pytest.fixture
@@ -93,7 +86,7 @@ def test_a_boolean_input_takes_only_true_and_false(api: Client, spec: dict[str, 
 
 
 def _order(api: Client, plan: Plan, country: str) -> int:
-    body = {"plan_id": str(plan.public_id), "billing": {**BILLING, "country": country}}
+    body = {"plan_id": str(plan.public_id), "billing": {**BILLING_API, "country": country}}
     return api.post("/api/v1/orders", json.dumps(body), content_type="application/json").status_code
 
 

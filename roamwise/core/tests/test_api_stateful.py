@@ -22,8 +22,8 @@ from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
-from conftest import PASSWORD, make_customer
 from roamwise.catalog.services import catalog_load_demo
+from roamwise.testing.people import PASSWORD, make_customer
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "40"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.test import Client
 
 from roamwise.audit import roles
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.core.backoffice import task_of
+from roamwise.testing.people import staff_client
 
 
 def groups_of(client: Client) -> dict[str, list[str]]:

@@ -21,12 +21,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
-from conftest import PASSWORD, enable_totp, make_customer, totp_code
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.gateway import services as gateway
 from roamwise.support import services as support
-from roamwise.usage.tests.conftest import esim_on_line, iccid
+from roamwise.testing.lines import esim_on_line, iccid
+from roamwise.testing.people import staff_client
 
 # Machine endpoints: JSON, files, or posts from other systems; not pages.
 NOT_PAGES = (
@@ -97,15 +97,6 @@ def post_forms_without_token(html: str) -> list[str]:
     return [str(form["action"]) for form in scan.forms if form["post"] and not form["token"]]
 
 
-def staff_client(username: str) -> Client:
-    member = make_customer(username, is_staff=True, is_superuser=True)
-    secret = enable_totp(member)
-    client = Client()
-    client.post("/accounts/login/", {"login": username, "password": PASSWORD})
-    client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
-    return client
-
-
 def object_pages(customer: User, plan: Plan) -> tuple[list[str], list[str]]:
     """Pages about one object: the customer's, and the back office's."""
     esim = esim_on_line(customer, plan, iccid(7))
@@ -154,12 +145,14 @@ def test_the_scan_finds_the_pages_and_forms() -> None:
     assert post_forms_without_token('<form method="get" action="/search"></form>') == []
 
 
+@pytest.mark.long
 @pytest.mark.commitment("SEC-07")
 def test_every_post_form_carries_the_csrf_token(alice: User, plan: Plan, stand_ins: None) -> None:
     customer_pages, staff_pages = object_pages(alice, plan)
     customer = Client()
     customer.force_login(alice)
-    visitors = {"visitor": Client(), "customer": customer, "staff": staff_client("csrfstaff")}
+    staff, _ = staff_client(None, "csrfstaff")
+    visitors = {"visitor": Client(), "customer": customer, "staff": staff}
     pages = [p for p in argument_free_paths() if not p.removeprefix("/").startswith(NOT_PAGES)]
 
     missing: list[str] = []

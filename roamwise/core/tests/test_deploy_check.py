@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_security_headers import ROOT, production_env
+from .production import ROOT, production_env
 
 
 def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -15,15 +15,15 @@ import pytest
 from django.core.cache import cache
 from django.test import Client, TestCase
 
-from conftest import PASSWORD, make_customer
 from roamwise.accounts.models import LoginEvent, User
 from roamwise.catalog.models import Plan
 from roamwise.notifications.models import OutboundEmail
 from roamwise.support import services as support
 from roamwise.support.models import Ticket
+from roamwise.testing.lines import ICCID_PREFIX, esim_on_line, iccid, post_batch, record
+from roamwise.testing.people import PASSWORD, make_customer
 from roamwise.usage import services as usage
 from roamwise.usage.models import Partner, UsageRecord
-from roamwise.usage.tests.conftest import PREFIX, esim_on_line, iccid, post_batch, record
 
 # A fixed clock for roamwise.core.ratelimit's fixed windows: 15 s into a minute
 # (and into an hour), so that no window turns over during a test and the
@@ -294,7 +294,7 @@ def test_visitor_tickets_are_limited_per_ip_address_across_addresses(client: Cli
 def test_the_partner_usage_api_answers_429_and_stores_nothing_past_its_rate(
     client: Client, alice: User, plan: Plan
 ) -> None:
-    partner, key = usage.partner_create(code="net", name="Net", iccid_prefixes=PREFIX)
+    partner, key = usage.partner_create(code="net", name="Net", iccid_prefixes=ICCID_PREFIX)
     Partner.objects.filter(pk=partner.pk).update(requests_per_minute=2)
     esim_on_line(alice, plan, iccid(1))
     for n in range(2):

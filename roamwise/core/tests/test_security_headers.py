@@ -5,7 +5,6 @@ and permissions policies."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -15,12 +14,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conftest import PASSWORD
 from roamwise.accounts.models import User
 from roamwise.core.security import STRIPE_CHECKOUT_ORIGIN, origin, payment_form_targets
 from roamwise.gateway import services as gateway
+from roamwise.testing.people import PASSWORD
 
-ROOT = Path(__file__).resolve().parents[3]
+from .production import ROOT, production_env
+
 STRICT_CSP = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
@@ -41,28 +41,6 @@ def csp(response: Any) -> dict[str, list[str]]:
         name, *values = part.split()
         directives[name] = values
     return directives
-
-
-def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    """The environment of a production deployment, and nothing from this one."""
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "DEBUG": "false",
-        "SECRET_KEY": "k3y-" + "x7Q9pL2vR8sT4wZ1" * 4,
-        "ALLOWED_HOSTS": "shop.roamwise.example",
-        "SITE_URL": "https://shop.roamwise.example",
-        "ROAMWISE_DATA_DIR": str(tmp_path / "data"),
-        "HUEY_NAME": "deploy-check",
-        # The real outside parties: nothing defaults to a stand-in (ADR 0018).
-        "PAYMENT_GATEWAY": "stripe",
-        "STRIPE_API_KEY": "sk_live_example",
-        "STRIPE_WEBHOOK_SECRET": "whsec_example",
-        "ES2PLUS_URL": "https://smdp.supplier.example",
-        "NETWORK_PARTNER_URL": "https://api.partner.example/v1",
-    }
-    env.update(overrides)
-    return env
 
 
 SHOW_SETTINGS = """
@@ -130,9 +108,9 @@ def test_the_strict_policy_covers_sign_in_support_and_api_docs(client: Client, p
 
 @pytest.mark.commitment("SEC-07")
 def test_the_back_office_keeps_the_strict_policy(db: None) -> None:
-    from .test_csrf_forms import staff_client
+    from roamwise.testing.people import staff_client
 
-    response = staff_client("headerstaff").get("/admin/support/ticket/")
+    response = staff_client(None, "headerstaff")[0].get("/admin/support/ticket/")
 
     assert response.status_code == 200
     assert csp(response) == STRICT_CSP

@@ -11,6 +11,7 @@ everything, quietly.
 from __future__ import annotations
 
 import http.cookiejar
+import io
 import json
 import os
 import re
@@ -26,17 +27,24 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 
-from conftest import make_customer
-from roamwise.catalog.models import Plan
+from roamwise.catalog.models import Destination, Plan
+from roamwise.core.stand_ins import STAND_INS
 from roamwise.esims.models import Bundle, Esim, EsimState
-from roamwise.orders.models import Order
+from roamwise.orders.models import Order, OrderEvent
 from roamwise.smdp.services import inventory_add
+from roamwise.suppliers.models import Allocation, SupplierPackage
+from roamwise.suppliers.services import plan_sources_set
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import BILLING_API, TERMS_ACCEPTED
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKOUTS = 16
@@ -55,6 +63,24 @@ def database_url(alias: str) -> str:
         return f"sqlite:///{db['NAME']}"
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+# The wholesalers' stand-ins take the shop's credentials from its settings.
+WHOLESALER_CREDENTIALS = {
+    "AIRALO_CLIENT_ID": "serve-test-client",
+    "AIRALO_CLIENT_SECRET": "serve-test-secret",
+    "ESIMACCESS_ACCESS_CODE": "serve-test-access-code",
+    "ESIMACCESS_WEBHOOK_TOKEN": "serve-test-webhook-token",
+}
+BASES = {"airalo": "AIRALO_API_BASE", "esimaccess": "ESIMACCESS_API_BASE"}
+
+
+def wait_for_line(output: Path, line: str, process: subprocess.Popen[bytes]) -> str:
+    deadline = time.monotonic() + 30
+    while line not in output.read_text():
+        assert process.poll() is None and time.monotonic() < deadline, output.read_text()
+        time.sleep(0.1)
+    return next(text for text in output.read_text().splitlines() if line in text)
 
 
 @dataclass
@@ -103,7 +129,7 @@ def wait_for(url: str, process: subprocess.Popen[bytes], output: Path) -> None:
 def served(transactional_db: None, tmp_path: Path) -> Iterator[Served]:
     """``manage.py serve`` with every stand-in, the way ``make run`` starts it."""
     port = free_port()
-    ports = {"gateway": free_port(), "smdp": free_port(), "network": free_port()}
+    ports = {name: free_port() for name in STAND_INS}
     home = tmp_path / "home"
     home.mkdir()
     env = {
@@ -113,12 +139,13 @@ def served(transactional_db: None, tmp_path: Path) -> Iterator[Served]:
         "VAULT_DATABASE_URL": database_url("vault"),
         "BIND": f"127.0.0.1:{port}",
         "SITE_URL": f"http://127.0.0.1:{port}",
-        "SIMULATORS": "gateway,smdp,network",
+        "SIMULATORS": ",".join(STAND_INS),
+        **WHOLESALER_CREDENTIALS,
         "SIMULATOR_PORTS": ",".join(f"{name}={p}" for name, p in ports.items()),
         "GATEWAY_LATENCY_SECONDS": str(LATENCY),
         "HUEY_NAME": f"serve-test-{uuid.uuid4().hex[:8]}",
     }
-    for name in ("GATEWAY_URL", "ES2PLUS_URL", "NETWORK_PARTNER_URL"):
+    for name in ("GATEWAY_URL", "ES2PLUS_URL", "NETWORK_PARTNER_URL", *BASES.values()):
         env.pop(name, None)
     output = tmp_path / "serve.log"
     with output.open("wb") as log:
@@ -135,6 +162,7 @@ def served(transactional_db: None, tmp_path: Path) -> Iterator[Served]:
         wait_for(f"{shop}/healthz", process, output)
         for stand_in_port in ports.values():
             wait_for(f"http://127.0.0.1:{stand_in_port}/", process, output)
+        wait_for_line(output, "eSIM Access (eSIM wholesaler) stand-in runs as process", process)
         yield Served(shop=shop, ports=ports, process=process, output=output, home=home)
     finally:
         if process.poll() is None:  # the test failed before its Ctrl-C
@@ -154,19 +182,6 @@ def customers_with_tokens(count: int, first: int = 0) -> list[str]:
         browser.force_login(make_customer(f"traveller{number}"))
         tokens.append(browser.cookies["sessionid"].value)
     return tokens
-
-
-BILLING = {
-    "name": "Ada Traveller",
-    "line1": "1 Example Street",
-    "city": "London",
-    "postcode": "N1 1AA",
-    "country": "GB",
-    "phone": "+447911123456",
-    "terms_version": "2026-12",
-    "accept_terms": "on",
-    "waive_withdrawal": "on",
-}
 
 
 def pay_with_a_good_card(payment_url: str, *, shop: str) -> None:
@@ -202,7 +217,7 @@ def checkout(shop: str, token: str, plan: Plan) -> Answer:
     created = call(
         f"{shop}/api/v1/orders",
         method="POST",
-        body={"plan_id": str(plan.public_id), "billing": BILLING},
+        body={"plan_id": str(plan.public_id), "billing": {**BILLING_API, **TERMS_ACCEPTED}},
         token=token,
     )
     assert created.status == 201, created.body
@@ -273,6 +288,64 @@ def sixteen_checkouts_at_once(served: Served, plan: Plan) -> None:
     assert max(answer.seconds for answer in home) < 1.0, [a.seconds for a in home]
 
 
+def wholesalers_supply_and_fail_over(served: Served, settings: Any) -> None:
+    """Plans supplied through the Airalo and eSIM Access stand-ins, each its own
+    process: their catalogues come in with supplier_sync, a purchase of each
+    gets its eSIM from its wholesaler, and once Airalo's stand-in is stopped an
+    order of a plan with both goes to eSIM Access, while the shop goes on."""
+    for name, setting in BASES.items():
+        setattr(settings, setting, f"http://127.0.0.1:{served.ports[name]}{STAND_INS[name].prefix}")
+    for name, value in WHOLESALER_CREDENTIALS.items():
+        setattr(settings, name, value)
+    call_command("supplier_sync", "airalo", stdout=io.StringIO())
+    call_command("supplier_sync", "esimaccess", stdout=io.StringIO())
+    airalo = SupplierPackage.objects.get(supplier="airalo", package_id="es-0-1gb-7days")
+    esimaccess = SupplierPackage.objects.get(supplier="esimaccess", package_id="P00000")
+    plans = {}
+    for name, packages in (
+        ("airalo", [airalo]),
+        ("esimaccess", [esimaccess]),
+        ("both", [airalo, esimaccess]),
+    ):
+        plans[name] = Plan.objects.create(
+            destination=Destination.objects.get(code="ES"),
+            name=f"Wholesale {name}",
+            data_mb=1024,
+            validity_days=7,
+            price=Decimal("9.99"),
+        )
+        plan_sources_set(plan_id=plans[name].pk, package_ids=[p.pk for p in packages])
+
+    def bought(plan: Plan, number: int) -> Order:
+        token = customers_with_tokens(1, first=number)[0]
+        paid = checkout(served.shop, token, plan)
+        assert paid.status == 200, paid.body
+        pay_with_a_good_card(json.loads(paid.body)["payment_url"], shop=served.shop)
+        order = Order.objects.get(customer__username=f"traveller{number}")
+        wait_until(lambda: Esim.objects.filter(order=order, state=EsimState.READY).exists())
+        return order
+
+    def supplied_by(order: Order) -> str:
+        used = Allocation.objects.get(order=order, disposition=Allocation.Disposition.FULFILLED)
+        return used.supplier
+
+    assert supplied_by(bought(plans["airalo"], 100)) == "airalo"
+    assert supplied_by(bought(plans["esimaccess"], 101)) == "esimaccess"
+    assert supplied_by(bought(plans["both"], 102)) == "airalo"
+
+    line = wait_for_line(
+        served.output, "Airalo (eSIM wholesaler) stand-in runs as process", served.process
+    )
+    os.kill(int(line.rstrip(".").rpartition(" ")[2]), signal.SIGTERM)
+    wait_for_line(served.output, "Airalo (eSIM wholesaler) stand-in stopped", served.process)
+
+    order = bought(plans["both"], 103)
+    assert supplied_by(order) == "esimaccess"
+    assert OrderEvent.objects.filter(order=order, note__startswith="airalo did not answer").exists()
+    assert served.process.poll() is None  # the shop goes on without Airalo
+    assert call(f"{served.shop}/").status == 200
+
+
 def one_ctrl_c_stops_everything_quietly(served: Served) -> None:
     os.kill(served.process.pid, signal.SIGINT)
 
@@ -291,9 +364,10 @@ def one_ctrl_c_stops_everything_quietly(served: Served) -> None:
 
 
 @pytest.mark.commitment("SEC-03")
-def test_serve_as_make_run_starts_it(served: Served, plan: Plan) -> None:
-    # One server for the three parts: starting it costs more than each.
+def test_serve_as_make_run_starts_it(served: Served, plan: Plan, settings: Any) -> None:
+    # One server for the four parts: starting it costs more than each.
     call(f"{served.shop}/")  # the first answer fills the caches
     stand_ins_answer_apart(served, plan)
     sixteen_checkouts_at_once(served, plan)
+    wholesalers_supply_and_fail_over(served, settings)
     one_ctrl_c_stops_everything_quietly(served)

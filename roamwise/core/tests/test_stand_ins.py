@@ -19,7 +19,7 @@ from django.test import Client
 
 from roamwise.core.stand_ins import STAND_INS, stand_in_ports, stand_ins_named
 
-from .test_security_headers import ROOT, production_env
+from .production import ROOT, production_env
 
 STAND_IN_REQUESTS = [
     ("POST", "/smdp/gsma/rsp2/es2plus/getProfileStatus"),

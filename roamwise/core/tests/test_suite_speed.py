@@ -13,11 +13,11 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 
-from conftest import make_customer
 from roamwise.accounts.models import Profile, User
 from roamwise.audit.roles import BILLING, ROLE_PERMISSIONS
 from roamwise.core.tests import flush
 from roamwise.core.tests.workers import DEFAULT_DATA_DIR, worker_environment
+from roamwise.testing.people import make_customer
 
 
 def _roles() -> dict[str, set[str]]:

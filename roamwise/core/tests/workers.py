@@ -40,9 +40,17 @@ if _worker:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The browser tests first: they are the longest (the journey takes a
-    minute), and one handed out last keeps a worker busy after the others have
-    finished. Otherwise pytest-django's order stands; a transactional test
-    leaves the databases as it found them (flush.py), so what runs after it
-    does not change."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+    """The browser tests first, then the tests marked ``long``: one of them
+    handed out last keeps a worker busy after the others have finished (the
+    journey takes a minute). Otherwise pytest-django's order stands; a
+    transactional test leaves the databases as it found them (flush.py), so
+    what runs after it does not change."""
+    items.sort(key=_hand_out_order)
+
+
+def _hand_out_order(item: pytest.Item) -> int:
+    if item.get_closest_marker("browser") is not None:
+        return 0
+    if item.get_closest_marker("long") is not None:
+        return 1
+    return 2

@@ -74,6 +74,8 @@ def test_a_category_typo_makes_check_fail(monkeypatch: pytest.MonkeyPatch) -> No
         ({"legal_basis": "because"}, "unknown legal basis"),
         ({"recipients": ("data-broker",)}, "unknown recipient 'data-broker'"),
         ({"location": "moon"}, "unknown location 'moon'"),
+        ({"received": (("smdp", ("phone",)),)}, "or it is not one of the recipients"),
+        ({"recipients": ("smdp",), "received": (("smdp", ("shoe",)),)}, "are not declared"),
         ({"erasure": Erasure(action="retain")}, "'retain' needs a legal obligation"),
         ({"retention": Retention.after(30, anchor="phone")}, "is not a date field"),
         ({"fields": (PersonalField("shoe_size", "user.name"),)}, "shoe_size does not exist"),

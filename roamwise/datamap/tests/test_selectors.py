@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from conftest import enable_totp, totp_code
 from roamwise.accounts.models import User
 from roamwise.datamap.registry import data_map
 from roamwise.datamap.selectors import (
@@ -12,6 +11,7 @@ from roamwise.datamap.selectors import (
     records_of_processing,
     subject_of,
 )
+from roamwise.testing.people import enable_totp, totp_code
 
 
 @pytest.mark.commitment("RGT-01")

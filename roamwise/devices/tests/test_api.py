@@ -3,8 +3,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from roamwise.testing.lines import EID
+
 URL = "/api/v1/devices/check"
-EID = "89049032123451234512345678901235"
+
 IMEI = "352099001761481"
 
 

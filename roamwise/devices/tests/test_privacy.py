@@ -8,8 +8,9 @@ import logging
 import pytest
 from django.test import Client
 
-from conftest import PASSWORD, rows_containing
 from roamwise.accounts.models import User
+from roamwise.testing.helpers import rows_containing
+from roamwise.testing.people import PASSWORD
 
 EID = "89086030202200000022000023022943"
 IMEI = "490154203237518"

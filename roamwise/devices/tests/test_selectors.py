@@ -5,8 +5,8 @@ import pytest
 from roamwise.devices import selectors
 from roamwise.devices.errors import InvalidEid, InvalidImei, InvalidModel
 from roamwise.devices.selectors import DeviceCheck, device_check
+from roamwise.testing.lines import EID
 
-EID = "89049032123451234512345678901235"
 IMEI = "352099001761481"
 
 

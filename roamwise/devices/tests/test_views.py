@@ -4,9 +4,10 @@ from django.test import Client
 from django.urls import reverse
 
 from roamwise.accounts.models import User
+from roamwise.testing.lines import EID
 
 URL = "/devices/compatibility/"
-EID = "89049032123451234512345678901235"
+
 IMEI = "352099001761481"
 
 

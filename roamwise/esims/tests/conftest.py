@@ -4,17 +4,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from django.test import Client
 
-from roamwise.catalog.models import Plan
-from roamwise.orders.models import Order
 from roamwise.orders.tasks import FULFILLERS
 from roamwise.orders.tests.holding import HELD
-from roamwise.orders.tests.test_purchase import checkout, pay
 
 from .smdp_proxy import SmdpProxy
-
-EID = "89049032123451234512345678901235"
 
 
 @pytest.fixture
@@ -43,15 +37,6 @@ def stock_the_batch() -> int:
             profile_type=profile_type, iccids=list(iccids.values_list("iccid", flat=True))
         )
     return added
-
-
-def buy(buyer: Client, plan: Plan, jobs: object) -> Order:
-    """Check out and pay with a good card; run the jobs that follow (webhooks,
-    provisioning, emails). Returns the order, refreshed."""
-    before = set(Order.objects.values_list("pk", flat=True))
-    pay(buyer, checkout(buyer, plan), "4242 4242 4242 4242")
-    jobs()  # type: ignore[operator]
-    return Order.objects.exclude(pk__in=before).get()
 
 
 @contextmanager

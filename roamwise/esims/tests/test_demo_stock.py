@@ -47,6 +47,7 @@ def _run_demo_target() -> None:
     )
 
 
+@pytest.mark.long
 @pytest.mark.django_db(transaction=True, databases=["default", "vault"])
 def test_the_demo_stocks_the_stand_ins_iccids_and_can_run_again() -> None:
     from roamwise.smdp.models import ProfileState, SmdpProfile

@@ -44,11 +44,11 @@ from roamwise.gateway.models import GatewayRefund, WebhookDelivery
 from roamwise.gateway.tasks import webhooks_redeliver
 from roamwise.orders.models import Order, OrderStatus, Refund
 from roamwise.orders.tasks import fulfilment_sweep
-from roamwise.orders.tests.test_purchase import checkout, pay
 from roamwise.payments.models import Payment, WebhookEvent
 from roamwise.payments.tasks import refunds_retry
 from roamwise.smdp.models import ProfileState, SmdpProfile
 from roamwise.smdp.tasks import notifications_redeliver
+from roamwise.testing.shopping import checkout, pay
 
 from .conftest import fulfilment_held, stock_the_batch
 from .smdp_proxy import SmdpProxy

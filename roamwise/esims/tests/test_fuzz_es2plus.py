@@ -23,27 +23,19 @@ from django.test import Client
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conftest import make_customer
 from roamwise.catalog.models import Plan
 from roamwise.core.signing import ES2_NOTIFICATION_HEADER, signature_header
 from roamwise.core.tests.fuzzing import HUGE_NUMBERS, json_bodies, json_values, maybe, odd_text
 from roamwise.esims.es2plus import Es2Error, Es2PlusClient, ProfileStatus, new_call_id
 from roamwise.esims.models import Esim, EsimState, ProgressReport
-from roamwise.orders.services import BillingDetails, order_create
+from roamwise.orders.services import order_create
+from roamwise.testing.lines import EID
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import BILLING
 
 URL = "/esims/es2plus/handleDownloadProgressInfo"
 ICCID = "8944990000000000018"
-EID = "89049032123451234512345678901235"
 ICCID_SHAPE = re.compile(r"[0-9]{19,20}")
-BILLING = BillingDetails(
-    name="Fuzz Traveller",
-    line1="1 Test Street",
-    line2="",
-    city="Leeds",
-    postcode="LS1 1AA",
-    country="GB",
-    phone="+447911123456",
-)
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from roamwise.esims.install import install_links
 from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.network.models import NetworkBundle
 from roamwise.orders.models import Order, OrderStatus
-from roamwise.orders.tests.test_purchase import BILLING, pay
 from roamwise.smdp.models import SmdpProfile
+from roamwise.testing.shopping import BILLING_FORM, buy, pay
 
-from .conftest import buy
 from .smdp_proxy import SmdpProxy
 
 
@@ -90,7 +89,7 @@ def test_another_customer_sees_nothing_of_it(esim: Esim, bob: User) -> None:
 
 
 def test_staff_never_see_the_activation_code(esim: Esim) -> None:
-    from roamwise.audit.tests.test_backoffice import staff_client
+    from roamwise.testing.people import staff_client
 
     client, _ = staff_client(None, "admin")
     url = f"/admin/esims/esim/{esim.pk}/change/"
@@ -130,7 +129,7 @@ def test_a_top_up_adds_a_bundle_to_the_same_esim(
     assert str(extra.public_id) in form
 
     response = buyer.post(
-        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING}
+        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING_FORM}
     )
     assert response.status_code == 302, response.content.decode()[:300]
     pay(buyer, response["Location"], "4242 4242 4242 4242")
@@ -151,7 +150,7 @@ def test_a_top_up_for_a_plan_of_another_profile_is_refused(esim: Esim, buyer: Cl
     Plan.objects.filter(pk=other.pk).update(profile_type="other-network")
 
     response = buyer.post(
-        f"/esims/{esim.public_id}/top-up/", {"plan": str(other.public_id), **BILLING}
+        f"/esims/{esim.public_id}/top-up/", {"plan": str(other.public_id), **BILLING_FORM}
     )
 
     assert response.status_code == 200
@@ -166,7 +165,7 @@ def test_a_deleted_esim_cannot_be_topped_up(esim: Esim, buyer: Client) -> None:
     extra = Plan.objects.get(destination__code="FR", data_mb=1024)
 
     response = buyer.post(
-        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING}
+        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING_FORM}
     )
 
     assert "can no longer be topped up" in response.content.decode()

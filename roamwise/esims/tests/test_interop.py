@@ -17,7 +17,6 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from conftest import make_customer
 from roamwise.catalog.models import Plan
 from roamwise.core.signing import ES2_NOTIFICATION_HEADER, signature_header
 from roamwise.esims import services
@@ -25,8 +24,9 @@ from roamwise.esims.models import Es2Attempt, Esim, EsimState, ProfileStock
 from roamwise.orders.models import OrderStatus
 from roamwise.orders.services import order_create
 from roamwise.smdp.models import ProfileState, SmdpProfile
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import buy
 
-from .conftest import buy
 from .smdp_proxy import SmdpProxy
 
 URL = "/esims/es2plus/handleDownloadProgressInfo"

@@ -10,7 +10,6 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from conftest import rows_containing
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.core.signing import signature_header
@@ -20,8 +19,10 @@ from roamwise.orders.models import OrderStatus
 from roamwise.payments.services import refund_issue
 from roamwise.smdp.models import ProfileState, SmdpProfile
 from roamwise.smdp.services import device_download
+from roamwise.testing.helpers import rows_containing
+from roamwise.testing.lines import EID
+from roamwise.testing.shopping import buy
 
-from .conftest import EID, buy
 from .smdp_proxy import SmdpProxy
 
 URL = "/esims/es2plus/handleDownloadProgressInfo"

@@ -25,8 +25,9 @@ from roamwise.esims.models import Bundle, Esim, EsimEvent, EsimState, PartnerCal
 from roamwise.esims.tasks import partner_calls_sweep
 from roamwise.network.models import NetworkBundle, NetworkRequest, NetworkSubscription
 from roamwise.smdp.services import device_download
+from roamwise.testing.lines import EID
+from roamwise.testing.shopping import buy
 
-from .conftest import EID, buy
 from .smdp_proxy import SmdpProxy
 
 

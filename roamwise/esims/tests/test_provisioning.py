@@ -22,8 +22,9 @@ from roamwise.network.models import NetworkBundle
 from roamwise.orders.models import Fulfilment, OrderStatus
 from roamwise.payments.models import Payment
 from roamwise.smdp.models import ProfileState, SmdpProfile
+from roamwise.testing.shopping import buy
 
-from .conftest import buy, fulfilment_held
+from .conftest import fulfilment_held
 from .smdp_proxy import SmdpProxy
 
 # Beside the project: next to its checkout, or one level up from a worktree.

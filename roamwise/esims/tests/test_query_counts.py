@@ -7,14 +7,14 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from conftest import make_customer
 from roamwise.accounts.models import User
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog.models import Plan
 from roamwise.core.tests.querycount import Queries, queries
 from roamwise.esims.models import Bundle, Esim, EsimEvent, EsimState
 from roamwise.esims.services import topup_create
-from roamwise.usage.tests.conftest import BILLING, esim_on_line, iccid
+from roamwise.testing.lines import esim_on_line, iccid
+from roamwise.testing.people import make_customer, staff_client
+from roamwise.testing.shopping import BILLING
 
 MANY = 5
 # The signed-in customer's request: the session, the user, allauth's session

@@ -1,5 +1,6 @@
-"""A sale: 100 orders paid at once against an SM-DP+ with 60 profiles left.
-Exactly 60 eSIMs, 40 refunds, no ICCID twice (PostgreSQL, real concurrency)."""
+"""A sale: more orders paid at once than the SM-DP+ has profiles left, sixteen
+provisioned at a time. Exactly as many eSIMs as profiles, every other order
+refunded, no ICCID twice (PostgreSQL, real concurrency)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 
-from conftest import make_customer
 from roamwise.catalog.models import Plan
 from roamwise.esims import services
 from roamwise.esims.models import Esim, EsimState
@@ -16,26 +16,34 @@ from roamwise.gateway.services import card_submit
 from roamwise.orders.models import Order, OrderStatus
 from roamwise.orders.services import order_create
 from roamwise.payments.services import payment_start
-from roamwise.payments.tests.test_webhooks import BILLING
 from roamwise.smdp.models import ProfileState, SmdpProfile
 from roamwise.smdp.services import inventory_add
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import BILLING
 
 from .conftest import fulfilment_held
 from .smdp_proxy import SmdpProxy
 
+# Forty orders for twenty-four profiles: sixteen provisioners race for the
+# same stock from the first call to the last, and sixteen orders find it gone.
+ORDERS = 40
+PROFILES = 24
+THREADS = 16
 
+
+@pytest.mark.long
 @pytest.mark.commitment("SIM-01")
-def test_a_hundred_paid_orders_for_sixty_profiles(
+def test_more_paid_orders_than_profiles_provisioned_at_once(
     smdp: SmdpProxy, plan: Plan, jobs: object, settings: object
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("real concurrency needs PostgreSQL; SQLite serialises writers")
-    # Sixteen workers on one loopback server: give each call time to answer.
+    # The provisioners on one loopback server: give each call time to answer.
     settings.ES2PLUS_TIMEOUT_SECONDS = 15  # type: ignore[attr-defined]
     SmdpProfile.objects.all().delete()
-    inventory_add(profile_type=plan.profile_type, count=60, operator="roamwise")
+    inventory_add(profile_type=plan.profile_type, count=PROFILES, operator="roamwise")
     orders = []
-    for number in range(100):
+    for number in range(ORDERS):
         order = order_create(customer=make_customer(f"sale{number}"), plan=plan, billing=BILLING)
         session_id = payment_start(order=order).rstrip("/").rsplit("/", 1)[-1]
         card_submit(
@@ -44,7 +52,7 @@ def test_a_hundred_paid_orders_for_sixty_profiles(
         orders.append(order)
     with fulfilment_held():
         jobs(5000)  # type: ignore[operator]  # the processor's webhooks: every order paid
-    assert Order.objects.filter(status=OrderStatus.PAID).count() == 100
+    assert Order.objects.filter(status=OrderStatus.PAID).count() == ORDERS
 
     def provision(order_id: int) -> str:
         try:
@@ -52,17 +60,17 @@ def test_a_hundred_paid_orders_for_sixty_profiles(
         finally:
             connections.close_all()
 
-    with ThreadPoolExecutor(max_workers=16) as pool:
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
         results = list(pool.map(provision, [o.pk for o in orders]))
     jobs(5000)  # type: ignore[operator]  # retries, refunds and emails
 
-    assert len(results) == 100
-    assert Esim.objects.filter(state=EsimState.READY).count() == 60
-    assert Esim.objects.filter(state=EsimState.FAILED).count() == 40
-    assert Order.objects.filter(status=OrderStatus.FULFILLED).count() == 60
-    assert Order.objects.filter(status=OrderStatus.REFUNDED).count() == 40
+    assert len(results) == ORDERS
+    assert Esim.objects.filter(state=EsimState.READY).count() == PROFILES
+    assert Esim.objects.filter(state=EsimState.FAILED).count() == ORDERS - PROFILES
+    assert Order.objects.filter(status=OrderStatus.FULFILLED).count() == PROFILES
+    assert Order.objects.filter(status=OrderStatus.REFUNDED).count() == ORDERS - PROFILES
     iccids = [e.iccid for e in Esim.objects.filter(state=EsimState.READY)]
-    assert len(set(iccids)) == 60
+    assert len(set(iccids)) == PROFILES
     released = SmdpProfile.objects.filter(state=ProfileState.RELEASED)
     assert sorted(released.values_list("iccid", flat=True)) == sorted(iccids)
     assert not SmdpProfile.objects.filter(state=ProfileState.AVAILABLE).exists()

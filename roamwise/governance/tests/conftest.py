@@ -3,29 +3,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import Group
-from django.test import Client
 
-from conftest import PASSWORD, enable_totp, make_customer, totp_code
-from roamwise.accounts.models import User
 from roamwise.governance.models import PolicyVersion
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def staff_client(role: str | None, username: str) -> tuple[Client, User]:
-    """role None: a superuser; "": staff with no role at all."""
-    from roamwise.audit import roles
-
-    roles.ensure_roles()
-    member = make_customer(username, is_staff=True, is_superuser=role is None)
-    if role:
-        member.groups.add(Group.objects.get(name=role))
-    secret = enable_totp(member)
-    client = Client()
-    client.post("/accounts/login/", {"login": username, "password": PASSWORD})
-    client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
-    return client, member
 
 
 def published(

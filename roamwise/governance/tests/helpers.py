@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from conftest import PASSWORD, enable_totp, make_customer, totp_code
 from roamwise.accounts.models import User
+from roamwise.testing.people import PASSWORD, enable_totp, make_customer, totp_code
 
 
 def back_office(role: str, username: str) -> tuple[Client, User]:

@@ -12,13 +12,13 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from conftest import make_customer
 from roamwise.accounts.models import User
 from roamwise.accounts.services import account_close, parental_consent_request
 from roamwise.governance import selectors, services
 from roamwise.governance.models import PolicyAcceptance, PolicyNotice, PolicyVersion
 from roamwise.notifications.models import Notification
 from roamwise.notifications.services import notify
+from roamwise.testing.people import make_customer
 
 from .conftest import published
 

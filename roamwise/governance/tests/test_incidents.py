@@ -12,7 +12,6 @@ from django.core import mail
 from django.test import TestCase
 from django.utils import timezone
 
-from conftest import make_customer
 from roamwise.accounts.models import LoginEvent, User
 from roamwise.audit import roles
 from roamwise.core.errors import InvalidTransition
@@ -22,6 +21,7 @@ from roamwise.governance.models import AffectedSubject, Incident, IncidentStatus
 from roamwise.governance.services import disclosure_record
 from roamwise.governance.tasks import incident_notify_customers
 from roamwise.notifications.models import Notification
+from roamwise.testing.people import make_customer
 
 from .helpers import back_office
 

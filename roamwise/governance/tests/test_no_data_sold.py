@@ -39,7 +39,14 @@ def test_every_outbound_path_goes_through_an_adapter_to_a_registered_recipient()
         "roamwise.payments.gateways.stripe",
         "roamwise.payments.gateways.simulated",
     } <= senders
-    assert {r.recipient for r in recipients} == {"payment", "smdp", "network", "authority"}
+    assert {r.recipient for r in recipients} == {
+        "payment",
+        "smdp",
+        "network",
+        "authority",
+        None,  # the wholesalers' shared client: the calling adapter's recipient
+    }
+    assert {r.module for r in recipients if r.recipient is None} == set(outbound.SHARED_CLIENTS)
     for module, recipient in outbound.ADAPTERS.items():
         if module != outbound.TRANSPORT:
             assert recipient in processor_registry(), module
@@ -152,3 +159,36 @@ def test_a_disclosure_to_an_unregistered_recipient_is_refused_at_run_time(alice:
             purpose="marketing",
         )
     assert Disclosure.objects.count() == 0
+
+
+@pytest.mark.commitment("SHR-01")
+def test_a_shared_client_discloses_only_for_registered_adapters(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "vendors/http.py": (
+                "from roamwise.governance.services import disclosure_record\n"
+                "class Client:\n"
+                "    def send(self, subject):\n"
+                "        disclosure_record(subject_id=subject, recipient=self.code,\n"
+                "                          categories=(), purpose='service')\n"
+            ),
+        },
+    )
+    shared = {"roamwise.vendors.http": ("roamwise.vendors.broker",)}
+
+    problems = scan_problems(
+        root,
+        adapters={"roamwise.vendors.broker": "data_broker"},
+        stand_ins={},
+        shared_clients=shared,
+    )
+    assert (
+        "roamwise.vendors.http discloses for roamwise.vendors.broker, which is not a registered "
+        "adapter"
+    ) in problems
+    # Not declared as a shared client, its recipient is one the scan cannot read.
+    assert scan_problems(root, adapters={}, stand_ins={}, shared_clients={}) == [
+        "roamwise.vendors.http:4 discloses to a recipient the scan cannot read"
+    ]

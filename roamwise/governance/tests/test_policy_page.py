@@ -59,7 +59,7 @@ def assert_page_matches_data_map(page: str) -> None:
         for recipient in d.recipients:
             recipient_row = row(receives, f"recipient-{recipient}")
             assert escape(RECIPIENTS[recipient]) in recipient_row
-            for category in d.categories:
+            for category in d.categories_for(recipient):
                 assert escape(CATEGORIES[category]) in recipient_row, (d.model, recipient)
         storage = re.search(rf'<li id="storage-{d.location}">.*?</ul>', stored, re.S)
         assert storage and escape(LOCATIONS[d.location]) in storage.group(0), d.model

@@ -19,8 +19,9 @@ from roamwise.consent import services as consent_services
 from roamwise.governance import selectors, services
 from roamwise.governance.errors import PolicyError
 from roamwise.governance.models import PolicyAcceptance, PolicyVersion
+from roamwise.testing.people import staff_client
 
-from .conftest import NOW, published, staff_client
+from .conftest import NOW, published
 
 SHIPPED = Path(services.__file__).resolve().parent / "policies"
 

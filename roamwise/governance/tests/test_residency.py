@@ -13,7 +13,6 @@ from django.db import connections, router
 from django.test import Client
 
 from roamwise.accounts.models import User
-from roamwise.accounts.tests.test_signup import signup
 from roamwise.datamap.registry import data_map
 from roamwise.governance import selectors, services
 from roamwise.governance.models import DataResidency, Disclosure
@@ -23,6 +22,7 @@ from roamwise.governance.residency import (
     region_for_country,
 )
 from roamwise.governance.router import ResidencyRouter
+from roamwise.testing.people import signup
 
 
 def count(alias: str, subject_id: uuid.UUID) -> int:

@@ -14,8 +14,7 @@ from roamwise.audit import roles
 from roamwise.audit.models import AccessEvent
 from roamwise.audit.selectors import verify_chain
 from roamwise.governance.models import RiskAssessment, SecurityRole, StaffTraining
-
-from .conftest import staff_client
+from roamwise.testing.people import staff_client
 
 pytestmark = [pytest.mark.django_db]
 

@@ -13,7 +13,6 @@ from django.test import Client, override_settings
 
 from roamwise.accounts.models import User
 from roamwise.audit.models import AccessEvent
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog.models import Plan
 from roamwise.core.identity import shop_identity
 from roamwise.core.models import ShopIdentity
@@ -21,7 +20,8 @@ from roamwise.notifications.rendering import render_message
 from roamwise.orders.invoices import invoice_pdf
 from roamwise.orders.models import Invoice
 from roamwise.orders.services import order_await_payment, order_create, order_mark_paid
-from tests.test_authorization_matrix import BILLING
+from roamwise.testing.people import staff_client
+from roamwise.testing.shopping import BILLING
 
 URL = "/admin/core/shopidentity/1/change/"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -16,9 +16,9 @@ from roamwise.catalog.models import Plan
 from roamwise.network import services as network
 from roamwise.network import traffic
 from roamwise.network.models import NetworkBundle
+from roamwise.testing.lines import esim_on_line, iccid
 from roamwise.usage import services as usage
 from roamwise.usage.models import UsageRecord
-from roamwise.usage.tests.conftest import esim_on_line, iccid
 
 
 @pytest.mark.commitment("SIM-05")

@@ -11,7 +11,6 @@ from django.core import mail
 from django.test import Client, TestCase
 from django.utils import timezone
 
-from conftest import PASSWORD, enable_totp, make_customer, run_jobs, totp_code
 from roamwise.accounts.models import AccountClosure, User
 from roamwise.audit import roles
 from roamwise.consent.selectors import has_consent
@@ -25,6 +24,8 @@ from roamwise.notifications.models import (
     CampaignRecipient,
     OutboundEmail,
 )
+from roamwise.testing.helpers import run_jobs
+from roamwise.testing.people import make_customer, staff_client
 
 pytestmark = [pytest.mark.django_db]
 
@@ -34,16 +35,6 @@ BODY = "Our Asia plans are cheaper this week.\nhttps://roamwise.example/asia"
 
 def opt_in(user: User) -> None:
     consent_record(purpose="marketing", granted=True, source="settings", user=user)
-
-
-def staff_client(role: str, username: str) -> tuple[Client, User]:
-    member = make_customer(username, is_staff=True)
-    member.groups.add(Group.objects.get(name=role))
-    secret = enable_totp(member)
-    client = Client()
-    client.post("/accounts/login/", {"login": username, "password": PASSWORD})
-    client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
-    return client, member
 
 
 @pytest.fixture

@@ -6,19 +6,11 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from conftest import make_customer
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.orders.models import Order
-
-BILLING = {
-    "name": "Alice Traveller",
-    "line1": "1 Rue de Rivoli",
-    "city": "Paris",
-    "postcode": "75001",
-    "country": "FR",
-    "phone": "+33 6 12 34 56 78",
-}
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import BILLING_API
 
 
 @pytest.fixture
@@ -37,7 +29,7 @@ def create(client: Client, plan_id: object, key: str = "", **billing: object) ->
     headers = {"Idempotency-Key": key} if key else {}
     return client.post(
         "/api/v1/orders",
-        json.dumps({"plan_id": str(plan_id), "billing": {**BILLING, **billing}}),
+        json.dumps({"plan_id": str(plan_id), "billing": {**BILLING_API, **billing}}),
         content_type="application/json",
         headers=headers,
     )

@@ -17,9 +17,9 @@ from roamwise.gateway.models import GatewaySession
 from roamwise.governance.models import Disclosure
 from roamwise.orders.models import Order, OrderStatus, Refund
 from roamwise.orders.services import refund_request
-from roamwise.orders.tests.test_purchase import checkout, pay
 from roamwise.payments.models import Payment
 from roamwise.payments.services import refund_issue
+from roamwise.testing.shopping import checkout, pay
 
 
 def buy(buyer: Client, plan: Plan, jobs: object) -> Order:
@@ -194,7 +194,7 @@ def test_partial_refunds_add_up_and_cannot_exceed_the_total(
 def test_a_customer_asks_for_a_refund_and_staff_grant_it(
     shop: str, jobs: object, buyer: Client, plan: Plan, staff: User
 ) -> None:
-    from conftest import PASSWORD, enable_totp, totp_code
+    from roamwise.testing.people import PASSWORD, enable_totp, totp_code
 
     order = buy(buyer, plan, jobs)
     buyer.post(f"/orders/{order.public_id}/refund/", {"reason": "Trip cancelled"})

@@ -11,7 +11,7 @@ from django.test import Client
 
 from roamwise.catalog.models import Plan
 from roamwise.orders.models import Order
-from roamwise.orders.tests.test_purchase import BILLING
+from roamwise.testing.shopping import BILLING_FORM
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_checkout_shows_the_terms_in_force_and_the_waiver(
 def test_no_order_without_both_boxes_ticked(
     buyer: Client, plan: Plan, terms: str, missing: str
 ) -> None:
-    form = {key: value for key, value in BILLING.items() if key != missing}
+    form = {key: value for key, value in BILLING_FORM.items() if key != missing}
 
     response = buyer.post(f"/checkout/{plan.public_id}/", form)
 
@@ -48,7 +48,7 @@ def test_the_order_records_the_terms_version_and_the_waiver(
     buyer: Client, plan: Plan, terms: str
 ) -> None:
     # No processor runs here: the order is made, then payment cannot start.
-    buyer.post(f"/checkout/{plan.public_id}/", BILLING)
+    buyer.post(f"/checkout/{plan.public_id}/", BILLING_FORM)
 
     order = Order.objects.get()
     assert order.terms_version == "2026-12"
@@ -57,7 +57,9 @@ def test_the_order_records_the_terms_version_and_the_waiver(
 
 
 def test_terms_changed_while_on_the_page_asks_again(buyer: Client, plan: Plan, terms: str) -> None:
-    response = buyer.post(f"/checkout/{plan.public_id}/", {**BILLING, "terms_version": "2025-06"})
+    response = buyer.post(
+        f"/checkout/{plan.public_id}/", {**BILLING_FORM, "terms_version": "2025-06"}
+    )
 
     assert response.status_code == 200
     assert "terms_version" in response.context["form"].errors
@@ -66,7 +68,7 @@ def test_terms_changed_while_on_the_page_asks_again(buyer: Client, plan: Plan, t
 
 
 def _api_order(client: Client, plan: Plan, **extra: object) -> object:
-    billing = {k: v for k, v in BILLING.items() if k in ("name", "line1", "city", "country")}
+    billing = {k: v for k, v in BILLING_FORM.items() if k in ("name", "line1", "city", "country")}
     body = {"plan_id": str(plan.public_id), "billing": {**billing, "phone": "+33612345678"}}
     return client.post(
         "/api/v1/orders", json.dumps({**body, **extra}), content_type="application/json"

@@ -16,8 +16,7 @@ from roamwise.orders import tasks
 from roamwise.orders.checks import check_handlers
 from roamwise.orders.errors import UnknownOrderKind
 from roamwise.orders.models import Fulfilment, Order
-
-from .test_purchase import checkout, pay
+from roamwise.testing.shopping import checkout, pay
 
 REAL_FULFILLERS = dict(tasks.FULFILLERS)
 REAL_REVOKERS = dict(tasks.REVOKERS)

@@ -16,11 +16,11 @@ from roamwise.gateway.models import GatewaySession, WebhookDelivery
 from roamwise.orders.errors import RefundNotAllowed
 from roamwise.orders.models import Fulfilment, Order, OrderStatus, Refund
 from roamwise.orders.services import refund_request
-from roamwise.orders.tests.test_purchase import checkout, pay
 from roamwise.payments.errors import GatewayUnavailable
 from roamwise.payments.gateways.simulated import SimulatedGateway
 from roamwise.payments.models import Payment
 from roamwise.payments.services import payment_start, payments_reconcile, refund_issue
+from roamwise.testing.shopping import checkout, pay
 
 
 def paid_order(buyer: Client, plan: Plan, jobs: object) -> Order:

@@ -12,11 +12,11 @@ from django.core import mail
 from roamwise.accounts.models import User
 from roamwise.audit import roles
 from roamwise.audit.models import AccessEvent
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog.models import Plan
 from roamwise.orders.models import Order
 from roamwise.orders.services import order_await_payment, order_create, order_mark_paid
-from tests.test_authorization_matrix import BILLING
+from roamwise.testing.people import staff_client
+from roamwise.testing.shopping import BILLING
 
 CHANGELIST = "/admin/orders/order/"
 

@@ -10,48 +10,13 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from conftest import rows_containing
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.gateway.models import GatewaySession, WebhookDelivery
 from roamwise.orders.models import Fulfilment, Invoice, Order, OrderEvent, OrderStatus
 from roamwise.payments.models import Payment
-
-BILLING = {
-    "name": "Alice Traveller",
-    "line1": "1 Rue de Rivoli",
-    "line2": "",
-    "city": "Paris",
-    "postcode": "75001",
-    "country": "FR",
-    "phone": "+33 6 12 34 56 78",
-    # The terms in force (none loaded: the setting's label), accepted, and the waiver.
-    "terms_version": "2026-12",
-    "accept_terms": "on",
-    "waive_withdrawal": "on",
-}
-
-
-def checkout(client: Client, plan: Plan) -> str:
-    response = client.post(f"/checkout/{plan.public_id}/", BILLING)
-    assert response.status_code == 302, response.content.decode()[:500]
-    return response["Location"]
-
-
-def pay(
-    client: Client,
-    hosted_url: str,
-    card: str,
-    *,
-    month: str = "12",
-    year: str = "34",
-    cvc: str = "123",
-) -> object:
-    path = re.sub(r"^https?://[^/]+", "", hosted_url)
-    client.get(path)
-    return client.post(
-        path, {"card_number": card, "exp_month": month, "exp_year": year, "cvc": cvc}
-    )
+from roamwise.testing.helpers import rows_containing
+from roamwise.testing.shopping import checkout, pay
 
 
 @pytest.mark.commitment("ORD-02")

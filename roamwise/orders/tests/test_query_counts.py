@@ -4,40 +4,15 @@ list run a fixed number of queries however many orders there are (ADR 0016)."""
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 from django.test import Client
 
-from conftest import make_customer
 from roamwise.accounts.models import User
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog.models import Plan
 from roamwise.core.tests.querycount import Queries, queries
-from roamwise.orders.models import Order
-from roamwise.orders.services import (
-    BillingDetails,
-    order_await_payment,
-    order_create,
-    order_mark_paid,
-)
+from roamwise.testing.people import make_customer, staff_client
+from roamwise.testing.shopping import paid_order
 
-BILLING = BillingDetails(
-    name="Alice Example",
-    line1="1 Rue de Rivoli",
-    line2="",
-    city="Paris",
-    postcode="75001",
-    country="FR",
-    phone="+33612345678",
-)
 MANY = 6
-
-
-def paid_order(customer: User, plan: Plan) -> Order:
-    """Paid, with its invoice, as a webhook leaves it."""
-    order = order_await_payment(order=order_create(customer=customer, plan=plan, billing=BILLING))
-    with transaction.atomic():
-        order_mark_paid(order_id=order.pk, actor="gateway")
-    return order
 
 
 def plans(count: int) -> list[Plan]:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from roamwise.core.http import TransportError, request_json
 from roamwise.core.parsing import (
@@ -39,7 +40,7 @@ def verify_signature(body: bytes, header: str, secret: str, tolerance: int) -> N
     try:
         signature_verify(body, header, secret, tolerance)
     except SignatureError as exc:
-        raise InvalidSignature(f"Webhook refused: {exc}") from None
+        raise InvalidSignature(gettext("Webhook refused: %(exc)s") % {"exc": exc}) from None
 
 
 class SimulatedGateway:
@@ -58,11 +59,17 @@ class SimulatedGateway:
             )
         except TransportError as exc:
             if exc.permanent:
-                raise GatewayRefused(f"The payment processor refused: {exc}") from exc
-            raise GatewayUnavailable("The payment processor is unavailable; try again.") from exc
+                raise GatewayRefused(
+                    gettext("The payment processor refused: %(exc)s") % {"exc": exc}
+                ) from exc
+            raise GatewayUnavailable(
+                gettext("The payment processor is unavailable; try again.")
+            ) from exc
         if not isinstance(body, dict):
             # Garbage in a 2xx: it may have acted, as after a timeout.
-            raise GatewayUnavailable("The payment processor answered something unreadable.")
+            raise GatewayUnavailable(
+                gettext("The payment processor answered something unreadable.")
+            )
         return body
 
     @staticmethod
@@ -71,7 +78,7 @@ class SimulatedGateway:
             return identifier(body.get(name), max_length=max_length, name=name)
         except ValueError:
             raise GatewayUnavailable(
-                f"The payment processor answered without a valid {name}."
+                gettext("The payment processor answered without a valid %(name)s.") % {"name": name}
             ) from None
 
     def start_checkout(
@@ -133,7 +140,9 @@ class SimulatedGateway:
                 ).upper(),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise MalformedEvent(f"The webhook body is not a valid event: {exc}"[:200]) from exc
+            raise MalformedEvent(
+                (gettext("The webhook body is not a valid event: %(exc)s") % {"exc": exc})[:200]
+            ) from exc
 
     def fetch_outcome(self, *, payment: Payment) -> GatewayEvent | None:
         body = self._call("GET", f"/v1/sessions/{payment.processor_ref}")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext
 
 from roamwise.core.money import minor_units
 from roamwise.core.parsing import (
@@ -71,11 +72,14 @@ class StripeGateway:
         try:
             return fn(*args, **kwargs)
         except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
-            raise GatewayUnavailable("Stripe is unavailable; try again.") from exc
+            raise GatewayUnavailable(gettext("Stripe is unavailable; try again.")) from exc
         except stripe.StripeError as exc:
             if exc.http_status and exc.http_status >= 500:
-                raise GatewayUnavailable("Stripe is unavailable; try again.") from exc
-            raise GatewayRefused(f"Stripe refused: {exc.user_message or exc}") from exc
+                raise GatewayUnavailable(gettext("Stripe is unavailable; try again.")) from exc
+            raise GatewayRefused(
+                gettext("Stripe refused: %(user_message_or_exc)s")
+                % {"user_message_or_exc": exc.user_message or exc}
+            ) from exc
 
     def start_checkout(
         self, *, order: Order, success_url: str, cancel_url: str, webhook_url: str
@@ -142,9 +146,9 @@ class StripeGateway:
                 stripe.Webhook.DEFAULT_TOLERANCE,
             )
         except stripe.SignatureVerificationError as exc:
-            raise InvalidSignature("The Stripe signature does not match.") from exc
+            raise InvalidSignature(gettext("The Stripe signature does not match.")) from exc
         except ValueError as exc:  # not UTF-8
-            raise MalformedEvent("The webhook body is not a valid event.") from exc
+            raise MalformedEvent(gettext("The webhook body is not a valid event.")) from exc
         try:
             # Verified: read it as plain JSON.
             event = json_loads(body)
@@ -193,7 +197,9 @@ class StripeGateway:
                 )
             return GatewayEvent(event_id=event_id, event_type=event_type, kind="ignored")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise MalformedEvent(f"The webhook body is not a valid event: {exc}"[:200]) from exc
+            raise MalformedEvent(
+                (gettext("The webhook body is not a valid event: %(exc)s") % {"exc": exc})[:200]
+            ) from exc
 
     def fetch_outcome(self, *, payment: Payment) -> GatewayEvent | None:
         session = self._call(

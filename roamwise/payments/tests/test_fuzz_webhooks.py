@@ -21,27 +21,19 @@ from django.test import Client
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conftest import make_customer
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.core.signing import signature_header
 from roamwise.core.tests.fuzzing import json_bodies, maybe, odd_text, with_duplicate_keys
 from roamwise.orders.models import Order, OrderStatus
-from roamwise.orders.services import BillingDetails, order_await_payment, order_create
+from roamwise.orders.services import order_await_payment, order_create
 from roamwise.payments.gateways.simulated import KINDS as SIMULATED_KINDS
 from roamwise.payments.gateways.stripe import KINDS as STRIPE_KINDS
 from roamwise.payments.models import Payment, WebhookEvent
 from roamwise.payments.tests.fake_stripe import FakeStripe, stripe_signature
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import BILLING
 
-BILLING = BillingDetails(
-    name="Fuzz Payer",
-    line1="1 Test Street",
-    line2="",
-    city="Leeds",
-    postcode="LS1 1AA",
-    country="GB",
-    phone="+447911123456",
-)
 SESSION = "cs_fuzz_1"
 INTENT = "pi_fuzz_1"
 STRIPE_SECRET = "whsec_fuzz_secret"

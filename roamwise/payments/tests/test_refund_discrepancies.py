@@ -14,24 +14,16 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 
-from conftest import make_customer
 from roamwise.catalog.models import Plan
 from roamwise.core.signing import signature_header
 from roamwise.orders.models import Order, OrderStatus, Refund
-from roamwise.orders.services import BillingDetails, order_await_payment, order_create
+from roamwise.orders.services import order_await_payment, order_create
 from roamwise.payments.models import Payment, WebhookEvent
 from roamwise.payments.tests.fake_stripe import stripe_event, stripe_signature
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import BILLING
 
 STRIPE_SECRET = "whsec_test_secret"
-BILLING = BillingDetails(
-    name="Bob Roamer",
-    line1="2 High Street",
-    line2="",
-    city="Leeds",
-    postcode="LS1 1AA",
-    country="GB",
-    phone="+447911123456",
-)
 
 
 def paid_order(processor: str) -> Payment:

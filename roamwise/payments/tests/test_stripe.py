@@ -6,24 +6,16 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from conftest import make_customer
 from roamwise.catalog.models import Plan
 from roamwise.orders.models import Fulfilment, Order, OrderStatus
-from roamwise.orders.services import BillingDetails, order_create
+from roamwise.orders.services import order_create
 from roamwise.payments.models import Payment
 from roamwise.payments.services import payment_start, refund_issue
 from roamwise.payments.tests.fake_stripe import FakeStripe, stripe_event, stripe_signature
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import BILLING
 
 SECRET = "whsec_test_secret"
-BILLING = BillingDetails(
-    name="Eve Flyer",
-    line1="3 Main St",
-    line2="",
-    city="Dublin",
-    postcode="D01",
-    country="IE",
-    phone="+353851234567",
-)
 
 
 @pytest.fixture

@@ -13,22 +13,13 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 
-from conftest import make_customer
 from roamwise.catalog.models import Plan
 from roamwise.core.signing import signature_header
 from roamwise.orders.models import Fulfilment, Invoice, Order, OrderEvent, OrderStatus
-from roamwise.orders.services import BillingDetails, order_await_payment, order_create
+from roamwise.orders.services import order_await_payment, order_create
 from roamwise.payments.models import Payment, WebhookEvent
-
-BILLING = BillingDetails(
-    name="Bob Roamer",
-    line1="2 High Street",
-    line2="",
-    city="Leeds",
-    postcode="LS1 1AA",
-    country="GB",
-    phone="+447911123456",
-)
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import BILLING
 
 
 @pytest.fixture

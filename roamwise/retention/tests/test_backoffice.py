@@ -11,8 +11,8 @@ from django.utils import timezone
 from roamwise.accounts.models import User
 from roamwise.accounts.services import login_record
 from roamwise.audit import roles
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.retention.models import LegalHold, RetentionRun
+from roamwise.testing.people import staff_client
 
 from .conftest import sweep
 

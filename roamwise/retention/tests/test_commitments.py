@@ -12,7 +12,6 @@ from django.conf import settings
 from django.test import Client, TestCase
 from django.utils import timezone
 
-from conftest import PASSWORD, make_customer, rows_containing
 from roamwise.accounts.models import AccountClosure, ParentalConsent, Profile, User
 from roamwise.accounts.services import account_close, parental_consent_request
 from roamwise.analytics.models import DailyCount, Event
@@ -26,12 +25,14 @@ from roamwise.retention.services import legal_hold_place, legal_hold_release
 from roamwise.support.attachments import Upload
 from roamwise.support.models import Ticket, TicketAttachment, TicketEvent, TicketMessage
 from roamwise.support.services import message_post_customer, ticket_open, ticket_open_visitor
-from roamwise.support.tests.conftest import PNG
+from roamwise.testing.helpers import PNG, rows_containing
+from roamwise.testing.people import PASSWORD, make_customer
+from roamwise.testing.shopping import paid_order
 from roamwise.vault.fields import retention_subject
 from roamwise.vault.models import DataKey, Tombstone
 from roamwise.vault.router import VAULT_DB
 
-from .conftest import counts, paid_order, sweep
+from .conftest import counts, sweep
 
 MINUTE = timedelta(minutes=1)
 SUPPORT_RULES = (

@@ -13,7 +13,6 @@ from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import rows_containing
 from roamwise.accounts.models import LoginEvent, User
 from roamwise.accounts.services import account_close, login_record
 from roamwise.analytics.services import event_record
@@ -33,6 +32,7 @@ from roamwise.retention import sweeps
 from roamwise.retention.checks import check_registry
 from roamwise.retention.models import RetentionRun, RetentionRunRule
 from roamwise.support.services import ticket_open
+from roamwise.testing.helpers import rows_containing
 from roamwise.vault.models import DataKey
 
 from .conftest import counts, sweep

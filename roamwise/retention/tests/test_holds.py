@@ -25,8 +25,10 @@ from roamwise.retention.models import LegalHold
 from roamwise.retention.services import legal_hold_place, legal_hold_release
 from roamwise.support.models import Ticket, TicketMessage
 from roamwise.support.services import ticket_open
+from roamwise.testing.lines import ICCID_PREFIX, esim_on_line, iccid
+from roamwise.testing.shopping import paid_order
 
-from .conftest import counts, paid_order, sweep
+from .conftest import counts, sweep
 
 YEAR_AND_A_DAY = timedelta(days=366)
 
@@ -215,9 +217,8 @@ def test_a_held_usage_record_keeps_its_month_from_being_dropped(alice: User, pla
     from roamwise.usage import partitions
     from roamwise.usage import services as usage
     from roamwise.usage.models import UsageRecord
-    from roamwise.usage.tests.conftest import PREFIX, esim_on_line, iccid
 
-    partner, _ = usage.partner_create(code="orange", name="Orange", iccid_prefixes=PREFIX)
+    partner, _ = usage.partner_create(code="orange", name="Orange", iccid_prefixes=ICCID_PREFIX)
     esim = esim_on_line(alice, plan, iccid(1))
     now = timezone.now()
     old_month = partitions.month_of(now - timedelta(days=31 * 14))

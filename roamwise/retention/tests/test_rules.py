@@ -33,10 +33,11 @@ from roamwise.payments.models import Payment
 from roamwise.retention.services import legal_hold_place, legal_hold_release
 from roamwise.retention.sweeps import retention_rules
 from roamwise.support.services import ticket_open
+from roamwise.testing.lines import ICCID_PREFIX, esim_on_line, iccid, record
+from roamwise.testing.shopping import paid_order
 from roamwise.usage import services as usage
-from roamwise.usage.tests.conftest import PREFIX, esim_on_line, iccid, record
 
-from .conftest import counts, paid_order, sweep
+from .conftest import counts, sweep
 
 MINUTE = timedelta(minutes=1)
 
@@ -220,7 +221,7 @@ def _ticket_message(w: World) -> Row:
 
 
 def _usage_record(w: World) -> Row:
-    partner, _ = usage.partner_create(code="orange", name="Orange", iccid_prefixes=PREFIX)
+    partner, _ = usage.partner_create(code="orange", name="Orange", iccid_prefixes=ICCID_PREFIX)
     esim_on_line(w.alice, w.plan, iccid(1))
     usage.usage_ingest_batch(partner=partner, raw_records=[record("r1", iccid(1), hours_ago=3)])
     from roamwise.usage.models import UsageRecord

@@ -3,23 +3,15 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable
 from datetime import date
 
 import pytest
-from django.test import Client, TestCase
+from django.test import Client
 
-from conftest import PASSWORD, make_customer
 from roamwise.accounts.models import User
 from roamwise.accounts.services import parental_consent_request
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
-
-
-def committed(action: Callable[[], object]) -> object:
-    """Run ``action`` and the after-commit hooks it leaves (email jobs queued)."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return action()
+from roamwise.testing.helpers import committed
+from roamwise.testing.people import PASSWORD, make_customer
 
 
 def reauthenticate(client: Client) -> None:

@@ -13,8 +13,9 @@ from django.test import Client
 from roamwise.accounts.models import User
 from roamwise.consent.selectors import objections_of
 from roamwise.rights.models import DataRequest, DataRequestFile, RequestKind, RequestStatus
+from roamwise.testing.helpers import PNG, committed
 
-from .conftest import PNG, committed, data_json
+from .conftest import data_json
 
 URL = "/api/v1/rights/requests"
 

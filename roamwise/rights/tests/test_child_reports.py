@@ -8,18 +8,16 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from conftest import link_in, make_customer, rows_containing
 from roamwise.accounts.models import User
 from roamwise.audit import roles
 from roamwise.audit.models import AccessEvent
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.core.errors import DomainError
 from roamwise.rights import services
 from roamwise.rights.export import export_build
 from roamwise.rights.models import DataRequest, LinkMethod, RequesterKind, RequestStatus
+from roamwise.testing.helpers import committed, link_in, rows_containing
+from roamwise.testing.people import make_customer, staff_client
 from roamwise.vault.models import DataKey
-
-from .conftest import committed
 
 
 def claimed_adult(username: str) -> User:
@@ -103,7 +101,7 @@ def test_a_parent_reports_a_child_who_claimed_to_be_an_adult_and_staff_erase_it(
     assert request.child_identifier == ""
     linked = request.events.get(note__startswith="account linked")
     assert linked.actor == member
-    assert LinkMethod.ACCOUNT_CONTENT.label in linked.note
+    assert str(LinkMethod.ACCOUNT_CONTENT.label) in linked.note
     assert "year 6" in linked.note
     assert AccessEvent.objects.filter(
         actor_id=member.pk, subject_id=child_key, reason__contains="finding the account"

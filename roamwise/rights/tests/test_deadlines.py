@@ -11,7 +11,6 @@ from django.test import Client
 
 from roamwise.accounts.models import User
 from roamwise.audit import roles
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.core.errors import InvalidTransition
 from roamwise.rights import deadlines, selectors, services
 from roamwise.rights.errors import ExtensionRefused
@@ -22,8 +21,8 @@ from roamwise.rights.models import (
     RequestKind,
     RequestStatus,
 )
-
-from .conftest import committed
+from roamwise.testing.helpers import committed
+from roamwise.testing.people import staff_client
 
 JAN_31 = datetime(2027, 1, 31, 9, 30, tzinfo=UTC)
 

@@ -14,11 +14,9 @@ from allauth.account.models import EmailAddress
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
-from django.db import transaction
-from django.test import Client, TestCase
+from django.test import Client
 from django.utils import timezone
 
-from conftest import link_in, make_customer, rows_containing
 from roamwise.accounts.models import Profile, User
 from roamwise.accounts.services import login_record, parental_consent_request
 from roamwise.analytics.selectors import subject_of_user
@@ -29,10 +27,7 @@ from roamwise.catalog.models import Plan
 from roamwise.consent.models import ConsentRecord
 from roamwise.consent.services import consent_record, objection_set
 from roamwise.datamap.registry import Declaration, Erasure, data_map
-from roamwise.devices.validators import luhn_check_digit
-from roamwise.esims.models import Bundle, Esim, EsimState
-from roamwise.esims.services import esim_for_order
-from roamwise.esims.tests.conftest import EID, buy
+from roamwise.esims.models import Esim, EsimState
 from roamwise.governance.models import Disclosure
 from roamwise.governance.services import disclosure_record
 from roamwise.network.models import NetworkSubscription, SubscriptionState
@@ -40,10 +35,6 @@ from roamwise.notifications.models import Notification, OutboundEmail
 from roamwise.orders.models import Invoice, Order, OrderEvent, Refund
 from roamwise.orders.privacy import BILLING_LAW
 from roamwise.orders.services import (
-    BillingDetails,
-    order_await_payment,
-    order_create,
-    order_mark_paid,
     refund_request,
 )
 from roamwise.payments.models import Payment
@@ -64,6 +55,11 @@ from roamwise.smdp.models import ProfileState, SmdpProfile
 from roamwise.support.attachments import Upload
 from roamwise.support.models import Ticket, TicketAttachment, TicketMessage
 from roamwise.support.services import ticket_open, ticket_open_visitor
+from roamwise.testing.factories import EsimFactory, PaidOrderFactory
+from roamwise.testing.helpers import PNG, committed, link_in, rows_containing
+from roamwise.testing.lines import EID, ICCID_PREFIX, iccid
+from roamwise.testing.people import make_customer
+from roamwise.testing.shopping import buy
 from roamwise.usage.models import Partner, UsageRecord
 from roamwise.usage.services import partner_create, usage_ingest_batch
 from roamwise.vault.errors import DataErased
@@ -71,60 +67,15 @@ from roamwise.vault.models import DataKey, Tombstone
 from roamwise.vault.privacy import ERASURE_PROOF
 from roamwise.vault.router import PRIMARY_DB, VAULT_DB
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
-PREFIX = "8944990"
-BILLING = BillingDetails(
-    name="Alice Example",
-    line1="1 Rue de Rivoli",
-    line2="",
-    city="Paris",
-    postcode="75001",
-    country="FR",
-    phone="+33612345678",
-)
 AUDIT_KEPT = "Accountability: proof of who accessed personal data"
 SHARING_KEPT = "Accountability: proof of what was shared with whom"
 
 
-def iccid(number: int) -> str:
-    body = f"{PREFIX}{number:0{18 - len(PREFIX)}d}"
-    return body + luhn_check_digit(body)
-
-
-def committed(action: Callable[[], object]) -> object:
-    """Run ``action`` and the after-commit hooks it leaves."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return action()
-
-
 def paid_order(customer: User, plan: Plan, *, line: str, eid: str) -> Order:
-    """A paid order with its invoice, payment (card brand, last four), eSIM and bundle."""
-    order = order_create(customer=customer, plan=plan, billing=BILLING)
-    order_await_payment(order=order)
-    Payment.objects.create(
-        order=order,
-        processor="simulated",
-        processor_ref=f"cs_test_{order.public_id.hex}",
-        payment_ref=f"pi_test_{order.public_id.hex}",
-        status=Payment.Status.SUCCEEDED,
-        amount=order.total,
-        currency=order.currency,
-        card_brand="visa",
-        card_last4="4242",
-        card_exp_month=12,
-        card_exp_year=2034,
-    )
-    with transaction.atomic():
-        assert order_mark_paid(order_id=order.pk, actor="webhook:simulated")
-    esim = esim_for_order(order=order)
-    esim.iccid = line
-    esim.eid = eid
-    esim.state = EsimState.INSTALLED
-    esim.installed_at = timezone.now()
-    esim.save()
-    Bundle.objects.filter(esim=esim).update(
-        state=Bundle.State.ACTIVE, network_added_at=timezone.now() - dt.timedelta(days=2)
-    )
+    """A paid order with its invoice, payment (card brand, last four), and its
+    eSIM installed on ``line`` with its bundle on the network."""
+    order = PaidOrderFactory(customer=customer, plan=plan)
+    EsimFactory(order=order, state=EsimState.INSTALLED, iccid=line, eid=eid, on_network=True)
     order.refresh_from_db()
     return order
 
@@ -213,7 +164,7 @@ def build_customer(
 
 @pytest.fixture
 def partner(db: None) -> Partner:
-    return partner_create(code="orange-roaming", name="Orange", iccid_prefixes=PREFIX)[0]
+    return partner_create(code="orange-roaming", name="Orange", iccid_prefixes=ICCID_PREFIX)[0]
 
 
 @pytest.fixture

@@ -10,14 +10,15 @@ from django.test import Client
 
 from roamwise.accounts.models import User
 from roamwise.audit import roles
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.rights import services
 from roamwise.rights.erasure import ErasureIncomplete, ErasureReport
 from roamwise.rights.erasure_check import Leftover
 from roamwise.rights.models import DataRequest, RequestKind, RequestStatus
+from roamwise.testing.helpers import committed
+from roamwise.testing.people import staff_client
 from roamwise.vault.models import DataKey
 
-from .conftest import committed, reauthenticate
+from .conftest import reauthenticate
 
 
 def incomplete_for(user: User, model: str, field: str) -> ErasureIncomplete:

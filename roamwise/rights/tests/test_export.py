@@ -22,11 +22,12 @@ from roamwise.rights import export
 from roamwise.rights.export import SCHEMA_PATH, export_build, export_schema
 from roamwise.rights.models import DataRequest, RequestKind, RequestStatus
 from roamwise.rights.selectors import WITHHELD
-from roamwise.rights.tests.test_erasure import BILLING
 from roamwise.support import services as support
 from roamwise.support.attachments import Upload
+from roamwise.testing.helpers import PNG, committed
+from roamwise.testing.shopping import BILLING
 
-from .conftest import PNG, committed, zip_members
+from .conftest import zip_members
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -9,7 +9,6 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from conftest import rows_containing
 from roamwise.accounts.models import User
 from roamwise.audit.services import Access, access_record
 from roamwise.consent.selectors import has_consent
@@ -19,8 +18,7 @@ from roamwise.datamap.vocabulary import CATEGORIES
 from roamwise.governance.services import disclosure_record
 from roamwise.rights import selectors
 from roamwise.rights.models import DataRequest, DataRequestFile, RequestKind, RequestStatus
-
-from .conftest import PNG, committed
+from roamwise.testing.helpers import PNG, committed, rows_containing
 
 
 @pytest.mark.commitment("RGT-01")

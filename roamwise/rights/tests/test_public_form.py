@@ -13,13 +13,14 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from conftest import link_in, make_customer, rows_containing
 from roamwise.accounts.models import User
 from roamwise.rights import services
 from roamwise.rights.models import DataRequest, RequesterKind, RequestKind, RequestStatus
+from roamwise.testing.helpers import committed, link_in, rows_containing
+from roamwise.testing.people import make_customer
 from roamwise.vault.models import DataKey
 
-from .conftest import committed, data_json, zip_members
+from .conftest import data_json, zip_members
 
 
 def ask(client: Client, **fields: str) -> object:

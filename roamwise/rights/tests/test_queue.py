@@ -9,12 +9,11 @@ from django.core import mail
 from roamwise.accounts.models import User
 from roamwise.audit import roles
 from roamwise.audit.models import AccessEvent
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.rights import services
 from roamwise.rights.evidence import Upload
 from roamwise.rights.models import DataRequest, RequestStatus
-
-from .conftest import PNG, committed
+from roamwise.testing.helpers import PNG, committed
+from roamwise.testing.people import staff_client
 
 
 @pytest.fixture

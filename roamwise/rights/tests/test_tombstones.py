@@ -4,7 +4,6 @@ re-applied by ``manage.py restore_tombstones``."""
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 import textwrap
@@ -18,6 +17,7 @@ from django.db import connection
 
 from roamwise.accounts.models import User
 from roamwise.rights.erasure import erase_subject
+from roamwise.testing.fixtures.databases import scratch_environment
 from roamwise.vault import services as vault
 from roamwise.vault.models import DataKey, Tombstone
 from roamwise.vault.router import PRIMARY_DB, VAULT_DB
@@ -180,18 +180,14 @@ RESTORE_SCENARIO = textwrap.dedent(
 
 
 @pytest.fixture
-def scratch_databases(tmp_path: Path) -> Iterator[dict[str, str]]:
+def scratch_databases(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     """Environment for a separate process with databases of its own: SQLite
-    files in a temporary directory, or scratch PostgreSQL databases."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "VAULT_DATABASE_URL", "REDIS_URL")
-    }
-    env.update({"ROAMWISE_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "roamwise.settings"})
+    files in a temporary directory (every migration applied), or scratch
+    PostgreSQL databases."""
     if connection.vendor != "postgresql":
-        yield env
+        yield scratch_environment(request.getfixturevalue("migrated_data_dir"))
         return
+    env = scratch_environment(tmp_path)
     import psycopg
 
     settings = connection.settings_dict

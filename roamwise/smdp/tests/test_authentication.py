@@ -13,10 +13,10 @@ from django.test import Client
 
 from roamwise.smdp.models import ProfileState, SmdpProfile
 from roamwise.smdp.services import inventory_add
+from roamwise.testing.lines import EID
 
 pytestmark = pytest.mark.usefixtures("stand_ins")
 
-EID = "89049032123451234512345678901235"
 BAD_CHECK_DIGITS = "89049032123451234512345678901234"
 STATUS_CALL = {"iccidList": [{"iccid": "8944990000000000018"}]}
 BODIES: dict[str, dict[str, Any]] = {

@@ -17,9 +17,10 @@ import requests
 from django.conf import settings
 from django.test import Client, TestCase
 
-from conftest import run_jobs
 from roamwise.smdp.models import ProfileState, ProgressNotification, SmdpProfile
 from roamwise.smdp.services import inventory_add, luhn_digit
+from roamwise.testing.helpers import run_jobs
+from roamwise.testing.lines import EID
 
 # The stand-in under test, mounted in the site under test (ADR 0018).
 pytestmark = pytest.mark.usefixtures("stand_ins")
@@ -33,7 +34,6 @@ SCHEMAS = next(
     ),
     Path(__file__).resolve().parents[4] / "shared" / "conformance" / "es2plus-schemas",
 )
-EID = "89049032123451234512345678901235"
 REQUEST_SCHEMA = {
     "downloadOrder": "ES2+DownloadOrder-def.json",
     "confirmOrder": "ES2+ConfirmOrder-def.json",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from roamwise.suppliers.standins.server import post_webhook
+from roamwise.suppliers.standins.server import deliver
 
 COUNTRIES = ("ES", "FR", "DE", "IT", "PT", "GR", "JP", "US", "TH", "TR")
 
@@ -30,6 +30,8 @@ class AiraloStandin:
     rate_limit: int = 600
     retry_after: int = 1
     out_of_stock: bool = False
+    # The share of notifications sent twice, the copy a little later.
+    duplicate_rate: float = 0.0
     credit: float = 100_000.0
     # Airalo caches usage 20 minutes: a reading is answered again until then.
     usage_cache: float = 1200.0
@@ -386,9 +388,7 @@ class AiraloStandin:
         with self._lock:
             self.outbox.append((body, headers))
         if self.webhook_url:
-            threading.Thread(
-                target=post_webhook, args=(self.webhook_url, body, headers), daemon=True
-            ).start()
+            deliver(self.webhook_url, body, headers, duplicate_rate=self.duplicate_rate)
 
     def _deliver(self, url: str, request_id: str, order: dict[str, Any]) -> None:
         body = json.dumps(
@@ -398,7 +398,18 @@ class AiraloStandin:
         with self._lock:
             self.outbox.append((body, headers))
         if url:
-            post_webhook(url, body, headers)
+            deliver(url, body, headers, duplicate_rate=self.duplicate_rate)
+
+    def ledger(self) -> dict[str, Any]:
+        """What it did, for the fault-injection tally."""
+        with self._lock:
+            return {
+                "orders": [
+                    {"transaction_id": o["description"], "iccid": o["sims"][0]["iccid"]}
+                    for o in self.orders.values()
+                ],
+                "notifications": len(self.outbox),
+            }
 
     def _topup(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         sim = self.sims.get(str(body.get("iccid", "")))

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from roamwise.suppliers.standins.server import post_webhook
+from roamwise.suppliers.standins.server import deliver
 
 MB = 1024 * 1024
 LOW_DATA_LEFT = 100 * MB  # eSIM Access: "eSIM Data is 100Mb or less"
@@ -37,6 +37,8 @@ class EsimAccessStandin:
     # At most this many requests per second, then 429 (eSIM Access: 8/s).
     rate_limit: int = 8
     retry_after: int = 1
+    # The share of notifications sent twice, the copy a little later.
+    duplicate_rate: float = 0.0
     # Simulated traffic on every allocated eSIM, for a demo (0: only ``use_data``).
     traffic_mb_per_hour: float = 0.0
     packages: list[dict[str, Any]] = field(default_factory=list)
@@ -214,7 +216,17 @@ class EsimAccessStandin:
             time.monotonic() + self.allocation_delay,
         )
         self.orders[order.order_no] = order
+        if self.webhook_url:
+            # Allocated when due and notified then, as the real one does, not
+            # only when the next request happens to arrive.
+            timer = threading.Timer(self.allocation_delay, self._allocate_when_due)
+            timer.daemon = True
+            timer.start()
         return {"orderNo": order.order_no, "transactionId": transaction_id}
+
+    def _allocate_when_due(self) -> None:
+        with self._lock:
+            self._allocate_due()
 
     def _allocate_due(self) -> None:
         now = time.monotonic()
@@ -253,9 +265,22 @@ class EsimAccessStandin:
         """Send a notification as eSIM Access does: unsigned JSON, to the URL set."""
         self.outbox.append((body, {}))
         if self.webhook_url:
-            threading.Thread(
-                target=post_webhook, args=(self.webhook_url, body, {}), daemon=True
-            ).start()
+            deliver(self.webhook_url, body, {}, duplicate_rate=self.duplicate_rate)
+
+    def ledger(self) -> dict[str, Any]:
+        """What it did, for the fault-injection tally."""
+        with self._lock:
+            return {
+                "orders": [
+                    {
+                        "transaction_id": o.transaction_id,
+                        "iccid": o.esim["iccid"] if o.esim else "",
+                        "cancelled": bool(o.esim and o.esim["esimStatus"] == "CANCEL"),
+                    }
+                    for o in self.orders.values()
+                ],
+                "notifications": len(self.outbox),
+            }
 
     def _notice(self, kind: str, esim: dict[str, Any], **content: Any) -> None:
         self._notify(

@@ -15,14 +15,14 @@ from django.test import Client
 
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Esim, EsimState
-from roamwise.esims.tests.conftest import buy
 from roamwise.orders.models import OrderStatus
 from roamwise.suppliers import monitoring
 from roamwise.suppliers.models import Allocation, SupplierCredit
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
+from roamwise.testing.shopping import buy
 
-from .test_fulfilment import (
+from .supplying import (
     AIRALO_PACKAGE,
     ESIMACCESS_PACKAGE,
     assert_supplied_by_esimaccess,

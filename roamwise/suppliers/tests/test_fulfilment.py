@@ -4,8 +4,6 @@ and the wholesalers' stand-ins all over HTTP on loopback."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,11 +15,11 @@ from django.test import Client
 from django.utils import timezone
 
 from roamwise.accounts.models import Profile, User
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.catalog.models import Plan
-from roamwise.esims.models import Bundle, Esim, EsimState
-from roamwise.esims.tests.conftest import buy, fulfilment_held
-from roamwise.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
+from roamwise.esims.models import Esim, EsimState
+from roamwise.esims.tests.conftest import fulfilment_held
+from roamwise.governance.selectors import disclosures_of
+from roamwise.orders.models import Order, OrderStatus
 from roamwise.orders.tasks import fulfil_order
 from roamwise.payments.services import refund_issue
 from roamwise.rights.erasure import ErasureBlocked, erase_subject
@@ -32,69 +30,22 @@ from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, W
 from roamwise.suppliers.selectors import order_supplier
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
+from roamwise.testing.people import staff_client
+from roamwise.testing.shopping import buy
 from roamwise.vault.models import DataKey
 
 from .conftest import WEBHOOK_TOKEN, closed_port_url
+from .supplying import (
+    AIRALO_PACKAGE,
+    ESIMACCESS_PACKAGE,
+    assert_supplied_by_esimaccess,
+    events,
+    ready_emails,
+    supplied_by,
+    wait_for,
+)
 
 pytestmark = pytest.mark.commitment("SIM-01")
-
-AIRALO_PACKAGE = "fr-1-2gb-15days"  # the Airalo stand-in's French package
-ESIMACCESS_PACKAGE = "P00001"  # the eSIM Access stand-in's French package
-
-
-def supplied_by(plan: Plan, *packages: tuple[str, str]) -> None:
-    """The plan's sources, preferred first, as staff set them."""
-    now = timezone.now()
-    for rank, (supplier, package_id) in enumerate(packages, 1):
-        package = SupplierPackage.objects.create(
-            supplier=supplier,
-            package_id=package_id,
-            coverage=SupplierPackage.Coverage.LOCAL,
-            countries=["FR"],
-            data_mb=2048,
-            validity_days=15,
-            wholesale_amount=Decimal("1.1"),
-            wholesale_currency="USD",
-            active=True,
-            plan=plan,
-            first_seen=now,
-            last_seen=now,
-        )
-        PlanSource.objects.create(plan=plan, rank=rank, package=package)
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
-def events(order: Order) -> list[str]:
-    return list(OrderEvent.objects.filter(order=order).values_list("note", flat=True))
-
-
-def ready_emails() -> list[Any]:
-    return [m for m in mail.outbox if "ready to install" in m.subject]
-
-
-def assert_supplied_by_esimaccess(order: Order, esimaccess: EsimAccessStandin) -> Esim:
-    esim = Esim.objects.get(order=order)
-    allocation = Allocation.objects.get(order=order, supplier="esimaccess")
-    (profile,) = [o.esim for o in esimaccess.orders.values() if o.order_no == allocation.reference]
-    assert profile is not None
-    assert esim.state == EsimState.READY
-    assert esim.iccid == profile["iccid"]
-    assert f"LPA:{esim.activation_code}" == profile["ac"]
-    order.refresh_from_db()
-    assert order.status == OrderStatus.FULFILLED
-    assert Fulfilment.objects.get(order=order).status == Fulfilment.Status.DONE
-    # The wholesaler's package carries the data: nothing is added at the network.
-    assert esim.bundles.get().state == Bundle.State.ACTIVE
-    (ready,) = ready_emails()
-    assert esim.qr_payload in ready.body
-    assert order_supplier(order_id=order.pk).startswith("esimaccess (package P00001")
-    return esim
 
 
 def test_a_plan_supplied_by_esimaccess_gets_its_esim_by_webhook(
@@ -142,6 +93,45 @@ def test_a_plan_supplied_by_esimaccess_gets_its_esim_by_polling(
         staff.post(url, {"_audit_reason": "Ticket 7: where is my eSIM from"})
         page = staff.get(url).content.decode()
         assert "esimaccess (package P00001, order B" in page, url
+    # And what it cost and earned (ADR 0025).
+    order.refresh_from_db()
+    page = staff.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert "1.1 USD" in page
+    assert f"{order.net_amount - Decimal('1.1')} USD" in page
+
+
+@pytest.mark.commitment("SHR-03")
+def test_every_call_about_an_order_is_in_the_disclosure_log(
+    shop: str, esimaccess: EsimAccessStandin, buyer: Client, plan: Plan, jobs: Any
+) -> None:
+    supplied_by(plan, ("esimaccess", ESIMACCESS_PACKAGE))
+    order = buy(buyer, plan, jobs)
+    esimaccess.allocate_now()
+    fulfil_order(order.pk)
+    jobs()
+    assert_supplied_by_esimaccess(order, esimaccess)
+    refund_issue(order=order, amount=order.total, reason="trip cancelled", actor="staff:1")
+    jobs()
+
+    about_the_order = [
+        path.rpartition("/open/")[2]
+        for path in esimaccess.requests_seen
+        if not path.endswith(("package/list", "balance/query"))
+    ]
+    assert {"esim/order", "esim/query", "esim/cancel"} <= set(about_the_order)
+    logged = list(
+        disclosures_of(subject_id=order.customer.public_id).filter(recipient="esimaccess")
+    )
+    # One row a call, each saying what it carried, for this order.
+    assert len(logged) == len(about_the_order)
+    assert {row.reference for row in logged} == {str(order.public_id)}
+    assert {row.purpose for row in logged} == {"service"}
+    assert {tuple(row.categories) for row in logged} == {
+        ("user.behavior.purchase_history",),  # the order and its polls
+        ("user.device.sim",),  # ending the refunded eSIM
+    }
+    # The catalogue read before ordering carries nothing of anyone: not logged.
+    assert any(path.endswith("package/list") for path in esimaccess.requests_seen)
 
 
 @pytest.mark.parametrize("fault", ["down", "out_of_stock"])
@@ -156,6 +146,7 @@ def test_when_airalo_fails_the_order_goes_to_esimaccess(
     fault: str,
 ) -> None:
     supplied_by(plan, ("airalo", AIRALO_PACKAGE), ("esimaccess", ESIMACCESS_PACKAGE))
+    SupplierPackage.objects.filter(supplier="airalo").update(wholesale_amount=Decimal("2"))
     if fault == "down":
         settings.AIRALO_API_BASE = closed_port_url("/v2")
     else:
@@ -172,6 +163,14 @@ def test_when_airalo_fails_the_order_goes_to_esimaccess(
     assert left.status == ("pending" if fault == "down" else "failed")
     (note,) = [n for n in events(order) if n.startswith("airalo")]
     assert "next source" in note
+    # Sold expecting Airalo's cost; supplied by eSIM Access at its own.
+    order.refresh_from_db()
+    assert (order.supplier, order.cost_amount, order.cost_currency) == (
+        "esimaccess",
+        Decimal("1.1"),
+        "USD",
+    )
+    assert order.margin_amount == order.net_amount - Decimal("1.1")
 
 
 def test_a_late_airalo_profile_after_failover_is_kept_unassigned_and_recorded(

@@ -15,19 +15,18 @@ from django.utils import timezone
 
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim, EsimState, PartnerCall
-from roamwise.esims.tests.conftest import buy
 from roamwise.network.models import NetworkBundle
 from roamwise.orders.models import Order, OrderStatus
-from roamwise.orders.tests.test_purchase import BILLING, pay
 from roamwise.suppliers import services
 from roamwise.suppliers.airalo import Airalo
 from roamwise.suppliers.errors import NeedsReconciliation
 from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, SupplierTopUp
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import MB, EsimAccessStandin
+from roamwise.testing.shopping import BILLING_FORM, buy, pay
 
 from .conftest import WEBHOOK_TOKEN
-from .test_fulfilment import (
+from .supplying import (
     AIRALO_PACKAGE,
     ESIMACCESS_PACKAGE,
     assert_supplied_by_esimaccess,
@@ -76,7 +75,7 @@ def buy_top_up(buyer: Client, esim: Esim, extra: Plan, jobs: Any) -> Order:
     form = buyer.get(f"/esims/{esim.public_id}/top-up/").content.decode()
     assert str(extra.public_id) in form
     response = buyer.post(
-        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING}
+        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING_FORM}
     )
     assert response.status_code == 302, response.content.decode()[:300]
     pay(buyer, response["Location"], "4242 4242 4242 4242")

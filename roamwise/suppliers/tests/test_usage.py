@@ -15,16 +15,16 @@ from django.utils import timezone
 
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import BYTES_PER_MB, Bundle, Esim, EsimState
-from roamwise.esims.tests.conftest import buy
 from roamwise.suppliers import monitoring
 from roamwise.suppliers.models import Allocation, WebhookReceipt
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import MB, EsimAccessStandin
+from roamwise.testing.shopping import buy
 from roamwise.usage import selectors as usage
 from roamwise.usage.models import UsageRecord
 
 from .conftest import WEBHOOK_TOKEN
-from .test_fulfilment import AIRALO_PACKAGE, ESIMACCESS_PACKAGE, supplied_by, wait_for
+from .supplying import AIRALO_PACKAGE, ESIMACCESS_PACKAGE, supplied_by, wait_for
 
 pytestmark = pytest.mark.commitment("SIM-03")
 ESIMACCESS_WEBHOOK = f"/suppliers/webhooks/esimaccess/{WEBHOOK_TOKEN}/"

@@ -12,8 +12,7 @@ from django.conf import settings
 from django.test import Client
 
 from roamwise.support.models import Ticket, TicketAttachment
-
-from .conftest import committed
+from roamwise.testing.helpers import committed
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from django.test import Client
 from roamwise.accounts.models import User
 from roamwise.datamap.registry import data_map
 from roamwise.support import services
-
-from .conftest import committed
+from roamwise.testing.helpers import committed
 
 
 @pytest.mark.commitment("RGT-08")

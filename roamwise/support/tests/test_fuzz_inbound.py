@@ -24,8 +24,9 @@ from roamwise.core.tests.fuzzing import json_bodies, maybe, odd_text
 from roamwise.support import services
 from roamwise.support.addresses import reply_address
 from roamwise.support.models import Ticket, TicketMessage
+from roamwise.testing.helpers import PNG
 
-from .conftest import PNG, post_inbound
+from .conftest import post_inbound
 
 
 @pytest.fixture

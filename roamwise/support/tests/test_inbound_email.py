@@ -16,8 +16,9 @@ from roamwise.core.signing import signature_header
 from roamwise.support import services
 from roamwise.support.addresses import reply_address
 from roamwise.support.models import Ticket, TicketMessage, TicketStatus
+from roamwise.testing.helpers import committed
 
-from .conftest import committed, post_inbound
+from .conftest import post_inbound
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from __future__ import annotations
 from django.test import Client
 from django.utils import timezone
 
-from conftest import make_customer
 from roamwise.accounts.models import User
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.core.tests.querycount import Queries, queries
 from roamwise.support import services
 from roamwise.support.models import Ticket
+from roamwise.testing.people import make_customer, staff_client
 
 MANY = 4
 # The signed-in staff member's request: the session, the user, allauth's session

@@ -14,12 +14,11 @@ from django.utils import timezone
 from roamwise.accounts.models import User
 from roamwise.audit import roles
 from roamwise.audit.models import AccessEvent
-from roamwise.audit.tests.test_backoffice import staff_client
 from roamwise.core.errors import InvalidTransition
 from roamwise.support import services
 from roamwise.support.models import CannedReply, Ticket, TicketEvent, TicketStatus
-
-from .conftest import committed
+from roamwise.testing.helpers import committed
+from roamwise.testing.people import staff_client
 
 
 @pytest.fixture

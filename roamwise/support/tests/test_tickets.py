@@ -11,13 +11,12 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from conftest import PASSWORD, link_in, rows_containing
 from roamwise.accounts.models import User
 from roamwise.support import services
 from roamwise.support.models import Ticket, TicketAttachment, TicketMessage, TicketStatus
+from roamwise.testing.helpers import PNG, committed, link_in, rows_containing
+from roamwise.testing.people import PASSWORD
 from roamwise.vault.models import DataKey
-
-from .conftest import PNG, committed
 
 
 def open_ticket(client: Client, **extra: object) -> object:

@@ -12,13 +12,12 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import rows_containing
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim, EsimState
+from roamwise.testing.helpers import rows_containing
+from roamwise.testing.lines import OTHER_PREFIX, esim_on_line, iccid, post_batch, record
 from roamwise.usage.models import IngestBatch, Partner, UsageRecord
-
-from .conftest import OTHER_PREFIX, esim_on_line, iccid, post_batch, record
 
 pytestmark = pytest.mark.django_db
 

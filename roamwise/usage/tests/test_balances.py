@@ -16,10 +16,10 @@ from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import BYTES_PER_MB, Bundle, Esim, EsimState
 from roamwise.orders.models import Order
+from roamwise.testing.lines import esim_on_line, iccid, record
+from roamwise.testing.shopping import BILLING
 from roamwise.usage import services
 from roamwise.usage.models import Partner, UsageRecord
-
-from .conftest import BILLING, esim_on_line, iccid, record
 
 MB = BYTES_PER_MB
 

@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from roamwise.accounts.models import User
 from roamwise.esims.models import BYTES_PER_MB, Bundle, Esim
+from roamwise.testing.lines import iccid, record
 from roamwise.usage import services
 from roamwise.usage.models import Partner
-
-from .conftest import iccid, record
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,8 @@ from django.core.management import CommandError, call_command
 from django.db import connections
 
 from roamwise.esims.models import Bundle, Esim
+from roamwise.testing.lines import iccid, record
 from roamwise.usage.models import IngestBatch, Partner, UsageRecord, UsageRecordKey
-
-from .conftest import iccid, record
 
 COLUMNS = [
     "record_id",

@@ -22,10 +22,9 @@ from hypothesis import strategies as st
 
 from roamwise.core.tests.fuzzing import RAW_ODDITIES, json_bodies, maybe, odd_text
 from roamwise.esims.models import Esim
+from roamwise.testing.lines import iccid
 from roamwise.usage.models import Partner
 from roamwise.usage.records import MAX_SESSION_BYTES
-
-from .conftest import iccid
 
 URL = "/api/v1/usage/records"
 LINE = iccid(1)

@@ -9,9 +9,8 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
+from roamwise.testing.lines import iccid
 from roamwise.usage import records
-
-from .conftest import iccid
 
 NOW = dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC)
 OLDEST = NOW - dt.timedelta(days=365)

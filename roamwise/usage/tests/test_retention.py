@@ -11,11 +11,10 @@ from django.db import connection
 from django.utils import timezone
 
 from roamwise.esims.models import Esim
+from roamwise.testing.lines import iccid, record
 from roamwise.usage import partitions, services
 from roamwise.usage.models import Partner, UsageRecord, UsageRecordKey
 from roamwise.usage.privacy import USAGE_RETENTION
-
-from .conftest import iccid, record
 
 pytestmark = pytest.mark.django_db
 

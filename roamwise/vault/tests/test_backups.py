@@ -13,6 +13,7 @@ from django.db import connection
 
 from roamwise.accounts.models import Profile, User
 from roamwise.accounts.services import parental_consent_request
+from roamwise.testing.fixtures.databases import scratch_environment
 
 ROOT = Path(__file__).resolve().parents[3]
 KNOWN = {
@@ -105,18 +106,13 @@ RESTORE_SCENARIO = textwrap.dedent(
 
 
 @pytest.mark.commitment("SEC-05")
-def test_restoring_an_earlier_database_file_brings_back_nothing_readable(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "VAULT_DATABASE_URL", "REDIS_URL")
-    }
-    env.update({"ROAMWISE_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "roamwise.settings"})
-
+def test_restoring_an_earlier_database_file_brings_back_nothing_readable(
+    migrated_data_dir: Path,
+) -> None:
     result = subprocess.run(
         [sys.executable, "-c", RESTORE_SCENARIO],
         cwd=ROOT,
-        env=env,
+        env=scratch_environment(migrated_data_dir),
         capture_output=True,
         text=True,
         check=False,

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.template import Context, Template
 
-from conftest import make_customer
 from roamwise.accounts.models import ParentalConsent, Profile, User
+from roamwise.testing.people import make_customer
 from roamwise.vault import keyring, services
 from roamwise.vault.errors import DataErased, TamperedCiphertext
 from roamwise.vault.fields import blind_index_lookup
@@ -191,7 +191,7 @@ def test_a_key_version_still_in_use_cannot_be_retired(own_keyring: Path, alice: 
 def test_totp_seeds_are_stored_encrypted(alice: User) -> None:
     from allauth.mfa.models import Authenticator
 
-    from conftest import enable_totp
+    from roamwise.testing.people import enable_totp
 
     secret = enable_totp(alice)
 

@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
 from roamwise.core.env import env_int, env_str
 from roamwise.core.stand_ins import STAND_INS
@@ -65,23 +66,44 @@ class Child:
     # What stops it cleanly: gunicorn and Huey finish what they are doing on
     # SIGTERM; the usage simulator has nothing to finish.
     stop_signal: int = signal.SIGTERM
+    # The shop goes on when it ends (a wholesaler's stand-in stopped for the demo).
+    may_stop: bool = False
 
 
 def stand_in_children(*, threads: int, env: dict[str, str]) -> list[Child]:
     """One process for each stand-in SIMULATORS names, at its port, serving its URLs only."""
-    return [
-        Child(
-            name=f"{STAND_INS[name].party} stand-in",
-            command=web_server_command(
-                bind=f"127.0.0.1:{settings.SIMULATOR_PORTS[name]}",
-                workers=1,
-                threads=threads,
-                quiet=True,
-            ),
-            env={**env, "ROAMWISE_ROOT_URLCONF": STAND_INS[name].urlconf},
+    children = []
+    for name in settings.SIMULATORS:
+        stand_in, port = STAND_INS[name], settings.SIMULATOR_PORTS[name]
+        if stand_in.command:
+            # A wholesaler's stand-in: its own small server, which notifies the shop.
+            command = [
+                sys.executable, "-m", "django", stand_in.command, name,
+                "--port", str(port), "--webhook-url", supplier_webhook_url(name),
+            ]  # fmt: skip
+            children.append(
+                Child(f"{stand_in.party} stand-in", command, env, may_stop=stand_in.may_stop)
+            )
+            continue
+        children.append(
+            Child(
+                name=f"{stand_in.party} stand-in",
+                command=web_server_command(
+                    bind=f"127.0.0.1:{port}", workers=1, threads=threads, quiet=True
+                ),
+                env={**env, "ROAMWISE_ROOT_URLCONF": stand_in.urlconf},
+            )
         )
-        for name in settings.SIMULATORS
-    ]
+    return children
+
+
+def supplier_webhook_url(name: str) -> str:
+    """Where a wholesaler's stand-in sends its notifications: the shop's webhook."""
+    if name == "esimaccess":
+        path = reverse("suppliers:esimaccess-webhook", args=[settings.ESIMACCESS_WEBHOOK_TOKEN])
+    else:
+        path = reverse(f"suppliers:{name}-webhook")
+    return f"{settings.SITE_URL}{path}"
 
 
 def _stop_with_parent() -> None:
@@ -137,6 +159,7 @@ class Command(BaseCommand):
                 f"http://127.0.0.1:{settings.SIMULATOR_PORTS[name]}/ (SIMULATORS)."
             )
         self.stdout.write("Ctrl-C stops everything.")
+        self.stdout.flush()
         failed = self._run(children)
         if failed:
             self.stderr.write(f"Stopped because this ended or failed: {', '.join(failed)}")
@@ -155,6 +178,7 @@ class Command(BaseCommand):
             signal.signal(signum, stop)
         running: list[tuple[Child, subprocess.Popen[bytes]]] = []
         ended: set[str] = set()
+        stopped_apart: set[str] = set()
         try:
             for child in children:
                 # A group of its own: the terminal's Ctrl-C is ours to pass on, once.
@@ -165,9 +189,28 @@ class Command(BaseCommand):
                     preexec_fn=_stop_with_parent,  # serve runs no threads: safe after fork
                 )
                 running.append((child, process))
-            while not stopping and all(process.poll() is None for _, process in running):
+                if child.may_stop:
+                    self.stdout.write(f"The {child.name} runs as process {process.pid}.")
+                    self.stdout.flush()
+            while not stopping and all(
+                process.poll() is None or child.may_stop for child, process in running
+            ):
+                for child, process in running:
+                    if (
+                        child.may_stop
+                        and process.poll() is not None
+                        and child.name not in (stopped_apart)
+                    ):
+                        # Stopped to show failover: the shop goes on without it.
+                        stopped_apart.add(child.name)
+                        self.stdout.write(f"The {child.name} stopped; the shop goes on.")
+                        self.stdout.flush()
                 time.sleep(0.2)
-            ended = {child.name for child, process in running if process.poll() is not None}
+            ended = {
+                child.name
+                for child, process in running
+                if process.poll() is not None and child.name not in stopped_apart
+            }
         finally:
             for child, process in running:
                 if process.poll() is None:
@@ -182,5 +225,6 @@ class Command(BaseCommand):
         return [
             f"{child.name} (status {process.returncode})"
             for child, process in running
-            if child.name in ended or process.returncode not in stopped
+            if child.name in ended
+            or (process.returncode not in stopped and child.name not in stopped_apart)
         ]

@@ -1,4 +1,5 @@
-"""Serve one supplier's stand-in alone, on loopback, as its own process."""
+"""Serve one supplier's stand-in alone, on loopback, as its own process
+(``manage.py serve`` starts one for each wholesaler SIMULATORS names)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,27 @@ from django.core.management.base import BaseCommand, CommandError
 
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
-from roamwise.suppliers.standins.server import make_standin_server
+from roamwise.suppliers.standins.server import FaultSwitch, make_standin_server
 
 STANDINS = ("airalo", "esimaccess")
+DEFAULT_PACKAGES = 20
+
+
+def configured_standin(
+    supplier: str, *, webhook_url: str = "", packages: int = DEFAULT_PACKAGES
+) -> EsimAccessStandin | AiraloStandin:
+    """The stand-in as the shop's settings expect it: it accepts the shop's
+    credentials, when set, and its catalogue is the same in every process
+    (built from ``packages`` alone), so the one imported is the one served."""
+    standin: EsimAccessStandin | AiraloStandin
+    if supplier == "esimaccess":
+        standin = EsimAccessStandin(webhook_url=webhook_url, package_count=packages)
+        standin.access_code = settings.ESIMACCESS_ACCESS_CODE or standin.access_code
+    else:
+        standin = AiraloStandin(webhook_url=webhook_url, package_count=packages)
+        standin.client_id = settings.AIRALO_CLIENT_ID or standin.client_id
+        standin.client_secret = settings.AIRALO_CLIENT_SECRET or standin.client_secret
+    return standin
 
 
 class Command(BaseCommand):
@@ -21,31 +40,32 @@ class Command(BaseCommand):
         parser.add_argument("supplier", choices=STANDINS)
         parser.add_argument("--port", type=int, default=0)
         parser.add_argument("--webhook-url", default="", help="where to deliver notifications")
-        parser.add_argument("--packages", type=int, default=20, help="size of the catalogue")
+        parser.add_argument(
+            "--packages", type=int, default=DEFAULT_PACKAGES, help="size of the catalogue"
+        )
         parser.add_argument(
             "--traffic",
             type=float,
             default=0,
             help="data each eSIM sold uses, in MB an hour (usage and low-data notifications)",
         )
+        parser.add_argument(
+            "--duplicate-rate",
+            type=float,
+            default=0.0,
+            help="share of notifications sent twice, the copy later (fault injection)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        standin: EsimAccessStandin | AiraloStandin
-        # The shop's own credentials, when set, so that the stand-in accepts them.
-        if options["supplier"] == "esimaccess":
-            standin = EsimAccessStandin(
-                webhook_url=options["webhook_url"], package_count=options["packages"]
-            )
-            standin.access_code = settings.ESIMACCESS_ACCESS_CODE or standin.access_code
-        else:
-            standin = AiraloStandin(
-                webhook_url=options["webhook_url"], package_count=options["packages"]
-            )
-            standin.client_id = settings.AIRALO_CLIENT_ID or standin.client_id
-            standin.client_secret = settings.AIRALO_CLIENT_SECRET or standin.client_secret
+        standin = configured_standin(
+            options["supplier"], webhook_url=options["webhook_url"], packages=options["packages"]
+        )
         standin.traffic_mb_per_hour = options["traffic"]
+        standin.duplicate_rate = options["duplicate_rate"]
+        # The fault switch and ledger of bench/faults.py, only with SIMULATOR_FAULTS (ADR 0017).
+        app = FaultSwitch(standin) if settings.SIMULATOR_FAULTS else standin
         try:
-            server = make_standin_server(standin, port=options["port"])
+            server = make_standin_server(app, port=options["port"])
         except OSError as exc:
             raise CommandError(f"cannot listen on port {options['port']}: {exc}") from exc
         self.stdout.write(

@@ -1,0 +1,77 @@
+"""What the supplier tests share: the stand-ins' packages, a plan's sources,
+and what a supplied order leaves behind."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.core import mail
+from django.utils import timezone
+
+from roamwise.catalog.models import Plan
+from roamwise.esims.models import Bundle, Esim, EsimState
+from roamwise.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
+from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage
+from roamwise.suppliers.selectors import order_supplier
+from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
+
+AIRALO_PACKAGE = "fr-1-2gb-15days"  # the Airalo stand-in's French package
+ESIMACCESS_PACKAGE = "P00001"  # the eSIM Access stand-in's French package
+
+
+def supplied_by(plan: Plan, *packages: tuple[str, str]) -> None:
+    """The plan's sources, preferred first, as staff set them."""
+    now = timezone.now()
+    for rank, (supplier, package_id) in enumerate(packages, 1):
+        package = SupplierPackage.objects.create(
+            supplier=supplier,
+            package_id=package_id,
+            coverage=SupplierPackage.Coverage.LOCAL,
+            countries=["FR"],
+            data_mb=2048,
+            validity_days=15,
+            wholesale_amount=Decimal("1.1"),
+            wholesale_currency="USD",
+            active=True,
+            plan=plan,
+            first_seen=now,
+            last_seen=now,
+        )
+        PlanSource.objects.create(plan=plan, rank=rank, package=package)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def events(order: Order) -> list[str]:
+    return list(OrderEvent.objects.filter(order=order).values_list("note", flat=True))
+
+
+def ready_emails() -> list[Any]:
+    return [m for m in mail.outbox if "ready to install" in m.subject]
+
+
+def assert_supplied_by_esimaccess(order: Order, esimaccess: EsimAccessStandin) -> Esim:
+    esim = Esim.objects.get(order=order)
+    allocation = Allocation.objects.get(order=order, supplier="esimaccess")
+    (profile,) = [o.esim for o in esimaccess.orders.values() if o.order_no == allocation.reference]
+    assert profile is not None
+    assert esim.state == EsimState.READY
+    assert esim.iccid == profile["iccid"]
+    assert f"LPA:{esim.activation_code}" == profile["ac"]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FULFILLED
+    assert Fulfilment.objects.get(order=order).status == Fulfilment.Status.DONE
+    # The wholesaler's package carries the data: nothing is added at the network.
+    assert esim.bundles.get().state == Bundle.State.ACTIVE
+    (ready,) = ready_emails()
+    assert esim.qr_payload in ready.body
+    assert order_supplier(order_id=order.pk).startswith("esimaccess (package P00001")
+    return esim
