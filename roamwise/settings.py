@@ -213,7 +213,7 @@ if EU_DATABASE_URL:
 # The residency router first: it answers only for pinned models, and only when
 # the EU database exists; without it every query goes where it did before.
 DATABASE_ROUTERS = [
-    "roamwise.governance.router.ResidencyRouter",
+    "roamwise.kernel.router.ResidencyRouter",
     "roamwise.vault.router.VaultRouter",
 ]
 # dumpdata and fixtures carry encrypted fields as ciphertext.

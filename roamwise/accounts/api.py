@@ -3,35 +3,15 @@ from __future__ import annotations
 import uuid
 
 from allauth.account.models import EmailAddress
-from allauth.headless.contrib.ninja.security import XSessionTokenAuth
 from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
+from roamwise.core.api_auth import authenticated_user, session_token_auth
 from roamwise.core.schemas import ErrorOut
 
-from .models import User
-
 router = Router(tags=["account"])
-
-
-class SessionTokenAuth(XSessionTokenAuth):
-    """allauth's headless session token, described fully in the OpenAPI spec."""
-
-    openapi_in = "header"
-    openapi_name = "X-Session-Token"
-
-
-session_token_auth = SessionTokenAuth()
-
-
-def authenticated_user(request: HttpRequest) -> User:
-    """The customer behind an API call: by session token, or by browser session."""
-    authenticated = getattr(request, "auth", None)
-    user = authenticated if isinstance(authenticated, User) else request.user
-    assert isinstance(user, User)
-    return user
 
 
 class MeOut(Schema):

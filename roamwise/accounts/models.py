@@ -33,6 +33,20 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
         permissions = [("view_contact_details", "Can see customers' contact details unmasked")]
 
+    def is_locked(self) -> bool:
+        """The account cannot be used: closed, deactivated, or a minor's account
+        still waiting for a parent's consent (CHD-02)."""
+        if not self.is_active:
+            return True
+        return (
+            User.objects.filter(pk=self.pk)
+            .filter(
+                Q(closure__isnull=False)
+                | Q(parental_consent__status=ParentalConsent.Status.PENDING)
+            )
+            .exists()
+        )
+
 
 class Profile(TimeStampedModel):
     """What sign-up collects beyond allauth's user and email rows."""

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import LoginEvent, ParentalConsent, User
@@ -18,20 +18,6 @@ def is_awaiting_parental_consent(user: User) -> bool:
 
 def is_closed(user: User) -> bool:
     return hasattr(user, "closure")
-
-
-def is_locked(user: User) -> bool:
-    """The account cannot be used: closed, deactivated, or a minor's account
-    still waiting for a parent's consent (CHD-02)."""
-    if not user.is_active:
-        return True
-    return (
-        User.objects.filter(pk=user.pk)
-        .filter(
-            Q(closure__isnull=False) | Q(parental_consent__status=ParentalConsent.Status.PENDING)
-        )
-        .exists()
-    )
 
 
 def customers_reachable() -> QuerySet[User]:

@@ -17,8 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from roamwise.core.geo import country_of
-from roamwise.governance.residency import region_for_country
-from roamwise.governance.services import residency_assign
+from roamwise.kernel.residency import region_for_country, residency_assign
 from roamwise.notifications import services as notifications
 
 from .devices import device_info

@@ -20,13 +20,6 @@ def _events_about(user: object) -> QuerySet[AccessEvent]:
     return AccessEvent.objects.filter(subject_id=user.public_id)  # type: ignore[attr-defined]
 
 
-def _events_shown(rows: QuerySet[AccessEvent]) -> QuerySet[AccessEvent]:
-    # A read for an authority whose order forbids telling the customer, yet.
-    from roamwise.governance.confidentiality import accesses_shown
-
-    return accesses_shown(rows)
-
-
 data_map.declare(
     Declaration(
         model="audit.AccessEvent",
@@ -52,7 +45,6 @@ data_map.declare(
             sweeper="roamwise.audit.services.access_events_sweep",
         ),
         erasure=Erasure.retain("Accountability: proof of who accessed personal data"),
-        shown_to_subject=_events_shown,
     )
 )
 

@@ -3,15 +3,18 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from roamwise.accounts.models import User
 from roamwise.datamap.registry import data_map
 from roamwise.vault.models import AuditAnchor
 from roamwise.vault.router import VAULT_DB
 
 from .models import AccessEvent, ChainHead
+
+if TYPE_CHECKING:
+    from roamwise.accounts.models import User
 
 
 def accesses_of(*, subject: User) -> QuerySet[AccessEvent]:

@@ -7,13 +7,13 @@ import hmac
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from roamwise.accounts.models import User
 from roamwise.datamap.registry import Sweep, Swept
 from roamwise.vault.keyring import audit_chain_key
 from roamwise.vault.models import AuditAnchor
@@ -22,6 +22,9 @@ from roamwise.vault.router import VAULT_DB
 from .errors import ReasonRequired
 from .models import AccessEvent, ChainHead
 from .roles import role_of
+
+if TYPE_CHECKING:
+    from roamwise.accounts.models import User
 
 log = logging.getLogger(__name__)
 

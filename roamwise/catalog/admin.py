@@ -7,7 +7,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import hooks, services
 from .models import Destination, Network, Plan
 
 
@@ -76,14 +76,12 @@ class PlanAdmin(CatalogAdmin):
     @admin.display(description=_("Cost at each source"))
     def source_costs(self, plan: Plan) -> str:
         """What each of the plan's sources charges, preferred first (ADR 0025)."""
-        from roamwise.suppliers.selectors import plan_costs
-
         if plan.pk is None:
             return "-"
         return "; ".join(
             f"{source.supplier}: "
             + (f"{source.cost.amount.normalize():f} {source.cost.currency}" if source.cost else "?")
-            for source in plan_costs(plan_id=plan.pk)
+            for source in hooks.plan_costs(plan_id=plan.pk)
         )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pycountry
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils.translation import gettext
 
-from roamwise.accounts.models import User
 from roamwise.audit.services import Access, access_record
 from roamwise.core.errors import DomainError
 
 from .geography import DEMO_5G, DEMO_COUNTRIES, PLAN_SHAPES, REGIONS, TIER_PRICES, region_members
 from .models import Destination, Network, Plan
 from .selectors import CATALOG_VERSION_KEY
+
+if TYPE_CHECKING:
+    from roamwise.accounts.models import User
 
 
 class BelowCostReasonRequired(DomainError):

@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 from pydantic import ConfigDict
 
-from roamwise.accounts.api import authenticated_user, session_token_auth
+from roamwise.core.api_auth import authenticated_user, session_token_auth
 from roamwise.core.schemas import Boolean, ErrorOut
 
 from . import selectors, services

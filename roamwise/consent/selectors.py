@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from roamwise.governance.selectors import policy_version_label
+from roamwise.kernel.policies import policy_version_label
 
 from .models import (
     OBJECTION_COVERS,

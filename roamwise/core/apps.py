@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the stand-in and address checks)
+        from . import checks, upward  # noqa: F401  (register the start-up checks)

@@ -22,7 +22,7 @@ personal data is in it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -170,6 +170,7 @@ class Erasure:
 
 
 SubjectRows = Callable[["User"], models.QuerySet]
+RowsFilter = Callable[[models.QuerySet], models.QuerySet]
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ class Declaration:
     # request whose order forbids telling them): a function taking the
     # subject's rows and returning those to show. Access, export and the
     # erasure report use it; retention and erasure still see every row.
-    shown_to_subject: Callable[[models.QuerySet], models.QuerySet] | None = None
+    shown_to_subject: RowsFilter | None = None
 
     @property
     def model_class(self) -> type[models.Model]:
@@ -263,17 +264,39 @@ KEY_NAME = (
 )
 
 
+def _also_hiding(declaration: Declaration, rows_filter: RowsFilter) -> Declaration:
+    own = declaration.shown_to_subject
+    if own is None:
+        return replace(declaration, shown_to_subject=rows_filter)
+    return replace(declaration, shown_to_subject=lambda rows: rows_filter(own(rows)))
+
+
 @dataclass
 class Registry:
     declarations: dict[str, Declaration] = field(default_factory=dict)
     not_personal: dict[str, list[NotPersonal]] = field(default_factory=dict)
 
+    # Filters an app above the declaring one adds to ``shown_to_subject``
+    # (governance hides a confidential legal request's traces in the access
+    # log and the legal holds): the lower app need not import the higher.
+    hidden: dict[str, list[RowsFilter]] = field(default_factory=dict)
+
     def declare(self, declaration: Declaration) -> Declaration:
         key = declaration.model.lower()
         if key in self.declarations:
             raise ValueError(f"{declaration.model} is declared twice in the data map")
+        for rows_filter in self.hidden.get(key, []):
+            declaration = _also_hiding(declaration, rows_filter)
         self.declarations[key] = declaration
         return declaration
+
+    def hide_from_subject(self, model: str, rows_filter: RowsFilter) -> None:
+        """Add ``rows_filter`` to what ``model``'s subject may be shown, whether
+        its declaration comes before or after."""
+        key = model.lower()
+        self.hidden.setdefault(key, []).append(rows_filter)
+        if key in self.declarations:
+            self.declarations[key] = _also_hiding(self.declarations[key], rows_filter)
 
     def declare_not_personal(self, statement: NotPersonal) -> NotPersonal:
         if not statement.reason.strip():

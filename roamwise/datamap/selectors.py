@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 
-from roamwise.accounts.models import User
 from roamwise.vault.errors import DataErased
 
 from .registry import SELF, Declaration, data_map
 from .vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
+
+if TYPE_CHECKING:
+    from roamwise.accounts.models import User
 
 ERASED = "[erased]"
 
@@ -81,14 +84,15 @@ def subject_of(instance: models.Model) -> User | None:
     declaration = declaration_for(instance)
     if declaration is None or callable(declaration.subject):
         return None
+    user_model = get_user_model()
     if declaration.subject == SELF:
-        return instance if isinstance(instance, User) else None
+        return instance if isinstance(instance, user_model) else None
     target: Any = instance
     for part in declaration.subject.split("__"):
         target = getattr(target, part, None)
         if target is None:
             return None
-    return target if isinstance(target, User) else None
+    return target if isinstance(target, user_model) else None
 
 
 @dataclass(frozen=True)

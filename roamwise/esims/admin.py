@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from roamwise.audit.admin import PersonalDataAdmin
 from roamwise.core.errors import DomainError
 
-from . import services
+from . import hooks, services
 from .models import Bundle, Es2Attempt, Esim, EsimEvent, PartnerCall
 
 
@@ -94,9 +94,7 @@ class EsimAdmin(PersonalDataAdmin):
 
     @admin.display(description=_("Supplier"))
     def supplier(self, esim: Esim) -> str:
-        from roamwise.suppliers.selectors import order_supplier
-
-        return order_supplier(order_id=esim.order_id) or "-"
+        return hooks.order_supplier(order_id=esim.order_id) or "-"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -10,14 +10,13 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
-from roamwise.accounts.api import authenticated_user, session_token_auth
 from roamwise.catalog import selectors as catalog
+from roamwise.core.api_auth import authenticated_user, session_token_auth
 from roamwise.core.schemas import Boolean, ErrorOut
 from roamwise.orders.api import BillingIn, OrderOut, billing_details, order_out
 from roamwise.payments import services as payments
-from roamwise.usage import selectors as usage
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .install import install_links
 from .models import Bundle, Esim
 
@@ -104,7 +103,7 @@ class TopUpOut(Schema):
 
 
 def _balance_out(esim: Esim) -> BalanceOut:
-    balance = usage.esim_balance(esim=esim)
+    balance = hooks.esim_balance(esim=esim)
     return BalanceOut(
         total_bytes=balance.total_bytes,
         used_bytes=balance.used_bytes,
@@ -200,7 +199,7 @@ def get_esim_usage(request: HttpRequest, esim_id: uuid.UUID) -> UsageOut:
         balance=_balance_out(esim),
         daily=[
             DayUsageOut(day=day.isoformat(), bytes=used)
-            for day, used in usage.daily_usage(esim=esim)
+            for day, used in hooks.daily_usage(esim=esim)
         ],
     )
 

@@ -34,11 +34,14 @@ from roamwise.core.signing import ES2_NOTIFICATION_HEADER, SignatureError, signa
 from roamwise.core.tasks import enqueue_on_commit
 from roamwise.datamap.registry import RecipientUnreachable
 from roamwise.devices.validators import iccid_normalise
-from roamwise.governance.services import disclosure_record
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.orders import services as orders
 from roamwise.orders.models import Order, OrderStatus
+from roamwise.orders.tasks import notify_staff as notify_staff_task
+from roamwise.orders.tasks import staff_alert
 from roamwise.vault.fields import blind_index_lookup, blind_index_value
 
+from . import hooks
 from .es2plus import (
     Es2Error,
     Es2FunctionFailed,
@@ -63,6 +66,10 @@ from .models import (
     new_matching_id,
 )
 from .partner import PartnerError, get_partner
+from .tasks import after_provisioning_failed as after_provisioning_failed_task
+from .tasks import bundle_register as bundle_register_task
+from .tasks import provision_esim as provision_esim_task
+from .tasks import send_esim_ready_email as send_esim_ready_email_task
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -493,8 +500,6 @@ def _reconcile_download(esim: Esim, client: Es2PlusClient) -> str | None:
     lost, *earlier = unsettled
     if not client.offers_profile_status:
         _settle(unsettled, acted=False, note="unknown: the SM-DP+ cannot be asked")
-        from roamwise.orders.tasks import staff_alert
-
         staff_alert(
             "A DownloadOrder went unanswered",
             f"eSIM {esim.public_id}: DownloadOrder {lost.call_id} got no answer and this "
@@ -576,16 +581,14 @@ def _ready(esim: Esim, *, address: str, note: str, supplied: bool = False) -> bo
             orders.order_fulfilled(order_id=esim.order_id, actor="esims")
             esim_id = esim.pk
             bundle = esim.bundles.get(order_id=esim.order_id)
-            from .tasks import bundle_register, send_esim_ready_email
-
-            transaction.on_commit(lambda: send_esim_ready_email(esim_id), robust=True)
+            enqueue_on_commit(send_esim_ready_email_task, esim_id)
             if supplied:
                 Bundle.objects.filter(pk=bundle.pk, state=Bundle.State.PENDING).update(
                     state=Bundle.State.ACTIVE, network_added_at=timezone.now()
                 )
             else:
                 bundle_id = bundle.pk
-                transaction.on_commit(lambda: bundle_register(bundle_id), robust=True)
+                enqueue_on_commit(bundle_register_task, bundle_id)
     return moved
 
 
@@ -630,9 +633,7 @@ def _provision_failed(esim: Esim, error: Es2Error) -> str:
             next_attempt_at=timezone.now() + timedelta(seconds=delay),
             failure_reason=error.message[:200],
         )
-        from .tasks import provision_esim
-
-        provision_esim.schedule((esim.order_id,), delay=delay)
+        provision_esim_task.schedule((esim.order_id,), delay=delay)
         return f"retry in {delay}s: {error.message}"
     reason = error.message if not error.retryable else f"gave up after {failures} tries"
     esim_give_up(esim=esim, reason=reason[:200], actor="system")
@@ -654,9 +655,7 @@ def esim_give_up(*, esim: Esim, reason: str, actor: str) -> None:
         Bundle.objects.filter(esim=esim).update(state=Bundle.State.CANCELLED)
         orders.order_fulfilment_failed(order_id=esim.order_id, actor="esims", note=reason)
         esim_id = esim.pk
-        from .tasks import after_provisioning_failed
-
-        transaction.on_commit(lambda: after_provisioning_failed(esim_id), robust=True)
+        enqueue_on_commit(after_provisioning_failed_task, esim_id)
 
 
 def esim_after_failure(*, esim_id: int) -> bool:
@@ -684,8 +683,6 @@ def esim_after_failure(*, esim_id: int) -> bool:
             # The refund row stays pending; its retry or the processor's webhook settles it.
             log.warning("refund of order %s is waiting for the processor", order.pk)
         except GatewayRefused as exc:
-            from roamwise.orders.tasks import staff_alert
-
             staff_alert(
                 "A refund was refused by the processor",
                 f"Order {order.public_id} failed and its refund was refused: {exc.message}",
@@ -724,9 +721,7 @@ def esim_retry_now(*, esim: Esim, actor: str) -> None:
         note="provisioning retried by staff",
     )
     order_id = esim.order_id
-    from .tasks import provision_esim
-
-    transaction.on_commit(lambda: provision_esim(order_id), robust=True)
+    enqueue_on_commit(provision_esim_task, order_id)
 
 
 # --- Lifecycle (SIM-02) ----------------------------------------------------------
@@ -787,9 +782,7 @@ def esim_delete(*, esim: Esim, actor: str, note: str = "") -> Esim:
     if EsimState.DELETED not in ALLOWED_TRANSITIONS[esim.state]:
         raise EsimError(gettext("This eSIM cannot be deleted."))
     if _supplied(esim):
-        from roamwise.suppliers.fulfilment import esim_supplied_delete
-
-        return esim_supplied_delete(esim=esim, actor=actor, note=note or "deleted")
+        return hooks.esim_supplied_delete(esim=esim, actor=actor, note=note or "deleted")
     downloaded = esim.state not in (EsimState.PREPARING, EsimState.READY)
     if esim.state == EsimState.PREPARING:
         # Stop provisioning first; a worker that gets a profile afterwards gives it back.
@@ -919,9 +912,7 @@ def esim_resume(*, esim: Esim, actor: str) -> Esim:
 def _supplied(esim: Esim) -> bool:
     """Whether a wholesaler supplied this eSIM: it is then changed at that
     supplier, never over ES2+ or at the network partner (ADR 0024)."""
-    from roamwise.suppliers.lifecycle import supplied_allocation
-
-    return supplied_allocation(order_id=esim.order_id) is not None
+    return hooks.supplied_allocation(order_id=esim.order_id) is not None
 
 
 def _supplied_change(
@@ -929,15 +920,13 @@ def _supplied_change(
 ) -> Esim:
     """Suspend or resume a wholesaler's eSIM at its supplier, then here. The
     supplier is called outside any transaction; asking it twice is harmless."""
-    from roamwise.suppliers.lifecycle import supplied_allocation, supplied_change
-
     with transaction.atomic():
         to_state = target(esim_lock(esim.pk))
-    allocation = supplied_allocation(order_id=esim.order_id)
+    allocation = hooks.supplied_allocation(order_id=esim.order_id)
     if to_state is None or allocation is None:
         esim.refresh_from_db()
         return esim
-    problem = supplied_change(allocation=allocation, action=action)
+    problem = hooks.supplied_change(allocation=allocation, action=action)
     if problem:
         raise EsimError(problem)
     with transaction.atomic():
@@ -1254,11 +1243,9 @@ def _partner_call_alert_if_old(call: PartnerCall) -> None:
         return
     if PartnerCall.objects.filter(pk=call.pk, alerted_at__isnull=True).update(alerted_at=now) != 1:
         return
-    from roamwise.orders.tasks import notify_staff
-
     esim = Esim.objects.get(pk=call.esim_id)
     enqueue_on_commit(
-        notify_staff,
+        notify_staff_task,
         "The mobile network does not answer",
         f"The {call.get_action_display().lower()} of eSIM {esim.public_id} "
         f"(key {call.idempotency_key}) has had no answer after {call.tries} tries since "
@@ -1489,11 +1476,9 @@ def topup_plans(*, esim: Esim) -> list[Plan]:
 def _topup_fits(esim: Esim) -> Q:
     """The plans that can top up this eSIM: of its profile type over ES2+; of a
     top-up package of its supplier for a wholesaler's eSIM (ADR 0024)."""
-    from roamwise.suppliers.lifecycle import supplied_allocation, topup_plans_filter
-
-    allocation = supplied_allocation(order_id=esim.order_id)
+    allocation = hooks.supplied_allocation(order_id=esim.order_id)
     if allocation is not None:
-        return topup_plans_filter(allocation=allocation)
+        return hooks.topup_plans_filter(allocation=allocation)
     return Q(profile_type=esim.profile_type)
 
 
@@ -1531,9 +1516,7 @@ def topup_fulfil(order_id: int) -> str:
     to the wholesaler that supplied the eSIM (ADR 0024)."""
     bundle_esim = Bundle.objects.filter(order_id=order_id).select_related("esim").first()
     if bundle_esim is not None and _supplied(bundle_esim.esim):
-        from roamwise.suppliers.fulfilment import topup_at_supplier
-
-        return topup_at_supplier(order_id)
+        return hooks.topup_at_supplier(order_id)
     with transaction.atomic():
         bundle = Bundle.objects.select_for_update().filter(order_id=order_id).first()
         if bundle is None:
@@ -1541,9 +1524,7 @@ def topup_fulfil(order_id: int) -> str:
         if bundle.state == Bundle.State.AWAITING_PAYMENT:
             Bundle.objects.filter(pk=bundle.pk).update(state=Bundle.State.PENDING)
         bundle_id = bundle.pk
-        from .tasks import bundle_register
-
-        transaction.on_commit(lambda: bundle_register(bundle_id), robust=True)
+        enqueue_on_commit(bundle_register_task, bundle_id)
     return "bundle queued for the network"
 
 

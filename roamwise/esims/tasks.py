@@ -14,7 +14,6 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from roamwise.notifications import services as notifications
 from roamwise.orders.tasks import staff_alert
 
-from . import selectors, services
 from .install import install_links, qr_png
 from .models import Bundle, Esim, EsimState
 from .partner import PartnerError
@@ -26,6 +25,8 @@ BUNDLE_MAX_ATTEMPTS = 8
 
 @db_task()
 def provision_esim(order_id: int) -> str:
+    from . import services
+
     return services.esim_provision(order_id=order_id)
 
 
@@ -43,6 +44,8 @@ def provisioning_sweep() -> int:
     )
     for order_id in due:
         provision_esim(order_id)
+    from . import selectors
+
     unrefunded = list(selectors.esims_failed_without_refund())
     for esim_id in unrefunded:
         after_provisioning_failed(esim_id)
@@ -57,6 +60,8 @@ def provisioning_sweep() -> int:
 
 @db_task()
 def after_provisioning_failed(esim_id: int) -> None:
+    from . import services
+
     if services.esim_after_failure(esim_id=esim_id):
         send_provisioning_failed_email(esim_id)
 
@@ -64,6 +69,8 @@ def after_provisioning_failed(esim_id: int) -> None:
 @db_task()
 def bundle_register(bundle_id: int) -> str:
     """Add a paid bundle at the network; retried with backoff while it is down."""
+    from . import services
+
     try:
         return services.bundle_register_now(bundle_id=bundle_id)
     except PartnerError as exc:
@@ -84,6 +91,8 @@ def partner_calls_sweep() -> int:
     """Changes asked of the network whose answer was lost (or whose worker
     died): repeat each with its idempotency key until the network answers, and
     apply what it did (ADR 0006)."""
+    from . import services
+
     settled = services.partner_calls_settle()
     if settled:
         log.warning("recovery: %d changes at the network settled", settled)
@@ -125,4 +134,6 @@ def send_provisioning_failed_email(esim_id: int) -> None:
 @db_periodic_task(crontab(minute="17"))
 def expiry_sweep() -> int:
     """eSIMs whose every bundle has ended are expired."""
+    from . import services
+
     return services.esims_expire()

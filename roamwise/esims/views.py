@@ -13,16 +13,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
-from roamwise.governance import selectors as governance
 from roamwise.help.guides import GUIDES, guide_for_user_agent
+from roamwise.kernel import policies
 from roamwise.orders.forms import CheckoutForm
 from roamwise.orders.services import BillingDetails, CheckoutConsent
 from roamwise.payments import services as payments
-from roamwise.suppliers.selectors import usage_read_at as supplier_usage_read_at
-from roamwise.usage import selectors as usage
-from roamwise.usage.charts import daily_usage_svg
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .es2plus import PROTOCOL_VERSION
 from .install import install_links, qr_png, qr_svg
 from .models import Bundle, EsimState
@@ -49,7 +46,7 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
     esim = _own(request, public_id, in_full=True)
     installable = esim.is_installable
     bundles = [b for b in esim.bundles.all() if b.state != Bundle.State.AWAITING_PAYMENT]
-    daily = usage.daily_usage(esim=esim)
+    daily = hooks.daily_usage(esim=esim)
     # The guide for the phone reading the page, if its browser says; a chooser always.
     guide = guide_for_user_agent(request.headers.get("User-Agent", ""))
     context = {
@@ -60,11 +57,11 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
         "qr_svg": mark_safe(qr_svg(esim)) if installable else "",  # noqa: S308
         "bundles": bundles,
         "bundles_active": any(b.state == Bundle.State.ACTIVE for b in bundles),
-        "balance": usage.esim_balance(esim=esim),
+        "balance": hooks.esim_balance(esim=esim),
         # A wholesaler's figures are as fresh as its last report (ADR 0024).
-        "usage_read_at": supplier_usage_read_at(order_id=esim.order_id),
+        "usage_read_at": hooks.supplier_usage_read_at(order_id=esim.order_id),
         "daily": daily,
-        "usage_chart": daily_usage_svg(daily),
+        "usage_chart": hooks.daily_usage_svg(daily),
         "events": esim.events.all(),
         "can_suspend": esim.state in (EsimState.READY, EsimState.INSTALLED, EsimState.ACTIVE),
         "can_resume": esim.state == EsimState.SUSPENDED,
@@ -140,7 +137,7 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
     form = CheckoutForm(
         request.POST or None,
         initial={"phone": profile.phone if profile else ""},
-        terms_in_force=governance.terms_version_label(),
+        terms_in_force=policies.terms_version_label(),
     )
     chosen = request.POST.get("plan", "")
     if request.method == "POST" and form.is_valid():

@@ -14,8 +14,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from roamwise.core.tasks import enqueue_on_commit
+
 from . import cards
 from .models import GatewayRefund, GatewaySession, WebhookDelivery
+from .tasks import deliver_webhook as deliver_webhook_task
 
 
 class GatewayError(Exception):
@@ -72,8 +75,6 @@ def _event(session: GatewaySession, event_type: str, extra: dict[str, Any] | Non
 
 def _deliver(session: GatewaySession, events: list[dict]) -> None:
     """Queue events for delivery in the given order, sometimes twice."""
-    from .tasks import deliver_webhook
-
     deliveries = []
     for event in events:
         copies = 2 if random.random() < settings.GATEWAY_DUPLICATE_RATE else 1
@@ -83,8 +84,8 @@ def _deliver(session: GatewaySession, events: list[dict]) -> None:
                     event_id=event["id"], event_type=event["type"], session=session, payload=event
                 )
             )
-    ids = [d.pk for d in deliveries]
-    transaction.on_commit(lambda: [deliver_webhook(pk) for pk in ids])
+    for delivery in deliveries:
+        enqueue_on_commit(deliver_webhook_task, delivery.pk)
 
 
 def _succeed(session: GatewaySession) -> None:

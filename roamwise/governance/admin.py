@@ -10,8 +10,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from roamwise.kernel.errors import PolicyError
+
 from . import services
-from .errors import PolicyError
 from .models import PolicyVersion
 from .rendering import markdown_to_html
 

@@ -9,8 +9,7 @@ from django.apps import apps
 from django.core import checks
 
 from roamwise.datamap.vocabulary import RECIPIENTS
-
-from .processors import LOCATIONS, Processor, processor_registry
+from roamwise.kernel.processors import LOCATIONS, Processor, processor_registry
 
 
 def check_processors(
@@ -22,7 +21,7 @@ def check_processors(
         errors.append(
             checks.Error(
                 f"Recipient {code!r} of the data map has no entry in the processors registry.",
-                hint="Add it to roamwise/governance/processors.py.",
+                hint="Add it to roamwise/kernel/processors.py.",
                 id="governance.E001",
             )
         )
@@ -83,7 +82,7 @@ def check_pinned_models(labels: Iterable[str]) -> list[checks.CheckMessage]:
 
 @checks.register("governance")
 def governance_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .residency import PINNED_MODELS
+    from roamwise.kernel.residency import PINNED_MODELS
 
     return [
         *check_processors(processor_registry(), RECIPIENTS),

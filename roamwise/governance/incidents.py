@@ -28,6 +28,7 @@ from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.core.errors import DomainError, InvalidTransition
+from roamwise.core.tasks import enqueue_on_commit
 from roamwise.datamap.registry import SELF, Declaration, data_map
 from roamwise.datamap.vocabulary import CATEGORIES
 from roamwise.notifications.rendering import render_text
@@ -44,6 +45,8 @@ from .models import (
     IncidentReminder,
     IncidentStatus,
 )
+from .tasks import incident_find_affected as incident_find_affected_task
+from .tasks import incident_notify_customers as incident_notify_customers_task
 
 # A service message (USE-03): it goes whatever the customer's marketing choices.
 NOTIFICATION_KIND = "security"
@@ -558,11 +561,7 @@ def incident_affected_scan(
 
 def incident_affected_scan_request(*, incident: Incident, actor: User) -> None:
     """Run the scan in the background: on a large customer base it takes a while."""
-    from roamwise.core.tasks import enqueue_on_commit
-
-    from .tasks import incident_find_affected
-
-    enqueue_on_commit(incident_find_affected, incident.pk, actor.pk)
+    enqueue_on_commit(incident_find_affected_task, incident.pk, actor.pk)
 
 
 def incident_notice_save(*, incident: Incident, actor: User, text: str) -> Incident:
@@ -619,16 +618,12 @@ def incident_customers_notify(
     pending = AffectedSubject.objects.filter(incident=incident, notified_at__isnull=True).count()
     if not pending:
         raise InvalidIncident(gettext("Every affected customer has been told."))
-    from roamwise.core.tasks import enqueue_on_commit
-
-    from .tasks import incident_notify_customers
-
     with transaction.atomic():
         Incident.objects.filter(pk=incident.pk, customers_notified_at__isnull=True).update(
             customers_notified_at=now or timezone.now()
         )
         _event(incident, actor, f"notice to {pending} affected customers queued")
-        enqueue_on_commit(incident_notify_customers, incident.pk)
+        enqueue_on_commit(incident_notify_customers_task, incident.pk)
     incident.refresh_from_db()
     return pending
 

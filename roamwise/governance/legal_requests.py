@@ -30,6 +30,7 @@ from roamwise.core.errors import DomainError, InvalidTransition
 from roamwise.datamap.registry import data_map
 from roamwise.datamap.selectors import personal_data_of
 from roamwise.datamap.vocabulary import CATEGORIES
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.retention.models import LegalHold
 from roamwise.retention.services import legal_hold_place
 
@@ -40,7 +41,6 @@ from .models import (
     LegalRequestStatus,
     LegalRequestSubject,
 )
-from .services import disclosure_record
 
 DISCLOSURE_PURPOSE = "legal"
 # A request logged with a receipt time this far ahead is a typo, not a request.

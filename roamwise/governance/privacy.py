@@ -14,7 +14,9 @@ from roamwise.datamap.registry import (
 )
 
 from .confidentiality import (
+    accesses_shown,
     disclosures_shown,
+    holds_shown,
     legal_request_subjects_shown,
     legal_requests_shown,
 )
@@ -23,7 +25,7 @@ from .models import AffectedSubject, Disclosure, LegalRequest, LegalRequestSubje
 
 def _disclosures_of(user: object) -> QuerySet[Disclosure]:
     # Disclosures may be pinned to the EU database (RET-08): read where they are.
-    from .residency import database_for_subject
+    from roamwise.kernel.residency import database_for_subject
 
     public_id = user.public_id  # type: ignore[attr-defined]
     return Disclosure.objects.using(database_for_subject(public_id)).filter(subject_id=public_id)
@@ -393,3 +395,9 @@ data_map.declare_not_personal(
         reason=A_LINK,
     )
 )
+
+# The traces a confidential legal request leaves in lower apps' tables: the
+# staff access written when data was packaged for the authority, and the legal
+# holds it placed. Those apps sit below governance, so it adds the filters.
+data_map.hide_from_subject("audit.AccessEvent", accesses_shown)
+data_map.hide_from_subject("retention.LegalHold", holds_shown)

@@ -20,10 +20,16 @@ from roamwise.datamap.vocabulary import (
     PURPOSES,
     RECIPIENTS,
 )
+from roamwise.kernel.policies import policies_published
+from roamwise.kernel.processors import Processor, processor_registry
+from roamwise.kernel.residency import (
+    EU_ALIAS,
+    database_for_subject,
+    eu_database_configured,
+    is_pinned,
+)
 
 from .models import Disclosure, PolicyDocument, PolicyVersion, Region
-from .processors import Processor, processor_registry
-from .residency import EU_ALIAS, database_for_subject, eu_database_configured, is_pinned
 
 
 def disclosures_of(*, subject_id: uuid.UUID) -> QuerySet[Disclosure]:
@@ -34,42 +40,13 @@ def disclosures_of(*, subject_id: uuid.UUID) -> QuerySet[Disclosure]:
 # --- Policy versions (POL-01, POL-02) --------------------------------------------
 
 
-def _published(document: str = PolicyDocument.PRIVACY) -> QuerySet[PolicyVersion]:
-    return PolicyVersion.objects.filter(document=document, published_at__isnull=False)
-
-
-def policy_in_force(
-    *, now: datetime | None = None, document: str = PolicyDocument.PRIVACY
-) -> PolicyVersion | None:
-    """The version of ``document`` (the privacy policy unless told) in force now."""
-    moment = now or timezone.now()
-    return (
-        _published(document)
-        .filter(published_at__lte=moment, effective_at__lte=moment)
-        .order_by("-effective_at", "-id")
-        .first()
-    )
-
-
-def policy_version_label(*, now: datetime | None = None) -> str:
-    """The label of the version in force; the setting only until one is published."""
-    version = policy_in_force(now=now)
-    return version.version if version else str(settings.PRIVACY_POLICY_VERSION)
-
-
-def terms_version_label(*, now: datetime | None = None) -> str:
-    """The label of the terms of sale in force; the setting only until one is published."""
-    version = policy_in_force(now=now, document=PolicyDocument.TERMS)
-    return version.version if version else str(settings.TERMS_OF_SALE_VERSION)
-
-
 def policy_upcoming(
     *, now: datetime | None = None, document: str = PolicyDocument.PRIVACY
 ) -> list[PolicyVersion]:
     """Published versions that have not taken effect yet, soonest first."""
     moment = now or timezone.now()
     return list(
-        _published(document)
+        policies_published(document)
         .filter(published_at__lte=moment, effective_at__gt=moment)
         .order_by("effective_at", "id")
     )
@@ -81,7 +58,9 @@ def policy_versions(
     """Every published version, newest first: upcoming, in force, earlier."""
     moment = now or timezone.now()
     return list(
-        _published(document).filter(published_at__lte=moment).order_by("-effective_at", "-id")
+        policies_published(document)
+        .filter(published_at__lte=moment)
+        .order_by("-effective_at", "-id")
     )
 
 
@@ -89,7 +68,7 @@ def policy_version_get(
     *, label: str, now: datetime | None = None, document: str = PolicyDocument.PRIVACY
 ) -> PolicyVersion | None:
     moment = now or timezone.now()
-    return _published(document).filter(version=label, published_at__lte=moment).first()
+    return policies_published(document).filter(version=label, published_at__lte=moment).first()
 
 
 def policy_pending_for(*, user: Any, now: datetime | None = None) -> PolicyVersion | None:
@@ -99,7 +78,7 @@ def policy_pending_for(*, user: Any, now: datetime | None = None) -> PolicyVersi
         return None
     moment = now or timezone.now()
     return (
-        _published()
+        policies_published()
         .filter(significant=True, published_at__lte=moment, effective_at__gt=moment)
         .exclude(acceptances__user=user)
         .order_by("effective_at", "id")

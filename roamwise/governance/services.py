@@ -1,10 +1,9 @@
-"""The disclosure log: every call that sends personal data out writes one row."""
+"""Policy versions and change notices (POL-01, POL-02). The disclosure log and
+residency, which every app writes, are the kernel's (``roamwise.kernel``)."""
 
 from __future__ import annotations
 
 import tomllib
-import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,49 +18,10 @@ from django.utils.translation import gettext
 from roamwise.accounts.models import User
 from roamwise.accounts.selectors import customers_reachable
 from roamwise.core.tasks import enqueue_on_commit
-from roamwise.datamap.vocabulary import CATEGORIES, PURPOSES
+from roamwise.kernel.errors import PolicyError
 
-from .errors import PolicyError
-from .models import (
-    DataResidency,
-    Disclosure,
-    PolicyAcceptance,
-    PolicyDocument,
-    PolicyNotice,
-    PolicyVersion,
-    Region,
-)
-from .processors import is_registered
-
-
-def disclosure_record(
-    *,
-    subject_id: uuid.UUID,
-    recipient: str,
-    categories: Iterable[str],
-    purpose: str,
-    reference: str = "",
-) -> Disclosure:
-    categories = sorted(set(categories))
-    # SHR-01: data goes only to registered processors and partners.
-    if not is_registered(recipient):
-        raise ValueError(
-            f"unknown recipient {recipient!r}: add it to the processors registry first"
-        )
-    unknown = [c for c in categories if c not in CATEGORIES]
-    if unknown or purpose not in PURPOSES:
-        raise ValueError(f"unknown category or purpose: {unknown or purpose}")
-    disclosure = Disclosure(
-        subject_id=subject_id,
-        recipient=recipient,
-        categories=categories,
-        purpose=purpose,
-        reference=reference,
-    )
-    # Saved as an instance, so that the residency router sees its subject (RET-08).
-    disclosure.save(force_insert=True)
-    return disclosure
-
+from .models import PolicyAcceptance, PolicyDocument, PolicyNotice, PolicyVersion
+from .tasks import send_policy_notices as send_policy_notices_task
 
 # --- Policy versions and change notices (POL-01, POL-02) -------------------------
 
@@ -98,9 +58,7 @@ def policy_version_publish(*, version: PolicyVersion, now: datetime | None = Non
                 gettext("Version %(version)s is already published.") % {"version": version.version}
             )
         if version.significant:
-            from .tasks import send_policy_notices
-
-            enqueue_on_commit(send_policy_notices, version.pk)
+            enqueue_on_commit(send_policy_notices_task, version.pk)
     version.refresh_from_db()
     return version
 
@@ -264,11 +222,3 @@ def policy_load(
 
 
 # --- Storage location (RET-08) ---------------------------------------------------
-
-
-def residency_assign(*, user: User, region: str) -> DataResidency:
-    """Pin a customer's region. Rows already written stay where they are (ADR 0013)."""
-    if region not in Region.values:
-        raise PolicyError(gettext("Unknown region %(region)r.") % {"region": region})
-    residency, _ = DataResidency.objects.update_or_create(user=user, defaults={"region": region})
-    return residency

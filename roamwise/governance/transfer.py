@@ -44,9 +44,8 @@ from roamwise.core.errors import DomainError
 from roamwise.datamap.registry import SELF, data_map
 from roamwise.datamap.selectors import personal_data_of, records_of_processing
 from roamwise.datamap.vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
+from roamwise.kernel.policies import policy_version_label
 from roamwise.retention.models import LegalHold
-
-from .selectors import policy_version_label
 
 FORMAT = "roamwise-business-transfer"
 FORMAT_VERSION = 1

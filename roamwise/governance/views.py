@@ -12,10 +12,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from roamwise.core.identity import shop_identity
 from roamwise.core.typing import AuthenticatedRequest
+from roamwise.kernel.errors import PolicyError
+from roamwise.kernel.policies import policy_in_force
 
 from . import selectors, services
 from .contact import privacy_contact
-from .errors import PolicyError
 from .models import PolicyDocument
 from .rendering import markdown_to_html
 
@@ -24,7 +25,7 @@ from .rendering import markdown_to_html
 def privacy_policy(request: HttpRequest) -> HttpResponse:
     """The policy in force, its dates, what changes next, the sections generated
     from the data map, the contacts, and every earlier version (POL-01, POL-03)."""
-    in_force = selectors.policy_in_force()
+    in_force = policy_in_force()
     user = request.user
     context = {
         "version": in_force,
@@ -43,7 +44,7 @@ def policy_version(request: HttpRequest, label: str) -> HttpResponse:
     version = selectors.policy_version_get(label=label)
     if version is None:
         raise Http404("No such version of the privacy policy.")
-    in_force = selectors.policy_in_force()
+    in_force = policy_in_force()
     context = {
         "version": version,
         "body": markdown_to_html(version.body),
@@ -71,7 +72,7 @@ def _seller() -> dict[str, str | int]:
 def terms(request: HttpRequest) -> HttpResponse:
     """The terms of sale in force (with the refund policy and the right of
     withdrawal), the seller's details, and every other version."""
-    in_force = selectors.policy_in_force(document=PolicyDocument.TERMS)
+    in_force = policy_in_force(document=PolicyDocument.TERMS)
     context = {
         "version": in_force,
         "body": markdown_to_html(in_force.body) if in_force else "",
@@ -92,7 +93,7 @@ def terms_version(request: HttpRequest, label: str) -> HttpResponse:
     context = {
         "version": version,
         "body": markdown_to_html(version.body),
-        "in_force": selectors.policy_in_force(document=PolicyDocument.TERMS),
+        "in_force": policy_in_force(document=PolicyDocument.TERMS),
         "seller": _seller(),
     }
     return render(request, "governance/terms_version.html", context)

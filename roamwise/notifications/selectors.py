@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import translation
-
-from roamwise.accounts.models import User
 
 from .kinds import CHANNEL_LABELS, KINDS, Channel, Kind
 from .models import (
@@ -21,6 +21,9 @@ from .models import (
     Preference,
 )
 from .rendering import Rendered, render_message
+
+if TYPE_CHECKING:
+    from roamwise.accounts.models import User
 
 CAMPAIGN_TEMPLATE = "notifications/email/campaign"
 
@@ -94,7 +97,8 @@ def campaign_candidates() -> QuerySet[User]:
     accounts that have ever granted marketing consent. ``marketing_allowed``
     decides for each of them at send time (the latest record, objections)."""
     return (
-        User.objects.filter(
+        get_user_model()
+        .objects.filter(
             is_active=True, consent_records__purpose="marketing", consent_records__granted=True
         )
         # Closed accounts, and children's accounts locked until a parent consents.

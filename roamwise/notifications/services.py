@@ -17,9 +17,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import make_msgid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -27,8 +28,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from roamwise.accounts.models import User
-from roamwise.accounts.selectors import is_locked
 from roamwise.core.tasks import enqueue_on_commit
 
 from . import selectors
@@ -44,7 +43,12 @@ from .models import (
     Preference,
 )
 from .rendering import Rendered, render_message
+from .tasks import campaign_send_batch as campaign_send_batch_task
+from .tasks import deliver_email as deliver_email_task
 from .tokens import unsubscribe_token, unsubscribe_token_read
+
+if TYPE_CHECKING:
+    from roamwise.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +92,7 @@ def notify(
     unsubscribe through it is counted for that campaign.
     """
     spec = kind_get(kind)
-    if not spec.reaches_locked_accounts and is_locked(user):
+    if not spec.reaches_locked_accounts and user.is_locked():
         return None
     if spec.is_marketing and not selectors.marketing_allowed(user=user):
         return None
@@ -217,9 +221,7 @@ def _record(
                 message_id=make_msgid(domain=_mail_domain()),
                 next_attempt_at=timezone.now(),
             )
-            from .tasks import deliver_email
-
-            enqueue_on_commit(deliver_email, email.pk)
+            enqueue_on_commit(deliver_email_task, email.pk)
     return notification
 
 
@@ -341,9 +343,7 @@ def email_retry(*, email_id: int) -> bool:
         updated_at=timezone.now(),
     )
     if updated:
-        from .tasks import deliver_email
-
-        enqueue_on_commit(deliver_email, email_id)
+        enqueue_on_commit(deliver_email_task, email_id)
     return bool(updated)
 
 
@@ -411,7 +411,7 @@ def unsubscribe(*, token: str) -> User:
     authority, no login needed. Withdraws marketing consent and turns the
     message's kind off on every channel."""
     data = unsubscribe_token_read(token)
-    user = User.objects.filter(public_id=data.user_public_id).first() if data else None
+    user = get_user_model().objects.filter(public_id=data.user_public_id).first() if data else None
     if data is None or user is None:
         raise InvalidUnsubscribeLink(gettext("This unsubscribe link is not valid."))
     with transaction.atomic():
@@ -455,9 +455,7 @@ def campaign_schedule(*, campaign_id: int, actor: User) -> Campaign:
             to_status=Campaign.Status.SENDING,
             note="sending started",
         )
-        from .tasks import campaign_send_batch
-
-        enqueue_on_commit(campaign_send_batch, campaign.pk, 0)
+        enqueue_on_commit(campaign_send_batch_task, campaign.pk, 0)
     campaign.refresh_from_db()
     return campaign
 
@@ -562,11 +560,9 @@ def campaigns_resume(*, now: Any = None) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    from .tasks import campaign_send_batch
-
     for campaign_id in stalled:
         Campaign.objects.filter(pk=campaign_id).update(updated_at=moment)
-        enqueue_on_commit(campaign_send_batch, campaign_id, 0)
+        enqueue_on_commit(campaign_send_batch_task, campaign_id, 0)
     return stalled
 
 

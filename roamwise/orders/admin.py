@@ -21,8 +21,8 @@ from roamwise.audit.admin import PersonalDataAdmin
 from roamwise.audit.models import AccessEvent
 from roamwise.audit.services import Access, access_record_many
 from roamwise.core.errors import DomainError
-from roamwise.payments import services as payments
 
+from . import hooks
 from .forms import RefundForm
 from .models import Invoice, Order, OrderEvent, Refund
 from .tasks import resend_order_receipt
@@ -107,9 +107,7 @@ class OrderAdmin(PersonalDataAdmin):
 
     @admin.display(description=_("Supplier"))
     def supplied_by(self, order: Order) -> str:
-        from roamwise.suppliers.selectors import order_supplier
-
-        return order_supplier(order_id=order.pk) or order.supplier or "-"
+        return hooks.order_supplier(order_id=order.pk) or order.supplier or "-"
 
     @admin.display(description=_("Cost"))
     def cost(self, order: Order) -> Any:
@@ -227,7 +225,7 @@ class OrderAdmin(PersonalDataAdmin):
         )
         if request.method == "POST" and form.is_valid():
             try:
-                payments.refund_issue(
+                hooks.refund_issue(
                     order=order,
                     amount=Decimal(form.cleaned_data["amount"]),
                     reason=form.cleaned_data["reason"],

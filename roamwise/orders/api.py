@@ -10,15 +10,14 @@ from django.utils.translation import gettext
 from ninja import Field, Header, Router, Schema, Status
 from ninja.security import django_auth
 
-from roamwise.accounts.api import authenticated_user, session_token_auth
 from roamwise.accounts.forms import normalise_phone
 from roamwise.catalog import selectors as catalog
+from roamwise.core.api_auth import authenticated_user, session_token_auth
 from roamwise.core.errors import DomainError
 from roamwise.core.schemas import Boolean, ErrorOut
-from roamwise.governance import selectors as governance
-from roamwise.payments import services as payments
+from roamwise.kernel import policies
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .errors import TermsOutdated
 from .forms import COUNTRIES
 from .models import Order
@@ -138,7 +137,7 @@ def create_order(
 ) -> Status[OrderOut]:
     billing = billing_details(body.billing)
     plan = catalog.plan_get(public_id=body.plan_id)
-    in_force = governance.terms_version_label()
+    in_force = policies.terms_version_label()
     if body.terms_version and body.terms_version != in_force:
         raise TermsOutdated(
             gettext(
@@ -188,4 +187,4 @@ def get_order(request: HttpRequest, order_id: uuid.UUID) -> OrderOut:
 )
 def pay_order(request: HttpRequest, order_id: uuid.UUID) -> PaymentStartOut:
     order = selectors.order_of(customer=authenticated_user(request), public_id=order_id)
-    return PaymentStartOut(payment_url=payments.payment_start(order=order))
+    return PaymentStartOut(payment_url=hooks.payment_start(order=order))

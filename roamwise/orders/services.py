@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,11 +18,10 @@ from roamwise.accounts.models import User
 from roamwise.accounts.selectors import has_verified_email
 from roamwise.catalog.models import Plan
 from roamwise.datamap.registry import Sweep, Swept
-from roamwise.suppliers.base import Money as Cost
-from roamwise.suppliers.selectors import SourceCost, margin, plan_costs
 from roamwise.vault import services as vault
 from roamwise.vault.fields import retention_subject
 
+from . import hooks
 from .errors import (
     BelowCost,
     EmailNotVerified,
@@ -42,6 +41,10 @@ from .models import (
     Refund,
 )
 from .privacy import BILLING_YEARS
+
+if TYPE_CHECKING:
+    from roamwise.suppliers.base import Money as Cost
+    from roamwise.suppliers.selectors import SourceCost
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -120,7 +123,7 @@ def order_create(
     if not plan.is_active:
         raise PlanUnavailable(gettext("This plan is no longer on sale."))
     prices = price_breakdown(price=plan.price, country=billing.country)
-    costs = plan_costs(plan_id=plan.pk)
+    costs = hooks.plan_costs(plan_id=plan.pk)
     below = below_cost(net=prices.net, currency=plan.currency, costs=costs)
     if below and not plan.sell_below_cost:
         logger.warning("plan %s not sold: %s", plan.pk, below)
@@ -184,6 +187,14 @@ def below_cost(*, net: Decimal, currency: str, costs: list[SourceCost]) -> str:
                 f"({source.cost.amount} {source.cost.currency})"
             )
     return ""
+
+
+def margin(*, net: Decimal, currency: str, cost: Cost | None) -> Decimal | None:
+    """The price before VAT less the cost, when both are in one currency; otherwise
+    not known (no conversion is guessed)."""
+    if cost is None or cost.currency != currency:
+        return None
+    return net - cost.amount
 
 
 def order_cost_record(*, order_id: int, supplier: str, cost: Cost | None) -> None:

@@ -12,10 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from roamwise.catalog import selectors as catalog
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
-from roamwise.governance import selectors as governance
-from roamwise.payments import services as payments
+from roamwise.kernel import policies
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import CheckoutForm
 from .invoices import invoice_pdf
 from .models import Invoice, Order, OrderStatus, Refund
@@ -39,7 +38,7 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
     form = CheckoutForm(
         request.POST or None,
         initial={"phone": profile.phone if profile else ""},
-        terms_in_force=governance.terms_version_label(),
+        terms_in_force=policies.terms_version_label(),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -63,7 +62,7 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
                     withdrawal_waived=data["waive_withdrawal"],
                 ),
             )
-            return HttpResponseRedirect(payments.payment_start(order=order))
+            return HttpResponseRedirect(hooks.payment_start(order=order))
         except DomainError as exc:
             messages.error(request, exc.message)
     return render(request, "orders/checkout.html", {"plan": plan, "form": form})
@@ -99,7 +98,7 @@ def order_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRes
 def order_pay(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     order = _own_order(request, public_id)
     try:
-        return HttpResponseRedirect(payments.payment_start(order=order))
+        return HttpResponseRedirect(hooks.payment_start(order=order))
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("orders:detail", public_id=order.public_id)

@@ -15,10 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from roamwise.core.errors import DomainError
-from roamwise.governance.services import disclosure_record
+from roamwise.core.tasks import enqueue_on_commit
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.orders import services as orders
 from roamwise.orders.errors import OrderNotPayable, RefundNotAllowed
 from roamwise.orders.models import ALLOWED_TRANSITIONS, Order, OrderStatus, Refund
+from roamwise.orders.tasks import fulfil_order as fulfil_order_task
+from roamwise.orders.tasks import notify_staff as notify_staff_task
+from roamwise.orders.tasks import notify_staff_of_dispute as notify_staff_of_dispute_task
+from roamwise.orders.tasks import revoke_order as revoke_order_task
+from roamwise.orders.tasks import send_order_paid_emails as send_order_paid_emails_task
 from roamwise.retention.models import LegalHold
 from roamwise.retention.services import legal_hold_place
 
@@ -122,8 +128,6 @@ def _apply(processor: str, event: GatewayEvent) -> str:
         log.warning("%s event %s for an unknown payment", processor, event.event_id)
         if event.kind in ("refund_succeeded", "dispute_opened"):
             # Money moved, or may, on a payment we do not know: someone must look.
-            from roamwise.orders.tasks import notify_staff
-
             subject = f"{processor} event for an unknown payment"
             message = (
                 f"The processor sent {event.event_type} ({event.event_id}) for a payment "
@@ -131,7 +135,7 @@ def _apply(processor: str, event: GatewayEvent) -> str:
                 f"payment {event.payment_ref or '-'}, refund {event.refund_ref or '-'}, "
                 f"amount {event.refund_amount}). Check it at the processor."
             )
-            transaction.on_commit(lambda: notify_staff(subject, message), robust=True)
+            enqueue_on_commit(notify_staff_task, subject, message)
         return "unknown_payment"
     if event.kind == "payment_succeeded":
         return _payment_succeeded(processor, payment, event)
@@ -160,8 +164,6 @@ def _payment_succeeded(processor: str, payment: Payment, event: GatewayEvent) ->
         )
     first_success = payment.status != Payment.Status.SUCCEEDED
     Payment.objects.filter(pk=payment.pk).update(**fields)
-    from roamwise.orders.tasks import fulfil_order, notify_staff, send_order_paid_emails
-
     if not orders.order_mark_paid(order_id=payment.order_id, actor=f"webhook:{processor}"):
         paid_before = Payment.objects.filter(
             order_id=payment.order_id, status=Payment.Status.SUCCEEDED
@@ -171,14 +173,14 @@ def _payment_succeeded(processor: str, payment: Payment, event: GatewayEvent) ->
             message = (
                 f"Order {payment.order.public_id} was paid twice; refund {payment.processor_ref}."
             )
-            transaction.on_commit(lambda: notify_staff("Order paid twice", message), robust=True)
+            enqueue_on_commit(notify_staff_task, "Order paid twice", message)
             return "paid_twice"
         return "already_paid"
     order_id = payment.order_id
     # robust: a failing queue must not undo a payment already committed; the
     # fulfilment sweep picks up what was not enqueued.
-    transaction.on_commit(lambda: fulfil_order(order_id), robust=True)
-    transaction.on_commit(lambda: send_order_paid_emails(order_id), robust=True)
+    enqueue_on_commit(fulfil_order_task, order_id)
+    enqueue_on_commit(send_order_paid_emails_task, order_id)
     return "paid"
 
 
@@ -204,9 +206,7 @@ def _dispute_opened(processor: str, payment: Payment) -> str:
             note="the cardholder disputed the payment; records on legal hold",
         )
     order_id = order.pk
-    from roamwise.orders.tasks import notify_staff_of_dispute
-
-    transaction.on_commit(lambda: notify_staff_of_dispute(order_id), robust=True)
+    enqueue_on_commit(notify_staff_of_dispute_task, order_id)
     return "disputed"
 
 
@@ -257,12 +257,10 @@ def _refund_confirmed(payment: Payment, event: GatewayEvent) -> str:
 
 def _alert_refund_discrepancy(order_id: int, message: str) -> None:
     """Staff hear of what the processor did that the order cannot hold, after commit."""
-    from roamwise.orders.tasks import notify_staff
-
     order_ref = Order.objects.values_list("public_id", flat=True).get(pk=order_id)
     subject = f"Refund discrepancy on order {order_ref}"
     log.warning("%s: %s", subject, message)
-    transaction.on_commit(lambda: notify_staff(subject, message), robust=True)
+    enqueue_on_commit(notify_staff_task, subject, message)
 
 
 def _settle_refund(refund: Refund, processor_ref: str) -> bool | None:
@@ -309,10 +307,8 @@ def _settle_refund(refund: Refund, processor_ref: str) -> bool | None:
             note=f"{refund.amount} {refund.currency} refunded",
         )
     if target == OrderStatus.REFUNDED:
-        from roamwise.orders.tasks import revoke_order
-
         order_id = order.pk
-        transaction.on_commit(lambda: revoke_order(order_id), robust=True)
+        enqueue_on_commit(revoke_order_task, order_id)
     return within_total
 
 

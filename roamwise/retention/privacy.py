@@ -7,12 +7,6 @@ from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Reten
 from .models import LegalHold
 
 
-def _holds_shown(rows: QuerySet[LegalHold]) -> QuerySet[LegalHold]:
-    from roamwise.governance.confidentiality import holds_shown
-
-    return holds_shown(rows)
-
-
 def _holds_of(user: object) -> QuerySet[LegalHold]:
     return LegalHold.objects.filter(subject_id=user.public_id)  # type: ignore[attr-defined]
 
@@ -41,6 +35,5 @@ data_map.declare(
             6 * 365, anchor="released_at", summary="6 years after the hold is released"
         ),
         erasure=Erasure.retain("A legal hold is kept while the dispute or request is open"),
-        shown_to_subject=_holds_shown,
     )
 )

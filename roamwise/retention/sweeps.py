@@ -6,7 +6,7 @@ model, and applies each:
 - models kept "while the account is open" (``Retention.account_lifetime()``)
   are one rule, the closed-accounts rule: an account whose closure grace
   period has ended (``AccountClosure.delete_after``) is erased through
-  ``rights.erasure.erase_subject`` (RET-01);
+  ``rights.erasure.erase_subject`` (RET-01), through ``hooks.py``;
 - a declaration with a ``sweeper`` is applied by that app's function
   (usage drops monthly partitions, analytics aggregates before it purges,
   invoices destroy their year's key, support shreds visitors' keys, audit
@@ -46,8 +46,8 @@ from django.utils.translation import gettext
 from roamwise.accounts.selectors import closed_accounts_due, unconsented_minors_due
 from roamwise.core.errors import DomainError
 from roamwise.datamap.registry import Declaration, Registry, Sweep, Swept, data_map
-from roamwise.rights.erasure import ErasureBlocked, ErasureIncomplete, erase_subject
 
+from .hooks import erase_subject
 from .models import RetentionRun, RetentionRunRule
 from .selectors import HoldCoverage
 
@@ -256,11 +256,10 @@ def _erase_accounts(step: Pass, due: QuerySet, *, reason: str) -> Swept:
             break
         last = chunk[-1].pk  # before erasure, which clears a deleted row's pk
         for user in chunk:
-            try:
-                erase_subject(user=user, reason=reason)
-            except (ErasureBlocked, ErasureIncomplete, models.ProtectedError) as problem:
+            problem = erase_subject(user=user, reason=reason)
+            if problem:
                 failed += 1
-                error = error or type(problem).__name__
+                error = error or problem
                 logger.error("retention: erasing account %s failed: %s", user.pk, error)
             else:
                 erased += 1

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
-from roamwise.accounts.api import authenticated_user, session_token_auth
+from roamwise.core.api_auth import authenticated_user, session_token_auth
 from roamwise.core.middleware import body_limit_raise
 from roamwise.core.schemas import Boolean, ErrorOut
 from roamwise.core.uploads import base64_length, json_body_limit

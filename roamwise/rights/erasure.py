@@ -400,6 +400,16 @@ def _as_it_was(user: User) -> User:
     )
 
 
+def erasure_attempt(*, user: User, reason: str) -> str:
+    """Erase ``user`` for the retention sweep: "" when done, otherwise the name
+    of what stopped this account (the sweep counts it and goes on to the next)."""
+    try:
+        erase_subject(user=user, reason=reason)
+    except (ErasureBlocked, ErasureIncomplete, ProtectedError) as problem:
+        return type(problem).__name__
+    return ""
+
+
 def erase_subject(*, user: User, reason: str, registry: Registry = data_map) -> ErasureReport:
     """Erase everything the data map holds of ``user``, except what law keeps.
 

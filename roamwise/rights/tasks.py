@@ -6,16 +6,18 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from . import services
-
 
 @db_periodic_task(crontab(minute="10"))
 def rights_reminders() -> int:
     """Every hour: remind before deadlines (once per request and level)."""
+    from . import services
+
     return services.reminders_send()
 
 
 @db_periodic_task(crontab(minute="40", hour="*/6"))
 def rights_unverified_delete() -> int:
     """Public requests whose address was never verified are not kept."""
+    from . import services
+
     return services.unverified_requests_delete()

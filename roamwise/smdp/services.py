@@ -14,11 +14,13 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from roamwise.core.tasks import enqueue_on_commit
 from roamwise.devices.validators import eid_is_valid, iccid_normalise
 
 from . import codes
 from .codes import Es2Failure
 from .models import Es2Call, ProfileState, ProgressNotification, SmdpProfile
+from .tasks import deliver_notification as deliver_notification_task
 
 RESERVED = (
     ProfileState.ALLOCATED,
@@ -248,9 +250,7 @@ def _notify(profile: SmdpProfile, point: int, failure: Es2Failure | None = None)
     if profile.eid:
         payload["eid"] = profile.eid
     notification = ProgressNotification.objects.create(profile=profile, url=url, payload=payload)
-    from .tasks import deliver_notification
-
-    transaction.on_commit(lambda: deliver_notification(notification.pk))
+    enqueue_on_commit(deliver_notification_task, notification.pk)
 
 
 def device_download(*, matching_id: str, eid: str, outcome: str = "installed") -> SmdpProfile:

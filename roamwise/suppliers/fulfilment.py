@@ -28,6 +28,7 @@ from roamwise.esims import services as esims
 from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.orders import services as orders
 from roamwise.orders.models import Order, OrderEvent, OrderStatus
+from roamwise.orders.tasks import staff_alert
 from roamwise.suppliers import services
 from roamwise.suppliers.base import Capability, Money
 from roamwise.suppliers.errors import (
@@ -248,8 +249,6 @@ def _extra_profile(allocation: Allocation) -> str:
         note = f"late profile from {allocation.supplier} ({allocation.reference}) cancelled there"
     else:
         note = f"late profile from {allocation.supplier} ({allocation.reference}) kept: {why}"
-        from roamwise.orders.tasks import staff_alert
-
         staff_alert(
             "An extra eSIM profile is held unassigned",
             f"Order {allocation.order_id}: {allocation.supplier} allocated a profile "
@@ -275,8 +274,6 @@ def esim_order_revoke(order_id: int) -> str:
         return "nothing to revoke"
     problem = _supplier_end(esim=esim, used=used)
     if problem:
-        from roamwise.orders.tasks import staff_alert
-
         staff_alert(
             "A refunded eSIM must be ended at its supplier by hand",
             f"Order {order_id}: {problem}. End order {used.reference} there.",

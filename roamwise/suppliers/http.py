@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from roamwise.core.http import TransportError
-from roamwise.governance.services import disclosure_record
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.suppliers.errors import (
     SupplierError,
     SupplierNotFound,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from roamwise.suppliers.base import Money
 from roamwise.suppliers.models import Allocation, PlanSource
@@ -35,14 +34,6 @@ def plan_costs(*, plan_id: int) -> list[SourceCost]:
         for source in sources
     ]
     return costs or [SourceCost(ES2PLUS, None)]
-
-
-def margin(*, net: Decimal, currency: str, cost: Money | None) -> Decimal | None:
-    """The price before VAT less the cost, when both are in one currency; otherwise
-    not known (no conversion is guessed)."""
-    if cost is None or cost.currency != currency:
-        return None
-    return net - cost.amount
 
 
 def order_supplier(*, order_id: int) -> str:

@@ -32,6 +32,14 @@ def partner_key_new() -> str:
     return KEY_PREFIX + secrets.token_hex(24)
 
 
+class Alert:
+    """The usage alerts a bundle can raise, once each (USE-03)."""
+
+    LOW_DATA = "low_data"
+    DATA_USED_UP = "data_used_up"
+    EXPIRY_SOON = "expiry_soon"
+
+
 class Partner(TimeStampedModel):
     """A mobile network that carries Roamwise lines and reports their usage."""
 

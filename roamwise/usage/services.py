@@ -30,26 +30,29 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from roamwise.core.tasks import enqueue_on_commit
 from roamwise.esims.models import ENDED_STATES, Bundle, Esim, EsimState
 from roamwise.esims.services import esim_activate
 from roamwise.vault.fields import blind_index_value
 
 from . import partitions, records
 from .errors import BatchTooLarge
-from .models import IngestBatch, IngestSource, Partner, partner_key_hash, partner_key_new
+from .models import (
+    Alert,
+    IngestBatch,
+    IngestSource,
+    Partner,
+    partner_key_hash,
+    partner_key_new,
+)
 from .privacy import USAGE_RETENTION
+from .tasks import send_usage_alert as send_usage_alert_task
 
 API_BATCH_LIMIT = 10_000
 UNKNOWN_ICCID = "unknown ICCID: no line of this partner has it"
 BEFORE_ASSIGNMENT = "session_start is before this line's profile was assigned to the eSIM"
 LOW_DATA_PERCENT = 80
 EXPIRY_NOTICE = dt.timedelta(days=1)
-
-
-class Alert:
-    LOW_DATA = "low_data"
-    DATA_USED_UP = "data_used_up"
-    EXPIRY_SOON = "expiry_soon"
 
 
 @dataclass
@@ -260,13 +263,8 @@ def _ingest_chunk(
             bytes_total=F("bytes_total") + result.bytes_total,
         )
         if alerts:
-            from .tasks import send_usage_alert
-
             for bundle_id, kind in alerts:
-                transaction.on_commit(
-                    lambda b=bundle_id, k=kind: send_usage_alert(b, k),  # type: ignore[misc]
-                    robust=True,
-                )
+                enqueue_on_commit(send_usage_alert_task, bundle_id, kind)
     result.rejected.sort(key=lambda r: r.line)
     return result
 

@@ -15,13 +15,14 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from roamwise.esims.models import Bundle
 from roamwise.notifications import services as notifications
 
-from . import partitions, services
+from . import partitions
+from .models import Alert
 
 # The notification kinds of each alert: all service messages (USE-03).
 KINDS = {
-    services.Alert.LOW_DATA: "low_data",
-    services.Alert.DATA_USED_UP: "low_data",
-    services.Alert.EXPIRY_SOON: "expiry",
+    Alert.LOW_DATA: "low_data",
+    Alert.DATA_USED_UP: "low_data",
+    Alert.EXPIRY_SOON: "expiry",
 }
 
 
@@ -48,9 +49,11 @@ def send_usage_alert(bundle_id: int, kind: str) -> None:
 @db_periodic_task(crontab(minute="*/15"))
 def expiry_alerts() -> int:
     """One day before a bundle ends, tell its customer once."""
+    from . import services
+
     due = services.expiry_alerts_due()
     for bundle_id in due:
-        send_usage_alert(bundle_id, services.Alert.EXPIRY_SOON)
+        send_usage_alert(bundle_id, Alert.EXPIRY_SOON)
     return len(due)
 
 

@@ -18,8 +18,8 @@ from roamwise.core.errors import InvalidTransition
 from roamwise.governance import incidents
 from roamwise.governance.incidents import InvalidIncident
 from roamwise.governance.models import AffectedSubject, Incident, IncidentStatus
-from roamwise.governance.services import disclosure_record
 from roamwise.governance.tasks import incident_notify_customers
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.notifications.models import Notification
 from roamwise.testing.people import make_customer
 

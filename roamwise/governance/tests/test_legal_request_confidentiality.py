@@ -19,7 +19,7 @@ from roamwise.audit.models import AccessEvent
 from roamwise.governance import legal_requests
 from roamwise.governance.legal_requests import InvalidLegalRequest
 from roamwise.governance.models import Disclosure, LegalRequest, LegalRequestEvent
-from roamwise.governance.services import disclosure_record
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.retention.models import LegalHold
 from roamwise.rights import selectors as rights
 from roamwise.rights.erasure import UNDISCLOSED_HOLD

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 import roamwise
-from roamwise.governance import outbound, services
+from roamwise.governance import outbound
 from roamwise.governance.models import Disclosure
-from roamwise.governance.processors import processor_registry
+from roamwise.kernel.disclosures import disclosure_record
+from roamwise.kernel.processors import processor_registry
 
 PACKAGE = Path(roamwise.__file__).resolve().parent
 
@@ -128,7 +129,7 @@ def test_a_disclosure_to_an_unregistered_recipient_is_caught_statically(tmp_path
         {
             "__init__.py": "",
             "shop/services.py": (
-                "from roamwise.governance.services import disclosure_record\n"
+                "from roamwise.kernel.disclosures import disclosure_record\n"
                 "def _send(order, recipient):\n"
                 "    disclosure_record(subject_id=order.id, recipient=recipient,\n"
                 "                      categories=(), purpose='billing')\n"
@@ -152,7 +153,7 @@ def test_a_disclosure_to_an_unregistered_recipient_is_caught_statically(tmp_path
 @pytest.mark.commitment("SHR-01")
 def test_a_disclosure_to_an_unregistered_recipient_is_refused_at_run_time(alice: object) -> None:
     with pytest.raises(ValueError, match="processors registry"):
-        services.disclosure_record(
+        disclosure_record(
             subject_id=alice.public_id,  # type: ignore[attr-defined]
             recipient="data_broker",
             categories=("user.contact.email",),
@@ -168,7 +169,7 @@ def test_a_shared_client_discloses_only_for_registered_adapters(tmp_path: Path) 
         {
             "__init__.py": "",
             "vendors/http.py": (
-                "from roamwise.governance.services import disclosure_record\n"
+                "from roamwise.kernel.disclosures import disclosure_record\n"
                 "class Client:\n"
                 "    def send(self, subject):\n"
                 "        disclosure_record(subject_id=subject, recipient=self.code,\n"

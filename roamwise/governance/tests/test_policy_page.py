@@ -14,8 +14,8 @@ from roamwise.accounts.models import User
 from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
 from roamwise.datamap.vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
 from roamwise.governance.models import PolicyVersion
-from roamwise.governance.processors import processor_registry
 from roamwise.governance.selectors import record_name
+from roamwise.kernel.processors import processor_registry
 
 from .conftest import published
 

@@ -17,8 +17,9 @@ from roamwise.audit import roles
 from roamwise.consent import selectors as consent_selectors
 from roamwise.consent import services as consent_services
 from roamwise.governance import selectors, services
-from roamwise.governance.errors import PolicyError
 from roamwise.governance.models import PolicyAcceptance, PolicyVersion
+from roamwise.kernel import policies
+from roamwise.kernel.errors import PolicyError
 from roamwise.testing.people import staff_client
 
 from .conftest import NOW, published
@@ -40,9 +41,9 @@ def test_the_shipped_texts_load_once_and_the_latest_is_in_force(db: None) -> Non
     assert versions[1].effective_at == datetime(2025, 9, 1, tzinfo=UTC)
     # The app reads its own copy, never ../shared: the texts are in the package.
     assert SHIPPED.is_relative_to(Path(services.__file__).resolve().parents[1])
-    assert selectors.policy_in_force() == versions[1]
-    assert selectors.policy_in_force(now=datetime(2025, 8, 31, tzinfo=UTC)) == versions[0]
-    assert selectors.policy_in_force(now=datetime(2024, 12, 31, tzinfo=UTC)) is None
+    assert policies.policy_in_force() == versions[1]
+    assert policies.policy_in_force(now=datetime(2025, 8, 31, tzinfo=UTC)) == versions[0]
+    assert policies.policy_in_force(now=datetime(2024, 12, 31, tzinfo=UTC)) is None
 
 
 def test_a_published_text_cannot_be_changed_by_loading(db: None, tmp_path: Path) -> None:
@@ -70,7 +71,7 @@ def test_a_future_version_in_the_files_is_published_now(db: None, tmp_path: Path
 
     assert version.published_at == NOW
     assert selectors.policy_upcoming(now=NOW) == [version]
-    assert selectors.policy_in_force(now=NOW) is None
+    assert policies.policy_in_force(now=NOW) is None
 
 
 @pytest.mark.commitment("POL-01")
@@ -118,7 +119,7 @@ def test_publishing_rules(in_force: PolicyVersion, settings: object) -> None:
     assert list(
         PolicyVersion.objects.filter(published_at__isnull=True).values_list("version", flat=True)
     ) == ["soon", "past"]
-    assert selectors.policy_in_force(now=NOW) == done
+    assert policies.policy_in_force(now=NOW) == done
 
 
 def test_acceptances_are_append_only(alice: User, in_force: PolicyVersion) -> None:

@@ -10,7 +10,7 @@ from django.core import checks
 from roamwise.datamap.registry import data_map
 from roamwise.datamap.vocabulary import CATEGORIES, RECIPIENTS
 from roamwise.governance.checks import check_pinned_models, check_processors, governance_check
-from roamwise.governance.processors import (
+from roamwise.kernel.processors import (
     EEA_LOCATIONS,
     Processor,
     Safeguard,

@@ -14,14 +14,16 @@ from django.test import Client
 
 from roamwise.accounts.models import User
 from roamwise.datamap.registry import data_map
-from roamwise.governance import selectors, services
+from roamwise.governance import selectors
 from roamwise.governance.models import DataResidency, Disclosure
-from roamwise.governance.residency import (
+from roamwise.kernel.disclosures import disclosure_record
+from roamwise.kernel.residency import (
     EU_ALIAS,
     database_for_subject,
     region_for_country,
+    residency_assign,
 )
-from roamwise.governance.router import ResidencyRouter
+from roamwise.kernel.router import ResidencyRouter
 from roamwise.testing.people import signup
 
 
@@ -59,7 +61,7 @@ def eu_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: None) -> It
 
 
 def disclose(user: User) -> Disclosure:
-    return services.disclosure_record(
+    return disclosure_record(
         subject_id=user.public_id,
         recipient="payment",
         categories=("user.behavior.purchase_history",),
@@ -70,7 +72,7 @@ def disclose(user: User) -> Disclosure:
 
 @pytest.mark.commitment("RET-08")
 def test_without_an_eu_database_everything_stays_in_default(alice: User) -> None:
-    services.residency_assign(user=alice, region="eu")
+    residency_assign(user=alice, region="eu")
     residency_router = ResidencyRouter()
 
     disclosure = disclose(alice)
@@ -93,8 +95,8 @@ def test_without_an_eu_database_everything_stays_in_default(alice: User) -> None
 def test_an_eu_customers_pinned_records_are_written_to_the_eu_database(
     alice: User, bob: User, eu_database: str
 ) -> None:
-    services.residency_assign(user=alice, region=region_for_country("fr"))
-    services.residency_assign(user=bob, region=region_for_country("GB"))
+    residency_assign(user=alice, region=region_for_country("fr"))
+    residency_assign(user=bob, region=region_for_country("GB"))
 
     alices = disclose(alice)
     bobs = disclose(bob)
@@ -143,7 +145,7 @@ def test_the_eu_database_holds_only_the_pinned_tables(eu_database: str) -> None:
 def test_the_policy_page_lists_the_eu_database_and_the_customers_location(
     client: Client, alice: User, eu_database: str
 ) -> None:
-    services.residency_assign(user=alice, region="eu")
+    residency_assign(user=alice, region="eu")
     client.force_login(alice)
 
     page = client.get("/privacy/").content.decode()
@@ -158,10 +160,10 @@ def test_region_assignment_validates() -> None:
 
 
 def test_an_unknown_region_is_refused(alice: User) -> None:
-    from roamwise.governance.errors import PolicyError
+    from roamwise.kernel.errors import PolicyError
 
     with pytest.raises(PolicyError):
-        services.residency_assign(user=alice, region="mars")
+        residency_assign(user=alice, region="mars")
     assert DataResidency.objects.count() == 0
 
 

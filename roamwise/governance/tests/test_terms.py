@@ -10,6 +10,7 @@ from django.test import Client
 
 from roamwise.governance import selectors, services
 from roamwise.governance.models import PolicyDocument, PolicyVersion
+from roamwise.kernel import policies
 
 
 @pytest.fixture
@@ -21,16 +22,16 @@ def test_terms_load_beside_the_privacy_policy(loaded: None) -> None:
     terms = PolicyVersion.objects.get(document=PolicyDocument.TERMS)
 
     assert terms.version == "2026-12"
-    assert selectors.policy_in_force(document=PolicyDocument.TERMS) == terms
-    assert selectors.terms_version_label() == "2026-12"
+    assert policies.policy_in_force(document=PolicyDocument.TERMS) == terms
+    assert policies.terms_version_label() == "2026-12"
     # The privacy policy in force is still the privacy policy's.
-    assert selectors.policy_in_force().document == PolicyDocument.PRIVACY  # type: ignore[union-attr]
+    assert policies.policy_in_force().document == PolicyDocument.PRIVACY  # type: ignore[union-attr]
 
 
 def test_the_setting_stands_in_until_terms_are_published(db: None, settings: object) -> None:
     settings.TERMS_OF_SALE_VERSION = "2026-01"  # type: ignore[attr-defined]
 
-    assert selectors.terms_version_label() == "2026-01"
+    assert policies.terms_version_label() == "2026-01"
 
 
 def test_a_label_may_repeat_across_documents_not_within_one(db: None, tmp_path: object) -> None:

@@ -26,7 +26,7 @@ from roamwise.audit.services import Access, access_record
 from roamwise.catalog.models import Plan
 from roamwise.consent.models import ConsentRecord
 from roamwise.datamap.registry import data_map
-from roamwise.governance.services import disclosure_record
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.notifications.models import Notification, OutboundEmail
 from roamwise.orders.models import Fulfilment, OrderEvent, Refund
 from roamwise.payments.models import Payment

@@ -26,10 +26,11 @@ from roamwise.audit.services import Access, access_record
 from roamwise.catalog.models import Plan
 from roamwise.consent.models import ConsentRecord
 from roamwise.consent.services import consent_record, objection_set
+from roamwise.datamap.privacy import ERASURE_PROOF
 from roamwise.datamap.registry import Declaration, Erasure, data_map
 from roamwise.esims.models import Esim, EsimState
 from roamwise.governance.models import Disclosure
-from roamwise.governance.services import disclosure_record
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.network.models import NetworkSubscription, SubscriptionState
 from roamwise.notifications.models import Notification, OutboundEmail
 from roamwise.orders.models import Invoice, Order, OrderEvent, Refund
@@ -64,7 +65,6 @@ from roamwise.usage.models import Partner, UsageRecord
 from roamwise.usage.services import partner_create, usage_ingest_batch
 from roamwise.vault.errors import DataErased
 from roamwise.vault.models import DataKey, Tombstone
-from roamwise.vault.privacy import ERASURE_PROOF
 from roamwise.vault.router import PRIMARY_DB, VAULT_DB
 
 AUDIT_KEPT = "Accountability: proof of who accessed personal data"

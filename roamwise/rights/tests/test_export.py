@@ -16,7 +16,7 @@ from roamwise.accounts.models import Profile, User
 from roamwise.catalog.models import Plan
 from roamwise.consent.services import consent_record
 from roamwise.datamap.registry import data_map
-from roamwise.governance.services import disclosure_record
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.orders.services import order_create
 from roamwise.rights import export
 from roamwise.rights.export import SCHEMA_PATH, export_build, export_schema

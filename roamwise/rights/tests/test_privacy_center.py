@@ -15,7 +15,7 @@ from roamwise.consent.selectors import has_consent
 from roamwise.consent.services import consent_record
 from roamwise.datamap.registry import data_map
 from roamwise.datamap.vocabulary import CATEGORIES
-from roamwise.governance.services import disclosure_record
+from roamwise.kernel.disclosures import disclosure_record
 from roamwise.rights import selectors
 from roamwise.rights.models import DataRequest, DataRequestFile, RequestKind, RequestStatus
 from roamwise.testing.helpers import PNG, committed, rows_containing

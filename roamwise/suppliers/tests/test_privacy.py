@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from roamwise.datamap.registry import data_map
-from roamwise.governance.processors import processor_registry
+from roamwise.kernel.processors import processor_registry
 
 
 @pytest.mark.commitment("SHR-02")

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from roamwise.governance import services
-from roamwise.governance.errors import PolicyError
 from roamwise.governance.models import PolicyDocument
+from roamwise.kernel.errors import PolicyError
 
 
 class Command(BaseCommand):

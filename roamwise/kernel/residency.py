@@ -11,9 +11,18 @@ database nothing here queries anything: every row is in "default".
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
+from django.utils.translation import gettext
+
+from .errors import PolicyError
+
+if TYPE_CHECKING:
+    from roamwise.accounts.models import User
+
+    from .models import DataResidency
 
 EU_ALIAS = "eu"
 
@@ -96,3 +105,13 @@ def database_for_subject(public_id: uuid.UUID) -> str:
     if not eu_database_configured():
         return DEFAULT_DB_ALIAS
     return database_for_region(region_of_subject(public_id))
+
+
+def residency_assign(*, user: User, region: str) -> DataResidency:
+    """Pin a customer's region. Rows already written stay where they are (ADR 0013)."""
+    from .models import DataResidency, Region
+
+    if region not in Region.values:
+        raise PolicyError(gettext("Unknown region %(region)r.") % {"region": region})
+    residency, _ = DataResidency.objects.update_or_create(user=user, defaults={"region": region})
+    return residency

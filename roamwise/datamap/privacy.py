@@ -1,5 +1,11 @@
-"""Django's own tables: sessions and the admin's action log hold personal data;
-groups, permissions and content types do not."""
+"""The tables below the data map, declared by it: Django's own (sessions and
+the admin's action log hold personal data; groups, permissions and content
+types do not) and the key store's (the list of erased subjects, kept so that
+erased data stays erased when a backup is restored: SEC-05, ADR 0010).
+
+Every other app declares its own tables in its ``privacy.py``; these two sit
+below the data map in the layers (docs/architecture.md), so it declares them.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db.models import Q, QuerySet
 
-from roamwise.datamap.registry import (
+from roamwise.vault.models import Tombstone
+
+from .registry import (
     Declaration,
     Erasure,
     NotPersonal,
@@ -93,6 +101,48 @@ data_map.declare_not_personal(
             "The kind of record a staff member changed (a Django content type), the same for "
             "every row of that kind."
         ),
+    )
+)
+
+
+# The key store (vault).
+ERASURE_PROOF = "Proof of erasure: a restored backup is erased again (SEC-05)"
+
+
+def _tombstone_of(user: object) -> QuerySet[Tombstone]:
+    return Tombstone.objects.filter(subject_id=user.public_id)  # type: ignore[attr-defined]
+
+
+data_map.declare(
+    Declaration(
+        model="vault.Tombstone",
+        subject=_tombstone_of,
+        description=(
+            "After we erase your data: your customer number and the date, and nothing "
+            "else, so that a restored backup is erased again."
+        ),
+        fields=(
+            PersonalField("subject_id", "user.unique_id"),
+            PersonalField("erased_at", "user.account.settings"),
+        ),
+        purposes=("legal",),
+        legal_basis="legal_obligation",
+        retention=Retention(
+            action="keep",
+            period=None,
+            anchor="",
+            legal_obligation=ERASURE_PROOF,
+            summary="As long as a backup made before the erasure may exist",
+        ),
+        erasure=Erasure.retain(ERASURE_PROOF),
+        location="key_store",
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
+        model="vault.AuditAnchor",
+        reason="Event numbers and hashes of the staff access log: no personal content.",
     )
 )
 
