@@ -54,8 +54,14 @@ def test_a_customer_buys_a_plan_through_the_hosted_page(
     run_jobs()  # the processor's webhooks, then the eSIM's provisioning over ES2+
     page.reload()  # type: ignore[attr-defined]
 
-    assert page.locator("#order-status").inner_text() == "Fulfilled"  # type: ignore[attr-defined]
+    # Back from paying, the page follows the order to its eSIM, ready to install.
+    assert "/esims/" in page.url  # type: ignore[attr-defined]
+    assert page.locator("#esim-state").inner_text() == "Ready to install"  # type: ignore[attr-defined]
     order = Order.objects.get(customer=customer)
+    page.locator(f'a[href="/orders/{order.public_id}/"]').first.click()  # type: ignore[attr-defined]
+    assert page.locator("#order-status").inner_text() == "Fulfilled"  # type: ignore[attr-defined]
+    assert page.locator("#order-esim").is_visible()  # type: ignore[attr-defined]
+    assert page.get_by_role("button", name="Pay now").count() == 0  # type: ignore[attr-defined]
     page.get_by_role("link", name=order.invoice.number).first.click()  # type: ignore[attr-defined]
     assert page.get_by_role("heading", level=1).inner_text() == f"Invoice {order.invoice.number}"  # type: ignore[attr-defined]
     assert "Buyer Example" in page.content()  # type: ignore[attr-defined]

@@ -518,6 +518,8 @@ NETWORK_PARTNER_API_KEY = env_str("NETWORK_PARTNER_API_KEY") or ensure_secret_fi
 # Work unfinished this long (a fulfilment, a refund without its answer, a failed
 # order without its refund) is taken as lost with its job and run again by the sweeps.
 RECOVERY_AFTER_SECONDS = env_int("RECOVERY_AFTER_SECONDS", 300, minimum=1)
+# An order left unpaid this long is an abandoned checkout: it expires.
+CHECKOUT_EXPIRY_MINUTES = env_int("CHECKOUT_EXPIRY_MINUTES", 120, minimum=1)
 # The stand-ins' fault switch (POST /admin/fault on the SM-DP+, /gateway/v1/admin/fault): for
 # fault-injection runs (bench/faults.py) only, never in production.
 SIMULATOR_FAULTS = env_bool("SIMULATOR_FAULTS", False)

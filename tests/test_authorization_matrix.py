@@ -179,7 +179,7 @@ class World:
 OWNED_PAGES: dict[str, Callable[[World], dict[str, Any]]] = {
     **{
         f"orders:{name}": (lambda w: {"public_id": w.order.public_id})
-        for name in ("detail", "pay", "refund_request", "invoice", "invoice_pdf")
+        for name in ("detail", "esim", "pay", "refund_request", "invoice", "invoice_pdf")
     },
     **{
         f"esims:{name}": (lambda w: {"public_id": w.esim.public_id})

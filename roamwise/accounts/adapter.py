@@ -4,10 +4,10 @@ import dataclasses
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.utils import user_display
+from allauth.account.utils import get_next_redirect_url, user_display
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.internal.httpkit import headed_redirect_response
 from allauth.core.ratelimit import respond_429
@@ -64,7 +64,29 @@ SITE_LINKS: dict[str, Callable[..., str]] = {
 }
 
 
+# Where a sign-up was going (a checkout's plan), kept in the browser's session
+# until the address is verified, so that verifying and signing in lead back there.
+NEXT_AFTER_VERIFICATION = "account_next_after_verification"
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        saved = super().save_user(request, user, form, commit)
+        next_url = get_next_redirect_url(request)  # only a URL of this site
+        if next_url:
+            request.session[NEXT_AFTER_VERIFICATION] = next_url
+        return saved
+
+    def get_email_verification_redirect_url(self, email_address: Any) -> str:
+        """Back to where the sign-up was going: straight there if signed in,
+        else through the sign-in page, which passes it on."""
+        next_url = self.request.session.pop(NEXT_AFTER_VERIFICATION, None)
+        if not next_url:
+            return super().get_email_verification_redirect_url(email_address)
+        if self.request.user.is_authenticated:
+            return str(next_url)
+        return f"{reverse('account_login')}?{urlencode({'next': next_url})}"
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Every allauth email goes through the notifications app: branded,
         recorded in the outbox, sent by a job after commit with retries."""

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from allauth.account.decorators import reauthentication_required
 from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
@@ -18,7 +22,7 @@ from roamwise.consent import selectors as consent_selectors
 from roamwise.consent.forms import ObjectionsForm
 from roamwise.core.typing import AuthenticatedRequest
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .forms import PhoneUpdateForm
 from .models import User
 
@@ -59,16 +63,24 @@ def phone_update(request: AuthenticatedRequest) -> HttpResponse:
 @reauthentication_required
 @require_http_methods(["GET", "POST"])
 def account_close(request: AuthenticatedRequest) -> HttpResponse:
+    live_esims = hooks.esims_live_of(customer=request.user)
+    context = {
+        "live_esims": live_esims,
+        # The day the sweep erases the account, and ends its eSIMs with it.
+        "ends_at": timezone.now() + timedelta(days=settings.ACCOUNT_DELETION_GRACE_DAYS),
+    }
     if request.method == "POST":
-        if request.POST.get("confirm") != "close":
+        if request.POST.get("confirm") != "close" or (
+            live_esims and request.POST.get("confirm_esims") != "end"
+        ):
             messages.error(
-                request, gettext("Tick the box to confirm that you want to close the account.")
+                request, gettext("Tick the boxes to confirm that you want to close the account.")
             )
-            return render(request, "accounts/close.html", status=400)
+            return render(request, "accounts/close.html", context, status=400)
         closure = services.account_close(user=request.user)
         logout(request)
         return render(request, "accounts/closed.html", {"closure": closure})
-    return render(request, "accounts/close.html")
+    return render(request, "accounts/close.html", context)
 
 
 def awaiting_parental_consent(request: HttpRequest) -> HttpResponse:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -12,7 +14,11 @@ from roamwise.accounts.models import User
 from roamwise.core.errors import NotFound
 from roamwise.orders.models import OrderStatus, Refund
 
+from . import hooks
 from .models import Bundle, Esim, EsimState
+
+if TYPE_CHECKING:
+    from roamwise.usage.selectors import Balance
 
 
 def esims_of(*, customer: User) -> QuerySet[Esim]:
@@ -51,3 +57,48 @@ def esims_failed_without_refund() -> QuerySet[Esim, int]:
         .exclude(Exists(Refund.objects.filter(order=OuterRef("order"))))
         .values_list("pk", flat=True)
     )
+
+
+@dataclass(frozen=True)
+class LiveEsim:
+    """A live eSIM as the erasure and closing pages show it: what is left on
+    it, and whether the refund policy refunds it."""
+
+    esim: Esim
+    balance: Balance
+    has_active_bundle: bool
+    refundable: bool
+
+
+def esims_live_of(*, customer: User, now: datetime | None = None) -> list[LiveEsim]:
+    """The customer's eSIMs that erasing their data would end (every one not
+    already deleted or failed: ``esims_end_for_erasure``), each with its
+    remaining data and validity, and whether the refund policy still refunds
+    it in full: never installed, and bought at most REFUND_UNUSED_DAYS ago."""
+    now = now or timezone.now()
+    refund_since = now - timedelta(days=settings.REFUND_UNUSED_DAYS)
+    live = (
+        esims_in_full_of(customer=customer)
+        .exclude(state__in=(EsimState.DELETED, EsimState.FAILED))
+        .prefetch_related("order__refunds")
+    )
+    found = []
+    for esim in live:
+        order = esim.order
+        refundable = (
+            esim.installed_at is None
+            and esim.state in (EsimState.PREPARING, EsimState.READY)
+            and order.status in (OrderStatus.PAID, OrderStatus.FULFILLED)
+            and order.paid_at is not None
+            and order.paid_at >= refund_since
+            and not any(r.status != Refund.Status.DECLINED for r in order.refunds.all())
+        )
+        found.append(
+            LiveEsim(
+                esim=esim,
+                balance=hooks.esim_balance(esim=esim),
+                has_active_bundle=any(b.state == Bundle.State.ACTIVE for b in esim.bundles.all()),
+                refundable=refundable,
+            )
+        )
+    return found

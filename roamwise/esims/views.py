@@ -17,6 +17,7 @@ from roamwise.help.guides import GUIDES, guide_for_user_agent
 from roamwise.kernel import policies
 from roamwise.orders.forms import CheckoutForm
 from roamwise.orders.services import BillingDetails, CheckoutConsent
+from roamwise.orders.views import billing_initial
 from roamwise.payments import services as payments
 
 from . import hooks, selectors, services
@@ -133,10 +134,9 @@ def esim_delete(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
 def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     esim = _own(request, public_id)
     plans = services.topup_plans(esim=esim)
-    profile = getattr(request.user, "profile", None)
     form = CheckoutForm(
         request.POST or None,
-        initial={"phone": profile.phone if profile else ""},
+        initial=billing_initial(request),
         terms_in_force=policies.terms_version_label(),
     )
     chosen = request.POST.get("plan", "")

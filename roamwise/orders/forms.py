@@ -17,6 +17,13 @@ COUNTRIES = sorted(
 )
 
 
+def billing_country_choices() -> list[tuple[str, str]]:
+    """The countries, after an empty choice: when neither an earlier order nor
+    the connection tells the country, the customer picks it (the first
+    country of the list would decide the VAT rate unseen)."""
+    return [("", gettext("Choose your country")), *country_choices()]
+
+
 class CheckoutForm(forms.Form):
     """What checkout collects (ORD-02): name, billing address, contact number.
     Nothing ships, so no shipping address."""
@@ -50,7 +57,7 @@ class CheckoutForm(forms.Form):
     )
     country = forms.ChoiceField(
         label=gettext_lazy("Country"),
-        choices=country_choices,
+        choices=billing_country_choices,
         widget=forms.Select(attrs={"autocomplete": "country"}),
     )
     phone = PhoneField(label=gettext_lazy("Contact number"))
@@ -108,6 +115,15 @@ class CheckoutForm(forms.Form):
                 % {"version": self.terms_in_force}
             )
         return shown
+
+
+def checkout_initial(*, last: dict[str, str] | None, country: str, phone: str) -> dict[str, str]:
+    """What the billing form starts with: the details of the customer's last
+    order (same name, same address), else the country of the connection
+    (already "" unless the consent rules allow it) and the profile's phone."""
+    if last:
+        return last
+    return {"country": country, "phone": phone}
 
 
 class RefundForm(forms.Form):

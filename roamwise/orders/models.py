@@ -23,12 +23,13 @@ class OrderStatus(models.TextChoices):
     REFUNDED = "refunded", gettext_lazy("Refunded")
     PARTIALLY_REFUNDED = "partially_refunded", gettext_lazy("Partially refunded")
     DISPUTED = "disputed", gettext_lazy("Disputed")
+    EXPIRED = "expired", gettext_lazy("Expired")
 
 
 # Every allowed move of an order, and nothing else (STYLE 5).
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    OrderStatus.CREATED: {OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED},
-    OrderStatus.AWAITING_PAYMENT: {OrderStatus.PAID, OrderStatus.FAILED},
+    OrderStatus.CREATED: {OrderStatus.AWAITING_PAYMENT, OrderStatus.FAILED, OrderStatus.EXPIRED},
+    OrderStatus.AWAITING_PAYMENT: {OrderStatus.PAID, OrderStatus.FAILED, OrderStatus.EXPIRED},
     OrderStatus.PAID: {
         OrderStatus.FULFILLED,
         OrderStatus.FAILED,
@@ -53,6 +54,8 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     },
     OrderStatus.REFUNDED: {OrderStatus.DISPUTED},
     OrderStatus.DISPUTED: {OrderStatus.REFUNDED, OrderStatus.FULFILLED, OrderStatus.PAID},
+    # An abandoned checkout; a payment that still arrives late is taken.
+    OrderStatus.EXPIRED: {OrderStatus.PAID},
 }
 
 
@@ -159,6 +162,13 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} -> {self.to_status}"
+
+    @property
+    def to_status_label(self) -> str:
+        """The state moved to, in words ("Awaiting payment")."""
+        if self.to_status in OrderStatus.values:
+            return str(OrderStatus(self.to_status).label)
+        return self.to_status
 
 
 class Fulfilment(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -260,18 +260,35 @@ def order_mark_paid(*, order_id: int, actor: str) -> bool:
     Must run inside the caller's transaction: the invoice and the fulfilment
     request are written with the transition, or not at all.
     """
-    if not _move(
-        order_id,
-        OrderStatus.AWAITING_PAYMENT,
-        OrderStatus.PAID,
-        actor=actor,
-        paid_at=timezone.now(),
+    # An expired checkout paid late is paid all the same: the money arrived.
+    if not any(
+        _move(order_id, from_status, OrderStatus.PAID, actor=actor, paid_at=timezone.now())
+        for from_status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.EXPIRED)
     ):
         return False
     order = Order.objects.select_related("plan__destination").get(pk=order_id)
     invoice_issue(order=order)
     Fulfilment.objects.create(order=order)
     return True
+
+
+def orders_expire(*, now: datetime | None = None) -> int:
+    """Abandoned checkouts expire: an order still unpaid CHECKOUT_EXPIRY_MINUTES
+    after it was made moves to "expired" (a late payment still marks it paid).
+    Returns how many expired."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.CHECKOUT_EXPIRY_MINUTES)
+    stale = Order.objects.filter(
+        status__in=(OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT), created_at__lt=cutoff
+    ).values_list("pk", "status")
+    expired = 0
+    for order_id, status in stale:
+        with transaction.atomic():
+            # Compare-and-set: an order paid meanwhile is left alone.
+            expired += _move(
+                order_id, status, OrderStatus.EXPIRED, actor="system", note="checkout abandoned"
+            )
+    return expired
 
 
 def invoice_issue(*, order: Order) -> Invoice:
@@ -302,7 +319,10 @@ def invoice_issue(*, order: Order) -> Invoice:
 
 
 def refund_request(*, order: Order, reason: str) -> Refund:
-    """A customer asks for a refund of an unused eSIM; staff decide (ORD-05)."""
+    """A customer asks for a refund of an unused eSIM, in their own words; staff decide (ORD-05)."""
+    reason = reason.strip()[:200]
+    if not reason:
+        raise RefundNotAllowed(gettext("Tell us in a few words why you want a refund."))
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status not in (OrderStatus.PAID, OrderStatus.FULFILLED):
@@ -314,7 +334,7 @@ def refund_request(*, order: Order, reason: str) -> Refund:
             amount=locked.refundable_amount,
             currency=locked.currency,
             status=Refund.Status.REQUESTED,
-            reason=reason or "unused eSIM",
+            reason=reason,
             requested_by="customer",
         )
 

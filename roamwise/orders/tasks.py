@@ -17,6 +17,7 @@ from huey.contrib.djhuey import db_periodic_task, task
 
 from roamwise.notifications import services as notifications
 
+from . import services
 from .errors import UnknownOrderKind
 from .invoices import invoice_pdf
 from .models import Fulfilment, Order
@@ -76,6 +77,12 @@ def fulfilment_sweep() -> int:
     return len(stale)
 
 
+@db_periodic_task(crontab(minute="*/5"))
+def checkouts_expire() -> int:
+    """Abandoned checkouts do not stay "awaiting payment" for ever."""
+    return services.orders_expire()
+
+
 @task()
 def fulfil_order(order_id: int) -> str:
     """Hand a paid order to the function that fulfils its kind (``FULFILLERS``).
@@ -114,7 +121,9 @@ def send_order_paid_emails(order_id: int) -> None:
     order = Order.objects.select_related("customer", "plan", "invoice").get(pk=order_id)
     invoice = order.invoice
     link = settings.SITE_URL + reverse("orders:detail", args=[order.public_id])
-    context = {"order": order, "invoice": invoice, "link": link}
+    # The order's eSIM: its install details once ready, its progress until then.
+    esim_link = settings.SITE_URL + reverse("orders:esim", args=[order.public_id])
+    context = {"order": order, "invoice": invoice, "link": link, "esim_link": esim_link}
     notifications.notify(
         user=order.customer, kind="order", template="orders/email/confirmation", context=context
     )

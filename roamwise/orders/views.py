@@ -10,14 +10,41 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from roamwise.catalog import selectors as catalog
+from roamwise.consent.middleware import request_consent
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.kernel import policies
 
 from . import hooks, selectors, services
-from .forms import CheckoutForm
-from .invoices import invoice_pdf
+from .forms import CheckoutForm, checkout_initial
+from .invoices import address_lines, invoice_pdf, seller_lines
 from .models import Invoice, Order, OrderStatus, Refund
+
+
+def billing_initial(request: AuthenticatedRequest) -> dict[str, str]:
+    """The checkout form's starting values for this customer (a new eSIM and a top-up alike)."""
+    profile = getattr(request.user, "profile", None)
+    return checkout_initial(
+        last=selectors.last_billing(customer=request.user),
+        country=request_consent(request).country(),
+        phone=profile.phone if profile else "",
+    )
+
+
+# The orders whose customer came back from the processor's page in this session.
+RETURNED_FROM_PAYING = "orders_returned_from_paying"
+
+
+def payment_came_back(request: AuthenticatedRequest, order: Order) -> bool:
+    """Whether this order's payment is done or on its way: the processor took
+    it, or the customer came back from paying and its webhook is pending. A
+    failed payment can be tried again."""
+    latest = hooks.payment_latest_status(order=order)
+    if latest in ("", "failed"):
+        return False
+    if latest == "succeeded":
+        return True
+    return str(order.public_id) in request.session.get(RETURNED_FROM_PAYING, [])
 
 
 def _own_order(request: AuthenticatedRequest, public_id: uuid.UUID) -> Order:
@@ -34,10 +61,9 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
         plan = catalog.plan_get(public_id=plan_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    profile = getattr(request.user, "profile", None)
     form = CheckoutForm(
         request.POST or None,
-        initial={"phone": profile.phone if profile else ""},
+        initial=billing_initial(request),
         terms_in_force=policies.terms_version_label(),
     )
     if request.method == "POST" and form.is_valid():
@@ -78,19 +104,42 @@ def order_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def order_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     order = _own_order(request, public_id)
+    payment_back = payment_came_back(request, order)
     context = {
         "order": order,
         "events": order.events.all(),
         "payments": order.payments.all(),
         "refunds": order.refunds.all(),
         "invoice": getattr(order, "invoice", None),
-        "confirming": request.GET.get("paid") == "1"
-        and order.status == OrderStatus.AWAITING_PAYMENT,
-        "can_pay": order.status in (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT),
+        "confirming": payment_back and order.status == OrderStatus.AWAITING_PAYMENT,
+        # Once the processor has the money (or the customer came back from
+        # paying), paying again is never offered: the webhook settles it.
+        "can_pay": order.status in (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT)
+        and not payment_back,
+        "esim": selectors.esim_of_order(order=order),
         "can_ask_refund": order.status in (OrderStatus.PAID, OrderStatus.FULFILLED)
         and not order.refunds.exclude(status=Refund.Status.DECLINED).exists(),
     }
     return render(request, "orders/order_detail.html", context)
+
+
+@login_required
+def order_esim(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Where the customer lands after paying, and what the confirmation email
+    links: the order's eSIM as soon as it exists (its page shows the install
+    details, or refreshes itself while the eSIM is prepared); until then this
+    page says how far the order is, and refreshes itself."""
+    order = _own_order(request, public_id)
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        returned = request.session.get(RETURNED_FROM_PAYING, [])
+        if str(order.public_id) not in returned:
+            request.session[RETURNED_FROM_PAYING] = [*returned[-9:], str(order.public_id)]
+    unpaid = order.status in (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT)
+    esim = selectors.esim_of_order(order=order)
+    if esim is not None and not unpaid:
+        return redirect("esims:detail", public_id=esim.public_id)
+    waiting = unpaid or order.status == OrderStatus.PAID
+    return render(request, "orders/order_esim.html", {"order": order, "waiting": waiting})
 
 
 @login_required
@@ -109,7 +158,7 @@ def order_pay(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespon
 def refund_request(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     order = _own_order(request, public_id)
     try:
-        services.refund_request(order=order, reason=request.POST.get("reason", "")[:200])
+        services.refund_request(order=order, reason=request.POST.get("reason", ""))
         messages.success(
             request, gettext("We have your refund request; you will hear from us shortly.")
         )
@@ -128,7 +177,15 @@ def _own_invoice(request: AuthenticatedRequest, public_id: uuid.UUID) -> Invoice
 
 @login_required
 def invoice_html(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
-    return render(request, "orders/invoice.html", {"invoice": _own_invoice(request, public_id)})
+    invoice = _own_invoice(request, public_id)
+    context = {
+        "invoice": invoice,
+        "seller": seller_lines(),
+        "billed_to": address_lines(
+            invoice.billing_name, invoice.billing_address or {}, invoice.billing_country
+        ),
+    }
+    return render(request, "orders/invoice.html", context)
 
 
 @login_required

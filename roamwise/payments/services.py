@@ -71,7 +71,8 @@ def payment_start(*, order: Order) -> str:
     # Network I/O outside any transaction (STYLE 7).
     start = gateway.start_checkout(
         order=order,
-        success_url=f"{order_url}?paid=1",
+        # Back from paying, the customer lands on the order's eSIM (ORD-04).
+        success_url=settings.SITE_URL + reverse("orders:esim", args=[order.public_id]),
         cancel_url=order_url,
         webhook_url=settings.SITE_URL + reverse("payments:webhook", args=[gateway.name]),
     )
@@ -86,6 +87,12 @@ def payment_start(*, order: Order) -> str:
         },
     )
     return payment.checkout_url
+
+
+def payment_latest_status(*, order: Order) -> str:
+    """The status of the order's latest payment attempt; "" before any."""
+    latest = order.payments.order_by("-created_at", "-pk").first()
+    return latest.status if latest is not None else ""
 
 
 def webhook_receive(*, processor: str, body: bytes, headers: Mapping[str, str]) -> str:

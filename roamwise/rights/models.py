@@ -222,6 +222,13 @@ class DataRequestEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.from_status} -> {self.to_status} on request {self.request_id}"
 
+    @property
+    def to_status_label(self) -> str:
+        """The status moved to, in words ("In progress")."""
+        if self.to_status in RequestStatus.values:
+            return str(RequestStatus(self.to_status).label)
+        return self.to_status
+
 
 class DataRequestFile(models.Model):
     """A file supporting a correction request, sealed with the request's key."""

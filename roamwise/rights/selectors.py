@@ -18,6 +18,7 @@ from enum import Enum
 from functools import partial
 from typing import Any
 
+from babel.dates import format_date, format_datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
@@ -28,6 +29,7 @@ from roamwise.accounts.models import User
 from roamwise.audit.models import AccessEvent
 from roamwise.audit.selectors import accesses_of
 from roamwise.consent import selectors as consent
+from roamwise.core.countries import current_locale
 from roamwise.datamap.registry import Declaration, data_map
 from roamwise.datamap.selectors import read_field
 from roamwise.datamap.vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
@@ -248,6 +250,7 @@ class FieldInfo:
     key: str  # "app.Model.field"
     withheld: bool = False  # a credential: held, never shown, nothing to correct
     edit_url: str = ""  # where the customer changes it themselves, if they can
+    correctable: bool = False  # offered for a correction request (CORRECTABLE_CATEGORIES)
 
 
 @dataclass
@@ -273,7 +276,26 @@ def _field_label(declaration: Declaration, name: str) -> str:
     return str(verbose).capitalize()
 
 
+def _local_moment(value: str) -> str | None:
+    """An ISO date or moment (as the export writes it) in the reader's words and
+    time zone ("7 Dec 2026, 10:00"); None when ``value`` is not one."""
+    if len(value) < 10 or not value[:4].isdigit() or value[4:5] != "-":
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    locale = current_locale()
+    if len(value) == 10:
+        return format_date(moment.date(), format="medium", locale=locale)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return format_datetime(moment, format="medium", locale=locale)
+
+
 def _display(value: Any) -> Any:
+    if isinstance(value, str) and (moment := _local_moment(value)):
+        return moment
     if isinstance(value, Binary):
         return f"(a file of {len(value.content)} bytes: in your download)"
     if isinstance(value, dict | list):
@@ -346,20 +368,33 @@ def editable_fields() -> list[tuple[str, str]]:
     return [(d.model, f.name) for d in data_map for f in d.fields if f.editable]
 
 
+# What a customer knows about themselves and can tell us is wrong: the rest
+# (identifiers, logs, records of what happened) is what it is, and stays
+# complete in the export (RGT-02).
+CORRECTABLE_CATEGORIES = (
+    "user.name",
+    "user.contact.email",
+    "user.contact.phone_number",
+    "user.contact.address",
+    "user.demographic.date_of_birth",
+)
+
+
 def correctable_fields() -> list[tuple[str, str]]:
-    """(value, label) of every field a correction request may name: the rest."""
+    """(value, label) of every field a correction request may name: the
+    customer's own details (name, phone, addresses, date of birth, billing
+    details) that they cannot edit themselves, in words, without internal names."""
     choices = []
     for declaration in data_map:
         for personal in declaration.fields:
             if personal.editable or _withheld(declaration, personal.name, personal.category):
                 continue
-            choices.append(
-                (
-                    f"{declaration.model}.{personal.name}",
-                    f"{CATEGORIES[personal.category]}: "
-                    f"{_field_label(declaration, personal.name)} ({declaration.model})",
-                )
-            )
+            if personal.category not in CORRECTABLE_CATEGORIES or personal.name.endswith("_index"):
+                continue  # not the customer's own details, or a search index of them
+            label = f"{CATEGORIES[personal.category]}: {_field_label(declaration, personal.name)}"
+            if declaration.description:
+                label = f"{label} ({declaration.description})"
+            choices.append((f"{declaration.model}.{personal.name}", label))
     return choices
 
 

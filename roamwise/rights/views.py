@@ -20,7 +20,7 @@ from roamwise.core.errors import DomainError
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.datamap.registry import data_map
 
-from . import deadlines, selectors, services
+from . import deadlines, hooks, selectors, services
 from .errors import RequestNotFound
 from .export import Export, export_build, export_zip
 from .forms import ChildReportForm, CorrectionForm, NameForm, PublicRequestForm, uploads_from
@@ -47,10 +47,12 @@ def privacy_center(request: AuthenticatedRequest) -> HttpResponse:
     consents = selectors.consent_overview(user=user)
     groups = selectors.privacy_overview(user=user)
     editors = editor_urls()
+    correctable = {key for key, _ in selectors.correctable_fields()}
     for group in groups:
         for source in group.sources:
             for field in source.fields:
                 field.edit_url = editors.get(field.key, "") if field.editable else ""
+                field.correctable = field.key in correctable
     context = {
         "groups": groups,
         "storage": selectors.storage_of(user=user),
@@ -159,11 +161,14 @@ def _retained_by_law() -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 def erase(request: AuthenticatedRequest) -> HttpResponse:
     """Erase my data now (RGT-03), after signing in again."""
-    context: dict[str, Any] = {"retained_by_law": _retained_by_law()}
+    live_esims = hooks.esims_live_of(customer=request.user)
+    context: dict[str, Any] = {"retained_by_law": _retained_by_law(), "live_esims": live_esims}
     if request.method == "POST":
-        if request.POST.get("confirm") != "erase":
+        if request.POST.get("confirm") != "erase" or (
+            live_esims and request.POST.get("confirm_esims") != "end"
+        ):
             messages.error(
-                request, gettext("Tick the box to confirm that you want your data erased.")
+                request, gettext("Tick the boxes to confirm that you want your data erased.")
             )
             return render(request, "rights/erase.html", context, status=400)
         done = services.erasure_request_self(user=request.user)

@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 import pickle
 import re
+import zlib
 from collections.abc import Callable
 
 from django.apps import apps
@@ -88,3 +89,9 @@ def rows_containing(needle: str) -> list[str]:
                 if needle.lower() in (key + decoded).lower():
                     hits.append(f"cache {key}")
     return hits
+
+
+def pdf_text(pdf: bytes) -> bytes:
+    """A ReportLab PDF's page content: its streams are ASCII85, then Flate, encoded."""
+    streams = re.findall(rb"stream\r?\n(.*?)~>endstream", pdf, re.S)
+    return b"".join(zlib.decompress(base64.a85decode(stream)) for stream in streams)

@@ -109,10 +109,12 @@ def test_the_calls_up_are_declared_and_each_imports():
     from roamwise.core.upward import declared_hooks, hooks_check
 
     assert sorted(declared_hooks()) == [
+        "roamwise.accounts.hooks",
         "roamwise.catalog.hooks",
         "roamwise.esims.hooks",
         "roamwise.orders.hooks",
         "roamwise.retention.hooks",
+        "roamwise.rights.hooks",
     ]
     assert hooks_check() == []
 

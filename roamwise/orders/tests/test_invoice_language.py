@@ -3,9 +3,6 @@ one attached to their receipt (orders.tasks.send_order_paid_emails)."""
 
 from __future__ import annotations
 
-import base64
-import re
-import zlib
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -13,6 +10,7 @@ from django.utils import translation
 
 from roamwise.orders.invoices import invoice_pdf
 from roamwise.orders.models import Invoice
+from roamwise.testing.helpers import pdf_text
 
 
 def _invoice() -> Invoice:
@@ -31,17 +29,11 @@ def _invoice() -> Invoice:
     )
 
 
-def _text(pdf: bytes) -> bytes:
-    """The page content: ReportLab's streams are ASCII85, then Flate, encoded."""
-    streams = re.findall(rb"stream\r?\n(.*?)~>endstream", pdf, re.S)
-    return b"".join(zlib.decompress(base64.a85decode(stream)) for stream in streams)
-
-
 def test_the_invoice_is_in_the_active_language() -> None:
     with translation.override("fr"):
-        french = _text(invoice_pdf(_invoice()))
+        french = pdf_text(invoice_pdf(_invoice()))
     with translation.override("en"):
-        english = _text(invoice_pdf(_invoice()))
+        english = pdf_text(invoice_pdf(_invoice()))
 
     assert b"Facture Roamwise RW-2026-000001" in french
     assert b"Montant" in french

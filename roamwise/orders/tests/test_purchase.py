@@ -40,7 +40,7 @@ def test_a_purchase_end_to_end(
 
     paid = pay(buyer, hosted, "4242 4242 4242 4242")
     assert paid.status_code == 302
-    assert paid["Location"].endswith(f"/orders/{order.public_id}/?paid=1")
+    assert paid["Location"].endswith(f"/orders/{order.public_id}/esim/")
     jobs()  # the processor's webhooks, then our emails and fulfilment request
 
     order.refresh_from_db()

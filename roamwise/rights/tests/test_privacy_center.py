@@ -224,3 +224,55 @@ def test_objection_and_restriction_apply_at_once_and_are_recorded_as_requests(
     assert DataRequest.objects.count() == 2
     page = buyer.get("/rights/").content.decode()
     assert objection.reference in page and restriction.reference in page
+
+
+@pytest.mark.commitment("RGT-02")
+def test_correction_is_offered_only_for_what_a_customer_knows_about(
+    buyer: Client, alice: User
+) -> None:
+    from roamwise.rights.selectors import correctable_fields
+
+    offered = dict(correctable_fields())
+    assert "orders.Order.billing_address" in offered
+    assert "accounts.Profile.date_of_birth" in offered
+    # Identifiers, logs and search indexes are not the customer's to correct.
+    assert not any(key.endswith("_index") for key in offered)
+    assert "accounts.LoginEvent.country" not in offered
+    assert all("accounts." not in label and "orders." not in label for label in offered.values())
+    page = buyer.get("/rights/").content.decode()
+    assert "/rights/correction/?field=accounts.LoginEvent" not in page
+    form = buyer.get("/rights/correction/").content.decode()
+    assert form.count('name="fields_to_correct"') == len(offered)
+
+
+@pytest.mark.commitment("RGT-01")
+def test_the_privacy_center_summarises_each_category_in_plain_words_and_local_dates(
+    buyer: Client, alice: User
+) -> None:
+    import re
+
+    from roamwise.accounts.services import login_record
+
+    login_record(user=alice, user_agent="Mozilla/5.0 (iPhone)", ip="81.56.0.1")
+    page = buyer.get("/rights/").content.decode()
+    held = page[page.index('id="held"') : page.index('id="consents-heading"')]
+    # A summary per category, with counts; the detail behind "show all".
+    assert 'class="category-summary"' in held and "<details" in held and "Show all" in held
+    # No internal model names or category codes, no raw ISO timestamps.
+    text = re.sub(r"<[^>]+>", " ", held)
+    assert "accounts.LoginEvent" not in text and "user.behavior.session" not in text, text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text)
+
+
+def test_a_requests_history_names_its_states_in_words(buyer: Client, alice: User) -> None:
+    from roamwise.rights.models import DataRequest
+
+    buyer.post("/rights/access/")
+    request = DataRequest.objects.get()
+    page = buyer.get(f"/rights/requests/{request.public_id}/").content.decode()
+    import re
+
+    moves = re.findall(r"<li>[^<]*?\d{2}:\d{2}: ([^<]+?)\s*</li>", page)
+    assert [move.split(" ")[0] for move in moves] == ["Received", "In", "Completed"], moves
+    assert moves[1].startswith("In progress")
+    assert not re.search(r"\d{2}:\d{2}: (received|in_progress|completed)\b", page)
