@@ -62,10 +62,11 @@ def address_lines(name: str, address: dict[str, str], country: str) -> list[str]
 
 def seller_lines() -> list[str]:
     """Who issues the invoice: the seller's legal name, address and VAT number."""
+    seller = shop_identity()
     return [
-        settings.SELLER_LEGAL_NAME,
-        settings.SELLER_ADDRESS,
-        gettext("VAT number: %(number)s") % {"number": settings.SELLER_VAT_NUMBER},
+        seller.legal_name,
+        seller.address,
+        gettext("VAT number: %(number)s") % {"number": seller.vat_number},
     ]
 
 
