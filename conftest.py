@@ -103,3 +103,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _clear_cache(db: None) -> None:
     # Rate limits live in the cache; each test starts with none counted.
     cache.clear()
+    # The shop's identity is held per process (core.identity): read afresh.
+    from roamwise.core.identity import forget_shop_identity
+
+    forget_shop_identity()

@@ -20,8 +20,6 @@ from roamwise.rights import parent_decision
 
 # The back office signs staff in through allauth, so MFA applies there too.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
-admin.site.site_header = "Roamwise back office"
-admin.site.site_title = "Roamwise back office"
 
 
 def api_docs(request: HttpRequest) -> HttpResponse:
@@ -68,6 +66,9 @@ urlpatterns = [
     path("admin/processors/", governance_views.processors, name="processors_registry"),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
+    path("shop/logo", core_views.shop_logo, name="shop_logo"),
+    path("shop/favicon", core_views.shop_favicon, name="shop_favicon"),
+    path("shop/theme.css", core_views.shop_theme, name="shop_theme"),
     path("i18n/language/", accounts_views.language_set, name="set_language"),
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

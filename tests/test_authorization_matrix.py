@@ -60,6 +60,10 @@ LOGIN_URL = "/accounts/login/"
 # Pages anyone may open, signed in or not.
 PUBLIC_PAGES = {
     "catalog:home",
+    # The shop's logo, favicon and colour (404 until staff set them).
+    "shop_logo",
+    "shop_favicon",
+    "shop_theme",
     "catalog:destination_list",
     "catalog:destination_suggest",
     "catalog:destination_detail",
@@ -601,4 +605,42 @@ def test_each_staff_role_uses_exactly_the_back_office_actions_its_permissions_al
         sent = Campaign.objects.get(pk=campaign.pk).status != Campaign.Status.DRAFT
         if sent != ("notifications.send_campaign" in permissions):
             wrong.append(f"{role}: campaign sent is {sent}")
+    assert wrong == [], "\n".join(wrong)
+
+
+# The order list's actions and the permission each needs; "delete" is never one.
+ORDER_ACTIONS = {
+    "resend_receipt": "orders.change_order",
+    "refund": "orders.issue_refund",
+    "export_csv": "orders.export_order",
+}
+
+
+@pytest.mark.commitment("SEC-03")
+def test_each_staff_role_gets_exactly_the_order_actions_its_permissions_allow(
+    world: World,
+) -> None:
+    roles.ensure_roles()
+    wrong = []
+    refund_page = reverse("admin:orders_order_refund", args=[world.order.pk])
+    for role, permissions in roles.ROLE_PERMISSIONS.items():
+        client, _ = staff_member(role)
+        refund_status = client.get(refund_page).status_code
+        if refund_status != (200 if "orders.issue_refund" in permissions else 403):
+            wrong.append(f"{role} refund page: {refund_status}")
+        if "orders.view_order" not in permissions:
+            continue
+        page = client.get(reverse("admin:orders_order_changelist"))
+        form = page.context["action_form"]
+        offered = {name for name, _ in form.fields["action"].choices} if form else set()
+        expected = {name for name, needed in ORDER_ACTIONS.items() if needed in permissions}
+        if offered - {""} != expected:
+            wrong.append(f"{role} order actions: {sorted(offered - {''})}")
+        export = client.post(
+            reverse("admin:orders_order_changelist"),
+            {"action": "export_csv", "_selected_action": [world.order.pk]},
+        )
+        exported = export.get("Content-Type", "").startswith("text/csv")
+        if exported != ("orders.export_order" in permissions):
+            wrong.append(f"{role} export: {export.status_code}")
     assert wrong == [], "\n".join(wrong)

@@ -75,6 +75,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_refund",
         "orders.add_refund",
         "orders.change_refund",
+        "orders.issue_refund",
+        "orders.view_margin",
+        "orders.export_order",
         "payments.view_payment",
         "payments.view_webhookevent",
         "retention.view_legalhold",
@@ -136,6 +139,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_refund",
         "orders.add_refund",
         "orders.change_refund",
+        "orders.issue_refund",
+        "orders.view_margin",
+        "orders.export_order",
         "payments.view_payment",
         "payments.view_webhookevent",
         "catalog.view_destination",
@@ -144,6 +150,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "catalog.view_plan",
         "catalog.add_plan",
         "catalog.change_plan",
+        "catalog.change_price",
+        "catalog.run_promotions",
         "catalog.view_network",
         "catalog.add_network",
         "catalog.change_network",
@@ -165,7 +173,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "notifications.view_campaignmessage",
         "notifications.view_campaignevent",
     ],
-    MARKETING: [*CAMPAIGNS, "notifications.send_campaign"],
+    # Campaigns and promotions; prices stay the administrators'.
+    MARKETING: [
+        *CAMPAIGNS,
+        "notifications.send_campaign",
+        "catalog.view_plan",
+        "catalog.run_promotions",
+    ],
 }
 ROLE_ORDER = [ADMINISTRATOR, PRIVACY_OFFICER, SECURITY_OFFICER, BILLING, SUPPORT_AGENT, MARKETING]
 

@@ -84,6 +84,13 @@ class PlanAdmin(CatalogAdmin):
     readonly_fields = ("public_id", "source_costs")
     inlines = (PlanPriceInline,)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Changing what a plan sells for is its own permission (catalog.change_price).
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.has_perm("catalog.change_price"):
+            fields += ("price", "currency")
+        return fields
+
     @admin.display(description=_("Cost at each source"))
     def source_costs(self, plan: Plan) -> str:
         """What each of the plan's sources charges, preferred first (ADR 0025)."""

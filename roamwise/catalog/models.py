@@ -154,6 +154,10 @@ class Plan(TimeStampedModel):
 
     class Meta:
         ordering = ["price", "validity_days"]
+        permissions = [
+            ("change_price", "Can change a plan's price"),
+            ("run_promotions", "Can run promotions on plans"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(sell_below_cost=False) | ~Q(below_cost_reason=""),

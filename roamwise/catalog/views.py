@@ -21,6 +21,7 @@ from roamwise.consent.middleware import request_consent
 from roamwise.consent.models import Purpose
 from roamwise.core.errors import NotFound
 from roamwise.core.geo import request_country
+from roamwise.core.identity import shop_identity
 from roamwise.core.money import locale_name
 
 from . import hooks, selectors
@@ -239,7 +240,7 @@ def _plan_structured_data(request: HttpRequest, plan: Plan) -> SafeString:
             "price": str(plan.shown_price.quantized()),  # type: ignore[attr-defined]
             "priceCurrency": plan.shown_price.currency,  # type: ignore[attr-defined]
             "availability": "https://schema.org/InStock",
-            "seller": {"@type": "Organization", "name": settings.SELLER_LEGAL_NAME},
+            "seller": {"@type": "Organization", "name": shop_identity().legal_name},
         },
     }
     text = json.dumps(data, ensure_ascii=False)

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
+
+from .identity import shop_identity
+from .models import ShopIdentity
 
 
 @never_cache
@@ -32,3 +35,35 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
     lines.append(f"Sitemap: {settings.SITE_URL}/sitemap.xml")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def _shop_image(field: str) -> HttpResponse:
+    row = ShopIdentity.objects.filter(pk=1).only(field, f"{field}_type").first()
+    content = getattr(row, field, None) if row is not None else None
+    if not content:
+        raise Http404
+    response = HttpResponse(bytes(content), content_type=getattr(row, f"{field}_type"))
+    # The URL carries the row's version (core.identity), so a change is a new URL.
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def shop_logo(request: HttpRequest) -> HttpResponse:
+    return _shop_image("logo")
+
+
+def shop_favicon(request: HttpRequest) -> HttpResponse:
+    return _shop_image("favicon")
+
+
+def shop_theme(request: HttpRequest) -> HttpResponse:
+    """The shop's primary colour as a style sheet: pages allow no inline style (CSP)."""
+    colour = shop_identity().primary_colour
+    if not colour:
+        raise Http404
+    # Validated on save (core.models.validate_hex_colour): only # and hex digits.
+    css = f":root {{ --brand: {colour}; --brand-dark: {colour}; }}\n"
+    response = HttpResponse(css, content_type="text/css")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -145,3 +145,14 @@ data_map.declare_not_personal(
         reason="Event numbers and hashes of the staff access log: no personal content.",
     )
 )
+
+data_map.declare_not_personal(
+    NotPersonal(
+        "core.ShopIdentity",
+        reason=(
+            "The seller's own business details and the shop's branding (legal name, "
+            "registered address, support phone), published on every invoice and page: "
+            "a company's, not a customer's."
+        ),
+    )
+)

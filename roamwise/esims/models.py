@@ -115,6 +115,8 @@ class Esim(TimeStampedModel):
     installed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("eSIM")
+        verbose_name_plural = gettext_lazy("eSIMs")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -167,6 +169,8 @@ class EsimEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = gettext_lazy("eSIM event")
+        verbose_name_plural = gettext_lazy("eSIM events")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -207,6 +211,8 @@ class Es2Attempt(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("ES2+ attempt")
+        verbose_name_plural = gettext_lazy("ES2+ attempts")
         ordering = ["started_at", "id"]
 
     def __str__(self) -> str:

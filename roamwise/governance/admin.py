@@ -69,5 +69,6 @@ class PolicyVersionAdmin(admin.ModelAdmin):
             )
 
 
-# Legal requests (SHR-05), breach incidents (SEC-06), the security organisation (SEC-08).
-from . import response_admin, security_admin  # noqa: E402, F401
+# Legal requests (SHR-05), breach incidents (SEC-06), the security organisation (SEC-08),
+# the seller's identity and the shop's branding.
+from . import identity_admin, response_admin, security_admin  # noqa: E402, F401

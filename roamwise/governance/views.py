@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+from roamwise.core.identity import shop_identity
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.kernel.errors import PolicyError
 from roamwise.kernel.policies import policy_in_force
@@ -55,14 +56,15 @@ def policy_version(request: HttpRequest, label: str) -> HttpResponse:
 
 
 def _seller() -> dict[str, str | int]:
+    identity = shop_identity()
     return {
-        "legal_name": settings.SELLER_LEGAL_NAME,
-        "address": settings.SELLER_ADDRESS,
-        "registration": settings.SELLER_REGISTRATION,
-        "vat_number": settings.SELLER_VAT_NUMBER,
+        "legal_name": identity.legal_name,
+        "address": identity.address,
+        "registration": identity.registration,
+        "vat_number": identity.vat_number,
         "refund_unused_days": settings.REFUND_UNUSED_DAYS,
         "email": settings.PRIVACY_EMAIL,
-        "phone": settings.SUPPORT_PHONE,
+        "phone": identity.support_phone,
     }
 
 

@@ -21,6 +21,8 @@ from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils.translation import gettext as _
 
+from roamwise.core.identity import shop_identity
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -51,9 +53,11 @@ def _optional(name: str, context: dict[str, Any]) -> str:
 
 
 def render_message(template: str, context: dict[str, Any]) -> Rendered:
+    identity = shop_identity()
     context = {
-        "site_name": settings.SITE_NAME,
+        "site_name": identity.shop_name,
         "site_url": settings.SITE_URL,
+        "primary_colour": identity.primary_colour or "#0b5cad",
         **context,
     }
     title = " ".join(render_text(f"{template}_subject.txt", context).split())

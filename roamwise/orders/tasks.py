@@ -127,6 +127,19 @@ def send_order_paid_emails(order_id: int) -> None:
     notifications.notify(
         user=order.customer, kind="order", template="orders/email/confirmation", context=context
     )
+    _send_receipt(order, context)
+
+
+@task(retries=3, retry_delay=60)
+def resend_order_receipt(order_id: int) -> None:
+    """The receipt again, with its invoice, when staff resend it from the back office."""
+    order = Order.objects.select_related("customer", "plan", "invoice").get(pk=order_id)
+    link = settings.SITE_URL + reverse("orders:detail", args=[order.public_id])
+    _send_receipt(order, {"order": order, "invoice": order.invoice, "link": link})
+
+
+def _send_receipt(order: Order, context: dict) -> None:
+    invoice = order.invoice
     # The invoice is in the customer's language, like the email it comes with.
     with translation.override(order.customer.language or settings.LANGUAGE_CODE):
         pdf = invoice_pdf(invoice)

@@ -38,6 +38,7 @@ class Payment(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        default_permissions = ("add", "change", "view")
         constraints = [
             models.UniqueConstraint(
                 fields=["processor", "processor_ref"], name="payment_ref_unique"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ProfileState(models.TextChoices):
@@ -42,6 +43,8 @@ class SmdpProfile(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("SM-DP+ profile")
+        verbose_name_plural = _("SM-DP+ profiles")
         constraints = [
             models.CheckConstraint(
                 condition=Q(state__in=ProfileState.values), name="smdp_profile_state_valid"
@@ -65,6 +68,8 @@ class Es2Call(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("ES2+ call")
+        verbose_name_plural = _("ES2+ calls")
         constraints = [
             models.UniqueConstraint(fields=["requester", "call_id"], name="smdp_call_once"),
         ]

@@ -169,6 +169,8 @@ class IngestBatch(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("ingest batch")
+        verbose_name_plural = gettext_lazy("ingest batches")
         ordering = ["-started_at"]
         constraints = [
             models.CheckConstraint(

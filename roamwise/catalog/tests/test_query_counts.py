@@ -11,6 +11,7 @@ from django.test import Client, TestCase
 
 from roamwise.catalog import services
 from roamwise.catalog.models import Destination, Network, Plan
+from roamwise.core.identity import shop_identity
 from roamwise.core.tests.querycount import Queries, cache_lookups, queries
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +74,9 @@ def read(client: Client, path: str) -> tuple[Queries, Queries]:
 
 @pytest.fixture
 def catalogue(db: None) -> Catalogue:
+    # Every page shows the shop's identity, held per worker process: read once
+    # here, as a running worker has, so the counts below are the pages' own.
+    shop_identity()
     return Catalogue()
 
 

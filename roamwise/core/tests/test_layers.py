@@ -20,6 +20,8 @@ WEB = {
     "urls",
     "standalone_urls",
     "security_admin",
+    "identity_admin",
+    "backoffice",
     "response_admin",
     "response_forms",
     "context_processors",

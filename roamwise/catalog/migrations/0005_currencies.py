@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0003_below_cost_override'),
+        ('catalog', '0004_backoffice_permissions'),
     ]
 
     operations = [
