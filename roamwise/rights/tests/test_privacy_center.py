@@ -104,9 +104,11 @@ def test_every_editable_field_of_the_data_map_has_an_editor_and_the_rest_a_corre
             "accounts.User.first_name",
             "accounts.User.last_name",
             "accounts.Profile.phone",
+            "accounts.Profile.currency",
         }
     )
     assert 'href="/rights/name/"' in page and 'href="/account/phone/"' in page
+    assert 'href="/currency/"' in page
     assert "/rights/correction/?field=accounts.User.email" in page
     # A credential is held and not shown: there is nothing to correct in it.
     assert "/rights/correction/?field=accounts.User.password" not in page

@@ -74,8 +74,14 @@ def top_up_plan(supplier: str, package_id: str) -> Plan:
 def buy_top_up(buyer: Client, esim: Esim, extra: Plan, jobs: Any) -> Order:
     form = buyer.get(f"/esims/{esim.public_id}/top-up/").content.decode()
     assert str(extra.public_id) in form
+    # The price the form showed travels with it (ADR 0027).
     response = buyer.post(
-        f"/esims/{esim.public_id}/top-up/", {"plan": str(extra.public_id), **BILLING_FORM}
+        f"/esims/{esim.public_id}/top-up/",
+        {
+            "plan": str(extra.public_id),
+            f"price-{extra.public_id}": str(extra.price),
+            **BILLING_FORM,
+        },
     )
     assert response.status_code == 302, response.content.decode()[:300]
     pay(buyer, response["Location"], "4242 4242 4242 4242")
