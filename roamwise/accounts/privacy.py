@@ -44,7 +44,9 @@ data_map.declare(
         # Orders kept for tax law refer to the account (PROTECT): then the row
         # stays, emptied, with only the date it was opened (ADR 0010).
         erasure=Erasure.delete(keep=("date_joined",)),
-        recipients=("hosting",),
+        # Stripe's checkout page is given the email, for its receipt (SHR-02).
+        recipients=("hosting", "payment"),
+        received=(("payment", ("email",)),),
     )
 )
 
@@ -81,7 +83,9 @@ data_map.declare(
         legal_basis="legal_obligation",
         retention=Retention.account_lifetime(),
         erasure=Erasure.delete(),
+        # The consent link goes to the parent's address.
         recipients=("hosting", "email"),
+        received=(("email", ("parent_email",)),),
     )
 )
 
@@ -116,6 +120,7 @@ data_map.declare(
         retention=Retention.account_lifetime(),
         erasure=Erasure.delete(),
         recipients=("hosting", "email"),
+        received=(("email", ("email",)),),
     )
 )
 

@@ -358,6 +358,48 @@ def check_never_collected(
     return errors
 
 
+def check_sends(registry: Registry) -> list[checks.CheckMessage]:
+    """Each recipient an adapter sends to gets exactly what the declarations say
+    it gets: a category sent and not declared, or declared and never sent by any
+    of its adapters, fails (SHR-02). Recipients without an adapter (hosting, the
+    authorities under a legal request) are what the declarations say."""
+    errors: list[checks.CheckMessage] = []
+    for sends in registry.sends.values():
+        if sends.recipient not in RECIPIENTS:
+            errors.append(
+                _error(f"{sends.adapter}: unknown recipient {sends.recipient!r}.", None, 17)
+            )
+        unknown = sorted(set(sends.categories) - set(CATEGORIES))
+        if unknown:
+            errors.append(_error(f"{sends.adapter}: unknown categories {unknown}.", None, 17))
+    for recipient in sorted({s.recipient for s in registry.sends.values()}):
+        sent = {c for s in registry.sends_to(recipient) for c in s.categories}
+        declared = registry.declared_for(recipient)
+        if sent - declared:
+            errors.append(
+                _error(
+                    f"Adapters send {sorted(sent - declared)} to {recipient!r}, which no "
+                    "declaration lists for it.",
+                    None,
+                    18,
+                    hint="Add the recipient (and its fields in `received`) to the declaration "
+                    "of the data sent, or stop sending it.",
+                )
+            )
+        if declared - sent:
+            errors.append(
+                _error(
+                    f"The data map says {recipient!r} receives {sorted(declared - sent)}, which "
+                    "none of its adapters sends.",
+                    None,
+                    18,
+                    hint="Narrow the declaration's `received` for this recipient, or declare "
+                    "what the adapter sends in its app's privacy.py (`Sends`).",
+                )
+            )
+    return errors
+
+
 def check_registry(
     registry: Registry, models_to_check: Iterable[type[models.Model]]
 ) -> list[checks.CheckMessage]:
@@ -367,6 +409,7 @@ def check_registry(
     models_to_check = list(models_to_check)
     errors.extend(check_coverage(registry, models_to_check))
     errors.extend(check_never_collected(models_to_check))
+    errors.extend(check_sends(registry))
     errors.extend(
         _error(f"Erasure rule cannot be carried out: {problem}.", None, 16)
         for problem in rule_problems(registry)

@@ -271,10 +271,33 @@ def _also_hiding(declaration: Declaration, rows_filter: RowsFilter) -> Declarati
     return replace(declaration, shown_to_subject=lambda rows: rows_filter(own(rows)))
 
 
+@dataclass(frozen=True)
+class Sends:
+    """What one adapter sends to its recipient (SHR-02, SHR-07).
+
+    The adapter module reads its categories from here for the disclosure log,
+    the processors registry shows them as what the recipient receives, and the
+    system check holds them equal to what the declarations say that recipient
+    gets: the registry and the adapters agree by construction. ``active`` says
+    whether the adapter serves this deployment (one payment processor at a
+    time); None: always."""
+
+    recipient: str  # a code of ``vocabulary.RECIPIENTS``
+    adapter: str  # the module that sends: "roamwise.payments.gateways.stripe"
+    categories: tuple[str, ...]
+    active: Callable[[], bool] | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.active is None or self.active()
+
+
 @dataclass
 class Registry:
     declarations: dict[str, Declaration] = field(default_factory=dict)
     not_personal: dict[str, list[NotPersonal]] = field(default_factory=dict)
+    # What each adapter sends, by adapter module.
+    sends: dict[str, Sends] = field(default_factory=dict)
 
     # Filters an app above the declaring one adds to ``shown_to_subject``
     # (governance hides a confidential legal request's traces in the access
@@ -303,6 +326,30 @@ class Registry:
             raise ValueError(f"{statement.model}: a 'not personal' statement needs a reason")
         self.not_personal.setdefault(statement.model.lower(), []).append(statement)
         return statement
+
+    def declare_sends(self, sends: Sends) -> Sends:
+        if sends.adapter in self.sends:
+            raise ValueError(f"{sends.adapter} declares what it sends twice")
+        self.sends[sends.adapter] = sends
+        return sends
+
+    def sends_to(self, recipient: str, *, active_only: bool = False) -> list[Sends]:
+        """The adapters that send to ``recipient``; with ``active_only``, those
+        this deployment uses."""
+        return [
+            s
+            for s in self.sends.values()
+            if s.recipient == recipient and (s.is_active or not active_only)
+        ]
+
+    def declared_for(self, recipient: str) -> set[str]:
+        """The categories the declarations say ``recipient`` receives."""
+        return {
+            category
+            for declaration in self
+            if recipient in declaration.recipients
+            for category in declaration.categories_for(recipient)
+        }
 
     def for_model(self, model: type[models.Model]) -> Declaration | None:
         return self.declarations.get(model._meta.label_lower)

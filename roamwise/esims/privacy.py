@@ -9,6 +9,7 @@ from roamwise.datamap.registry import (
     NotPersonal,
     PersonalField,
     Retention,
+    Sends,
     data_map,
 )
 
@@ -45,8 +46,16 @@ data_map.declare(
         ),
         # A wholesaler (ADR 0020) supplied the profile and is asked about it by
         # its ICCID only (usage, top-ups, ending it): never the device's EID.
+        # The SM-DP+ is told the profile (ICCID and activation code) and, when
+        # the phone reported it, the device's EID on confirming the order; the
+        # network gets the ICCID of the line it carries.
         recipients=("smdp", "network", "airalo", "esimaccess", "hosting"),
-        received=(("airalo", ("iccid",)), ("esimaccess", ("iccid",))),
+        received=(
+            ("smdp", ("iccid", "matching_id", "eid")),
+            ("network", ("iccid",)),
+            ("airalo", ("iccid",)),
+            ("esimaccess", ("iccid",)),
+        ),
     )
 )
 
@@ -91,7 +100,14 @@ data_map.declare(
         legal_basis="contract",
         retention=Retention.account_lifetime(),
         erasure=Erasure.delete(),
-        recipients=("network",),
+        # The network applies the bundle: its data and validity, under our
+        # reference; what is used is reported by it, not sent to it.
+        # Low-data and expiry alerts by email say what is left and until when.
+        recipients=("network", "email"),
+        received=(
+            ("network", ("data_mb", "validity_days")),
+            ("email", ("used_bytes", "data_mb", "expires_at")),
+        ),
     )
 )
 
@@ -198,5 +214,22 @@ data_map.declare_not_personal(
             "The operator's batch of profiles not yet given to anyone: an ICCID leaves "
             "this table when an eSIM takes it, so no row is linked to a customer."
         ),
+    )
+)
+
+# What the SM-DP+ and network adapters send (SHR-02); each logs these
+# categories in the disclosure log when it sends.
+ES2PLUS_SENDS = data_map.declare_sends(
+    Sends(
+        recipient="smdp",
+        adapter="roamwise.esims.es2plus",
+        categories=("user.device.sim", "user.device.eid"),
+    )
+)
+PARTNER_SENDS = data_map.declare_sends(
+    Sends(
+        recipient="network",
+        adapter="roamwise.esims.partner",
+        categories=("user.device.sim", "user.behavior.purchase_history"),
     )
 )

@@ -67,6 +67,7 @@ from .models import (
     new_matching_id,
 )
 from .partner import PartnerError, get_partner
+from .privacy import ES2PLUS_SENDS, PARTNER_SENDS
 from .tasks import after_provisioning_failed as after_provisioning_failed_task
 from .tasks import bundle_register as bundle_register_task
 from .tasks import provision_esim as provision_esim_task
@@ -115,11 +116,15 @@ def _move(esim: Esim, to_state: str, *, actor: str, note: str = "", **fields: An
 
 
 def _disclose(esim: Esim, recipient: str) -> None:
-    """The profile's identifiers leave for the SM-DP+ or the network (SHR-03)."""
+    """The profile's identifiers leave for the SM-DP+ or the network (SHR-03),
+    as their adapters declare (``privacy.py``); the EID only once the phone
+    reported it."""
+    sends = ES2PLUS_SENDS if recipient == "smdp" else PARTNER_SENDS
+    categories = [c for c in sends.categories if c != "user.device.eid" or esim.eid]
     disclosure_record(
         subject_id=esim.customer.public_id,
-        recipient=recipient,
-        categories=("user.device.sim",),
+        recipient=sends.recipient,
+        categories=categories,
         purpose="service",
         reference=str(esim.public_id),
     )

@@ -3,10 +3,11 @@
 Every recipient the data map names (``datamap.vocabulary.RECIPIENTS``) has one
 entry here: who it is, its role, why it receives data, where it is, and the
 safeguard of any transfer outside the EEA. What each receives is not written
-here: it is derived from the data map declarations that list the recipient,
-so the two cannot disagree. ``checks.py`` fails start-up when a recipient has
-no entry, an entry names no recipient, or a location outside the EEA has no
-safeguard.
+here: it is what the adapters that send to it declare (``datamap Sends``),
+which the system check holds equal to the declarations that list the
+recipient, so the registry, the adapters and the data map cannot disagree.
+``checks.py`` fails start-up when a recipient has no entry, an entry names no
+recipient, or a location outside the EEA has no safeguard.
 """
 
 from __future__ import annotations
@@ -80,13 +81,17 @@ class Processor:
 
     @property
     def categories_received(self) -> tuple[str, ...]:
-        """The kinds of data it receives, from the data map and only from it."""
-        codes = {
-            category
-            for declaration in data_map
-            if self.code in declaration.recipients
-            for category in declaration.categories_for(self.code)
-        }
+        """The kinds of data it receives: what this deployment's adapters to it
+        send, as each declares in the data map (``Sends``); for a recipient no
+        adapter sends to (hosting, the authorities), what the declarations list.
+        The system check holds the two equal (datamap.E018)."""
+        adapters = data_map.sends_to(self.code)
+        if adapters:
+            codes = {
+                c for s in data_map.sends_to(self.code, active_only=True) for c in s.categories
+            }
+        else:
+            codes = data_map.declared_for(self.code)
         return tuple(CATEGORIES[c] for c in sorted(codes))
 
 

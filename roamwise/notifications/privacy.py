@@ -16,6 +16,7 @@ from roamwise.datamap.registry import (
     NotPersonal,
     PersonalField,
     Retention,
+    Sends,
     data_map,
 )
 
@@ -275,5 +276,28 @@ data_map.declare_not_personal(
         "notifications.CampaignEvent",
         fields=("campaign",),
         reason=A_LINK,
+    )
+)
+
+# What the email adapter sends to the delivery provider (SHR-02): each
+# message as the outbox holds it (address, subject, text, attachments), and
+# so what the messages carry: receipts with their invoice, eSIM and data
+# alerts, support replies, privacy request updates, a parent's consent link.
+EMAIL_SENDS = data_map.declare_sends(
+    Sends(
+        recipient="email",
+        adapter="roamwise.notifications.services",
+        categories=(
+            "user.account.settings",
+            "user.behavior.purchase_history",
+            "user.contact.address",
+            "user.contact.email",
+            "user.contact.parent_email",
+            "user.contact.requester_email",
+            "user.content.support",
+            "user.name",
+            "user.network.usage",
+            "user.privacy.requests",
+        ),
     )
 )

@@ -59,7 +59,10 @@ data_map.declare(
         erasure=Erasure.retain(
             BILLING_LAW, strip=("billing_name", "billing_address", "contact_phone")
         ),
+        # The processor gets the amount, its currency and the plan's name; the
+        # billing name, address and phone stay with us (SHR-02).
         recipients=("payment", "hosting"),
+        received=(("payment", ("total", "currency", "plan")),),
     )
 )
 
@@ -140,6 +143,8 @@ data_map.declare(
             sweeper="roamwise.orders.services.invoices_sweep",
         ),
         erasure=Erasure.retain(BILLING_LAW),
+        # The receipt email carries the invoice as a PDF (SHR-02).
+        recipients=("email",),
     )
 )
 
@@ -166,7 +171,9 @@ data_map.declare(
             summary="7 years, then deleted",
         ),
         erasure=Erasure.retain(BILLING_LAW, strip=("reason",)),
+        # The amount to refund, in its currency; the reason stays with us.
         recipients=("payment",),
+        received=(("payment", ("amount", "currency")),),
     )
 )
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.conf import settings
+
 from roamwise.datamap.registry import (
     ROW_BOOKKEEPING,
     Declaration,
@@ -7,6 +9,7 @@ from roamwise.datamap.registry import (
     NotPersonal,
     PersonalField,
     Retention,
+    Sends,
     data_map,
 )
 from roamwise.orders.privacy import BILLING_LAW, BILLING_PERIOD
@@ -41,7 +44,30 @@ data_map.declare(
         erasure=Erasure.retain(
             BILLING_LAW, strip=("card_brand", "card_last4", "card_exp_month", "card_exp_year")
         ),
+        # The processor's own references, sent back to it to refund or to ask
+        # how a checkout ended; the card details come from it, never go to it.
         recipients=("payment",),
+        received=(("payment", ("processor_ref", "payment_ref")),),
+    )
+)
+
+# What each payment processor's adapter sends (SHR-02): the order's amount,
+# currency and plan under our reference, the processor's own references, and
+# with Stripe the customer's email, which its checkout page asks for.
+SIMULATED_SENDS = data_map.declare_sends(
+    Sends(
+        recipient="payment",
+        adapter="roamwise.payments.gateways.simulated",
+        categories=("user.behavior.purchase_history", "user.financial"),
+        active=lambda: settings.PAYMENT_GATEWAY != "stripe",
+    )
+)
+STRIPE_SENDS = data_map.declare_sends(
+    Sends(
+        recipient="payment",
+        adapter="roamwise.payments.gateways.stripe",
+        categories=("user.behavior.purchase_history", "user.financial", "user.contact.email"),
+        active=lambda: settings.PAYMENT_GATEWAY == "stripe",
     )
 )
 

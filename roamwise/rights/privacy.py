@@ -70,7 +70,10 @@ data_map.declare(
         legal_basis="legal_obligation",
         retention=Retention.after(REQUEST_DAYS, anchor="created_at", summary=REQUEST_RETENTION),
         erasure=Erasure.retain(ACCOUNTABILITY),
+        # The request's emails go to its contact address and say what was
+        # asked, its status and its deadline.
         recipients=("hosting", "email"),
+        received=(("email", ("contact_email", "kind", "status", "due_at")),),
         shown_to_subject=_requests_shown,
     )
 )

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from roamwise.core.http import TransportError
+from roamwise.datamap.registry import data_map
 from roamwise.kernel.disclosures import disclosure_record
 from roamwise.suppliers.errors import (
     SupplierError,
@@ -120,6 +121,10 @@ class SupplierHttp:
             # as the adapter's own tests do): nobody's data goes with it.
             logger.info("supplier %s: a call about no customer's order", self.supplier_code)
             return
+        # Within what the adapter declares it sends (``privacy.py``, SHR-02).
+        declared = data_map.sends[f"roamwise.suppliers.{self.supplier_code}"].categories
+        if not set(sent.categories) <= set(declared):
+            raise ValueError(f"{self.supplier_code}: sends {sent.categories}, beyond {declared}")
         # The recipient is the adapter's own (outbound.SHARED_CLIENTS); an
         # unregistered one is refused here, before anything is sent (SHR-01).
         disclosure_record(

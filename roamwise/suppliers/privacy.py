@@ -7,8 +7,10 @@ from roamwise.datamap.registry import (
     NotPersonal,
     PersonalField,
     Retention,
+    Sends,
     data_map,
 )
+from roamwise.suppliers.http import ESIM, ORDER
 
 # What a wholesaler receives for an order: the package and our transaction id,
 # nothing about the customer. What comes back (ICCID, matching ID) is the
@@ -37,7 +39,13 @@ data_map.declare(
         # The row stays with its order (the wholesaler's invoice refers to it);
         # what identifies the profile is blanked.
         erasure=Erasure.anonymise(keep=("reference", "package_id", "status")),
+        # Sent back to the wholesaler: the package, its order reference, and the
+        # ICCID when asking about the eSIM; usage comes from it.
         recipients=("airalo", "esimaccess", "hosting"),
+        received=(
+            ("airalo", ("iccid", "reference", "package_id")),
+            ("esimaccess", ("iccid", "reference", "package_id")),
+        ),
     )
 )
 data_map.declare_not_personal(
@@ -117,3 +125,15 @@ data_map.declare_not_personal(
 data_map.declare_not_personal(
     NotPersonal("suppliers.SupplierCredit", reason="Our prepaid balance at a wholesaler.")
 )
+
+# What each wholesaler's adapter sends (SHR-02): orders and top-ups of a
+# package under our reference, and an eSIM's ICCID; every request says which
+# of these it carries (``http.Sent``), within what is declared here.
+for _code in ("airalo", "esimaccess"):
+    data_map.declare_sends(
+        Sends(
+            recipient=_code,
+            adapter=f"roamwise.suppliers.{_code}",
+            categories=(*ORDER, *ESIM),
+        )
+    )

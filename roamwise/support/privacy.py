@@ -91,7 +91,9 @@ data_map.declare(
             sweeper="roamwise.support.services.support_records_sweep",
         ),
         erasure=Erasure.delete(),
+        # Replies by email carry the ticket's title to its contact address.
         recipients=("hosting", "email"),
+        received=(("email", ("contact_email", "title")),),
         # A visitor's ticket, and the emails about it, are sealed with a key of
         # the ticket's own: erasing its writer destroys that key as well.
         key_field="key_subject",
@@ -120,7 +122,9 @@ data_map.declare(
             SUPPORT_DAYS, anchor="ticket__updated_at", summary=SUPPORT_RETENTION
         ),
         erasure=Erasure.delete(),
+        # A staff reply is emailed with its text; who wrote it and how stay here.
         recipients=("hosting", "email"),
+        received=(("email", ("body",)),),
     )
 )
 

@@ -42,7 +42,9 @@ data_map.declare(
             sweeper="roamwise.usage.partitions.usage_records_sweep",
         ),
         erasure=Erasure.delete(),
-        recipients=("network", "hosting"),
+        # The network partner writes these records and sends them to us; we
+        # send none of them back (SHR-02).
+        recipients=("hosting",),
     )
 )
 

@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 from django.core import checks
 
-from roamwise.datamap.registry import data_map
+from roamwise.datamap.checks import check_sends
+from roamwise.datamap.registry import Registry, data_map
 from roamwise.datamap.vocabulary import CATEGORIES, RECIPIENTS
 from roamwise.governance.checks import check_pinned_models, check_processors, governance_check
 from roamwise.kernel.processors import (
@@ -36,15 +37,61 @@ def test_the_registry_covers_every_recipient_and_every_transfer_has_a_safeguard(
 
 
 @pytest.mark.commitment("SHR-02")
-def test_what_each_receives_is_derived_from_the_data_map() -> None:
+def test_what_each_receives_is_what_its_adapters_send_and_the_data_map_lists() -> None:
     for code, processor in processor_registry().items():
-        expected = {
+        declared = {
             CATEGORIES[c] for d in data_map if code in d.recipients for c in d.categories_for(code)
         }
-        assert set(processor.categories_received) == expected, code
+        if data_map.sends_to(code):
+            sent = {CATEGORIES[c] for s in data_map.sends_to(code) for c in s.categories}
+            assert sent == declared, code  # every adapter of it, whichever is in use
+        assert set(processor.categories_received) <= declared, code
     payment = processor_registry()["payment"]
     assert "Orders and purchases" in payment.categories_received
     assert "Support messages and attachments" not in payment.categories_received
+
+
+@pytest.mark.commitment("SHR-02")
+def test_the_payment_processor_in_use_decides_what_the_registry_says_it_receives(
+    settings: object,
+) -> None:
+    email = CATEGORIES["user.contact.email"]
+    assert email not in processor_registry()["payment"].categories_received
+
+    settings.PAYMENT_GATEWAY = "stripe"  # type: ignore[attr-defined]
+
+    assert email in processor_registry()["payment"].categories_received
+    # Neither is told the billing name, address or phone.
+    assert (
+        CATEGORIES["user.contact.address"]
+        not in processor_registry()["payment"].categories_received
+    )
+
+
+@pytest.mark.commitment("SHR-02")
+def test_an_adapter_sending_what_the_data_map_does_not_list_fails_the_check() -> None:
+    registry = Registry(declarations=dict(data_map.declarations), sends=dict(data_map.sends))
+    adapter = "roamwise.esims.partner"
+    registry.sends[adapter] = replace(
+        registry.sends[adapter], categories=(*registry.sends[adapter].categories, "user.name")
+    )
+
+    errors = check_sends(registry)
+
+    assert ids(errors) == ["datamap.E018"]
+    assert "'user.name'" in errors[0].msg and "'network'" in errors[0].msg
+
+
+@pytest.mark.commitment("SHR-02")
+def test_a_category_listed_for_a_recipient_that_no_adapter_sends_fails_the_check() -> None:
+    registry = Registry(declarations=dict(data_map.declarations), sends=dict(data_map.sends))
+    adapter = "roamwise.esims.es2plus"
+    registry.sends[adapter] = replace(registry.sends[adapter], categories=("user.device.sim",))
+
+    errors = check_sends(registry)
+
+    assert ids(errors) == ["datamap.E018"]
+    assert "'user.device.eid'" in errors[0].msg and "'smdp'" in errors[0].msg
 
 
 @pytest.mark.commitment("RET-09")

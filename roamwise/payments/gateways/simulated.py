@@ -22,6 +22,7 @@ from roamwise.core.parsing import (
 from roamwise.core.signing import SignatureError, signature_verify
 
 from ..errors import GatewayRefused, GatewayUnavailable, InvalidSignature, MalformedEvent
+from ..privacy import SIMULATED_SENDS
 from .base import CardDetails, CheckoutStart, EventKind, GatewayEvent, RefundResult
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def verify_signature(body: bytes, header: str, secret: str, tolerance: int) -> N
 
 class SimulatedGateway:
     name = "simulated"
-    categories_sent: tuple[str, ...] = ("user.behavior.purchase_history",)
+    categories_sent: tuple[str, ...] = SIMULATED_SENDS.categories
 
     def _call(
         self, method: str, path: str, payload: dict[str, Any] | None = None

@@ -24,6 +24,7 @@ from roamwise.core.parsing import (
 )
 
 from ..errors import GatewayRefused, GatewayUnavailable, InvalidSignature, MalformedEvent
+from ..privacy import STRIPE_SENDS
 from .base import CardDetails, CheckoutStart, EventKind, GatewayEvent, RefundResult
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def _minor_amount(value: object) -> int:
 
 class StripeGateway:
     name = "stripe"
-    categories_sent: tuple[str, ...] = ("user.behavior.purchase_history", "user.contact.email")
+    categories_sent: tuple[str, ...] = STRIPE_SENDS.categories
 
     def __init__(self) -> None:
         self.client = stripe.StripeClient(
