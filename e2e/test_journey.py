@@ -259,6 +259,8 @@ def test_a_customer_goes_from_first_visit_to_closing_the_account(
     assert "/accounts/reauthenticate/" in page.url
     page.get_by_label("Password:").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
+    # Her eSIM is live: she confirms that it stops working when her data goes.
+    page.get_by_label("I understand that my eSIM stops working on", exact=False).check()
     page.get_by_label("I understand, close my account").check()
     screenshot("journey-17-close-account")
     page.get_by_role("button", name="Close my account").click()
