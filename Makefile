@@ -56,6 +56,8 @@ demo: migrate
 		--iccid-prefix 8944990 --key $(DEMO_USAGE_KEY) --if-missing
 	@# The wholesalers' catalogues, and plans supplied through each (docs/suppliers.md).
 	$(BIN)/python manage.py supplier_demo
+	@# The stand-ins, on record as screened and bound to confidentiality (SHR-07).
+	$(BIN)/python manage.py partner_vetting --demo
 
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -107,3 +107,12 @@ def _clear_cache(db: None) -> None:
     from roamwise.core.identity import forget_shop_identity
 
     forget_shop_identity()
+
+
+@pytest.fixture(autouse=True)
+def _partners_vetted(db: None) -> None:
+    # Every recipient is on record as screened, as in a running shop (SHR-07);
+    # roamwise/governance/tests/test_processors.py takes one off the record.
+    from roamwise.testing.helpers import vet_every_partner
+
+    vet_every_partner()

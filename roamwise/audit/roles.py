@@ -117,6 +117,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rights.handle_datarequest",
         # Auditors read the security organisation here (SEC-08).
         *SECURITY_RECORDS_VIEW,
+        # Partners' screening and confidentiality agreements (SHR-07).
+        "governance.view_partnervetting",
+        "governance.add_partnervetting",
+        "governance.change_partnervetting",
     ],
     SECURITY_OFFICER: [
         "accounts.view_user",

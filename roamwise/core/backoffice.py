@@ -45,6 +45,7 @@ MODEL_TASKS = {
     "governance.securityrole": SETTINGS,
     "governance.stafftraining": SETTINGS,
     "governance.riskassessment": SETTINGS,
+    "governance.partnervetting": PRIVACY,
 }
 
 APP_TASKS = {

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 from roamwise.kernel.errors import PolicyError
 
 from . import services
-from .models import PolicyVersion
+from .models import PartnerVetting, PolicyVersion
 from .rendering import markdown_to_html
 
 
@@ -72,3 +72,26 @@ class PolicyVersionAdmin(admin.ModelAdmin):
 # Legal requests (SHR-05), breach incidents (SEC-06), the security organisation (SEC-08),
 # the seller's identity and the shop's branding.
 from . import identity_admin, response_admin, security_admin  # noqa: E402, F401
+
+
+@admin.register(PartnerVetting)
+class PartnerVettingAdmin(admin.ModelAdmin):
+    """Each recipient's screening and confidentiality agreement (SHR-07). A
+    recipient without one receives nothing; the admin history says who
+    recorded what and when."""
+
+    list_display = ("recipient", "screened_on", "confidentiality_signed_on", "updated_at")
+    fields = (
+        "recipient",
+        "privacy_policy_url",
+        "screened_on",
+        "confidentiality_signed_on",
+        "notes",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("created_at", "updated_at")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A record of what was checked stays; a new screening updates it.
+        return False

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from roamwise.kernel.models import AppendOnlyQuerySet as AppendOnlyQuerySet
 from roamwise.kernel.models import DataResidency as DataResidency
 from roamwise.kernel.models import Disclosure as Disclosure
+from roamwise.kernel.models import PartnerVetting as PartnerVetting
 from roamwise.kernel.models import PolicyDocument as PolicyDocument
 from roamwise.kernel.models import PolicyVersion as PolicyVersion
 from roamwise.kernel.models import Region as Region

@@ -29,7 +29,7 @@ from roamwise.kernel.residency import (
     is_pinned,
 )
 
-from .models import Disclosure, PolicyDocument, PolicyVersion, Region
+from .models import Disclosure, PartnerVetting, PolicyDocument, PolicyVersion, Region
 
 
 def disclosures_of(*, subject_id: uuid.UUID) -> QuerySet[Disclosure]:
@@ -137,6 +137,12 @@ class RecipientItem:
     key: str
     label: str
     processor: Processor
+    # Its screening and confidentiality agreement (SHR-07); None: not on record.
+    vetting: PartnerVetting | None = None
+
+    @property
+    def privacy_policy_url(self) -> str:
+        return self.vetting.privacy_policy_url if self.vetting else self.processor.policy_url
 
 
 @dataclass(frozen=True)
@@ -228,8 +234,11 @@ def policy_sections() -> PolicySections:
     )
     registry = processor_registry()
     used = {code for d in declarations for code in d.recipients}
+    vetting = {v.recipient: v for v in PartnerVetting.objects.all()}
     recipients = tuple(
-        RecipientItem(key=code, label=RECIPIENTS[code], processor=registry[code])
+        RecipientItem(
+            key=code, label=RECIPIENTS[code], processor=registry[code], vetting=vetting.get(code)
+        )
         for code in RECIPIENTS
         if code in used or code in registry
     )

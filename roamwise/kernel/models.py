@@ -5,9 +5,12 @@ them. ``roamwise.governance.models`` names them too."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+
+from roamwise.datamap.vocabulary import RECIPIENTS
 
 APP_LABEL = "governance"
 
@@ -128,3 +131,51 @@ class DataResidency(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} in {self.region}"
+
+
+class PartnerVetting(models.Model):
+    """A recipient's screening and confidentiality agreement, on record (SHR-07).
+
+    Personal data goes to a processor or partner only once it was screened and
+    bound to confidentiality (``disclosures.disclosure_record`` refuses it
+    before); its own privacy policy is linked from the recipients list.
+    Changed in the back office, where the admin history says who and when."""
+
+    recipient = models.CharField(
+        max_length=32,
+        unique=True,
+        choices=list(RECIPIENTS.items()),
+        help_text=gettext_lazy("The recipient of the data map this record is about."),
+    )
+    privacy_policy_url = models.URLField(
+        help_text=gettext_lazy("The recipient's own privacy policy, linked from ours.")
+    )
+    screened_on = models.DateField(
+        help_text=gettext_lazy("When its security and privacy practices were last reviewed.")
+    )
+    confidentiality_signed_on = models.DateField(
+        help_text=gettext_lazy(
+            "When its confidentiality agreement (or processing contract) was signed."
+        )
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = APP_LABEL
+        ordering = ["recipient"]
+        verbose_name = gettext_lazy("partner vetting")
+        verbose_name_plural = gettext_lazy("partner vetting")
+
+    def __str__(self) -> str:
+        return str(self.recipient)
+
+    def clean(self) -> None:
+        today = timezone.localdate()
+        for name in ("screened_on", "confidentiality_signed_on"):
+            value = getattr(self, name)
+            if value is not None and value > today:
+                raise ValidationError(
+                    {name: gettext_lazy("A date on record cannot be in the future.")}
+                )

@@ -63,6 +63,9 @@ class Processor:
     locations: tuple[str, ...]
     safeguard: Safeguard | None = None
     safeguard_note: str = ""
+    # Its own privacy policy, when known here; staff record it with the
+    # recipient's vetting otherwise (governance PartnerVetting, SHR-07).
+    policy_url: str = ""
 
     @property
     def outside_eea(self) -> tuple[str, ...]:
@@ -118,6 +121,7 @@ def _payment() -> Processor:
             locations=("eu", "us"),
             safeguard=Safeguard.SCC,
             safeguard_note="with Stripe, Inc. for processing in the United States",
+            policy_url="https://stripe.com/privacy",
         )
     region = settings.DATA_REGION
     return Processor(

@@ -95,3 +95,24 @@ def pdf_text(pdf: bytes) -> bytes:
     """A ReportLab PDF's page content: its streams are ASCII85, then Flate, encoded."""
     streams = re.findall(rb"stream\r?\n(.*?)~>endstream", pdf, re.S)
     return b"".join(zlib.decompress(base64.a85decode(stream)) for stream in streams)
+
+
+def vet_every_partner() -> None:
+    """Every recipient on record as screened and bound to confidentiality (SHR-07)."""
+    from roamwise.datamap.vocabulary import RECIPIENTS
+    from roamwise.kernel.models import PartnerVetting
+
+    today = dt.date(2026, 1, 5)
+    PartnerVetting.objects.bulk_create(
+        [
+            PartnerVetting(
+                recipient=code,
+                privacy_policy_url=f"https://{code}.example/privacy",
+                screened_on=today,
+                confidentiality_signed_on=today,
+            )
+            for code in RECIPIENTS
+            if code != "authority"  # not screened by us: only under a legal request
+        ],
+        ignore_conflicts=True,
+    )
