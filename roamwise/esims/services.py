@@ -123,7 +123,7 @@ def _disclose(esim: Esim, recipient: str) -> None:
     categories = [c for c in sends.categories if c != "user.device.eid" or esim.eid]
     disclosure_record(
         subject_id=esim.customer.public_id,
-        recipient=sends.recipient,
+        recipient=recipient,
         categories=categories,
         purpose="service",
         reference=str(esim.public_id),

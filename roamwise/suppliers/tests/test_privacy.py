@@ -20,12 +20,11 @@ def test_each_wholesaler_is_registered_with_only_the_esim_it_supplies(code: str)
 @pytest.mark.commitment("SHR-02")
 @pytest.mark.parametrize("code", ["airalo", "esimaccess"])
 def test_a_wholesaler_receives_exactly_the_esim_and_the_order_nothing_else(code: str) -> None:
-    # The package under our transaction id, the ICCID of the eSIM it supplied,
-    # and the usage it measures on the networks it runs that eSIM on.
+    # The package under our transaction id and the ICCID of the eSIM it
+    # supplied. The usage it measures comes from it: we send none back.
     assert set(processor_registry()[code].categories_received) == {
         "eSIM profile identifiers (ICCID, activation code)",
         "Orders and purchases",
-        "Mobile data usage and network connection records",
     }
     esim = data_map.declarations["esims.esim"]
     assert code in esim.recipients
