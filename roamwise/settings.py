@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "roamwise.notifications",
     "roamwise.support",
     "roamwise.help",
+    "roamwise.reports",
     "roamwise.rights",
     "roamwise.retention",
     # Last: its post-migrate step gives roles the permissions of every app above.

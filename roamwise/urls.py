@@ -64,6 +64,7 @@ urlpatterns = [
     ),
     path("admin/analytics/", analytics_views.dashboard, name="analytics_dashboard"),
     path("admin/processors/", governance_views.processors, name="processors_registry"),
+    path("admin/reports/", include("roamwise.reports.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("shop/logo", core_views.shop_logo, name="shop_logo"),

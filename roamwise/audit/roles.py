@@ -78,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.issue_refund",
         "orders.view_margin",
         "orders.export_order",
+        "reports.view_reports",
         "payments.view_payment",
         "payments.view_webhookevent",
         "retention.view_legalhold",

@@ -106,11 +106,15 @@ def paid_order(
     billing: BillingDetails = BILLING,
     processor: str = "simulated",
     processor_ref: str = "",
+    currency: str = "",
 ) -> Order:
     """An order paid by card at ``processor``, as its webhook leaves it: a
     succeeded payment (visa ending 4242), the order paid, its invoice issued
-    and its fulfilment requested. The jobs that follow are not run."""
-    order = order_await_payment(order=order_create(customer=customer, plan=plan, billing=billing))
+    and its fulfilment requested. The jobs that follow are not run.
+    ``currency``: one the plan has a price in (the plan's own by default)."""
+    order = order_await_payment(
+        order=order_create(customer=customer, plan=plan, billing=billing, currency=currency)
+    )
     Payment.objects.create(
         order=order,
         processor=processor,
