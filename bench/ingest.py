@@ -1,15 +1,15 @@
 """Usage ingest rate: Roamwise's file path against a raw bulk load of the same
 rows (baseline) and against pure-SQL writes into Roamwise's own tables (ceiling).
 
-    .venv/bin/python bench/ingest.py [--rows 100000] [--esims 500] [--rounds 5]
+    .venv/bin/python bench/ingest.py [--rows 50000] [--esims 500] [--rounds 5]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rw_bench \\
     VAULT_DATABASE_URL=postgres://postgres@127.0.0.1:5432/rw_bench_vault \\
         .venv/bin/python bench/ingest.py
 
-Sets up the schema as ``make migrate`` does (on empty databases), ``--esims`` eSIMs on lines of one
-partner, and generates for every round a CSV file of ``--rows`` usage records
-(the same sessions each time, under new record ids). Then, ``--rounds`` times
-in turn, each timed on its own file:
+Sets up the schema as ``make migrate`` does (on empty databases), ``--esims``
+eSIMs on lines of one partner, and generates for every round a CSV file of
+``--rows`` usage records (the same sessions each time, under new record ids).
+Then, ``--rounds`` times in turn, each timed on its own file:
 
 * baseline, the raw load: on PostgreSQL ``COPY ... FROM STDIN (FORMAT csv)``
   of the file into a bare table with the file's columns and no index; on
@@ -284,7 +284,7 @@ def ceiling_sqlite(path: Path, partner: Partner, lines: dict[str, int]) -> float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--esims", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
