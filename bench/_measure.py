@@ -13,6 +13,7 @@ ceiling, taken between medians.
 from __future__ import annotations
 
 import io
+import os
 import statistics
 from collections.abc import Callable
 
@@ -62,7 +63,10 @@ def report(
     multiple of the other's time taken."""
     rounds = min(len(values) for values in results.values())
     width = max(len(name) for name in results)
-    print(f"\nmedian of {rounds} interleaved rounds (min - max):")
+    print(
+        f"\nmedian of {rounds} interleaved rounds (min - max); load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the end:"
+    )
     for name, values in results.items():
         print(
             f"  {name:<{width}} {show(statistics.median(values))} {unit}"
