@@ -25,8 +25,9 @@ Load (every row loaded and each field read):
   fetched with one query (``prefetch_keys``) and unwrapped;
 - encrypted, keys cached: the same with the keys already in the cache, as
   within one request;
-- ceiling: the encrypted table's rows by one SELECT and every field opened
-  with ``services.open_sealed``, keys cached: decryption without the ORM.
+- ceilings: the encrypted table's rows by one SELECT and every field opened
+  with ``services.open_sealed``, without the ORM: once with the keys fetched
+  and unwrapped as above (``prefetch_keys``), once with them cached.
 
 Prints medians and ranges, the ratios, and the cost per field in µs.
 """
@@ -167,8 +168,11 @@ def load(model: type[models.Model], *, cached: bool) -> float:
     return time.perf_counter() - begin
 
 
-def load_ceiling() -> float:
-    load_and_read(SealedRow)  # keys cached
+def load_ceiling(*, cached: bool) -> float:
+    if cached:
+        load_and_read(SealedRow)  # keys now cached
+    else:
+        services.clear_key_cache()
     prefixes = [
         f"{SealedRow._meta.db_table}\x1f{SealedRow._meta.get_field(name).column}\x1f".encode()
         for name in FIELDS
@@ -176,10 +180,13 @@ def load_ceiling() -> float:
     begin = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, public_id, phone, born, note FROM bench_sealedrow")
-        for _, public_id, *tokens in cursor.fetchall():
-            row = str(uuid.UUID(str(public_id))).encode() + b"\x1f"
-            for prefix, token in zip(prefixes, tokens, strict=True):
-                services.open_sealed(Sealed(token), prefix + row)
+        found = cursor.fetchall()
+    if not cached:
+        services.prefetch_keys(Sealed(phone).subject_hex for _, _, phone, _, _ in found)
+    for _, public_id, *tokens in found:
+        row = str(uuid.UUID(str(public_id))).encode() + b"\x1f"
+        for prefix, token in zip(prefixes, tokens, strict=True):
+            services.open_sealed(Sealed(token), prefix + row)
     return time.perf_counter() - begin
 
 
@@ -218,7 +225,8 @@ def main() -> None:
             "plain": lambda: load(PlainRow, cached=False),
             "encrypted, keys unwrapped": lambda: load(SealedRow, cached=False),
             "encrypted, keys cached": lambda: load(SealedRow, cached=True),
-            "SQL, opened by the vault": load_ceiling,
+            "SQL, opened, keys unwrapped": lambda: load_ceiling(cached=False),
+            "SQL, opened, keys cached": lambda: load_ceiling(cached=True),
         },
         show=show,
         unit="ms",
@@ -240,7 +248,10 @@ def main() -> None:
         unit="ms",
         subjects=["encrypted, keys unwrapped", "encrypted, keys cached"],
         baseline="plain",
-        ceiling="SQL, opened by the vault",
+        ceiling={
+            "encrypted, keys unwrapped": "SQL, opened, keys unwrapped",
+            "encrypted, keys cached": "SQL, opened, keys cached",
+        },
         higher_is_better=False,
     )
     fields = count * len(FIELDS)
