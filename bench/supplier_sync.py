@@ -97,7 +97,7 @@ def baseline(supplier: str, catalogue: list[Package]) -> float:
 
 def ceiling(supplier: str, catalogue: list[Package]) -> float:
     fields = [f for f in SupplierPackage._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     table = SupplierPackage._meta.db_table
     started = time.perf_counter()

@@ -43,6 +43,7 @@ import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -121,9 +122,9 @@ def save(model: type[models.Model], count: int) -> float:
 
 def save_ceiling(count: int) -> float:
     SealedRow.objects.all().delete()
-    objects = rows(SealedRow, count)
-    fields = [SealedRow._meta.get_field(name) for name in FIELDS]
-    public_id = SealedRow._meta.get_field("public_id")
+    objects: list[Any] = rows(SealedRow, count)
+    fields: list[Any] = [SealedRow._meta.get_field(name) for name in FIELDS]
+    public_id: Any = SealedRow._meta.get_field("public_id")
     begin = time.perf_counter()
     services.create_keys(obj.public_id for obj in objects)
     params = [
@@ -132,8 +133,8 @@ def save_ceiling(count: int) -> float:
             *(
                 services.seal(
                     obj.public_id,
-                    field.to_bytes(obj.__dict__[field.attname]),  # type: ignore[attr-defined]
-                    field.associated_data(obj),  # type: ignore[attr-defined]
+                    field.to_bytes(obj.__dict__[field.attname]),
+                    field.associated_data(obj),
                 )
                 for field in fields
             ),
@@ -174,8 +175,9 @@ def load_ceiling(*, cached: bool) -> float:
     else:
         services.clear_key_cache()
     prefixes = [
-        f"{SealedRow._meta.db_table}\x1f{SealedRow._meta.get_field(name).column}\x1f".encode()
-        for name in FIELDS
+        f"{SealedRow._meta.db_table}\x1f{field.column}\x1f".encode()
+        for field in SealedRow._meta.concrete_fields
+        if field.name in FIELDS
     ]
     begin = time.perf_counter()
     with connection.cursor() as cursor:
