@@ -97,6 +97,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: times every request by its route for /metrics (core/metrics.py).
+    "roamwise.core.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response (ADR 0015).
     "csp.middleware.CSPMiddleware",
@@ -738,12 +740,26 @@ LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"
 # Every handler drops one-time secrets from the URLs it logs (core.logredact).
 # Django's default handlers for "django" (console in DEBUG, mail to ADMINS) and
 # "django.server" are replaced by ones with the filter.
+# "json": one JSON object a line (time, level, logger, message, request_id),
+# for a log collector; "plain": text for a terminal.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
+# Prometheus scrapes /metrics with "Authorization: Bearer <token>"; unset, there is no such page.
+METRICS_TOKEN = env_str("METRICS_TOKEN") or ""
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "roamwise.core.logredact.RedactSecrets"}},
+    "filters": {
+        "redact": {"()": "roamwise.core.logredact.RedactSecrets"},
+        "request_id": {"()": "roamwise.core.logcontext.RequestIdFilter"},
+    },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
         "server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
@@ -751,7 +767,11 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact"],
+        },
         "server": {"class": "logging.StreamHandler", "formatter": "server", "filters": ["redact"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -5,6 +5,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from roamwise.core.logcontext import current_request_id
+
 
 class RequestIdMiddleware:
     """Give every request an id (or keep the proxy's), for logs and the audit trail."""
@@ -18,6 +20,11 @@ class RequestIdMiddleware:
             incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
         )
         request.request_id = request_id  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        # On every log line of the request, and of the jobs it starts.
+        token = current_request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
         response["X-Request-Id"] = request_id
         return response

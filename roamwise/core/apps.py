@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, upward  # noqa: F401  (register the start-up checks)
+        from .tasks import observe_jobs
+
+        observe_jobs()

@@ -12,6 +12,7 @@ endpoint accept a body as large as its own attachment limits need, and no other.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from io import BytesIO
 from typing import Any
@@ -20,6 +21,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext as _
+
+from . import metrics
 
 # View name ("namespace:url_name") -> the largest body that endpoint takes,
 # read from settings at each request so that the limits follow them.
@@ -125,3 +128,29 @@ class BodyTooLargeMiddleware:
         ):
             return body_too_large_response()
         return None
+
+
+class MetricsMiddleware:
+    """Times every request by its route, for ``/metrics`` (core/metrics.py).
+
+    The label is the URL pattern that answered ("destinations/<slug:slug>/"),
+    never the path, so no id or token reaches a metric; a path no pattern
+    matched is "unmatched"."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = match.route if match is not None and match.route else "unmatched"
+        metrics.HTTP_REQUEST_SECONDS.labels(
+            route=route[:100],
+            method=request.method if request.method in KNOWN_METHODS else "other",
+            status=f"{response.status_code // 100}xx",
+        ).observe(time.perf_counter() - started)
+        return response
+
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

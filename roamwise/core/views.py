@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import hmac
+
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from . import metrics
+from .health import readiness_checks
 from .identity import shop_identity
 from .models import ShopIdentity
 
@@ -67,3 +71,33 @@ def shop_theme(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(css, content_type="text/css")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness: this process answers. Restart it when it does not."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: the databases, the shared cache and the job queue answer.
+    Send no traffic to this instance while one does not (503, which one says)."""
+    checks = readiness_checks()
+    ready = all(ok for ok in checks.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status=200 if ready else 503,
+    )
+
+
+@never_cache
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus's scrape, with ``Authorization: Bearer <METRICS_TOKEN>``.
+    Without a token configured there is no such page."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        raise Http404
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        return HttpResponse("A metrics token is needed.\n", status=401, content_type="text/plain")
+    return HttpResponse(metrics.exposition(), content_type=metrics.CONTENT_TYPE)

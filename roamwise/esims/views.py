@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from roamwise.catalog.currency import request_currency
 from roamwise.catalog.pricing import plans_priced
+from roamwise.core import metrics
 from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.help.guides import GUIDES, guide_for_user_agent
@@ -197,6 +198,7 @@ def handle_download_progress_info(request: HttpRequest) -> HttpResponse:
     try:
         services.progress_report_receive(body=request.body, headers=request.headers)
     except DomainError as exc:
+        metrics.WEBHOOK_REJECTIONS.labels(source="smdp", reason=exc.code).inc()
         response = JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
     else:
         response = HttpResponse(status=204)

@@ -7,4 +7,4 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system check)
+        from . import checks, metrics  # noqa: F401  (the system check, the gauges)

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from roamwise.core import metrics
 from roamwise.core.errors import DomainError
 
 from . import services
@@ -22,5 +23,6 @@ def webhook(request: HttpRequest, processor: str) -> HttpResponse:
             processor=processor, body=request.body, headers=request.headers
         )
     except DomainError as exc:
+        metrics.WEBHOOK_REJECTIONS.labels(source=processor, reason=exc.code).inc()
         return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
     return JsonResponse({"received": True, "outcome": outcome})

@@ -49,6 +49,7 @@ from django.utils.translation import gettext
 
 from roamwise.accounts import services as accounts
 from roamwise.accounts.models import User
+from roamwise.core import metrics
 from roamwise.core.errors import DomainError
 from roamwise.datamap.registry import (
     SELF,
@@ -410,6 +411,7 @@ def erasure_attempt(*, user: User, reason: str) -> str:
     return ""
 
 
+@metrics.PRIVACY_SECONDS.labels(kind="erasure").time()
 def erase_subject(*, user: User, reason: str, registry: Registry = data_map) -> ErasureReport:
     """Erase everything the data map holds of ``user``, except what law keeps.
 

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from roamwise.accounts.models import User
+from roamwise.core import metrics
 from roamwise.datamap.registry import Declaration
 from roamwise.datamap.vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
 from roamwise.vault.fields import EncryptedBinaryField
@@ -67,6 +68,7 @@ def _binary_fields(declaration: Declaration) -> set[str]:
     }
 
 
+@metrics.PRIVACY_SECONDS.labels(kind="export").time()
 def export_build(*, user: User, now: dt.datetime | None = None) -> Export:
     moment = now or timezone.now()
     files: dict[str, bytes] = {}

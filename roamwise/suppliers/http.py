@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 
+from roamwise.core import metrics
 from roamwise.core.http import TransportError
 from roamwise.datamap.registry import data_map
 from roamwise.kernel.disclosures import disclosure_record
@@ -138,6 +139,7 @@ class SupplierHttp:
     def _error(self, exc: TransportError, status: int | None, wait: float) -> SupplierError:
         code = self.supplier_code
         logger.warning("supplier %s: %s", code, exc)
+        metrics.SUPPLY_ERRORS.labels(source=code, code=str(status or "no answer")).inc()
         if status == 429:
             return SupplierUnavailable(
                 f"{code} is rate limiting us", supplier_code=code, detail="429", retry_after=wait

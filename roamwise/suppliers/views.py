@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from roamwise.core import metrics
 from roamwise.core.errors import DomainError
 from roamwise.suppliers import services
 from roamwise.suppliers.esimaccess import EsimAccess
@@ -20,6 +21,7 @@ def _receive(request: HttpRequest, supplier_code: str) -> HttpResponse:
         )
     except DomainError as exc:
         logger.warning("supplier %s webhook refused: %s", supplier_code, exc.message)
+        metrics.WEBHOOK_REJECTIONS.labels(source=supplier_code, reason=exc.code).inc()
         return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
     return JsonResponse({"received": True, "outcome": outcome})
 
@@ -38,5 +40,6 @@ def airalo_webhook(request: HttpRequest) -> HttpResponse:
 @require_POST
 def esimaccess_webhook(request: HttpRequest, token: str) -> HttpResponse:
     if not EsimAccess.from_settings().webhook_token_matches(token):
+        metrics.WEBHOOK_REJECTIONS.labels(source="esimaccess", reason="bad_token").inc()
         return JsonResponse({"code": "not_found", "message": "No such webhook."}, status=404)
     return _receive(request, "esimaccess")

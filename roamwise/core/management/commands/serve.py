@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -113,6 +115,16 @@ def _stop_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def metrics_directory() -> Path:
+    """Where the web workers and the job consumer write their metrics for
+    ``/metrics`` to add up (core/metrics.py): emptied at each start, as the
+    processes that wrote there are gone."""
+    directory = Path(settings.DATA_DIR) / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory
+
+
 class Command(BaseCommand):
     help = "Run gunicorn, the Huey job consumer and the named stand-ins until interrupted."
 
@@ -133,7 +145,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # gunicorn runs no system checks; a broken data map must stop us here.
         call_command("check", fail_level="ERROR")
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "roamwise.settings"}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "roamwise.settings",
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_directory()),
+        }
         bind, threads = options["bind"], options["threads"]
         children = [
             Child(
@@ -142,7 +158,11 @@ class Command(BaseCommand):
                 env,
             ),
             Child("job consumer", [sys.executable, "-m", "django", "run_huey"], env),
-            *stand_in_children(threads=threads, env=env),
+            # The stand-ins are other parties: their requests are not the shop's metrics.
+            *stand_in_children(
+                threads=threads,
+                env={k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
+            ),
         ]
         if options["simulate_usage_key"]:
             host, _, port = bind.rpartition(":")
