@@ -62,10 +62,12 @@ def payment_start(*, order: Order) -> str:
     gateway = get_gateway()
     order_url = settings.SITE_URL + reverse("orders:detail", args=[order.public_id])
     # Logged before the call: once sent, it is disclosed even if the answer is lost.
+    # What the adapter declares it sends (privacy.py), less the processor's own
+    # references: those go back to it only to refund or to ask how it ended.
     disclosure_record(
         subject_id=order.customer.public_id,
         recipient="payment",
-        categories=gateway.categories_sent,
+        categories=[c for c in gateway.categories_sent if c != "user.financial"],
         purpose="billing",
         reference=str(order.public_id),
     )
@@ -375,10 +377,11 @@ def refund_issue(
             )
         else:
             refund.refresh_from_db()
+        # The amount under our reference, and the processor's own payment reference.
         disclosure_record(
             subject_id=order.customer.public_id,
             recipient="payment",
-            categories=("user.behavior.purchase_history",),
+            categories=("user.behavior.purchase_history", "user.financial"),
             purpose="billing",
             reference=str(order.public_id),
         )
