@@ -544,6 +544,8 @@ ES2PLUS_NOTIFICATION_SECRET = env_str("ES2PLUS_NOTIFICATION_SECRET") or ensure_s
 # Behind a proxy that checks the SM-DP+'s client certificate: the header it sets to SUCCESS.
 ES2PLUS_NOTIFICATION_MTLS_HEADER = env_str("ES2PLUS_NOTIFICATION_MTLS_HEADER") or ""
 ESIM_PROVISION_MAX_ATTEMPTS = env_int("ESIM_PROVISION_MAX_ATTEMPTS", 6, minimum=1)
+# Staff are told (once a day) when fewer profiles of a type are left at the SM-DP+.
+ESIM_STOCK_LOW_AT = env_int("ESIM_STOCK_LOW_AT", 20, minimum=0)
 NETWORK_PARTNER_URL = (env_str("NETWORK_PARTNER_URL") or _stand_in("network")).rstrip("/")
 NETWORK_PARTNER_API_KEY = env_str("NETWORK_PARTNER_API_KEY") or ensure_secret_file(
     DATA_DIR / "network_partner_api_key", random_secret

@@ -76,6 +76,7 @@ APP_TASKS = {
 PAGES = [
     (REPORTS, _("Analytics dashboard"), "analytics_dashboard", "analytics.view_dashboard"),
     (REPORTS, _("Reports"), "reports:index", "reports.view_reports"),
+    (ESIMS, _("Stock and suppliers at a glance"), "reports:supply", "reports.view_supply"),
     (
         PRIVACY,
         _("Records of processing"),

@@ -137,3 +137,11 @@ def expiry_sweep() -> int:
     from . import services
 
     return services.esims_expire()
+
+
+@db_periodic_task(crontab(minute="23"))
+def profile_stock_check() -> list[str]:
+    """Hourly: staff are told of a profile type running low (esims/stock.py)."""
+    from .stock import stock_check
+
+    return stock_check()

@@ -11,7 +11,10 @@ class Report(models.Model):
     class Meta:
         managed = False  # no table: a home for the permission
         default_permissions = ()
-        permissions = [("view_reports", "Can see the sales, VAT and conversion reports")]
+        permissions = [
+            ("view_reports", "Can see the sales, VAT and conversion reports"),
+            ("view_supply", "Can see stock and suppliers at a glance"),
+        ]
 
     def __str__(self) -> str:
         return "reports"

@@ -22,7 +22,12 @@ from django.utils import timezone
 
 from roamwise.analytics.models import DailyCount
 from roamwise.core.money import Money
+from roamwise.esims.models import Es2Attempt, Esim
+from roamwise.esims.stock import stock_levels, stock_low_at
 from roamwise.orders.models import Invoice, Order, OrderEvent, OrderStatus, Refund
+from roamwise.suppliers.models import Allocation, SupplierCredit
+from roamwise.suppliers.monitoring import NAMES, credit_floor
+from roamwise.suppliers.registry import configured_suppliers
 
 PERIODS = ("day", "week", "month")
 # What a row may be broken down by, as a path from an order: invoices, refunds
@@ -288,3 +293,92 @@ def currencies_of(rows: Iterable[SalesRow]) -> list[str]:
     for row in rows:
         orders[row.currency] = orders.get(row.currency, 0) + row.orders
     return sorted(orders, key=lambda c: (-orders[c], c))
+
+
+# --- Supply at a glance ---------------------------------------------------------
+
+GLANCE_WINDOW = dt.timedelta(days=7)
+
+
+@dataclass
+class SupplierGlance:
+    code: str
+    name: str
+    credit: Money | None
+    credit_read_at: dt.datetime | None
+    floor: Decimal
+    allocations: int  # placed in the window
+    failed: int  # refused by the wholesaler
+    failovers: int  # abandoned for the plan's next source
+    paid_to_qr_seconds: float | None  # the average, for its eSIMs ready in the window
+
+    @property
+    def credit_low(self) -> bool:
+        return self.credit is not None and self.credit.amount < self.floor
+
+
+@dataclass
+class StockGlance:
+    profile_type: str
+    available: int
+    low_at: int
+
+    @property
+    def low(self) -> bool:
+        return self.available < self.low_at
+
+
+def _paid_to_qr(orders: QuerySet, since: dt.datetime) -> float | None:
+    pairs = [
+        (ready - paid).total_seconds()
+        for ready, paid in Esim.objects.filter(
+            order__in=orders, ready_at__gte=since, order__paid_at__isnull=False
+        ).values_list("ready_at", "order__paid_at")
+        if ready and paid
+    ]
+    return round(sum(pairs) / len(pairs), 1) if pairs else None
+
+
+def supply_glance(now: dt.datetime | None = None) -> tuple[list[SupplierGlance], list[StockGlance]]:
+    """Each wholesaler's credit, its last week of allocations and failovers and
+    its time from payment to QR code; the ES2+ profiles left by profile type."""
+    now = now or timezone.now()
+    since = now - GLANCE_WINDOW
+    credits = {c.supplier: c for c in SupplierCredit.objects.all()}
+    suppliers = []
+    for code in sorted(set(configured_suppliers()) | set(credits)):
+        recent = Allocation.objects.filter(supplier=code, created_at__gte=since)
+        credit = credits.get(code)
+        suppliers.append(
+            SupplierGlance(
+                code=code,
+                name=NAMES.get(code, code),
+                credit=Money(credit.amount, credit.currency) if credit else None,
+                credit_read_at=credit.read_at if credit else None,
+                floor=credit_floor(code),
+                allocations=recent.count(),
+                failed=recent.filter(status=Allocation.Status.FAILED).count(),
+                failovers=recent.filter(disposition=Allocation.Disposition.ABANDONED).count(),
+                paid_to_qr_seconds=_paid_to_qr(Order.objects.filter(supplier=code), since),
+            )
+        )
+    suppliers.append(
+        SupplierGlance(
+            code="es2plus",
+            name="SM-DP+ (ES2+)",
+            credit=None,
+            credit_read_at=None,
+            floor=ZERO,
+            allocations=Order.objects.filter(supplier="es2plus", paid_at__gte=since).count(),
+            failed=Es2Attempt.objects.filter(
+                started_at__gte=since, outcome=Es2Attempt.Outcome.FAILED
+            ).count(),
+            failovers=0,
+            paid_to_qr_seconds=_paid_to_qr(Order.objects.filter(supplier="es2plus"), since),
+        )
+    )
+    stock = [
+        StockGlance(profile_type=profile_type, available=left, low_at=stock_low_at())
+        for profile_type, left in stock_levels().items()
+    ]
+    return suppliers, stock

@@ -254,3 +254,16 @@ def _with(request: HttpRequest, **changes: str) -> str:
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@login_required
+@permission_required("reports.view_supply", raise_exception=True)
+def supply(request: HttpRequest) -> HttpResponse:
+    """Each wholesaler's credit, failures, failovers and time from payment to QR
+    code over the last week, and the ES2+ profiles left by type."""
+    suppliers, stock = selectors.supply_glance()
+    return render(
+        request,
+        "reports/supply.html",
+        {"suppliers": suppliers, "stock": stock, "days": selectors.GLANCE_WINDOW.days},
+    )
