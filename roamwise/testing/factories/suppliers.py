@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 import factory
 from django.utils import timezone
@@ -35,7 +36,13 @@ def source_costing(
 ) -> PlanSource:
     """A source of the plan (the preferred one unless ``rank`` says otherwise)
     whose package costs ``amount`` in ``currency``."""
-    package = SupplierPackageFactory(
-        supplier=supplier, wholesale_amount=Decimal(amount), wholesale_currency=currency, plan=plan
+    package = cast(
+        SupplierPackage,
+        SupplierPackageFactory(
+            supplier=supplier,
+            wholesale_amount=Decimal(amount),
+            wholesale_currency=currency,
+            plan=plan,
+        ),
     )
     return PlanSource.objects.create(plan=plan, rank=rank, package=package)
