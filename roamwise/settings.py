@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "roamwise.support",
     "roamwise.help",
     "roamwise.reports",
+    # After the catalogue: its back office adds pricing's actions to the plan list.
+    "roamwise.pricing",
     "roamwise.rights",
     "roamwise.retention",
     # Last: its post-migrate step gives roles the permissions of every app above.

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import hooks, services
 from .models import CurrencyRate, Destination, Network, Plan, PlanPrice
@@ -83,6 +84,29 @@ class PlanAdmin(CatalogAdmin):
     filter_horizontal = ("networks",)
     readonly_fields = ("public_id", "source_costs")
     inlines = (PlanPriceInline,)
+    actions = ("activate", "deactivate")
+
+    @admin.action(description=_("Put on sale"), permissions=["change"])
+    def activate(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
+        count = services.plans_set_active(
+            plan_ids=queryset.values_list("pk", flat=True), active=True
+        )
+        messages.success(
+            request,
+            ngettext("%(count)d plan put on sale.", "%(count)d plans put on sale.", count)
+            % {"count": count},
+        )
+
+    @admin.action(description=_("Take off sale"), permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
+        count = services.plans_set_active(
+            plan_ids=queryset.values_list("pk", flat=True), active=False
+        )
+        messages.success(
+            request,
+            ngettext("%(count)d plan taken off sale.", "%(count)d plans taken off sale.", count)
+            % {"count": count},
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Changing what a plan sells for is its own permission (catalog.change_price).

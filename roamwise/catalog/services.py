@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -253,6 +254,18 @@ def catalog_load_demo() -> CatalogLoadResult:
         )
     catalog_changed()
     return CatalogLoadResult(countries=countries, regions=len(REGIONS) + 1, plans=plan_count)
+
+
+def plans_set_active(*, plan_ids: Iterable[int], active: bool) -> int:
+    """Put plans on sale or take them off it; how many changed."""
+    with transaction.atomic():
+        changed = (
+            Plan.objects.filter(pk__in=list(plan_ids))
+            .exclude(is_active=active)
+            .update(is_active=active)
+        )
+        catalog_changed()
+    return changed
 
 
 def plan_below_cost_set(*, plan: Plan, allowed: bool, reason: str, actor: User) -> Plan:

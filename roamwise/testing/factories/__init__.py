@@ -18,6 +18,7 @@ from .esims import EsimFactory
 from .orders import OrderFactory, PaidOrderFactory
 from .payments import PaymentFactory
 from .rights import DataRequestFactory
+from .suppliers import SupplierPackageFactory, source_costing
 from .support import TicketFactory
 
 __all__ = [
@@ -30,5 +31,7 @@ __all__ = [
     "PaymentFactory",
     "PlanFactory",
     "StaffFactory",
+    "SupplierPackageFactory",
     "TicketFactory",
+    "source_costing",
 ]
