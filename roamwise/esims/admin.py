@@ -28,7 +28,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class EsimEventInline(ReadOnlyInline):
     model = EsimEvent
-    fields = readonly_fields = ("created_at", "from_state", "to_state", "actor", "note")
+    fields = readonly_fields = ("created_at", "from_status", "to_status", "actor", "note")
 
 
 class Es2AttemptInline(ReadOnlyInline):

@@ -157,8 +157,8 @@ def _out(esim: Esim) -> EsimOut:
         history=[
             EventOut(
                 at=e.created_at.isoformat(),
-                from_state=e.from_state,
-                to_state=e.to_state,
+                from_state=e.from_status,
+                to_state=e.to_status,
                 actor=e.actor,
                 kind=e.kind,
             )

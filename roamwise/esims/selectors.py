@@ -88,10 +88,9 @@ def esims_live_of(*, customer: User, now: datetime | None = None) -> list[LiveEs
         refundable = (
             esim.installed_at is None
             and esim.state in (EsimState.PREPARING, EsimState.READY)
-            and order.status in (OrderStatus.PAID, OrderStatus.FULFILLED)
+            and order.can_ask_refund
             and order.paid_at is not None
             and order.paid_at >= refund_since
-            and not any(r.status != Refund.Status.DECLINED for r in order.refunds.all())
         )
         found.append(
             LiveEsim(

@@ -29,7 +29,8 @@ from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Destination, Plan
-from roamwise.core.errors import DomainError, InvalidTransition, NotFound
+from roamwise.core import locks, states
+from roamwise.core.errors import DomainError, NotFound
 from roamwise.core.parsing import identifier, json_loads, storable_text
 from roamwise.core.signing import ES2_NOTIFICATION_HEADER, SignatureError, signature_verify
 from roamwise.core.tasks import enqueue_on_commit
@@ -53,7 +54,6 @@ from .es2plus import (
     w3c_datetime,
 )
 from .models import (
-    ALLOWED_TRANSITIONS,
     ENDED_STATES,
     Bundle,
     Es2Attempt,
@@ -85,33 +85,6 @@ RESERVED = {"Allocated", "Linked"}
 class EsimError(DomainError):
     code = "esim_error"
     status = 409
-
-
-# --- State machine -------------------------------------------------------------
-
-
-def _move(esim: Esim, to_state: str, *, actor: str, note: str = "", **fields: Any) -> bool:
-    """Compare-and-set one transition and write its event (SIM-02); False if it moved."""
-    from_state = esim.state
-    if to_state not in ALLOWED_TRANSITIONS[from_state]:
-        raise InvalidTransition(
-            gettext("An eSIM that is %(lower)s cannot become %(lower2)s.")
-            % {
-                "lower": esim.get_state_display().lower(),
-                "lower2": EsimState(to_state).label.lower(),
-            }
-        )
-    with transaction.atomic():
-        updated = Esim.objects.filter(pk=esim.pk, state=from_state).update(
-            state=to_state, updated_at=timezone.now(), **fields
-        )
-        if updated != 1:
-            return False
-        EsimEvent.objects.create(
-            esim=esim, from_state=from_state, to_state=to_state, actor=actor, note=note[:200]
-        )
-    esim.refresh_from_db()
-    return True
 
 
 def _disclose(esim: Esim, recipient: str) -> None:
@@ -152,7 +125,7 @@ def esim_for_order(*, order: Order, profile_type: str = "") -> Esim:
                 state=Bundle.State.PENDING,
             )
             EsimEvent.objects.create(
-                esim=esim, from_state="", to_state=EsimState.PREPARING, actor="system"
+                esim=esim, from_status="", to_status=EsimState.PREPARING, actor="system"
             )
     except IntegrityError:
         return Esim.objects.get(order=order)  # another worker created it first
@@ -568,7 +541,9 @@ def _ready(esim: Esim, *, address: str, note: str, supplied: bool = False) -> bo
     wholesaler's package carries its data at the wholesaler already
     (``supplied``). False if the eSIM moved meanwhile."""
     with transaction.atomic():
-        moved = _move(
+        # The order is moved too: locked first (core.locks).
+        locks.lock_one(Order.objects.all(), esim.order_id)
+        moved = states.try_move(
             esim,
             EsimState.READY,
             actor="system",
@@ -644,7 +619,9 @@ def _provision_failed(esim: Esim, error: Es2Error) -> str:
 def esim_give_up(*, esim: Esim, reason: str, actor: str) -> None:
     """End a provisioning that cannot succeed: the order fails and is refunded."""
     with transaction.atomic():
-        if not _move(
+        # The order is moved too: locked first (core.locks).
+        locks.lock_one(Order.objects.all(), esim.order_id)
+        if not states.try_move(
             esim,
             EsimState.FAILED,
             actor=actor,
@@ -716,8 +693,8 @@ def esim_retry_now(*, esim: Esim, actor: str) -> None:
     Esim.objects.filter(pk=esim.pk).update(next_attempt_at=timezone.now(), lease_until=None)
     EsimEvent.objects.create(
         esim=esim,
-        from_state=esim.state,
-        to_state=esim.state,
+        from_status=esim.state,
+        to_status=esim.state,
         actor=actor,
         note="provisioning retried by staff",
     )
@@ -780,14 +757,16 @@ def esim_delete(*, esim: Esim, actor: str, note: str = "") -> Esim:
     (CancelOrder); one on a device is terminated at the network."""
     if esim.state == EsimState.DELETED:
         return esim
-    if EsimState.DELETED not in ALLOWED_TRANSITIONS[esim.state]:
+    if not esim.can_delete:
         raise EsimError(gettext("This eSIM cannot be deleted."))
     if _supplied(esim):
         return hooks.esim_supplied_delete(esim=esim, actor=actor, note=note or "deleted")
     downloaded = esim.state not in (EsimState.PREPARING, EsimState.READY)
     if esim.state == EsimState.PREPARING:
         # Stop provisioning first; a worker that gets a profile afterwards gives it back.
-        _move(esim, EsimState.DELETED, actor=actor, note=note or "deleted before it was ready")
+        states.try_move(
+            esim, EsimState.DELETED, actor=actor, note=note or "deleted before it was ready"
+        )
         if esim.iccid:
             _cancel_at_smdp(esim, actor=actor)
         return esim
@@ -802,7 +781,7 @@ def esim_delete(*, esim: Esim, actor: str, note: str = "") -> Esim:
             note=note or "deleted",
             target=_deleted_target,
         )
-    _move(esim, EsimState.DELETED, actor=actor, note=note or "deleted")
+    states.try_move(esim, EsimState.DELETED, actor=actor, note=note or "deleted")
     _bundles_cancel(esim)
     return esim
 
@@ -813,7 +792,7 @@ def esim_supplied_end(*, esim: Esim, actor: str, note: str) -> bool:
     if esim.state in ENDED_STATES:
         return False
     with transaction.atomic():
-        moved = _move(esim, EsimState.DELETED, actor=actor, note=note)
+        moved = states.try_move(esim, EsimState.DELETED, actor=actor, note=note)
         if moved:
             _bundles_cancel(esim)
     return moved
@@ -828,7 +807,7 @@ def _bundles_cancel(esim: Esim) -> None:
 def _deleted_target(esim: Esim) -> str | None:
     if esim.state == EsimState.DELETED:
         return None
-    if EsimState.DELETED not in ALLOWED_TRANSITIONS[esim.state]:
+    if not esim.can_delete:
         raise EsimError(gettext("This eSIM cannot be deleted."))
     return EsimState.DELETED
 
@@ -862,7 +841,7 @@ def esim_suspend(*, esim: Esim, actor: str) -> Esim:
     def target(locked: Esim) -> str | None:
         if locked.state == EsimState.SUSPENDED:
             return None  # already paused: asking again changes nothing
-        if EsimState.SUSPENDED not in ALLOWED_TRANSITIONS[locked.state]:
+        if not locked.can_suspend:
             raise EsimError(
                 gettext("An eSIM that is %(lower)s cannot be paused.")
                 % {"lower": locked.get_state_display().lower()}
@@ -891,11 +870,11 @@ def esim_resume(*, esim: Esim, actor: str) -> Esim:
                 return None  # resumed already (a repeated request)
             raise EsimError(gettext("Only a suspended eSIM can be resumed."))
         last = (
-            locked.events.filter(to_state=EsimState.SUSPENDED)
+            locked.events.filter(to_status=EsimState.SUSPENDED)
             .order_by("-created_at", "-id")
             .first()
         )
-        return last.from_state if last else EsimState.INSTALLED
+        return last.from_status if last else EsimState.INSTALLED
 
     if _supplied(esim):
         return _supplied_change(
@@ -932,8 +911,8 @@ def _supplied_change(
         raise EsimError(problem)
     with transaction.atomic():
         locked = esim_lock(esim.pk)
-        if locked.state != to_state and to_state in ALLOWED_TRANSITIONS[locked.state]:
-            _move(locked, to_state, actor=actor, note=note)
+        if locked.state != to_state and states.can_move(locked, to_state):
+            states.try_move(locked, to_state, actor=actor, note=note)
     esim.refresh_from_db()
     return esim
 
@@ -942,9 +921,9 @@ def _resumed_since_suspended(esim: Esim) -> bool:
     last = esim.events.order_by("-created_at", "-id").first()
     return (
         last is not None
-        and last.from_state == EsimState.SUSPENDED
+        and last.from_status == EsimState.SUSPENDED
         and last.note == "service resumed"
-        and last.to_state == esim.state
+        and last.to_status == esim.state
     )
 
 
@@ -994,7 +973,7 @@ PARTNER_CALL_ALERT_AFTER = timedelta(hours=1)
 def esim_lock(esim_id: int) -> Esim:
     """The one place an eSIM's row is locked (STYLE 17): every change asked of
     the network takes it to decide, so shop and network see changes in one order."""
-    return Esim.objects.select_for_update().get(pk=esim_id)
+    return locks.lock_one(Esim.objects.all(), esim_id)
 
 
 @dataclass(frozen=True)
@@ -1185,6 +1164,10 @@ def _partner_call_finish(call: PartnerCall, *, acted: bool, message: str = "") -
     """Close the call and, when the network acted, move the eSIM (or its bundle)
     in the same transaction, under the eSIM's lock."""
     with transaction.atomic():
+        if call.bundle_id is not None:
+            # Adding a bundle fulfils its top-up order: locked first (core.locks).
+            order_id = Bundle.objects.values_list("order_id", flat=True).get(pk=call.bundle_id)
+            locks.lock_one(Order.objects.all(), order_id)
         esim = esim_lock(call.esim_id)
         closed = PartnerCall.objects.filter(pk=call.pk, outcome__in=PartnerCall.OPEN).update(
             outcome=PartnerCall.Outcome.SUCCEEDED if acted else PartnerCall.Outcome.FAILED,
@@ -1201,7 +1184,7 @@ def _partner_call_apply(call: PartnerCall, esim: Esim) -> None:
         return
     if esim.state == call.to_state:
         return
-    if call.to_state not in ALLOWED_TRANSITIONS[esim.state]:
+    if not states.can_move(esim, call.to_state):
         # Something else moved the eSIM meanwhile (expiry, say): the network's
         # state is kept in the call; staff see both in the back office.
         log.warning(
@@ -1211,7 +1194,7 @@ def _partner_call_apply(call: PartnerCall, esim: Esim) -> None:
             esim.state,
         )
         return
-    _move(esim, call.to_state, actor=call.actor, note=call.note)
+    states.try_move(esim, call.to_state, actor=call.actor, note=call.note)
     if call.action == PartnerCall.Action.TERMINATE:
         _bundles_cancel(esim)
 
@@ -1259,7 +1242,9 @@ def esim_activate(*, esim: Esim, actor: str = "network") -> bool:
     """The network saw the installed eSIM attach for the first time."""
     if esim.state != EsimState.INSTALLED:
         return False
-    return _move(esim, EsimState.ACTIVE, actor=actor, note="first attached to the network")
+    return states.try_move(
+        esim, EsimState.ACTIVE, actor=actor, note="first attached to the network"
+    )
 
 
 def esim_revoke(order_id: int) -> str:
@@ -1439,7 +1424,7 @@ def esim_download_progress(*, esim: Esim, point: int, succeeded: bool, eid: str,
     if succeeded and point == 4 and esim.state in (EsimState.READY, EsimState.SUSPENDED):
         with transaction.atomic():
             if (
-                _move(
+                states.try_move(
                     esim,
                     EsimState.INSTALLED,
                     actor="smdp",
@@ -1453,7 +1438,9 @@ def esim_download_progress(*, esim: Esim, point: int, succeeded: bool, eid: str,
                 esim.save(update_fields=["eid"])
         return
     if not succeeded and point in (3, 4) and esim.state == EsimState.READY:
-        _move(esim, EsimState.INSTALL_FAILED, actor="smdp", note=note or "download failed")
+        states.try_move(
+            esim, EsimState.INSTALL_FAILED, actor="smdp", note=note or "download failed"
+        )
 
 
 # --- Top-ups (SIM-02) ----------------------------------------------------------------
@@ -1527,7 +1514,8 @@ def topup_fulfil(order_id: int) -> str:
     if bundle_esim is not None and _supplied(bundle_esim.esim):
         return hooks.topup_at_supplier(order_id)
     with transaction.atomic():
-        bundle = Bundle.objects.select_for_update().filter(order_id=order_id).first()
+        found = locks.lock(Bundle.objects.filter(order_id=order_id))
+        bundle = found[0] if found else None
         if bundle is None:
             raise EsimError(gettext("A top-up order without its bundle."))
         if bundle.state == Bundle.State.AWAITING_PAYMENT:
@@ -1577,8 +1565,11 @@ def bundle_register_now(*, bundle_id: int) -> str:
 def topup_supplied(*, bundle_id: int) -> bool:
     """A wholesaler added a paid top-up to its eSIM: the bundle is active and
     the order fulfilled, as when the network adds one. False if done already."""
+    order_id = Bundle.objects.values_list("order_id", flat=True).get(pk=bundle_id)
     with transaction.atomic():
-        bundle = Bundle.objects.select_related("order").select_for_update().get(pk=bundle_id)
+        # The top-up's order is fulfilled with the bundle: locked first (core.locks).
+        locks.lock_one(Order.objects.all(), order_id)
+        bundle = locks.lock_one(Bundle.objects.select_related("order"), bundle_id)
         if bundle.state == Bundle.State.AWAITING_PAYMENT:
             Bundle.objects.filter(pk=bundle.pk).update(state=Bundle.State.PENDING)
             bundle.state = Bundle.State.PENDING
@@ -1618,6 +1609,6 @@ def esims_expire() -> int:
     ).exclude(Exists(still_valid))
     count = 0
     for esim in ended.distinct():
-        if _move(esim, EsimState.EXPIRED, actor="system", note="every bundle has ended"):
+        if states.try_move(esim, EsimState.EXPIRED, actor="system", note="every bundle has ended"):
             count += 1
     return count

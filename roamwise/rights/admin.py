@@ -223,7 +223,7 @@ class DataRequestAdmin(PersonalDataAdmin):
             and found.kind == RequestKind.ERASURE
             and found.requester_kind in ABOUT_A_CHILD
             and found.user_id is None
-            and found.status in (RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED)
+            and found.is_under_way
         )
         find = request.GET.get("find", "").strip()[:254]
         candidates = selectors.account_candidates(query=find) if can_link and find else []

@@ -33,6 +33,7 @@ from roamwise.accounts.models import User
 from roamwise.accounts.services import age_on
 from roamwise.consent import services as consent
 from roamwise.consent.models import Objection
+from roamwise.core import states
 from roamwise.core.errors import InvalidTransition
 from roamwise.core.ratelimit import rate_limit
 from roamwise.notifications import services as notifications
@@ -48,7 +49,6 @@ from .errors import (
 from .evidence import Upload, evidence_check
 from .models import (
     ABOUT_A_CHILD,
-    ALLOWED_TRANSITIONS,
     CLOSED_STATUSES,
     DataRequest,
     DataRequestEvent,
@@ -108,26 +108,14 @@ def _transition(
     note: str = "",
     **changes: Any,
 ) -> DataRequest:
-    """Compare-and-set the status, with its event row, in one transaction.
+    """Move the request on (roamwise.core.states.move), stamping when it closed.
 
-    Only plain columns change here (``update``): after an erasure the
+    The move writes plain columns only (``update``): after an erasure the
     request's sealed fields must not be written again, which would create a
     new key for the erased subject."""
-    old = request.status
-    if to_status not in ALLOWED_TRANSITIONS.get(old, set()):
-        raise InvalidTransition(
-            gettext("A %(replace)s request cannot become %(to_status)s.")
-            % {"replace": old.replace("_", " "), "to_status": to_status}
-        )
-    fields: dict[str, Any] = {"status": to_status, "updated_at": now, **changes}
     if to_status in CLOSED_STATUSES:
-        fields["completed_at"] = now
-    with transaction.atomic():
-        if DataRequest.objects.filter(pk=request.pk, status=old).update(**fields) != 1:
-            raise InvalidTransition(gettext("The request changed meanwhile; reload it."))
-        _event(request, actor=actor, now=now, note=note, from_status=old, to_status=to_status)
-    for name, value in fields.items():
-        setattr(request, name, value)
+        changes["completed_at"] = now
+    states.move(request, to_status, actor=actor, now=now, note=note, **changes)
     return request
 
 
@@ -880,7 +868,7 @@ def request_account_link(
         raise InvalidRequest(
             gettext("Only a parent's or a reporter's erasure request is linked to an account.")
         )
-    if request.status not in (RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED):
+    if not request.is_under_way:
         raise InvalidTransition(gettext("Start the request before linking an account."))
     if request.user_id is not None:
         raise InvalidRequest(gettext("An account is linked to this request already."))
@@ -918,7 +906,7 @@ def request_erase(*, request: DataRequest, actor: User, now: datetime | None = N
     moment = _now(now)
     if request.status == RequestStatus.FAILED:
         _transition(request, RequestStatus.IN_PROGRESS, actor=actor, now=moment, note="retry")
-    if request.status not in (RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED):
+    if not request.is_under_way:
         raise InvalidTransition(gettext("Start the request before erasing."))
     email = request.user.email if request.requester_kind == RequesterKind.CUSTOMER else ""
     _erase(request, request.user, actor=actor, now=moment)

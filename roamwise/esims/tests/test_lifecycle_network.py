@@ -55,7 +55,7 @@ def network_state(esim: Esim) -> str:
 
 
 def suspensions(esim: Esim) -> int:
-    return EsimEvent.objects.filter(esim=esim, to_state=EsimState.SUSPENDED).count()
+    return EsimEvent.objects.filter(esim=esim, to_status=EsimState.SUSPENDED).count()
 
 
 def in_threads(*work: Callable[[], Any]) -> list[Any]:

@@ -40,7 +40,7 @@ def top_up(made: Esim, plan: Plan) -> None:
     order = topup_create(customer=made.customer, esim=made, plan=plan, billing=BILLING)
     Bundle.objects.filter(order=order).update(state=Bundle.State.ACTIVE)
     EsimEvent.objects.create(
-        esim=made, from_state=EsimState.ACTIVE, to_state=EsimState.ACTIVE, actor="network"
+        esim=made, from_status=EsimState.ACTIVE, to_status=EsimState.ACTIVE, actor="network"
     )
 
 
