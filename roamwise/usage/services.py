@@ -33,7 +33,7 @@ from django.utils.translation import gettext
 from roamwise.core import locks
 from roamwise.core.tasks import enqueue_on_commit
 from roamwise.esims.models import ENDED_STATES, Bundle, Esim, EsimState
-from roamwise.esims.services import esim_activate
+from roamwise.esims.services.lifecycle import esim_activate
 from roamwise.vault.fields import blind_index_value
 
 from . import partitions, records

@@ -202,10 +202,11 @@ def test_the_customer_suspends_resumes_and_deletes_with_every_move_recorded(
 def test_staff_suspend_through_the_back_office_as_themselves(
     esim: Esim, jobs: object, staff: User
 ) -> None:
-    from roamwise.esims import services
+
+    from roamwise.esims.services import lifecycle
 
     install(esim, jobs)
-    services.esim_suspend(esim=esim, actor=f"staff:{staff.pk}")
+    lifecycle.esim_suspend(esim=esim, actor=f"staff:{staff.pk}")
 
     assert esim.events.last().actor == f"staff:{staff.pk}"
     assert NetworkSubscription.objects.get(iccid=esim.iccid).state == "suspended"

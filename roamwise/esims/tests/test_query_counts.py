@@ -11,7 +11,7 @@ from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.core.tests.querycount import Queries, queries
 from roamwise.esims.models import Bundle, Esim, EsimEvent, EsimState
-from roamwise.esims.services import topup_create
+from roamwise.esims.services.topups import topup_create
 from roamwise.testing.lines import esim_on_line, iccid
 from roamwise.testing.people import make_customer, staff_client
 from roamwise.testing.shopping import BILLING
