@@ -581,7 +581,7 @@ class Run:
 
         # The operator's batch, as the vendor lists it: ordered by ICCID, a lost
         # DownloadOrder is settled with SGP.22's functions (ADR 0006).
-        from roamwise.esims.services import profile_stock_add
+        from roamwise.esims.services.provisioning import profile_stock_add
         from roamwise.smdp.models import SmdpProfile
 
         profile_stock_add(

@@ -36,7 +36,7 @@ from roamwise.api import api
 from roamwise.audit import roles
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Esim
-from roamwise.esims.services import esim_for_order
+from roamwise.esims.services.provisioning import esim_for_order
 from roamwise.notifications.models import Campaign, CampaignMessage
 from roamwise.orders.models import Order
 from roamwise.orders.services import (
@@ -46,7 +46,7 @@ from roamwise.orders.services import (
 )
 from roamwise.rights.evidence import Upload as EvidenceUpload
 from roamwise.rights.models import DataRequest, DataRequestFile
-from roamwise.rights.services import correction_request
+from roamwise.rights.services.customer import correction_request
 from roamwise.support.attachments import Upload
 from roamwise.support.models import Ticket, TicketAttachment
 from roamwise.support.services import ticket_open

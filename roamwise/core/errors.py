@@ -26,3 +26,14 @@ class NotFound(DomainError):
 class InvalidTransition(DomainError):
     code = "invalid_transition"
     status = 409
+
+
+class TransitionNotAllowed(InvalidTransition):
+    """The state machine has no such move from the state the caller saw
+    (roamwise.core.states): a mistake of the caller, whatever the row holds now."""
+
+
+class StateChanged(InvalidTransition):
+    """The row moved on between the caller reading it and moving it: reload and try again."""
+
+    code = "state_changed"

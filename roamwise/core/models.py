@@ -4,6 +4,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -37,6 +38,22 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class TransitionEvent(models.Model):
+    """One move of a row's state, written in the transaction that made it
+    (roamwise.core.states). The subclass adds the foreign key to its row,
+    named by ``related_name="events"``, and its ``actor``: a string ("customer",
+    "staff:<id>", "smdp") where machines act, a user where only staff do."""
+
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]
 
 
 class ShopIdentity(models.Model):

@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from roamwise.audit.admin import PersonalDataAdmin
 from roamwise.core.errors import DomainError
 
-from . import hooks, services
+from . import hooks
 from .models import Bundle, Es2Attempt, Esim, EsimEvent, PartnerCall
+from .services import lifecycle, provisioning
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -28,7 +29,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class EsimEventInline(ReadOnlyInline):
     model = EsimEvent
-    fields = readonly_fields = ("created_at", "from_state", "to_state", "actor", "note")
+    fields = readonly_fields = ("created_at", "from_status", "to_status", "actor", "note")
 
 
 class Es2AttemptInline(ReadOnlyInline):
@@ -124,16 +125,16 @@ class EsimAdmin(PersonalDataAdmin):
 
     @admin.action(description="Retry provisioning now", permissions=["change"])
     def retry_provisioning(self, request: HttpRequest, queryset: Any) -> None:
-        self._each(request, queryset, services.esim_retry_now, "Provisioning retried")
+        self._each(request, queryset, provisioning.esim_retry_now, "Provisioning retried")
 
     @admin.action(description="Suspend service", permissions=["change"])
     def suspend(self, request: HttpRequest, queryset: Any) -> None:
-        self._each(request, queryset, services.esim_suspend, "Suspended")
+        self._each(request, queryset, lifecycle.esim_suspend, "Suspended")
 
     @admin.action(description="Resume service", permissions=["change"])
     def resume(self, request: HttpRequest, queryset: Any) -> None:
-        self._each(request, queryset, services.esim_resume, "Resumed")
+        self._each(request, queryset, lifecycle.esim_resume, "Resumed")
 
     @admin.action(description="Delete the eSIM (cancel or terminate)", permissions=["change"])
     def delete_esims(self, request: HttpRequest, queryset: Any) -> None:
-        self._each(request, queryset, services.esim_delete, "Deleted")
+        self._each(request, queryset, lifecycle.esim_delete, "Deleted")

@@ -16,9 +16,10 @@ from roamwise.core.schemas import Boolean, ErrorOut
 from roamwise.orders.api import BillingIn, OrderOut, billing_details, order_out
 from roamwise.payments import services as payments
 
-from . import hooks, selectors, services
+from . import errors, hooks, selectors
 from .install import install_links
 from .models import Bundle, Esim
+from .services import lifecycle, topups
 
 router = Router(tags=["esims"], auth=[session_token_auth, django_auth])
 CHANGE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -157,8 +158,8 @@ def _out(esim: Esim) -> EsimOut:
         history=[
             EventOut(
                 at=e.created_at.isoformat(),
-                from_state=e.from_state,
-                to_state=e.to_state,
+                from_state=e.from_status,
+                to_state=e.to_status,
                 actor=e.actor,
                 kind=e.kind,
             )
@@ -210,7 +211,7 @@ def get_esim_usage(request: HttpRequest, esim_id: uuid.UUID) -> UsageOut:
     summary="Pause the eSIM's service",
 )
 def suspend_esim(request: HttpRequest, esim_id: uuid.UUID) -> EsimOut:
-    return _out(services.esim_suspend(esim=_own(request, esim_id), actor="customer"))
+    return _out(lifecycle.esim_suspend(esim=_own(request, esim_id), actor="customer"))
 
 
 @router.post(
@@ -219,7 +220,7 @@ def suspend_esim(request: HttpRequest, esim_id: uuid.UUID) -> EsimOut:
     summary="Resume a paused eSIM",
 )
 def resume_esim(request: HttpRequest, esim_id: uuid.UUID) -> EsimOut:
-    return _out(services.esim_resume(esim=_own(request, esim_id), actor="customer"))
+    return _out(lifecycle.esim_resume(esim=_own(request, esim_id), actor="customer"))
 
 
 @router.post(
@@ -230,8 +231,8 @@ def resume_esim(request: HttpRequest, esim_id: uuid.UUID) -> EsimOut:
 def delete_esim(request: HttpRequest, esim_id: uuid.UUID, body: DeleteIn) -> EsimOut:
     esim = _own(request, esim_id)
     if not body.confirm:
-        raise services.EsimError("Send confirm: true to delete the eSIM.", code="not_confirmed")
-    return _out(services.esim_delete(esim=esim, actor="customer"))
+        raise errors.EsimError("Send confirm: true to delete the eSIM.", code="not_confirmed")
+    return _out(lifecycle.esim_delete(esim=esim, actor="customer"))
 
 
 @router.post(
@@ -243,7 +244,7 @@ def top_up_esim(request: HttpRequest, esim_id: uuid.UUID, body: TopUpIn) -> Stat
     esim = _own(request, esim_id)
     billing = billing_details(body.billing)
     plan = catalog.plan_get(public_id=body.plan_id)
-    order = services.topup_create(
+    order = topups.topup_create(
         customer=authenticated_user(request), esim=esim, plan=plan, billing=billing
     )
     return Status(

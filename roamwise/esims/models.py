@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Collection, Mapping
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -13,7 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from roamwise.core.models import TimeStampedModel
+from roamwise.core import states
+from roamwise.core.models import TimeStampedModel, TransitionEvent
 from roamwise.vault.fields import BlindIndexField, EncryptedTextField
 
 
@@ -80,6 +83,10 @@ def new_matching_id() -> str:
 
 class Esim(TimeStampedModel):
     """One eSIM profile bought by a customer; created when its order is paid."""
+
+    # The state machine (roamwise.core.states).
+    STATE_FIELD: ClassVar[str] = "state"
+    TRANSITIONS: ClassVar[Mapping[str, Collection[str]]] = ALLOWED_TRANSITIONS
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(
@@ -157,32 +164,43 @@ class Esim(TimeStampedModel):
     def is_live(self) -> bool:
         return self.state not in (EsimState.DELETED, EsimState.FAILED, EsimState.PREPARING)
 
+    @property
+    def can_suspend(self) -> bool:
+        return states.can_move(self, EsimState.SUSPENDED)
 
-class EsimEvent(models.Model):
+    @property
+    def can_resume(self) -> bool:
+        return self.state == EsimState.SUSPENDED
+
+    @property
+    def can_delete(self) -> bool:
+        return states.can_move(self, EsimState.DELETED)
+
+    @property
+    def can_top_up(self) -> bool:
+        return self.is_live and self.state != EsimState.EXPIRED
+
+
+class EsimEvent(TransitionEvent):
     """One move of an eSIM's state, with who caused it (SIM-02)."""
 
     esim = models.ForeignKey(Esim, on_delete=models.CASCADE, related_name="events")
-    from_state = models.CharField(max_length=16)
-    to_state = models.CharField(max_length=16)
     actor = models.CharField(max_length=64, help_text="customer, staff:<id>, smdp, network, system")
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
+    class Meta(TransitionEvent.Meta):
         verbose_name = gettext_lazy("eSIM event")
         verbose_name_plural = gettext_lazy("eSIM events")
-        ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.from_state} -> {self.to_state} by {self.actor}"
+        return f"{self.from_status} -> {self.to_status} by {self.actor}"
 
     @property
     def kind(self) -> str:
-        if self.to_state in ACTIVATIONS or (
-            self.from_state == EsimState.SUSPENDED and self.to_state != EsimState.DELETED
+        if self.to_status in ACTIVATIONS or (
+            self.from_status == EsimState.SUSPENDED and self.to_status != EsimState.DELETED
         ):
             return "activation"
-        if self.to_state in DEACTIVATIONS:
+        if self.to_status in DEACTIVATIONS:
             return "deactivation"
         return ""
 

@@ -65,10 +65,10 @@ data_map.declare(
         subject="esim__customer",
         description="Each activation, suspension and deletion of your eSIMs, and who did it.",
         fields=(
-            PersonalField("to_state", "user.behavior.purchase_history"),
+            PersonalField("to_status", "user.behavior.purchase_history"),
             PersonalField("actor", "user.behavior.purchase_history"),
             PersonalField("note", "user.behavior.purchase_history"),
-            PersonalField("from_state", "user.behavior.purchase_history"),
+            PersonalField("from_status", "user.behavior.purchase_history"),
             PersonalField("created_at", "user.behavior.purchase_history"),
         ),
         purposes=("service", "security"),

@@ -6,16 +6,19 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
+from roamwise.catalog.models import Destination, Plan
 from roamwise.core.errors import NotFound
+from roamwise.devices.validators import iccid_normalise
 from roamwise.orders.models import OrderStatus, Refund
+from roamwise.vault.fields import blind_index_lookup
 
 from . import hooks
-from .models import Bundle, Esim, EsimState
+from .models import ENDED_STATES, Bundle, Esim, EsimState
 
 if TYPE_CHECKING:
     from roamwise.usage.selectors import Balance
@@ -88,10 +91,9 @@ def esims_live_of(*, customer: User, now: datetime | None = None) -> list[LiveEs
         refundable = (
             esim.installed_at is None
             and esim.state in (EsimState.PREPARING, EsimState.READY)
-            and order.status in (OrderStatus.PAID, OrderStatus.FULFILLED)
+            and order.can_ask_refund
             and order.paid_at is not None
             and order.paid_at >= refund_since
-            and not any(r.status != Refund.Status.DECLINED for r in order.refunds.all())
         )
         found.append(
             LiveEsim(
@@ -102,3 +104,38 @@ def esims_live_of(*, customer: User, now: datetime | None = None) -> list[LiveEs
             )
         )
     return found
+
+
+def esim_by_iccid(iccid: str) -> Esim | None:
+    """The eSIM holding this profile: the live one, where an ICCID given back
+    to the SM-DP+ went to a newer eSIM; otherwise the latest that had it."""
+    try:
+        digits = iccid_normalise(iccid)  # §5.2.1: the same profile with or without its pad
+    except ValueError:
+        return None
+    having = Esim.objects.filter(**blind_index_lookup(Esim, "iccid_index", digits))
+    return having.exclude(state__in=ENDED_STATES).first() or having.order_by("-pk").first()
+
+
+def topup_plans(*, esim: Esim) -> list[Plan]:
+    """Plans that can be added to this eSIM: the same profile, for its destination,
+    the regions that include it, and global plans."""
+    destination = esim.order.plan.destination
+    places = Q(destination=destination) | Q(destination__kind=Destination.Kind.GLOBAL)
+    if destination.kind == Destination.Kind.COUNTRY:
+        places |= Q(destination__countries=destination)
+    return list(
+        Plan.objects.filter(places, _topup_fits(esim), is_active=True)
+        .select_related("destination")
+        .distinct()
+        .order_by("destination__kind", "price")
+    )
+
+
+def _topup_fits(esim: Esim) -> Q:
+    """The plans that can top up this eSIM: of its profile type over ES2+; of a
+    top-up package of its supplier for a wholesaler's eSIM (ADR 0024)."""
+    allocation = hooks.supplied_allocation(order_id=esim.order_id)
+    if allocation is not None:
+        return hooks.topup_plans_filter(allocation=allocation)
+    return Q(profile_type=esim.profile_type)

@@ -25,9 +25,9 @@ BUNDLE_MAX_ATTEMPTS = 8
 
 @db_task()
 def provision_esim(order_id: int) -> str:
-    from . import services
+    from .services import provisioning
 
-    return services.esim_provision(order_id=order_id)
+    return provisioning.esim_provision(order_id=order_id)
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -60,19 +60,19 @@ def provisioning_sweep() -> int:
 
 @db_task()
 def after_provisioning_failed(esim_id: int) -> None:
-    from . import services
+    from .services import provisioning
 
-    if services.esim_after_failure(esim_id=esim_id):
+    if provisioning.esim_after_failure(esim_id=esim_id):
         send_provisioning_failed_email(esim_id)
 
 
 @db_task()
 def bundle_register(bundle_id: int) -> str:
     """Add a paid bundle at the network; retried with backoff while it is down."""
-    from . import services
+    from .services import topups
 
     try:
-        return services.bundle_register_now(bundle_id=bundle_id)
+        return topups.bundle_register_now(bundle_id=bundle_id)
     except PartnerError as exc:
         bundle = Bundle.objects.get(pk=bundle_id)
         if exc.retryable and bundle.network_attempts < BUNDLE_MAX_ATTEMPTS:
@@ -91,9 +91,10 @@ def partner_calls_sweep() -> int:
     """Changes asked of the network whose answer was lost (or whose worker
     died): repeat each with its idempotency key until the network answers, and
     apply what it did (ADR 0006)."""
-    from . import services
 
-    settled = services.partner_calls_settle()
+    from .services import lifecycle
+
+    settled = lifecycle.partner_calls_settle()
     if settled:
         log.warning("recovery: %d changes at the network settled", settled)
     return settled
@@ -134,9 +135,9 @@ def send_provisioning_failed_email(esim_id: int) -> None:
 @db_periodic_task(crontab(minute="17"))
 def expiry_sweep() -> int:
     """eSIMs whose every bundle has ended are expired."""
-    from . import services
+    from .services import lifecycle
 
-    return services.esims_expire()
+    return lifecycle.esims_expire()
 
 
 @db_periodic_task(crontab(minute="23"))

@@ -23,15 +23,14 @@ from roamwise.orders.services import BillingDetails, CheckoutConsent
 from roamwise.orders.views import billing_initial
 from roamwise.payments import services as payments
 
-from . import hooks, selectors, services
+from . import errors, hooks, selectors
 from .es2plus import PROTOCOL_VERSION
 from .install import install_links, qr_png, qr_svg
-from .models import Bundle, EsimState
+from .models import Bundle, Esim, EsimState
+from .services import lifecycle, notifications, topups
 
 
-def _own(
-    request: AuthenticatedRequest, public_id: uuid.UUID, *, in_full: bool = False
-) -> services.Esim:
+def _own(request: AuthenticatedRequest, public_id: uuid.UUID, *, in_full: bool = False) -> Esim:
     try:
         return selectors.esim_of(customer=request.user, public_id=public_id, in_full=in_full)
     except NotFound as exc:
@@ -67,10 +66,10 @@ def esim_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
         "daily": daily,
         "usage_chart": hooks.daily_usage_svg(daily),
         "events": esim.events.all(),
-        "can_suspend": esim.state in (EsimState.READY, EsimState.INSTALLED, EsimState.ACTIVE),
-        "can_resume": esim.state == EsimState.SUSPENDED,
-        "can_delete": esim.state not in (EsimState.DELETED, EsimState.FAILED),
-        "can_top_up": esim.is_live and esim.state not in (EsimState.EXPIRED,),
+        "can_suspend": esim.can_suspend,
+        "can_resume": esim.can_resume,
+        "can_delete": esim.can_delete,
+        "can_top_up": esim.can_top_up,
         "preparing": esim.state == EsimState.PREPARING,
         "install_guide": guide,
         "other_guides": [g for g in GUIDES if g != guide],
@@ -93,20 +92,20 @@ def _lifecycle(request: AuthenticatedRequest, public_id: uuid.UUID, action: str)
     esim = _own(request, public_id)
     try:
         if action == "suspend":
-            services.esim_suspend(esim=esim, actor="customer")
+            lifecycle.esim_suspend(esim=esim, actor="customer")
             messages.success(request, gettext("Your eSIM is paused. Resume it whenever you like."))
         elif action == "resume":
-            services.esim_resume(esim=esim, actor="customer")
+            lifecycle.esim_resume(esim=esim, actor="customer")
             messages.success(request, gettext("Your eSIM is back on."))
         else:
             if request.POST.get("confirm") != "yes":
                 messages.error(request, gettext("Tick the box to confirm the deletion."))
                 return redirect("esims:detail", public_id=esim.public_id)
-            services.esim_delete(esim=esim, actor="customer")
+            lifecycle.esim_delete(esim=esim, actor="customer")
             messages.success(
                 request, gettext("Your eSIM is deleted. Remove it from your phone's settings too.")
             )
-    except services.LineChangePending as pending:
+    except errors.LineChangePending as pending:
         # Not a failure: the network may have acted; the outcome follows.
         messages.warning(request, pending.message)
     except DomainError as exc:
@@ -139,10 +138,10 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
     # The currency the prices were shown in travels with the form (ADR 0027).
     currency = request.POST.get("currency") or request_currency(request)
     try:
-        plans = plans_priced(services.topup_plans(esim=esim), currency=currency)
+        plans = plans_priced(selectors.topup_plans(esim=esim), currency=currency)
     except DomainError:
         currency = request_currency(request)
-        plans = plans_priced(services.topup_plans(esim=esim), currency=currency)
+        plans = plans_priced(selectors.topup_plans(esim=esim), currency=currency)
     form = CheckoutForm(
         request.POST or None,
         initial=billing_initial(request),
@@ -168,7 +167,7 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
                 phone=data["phone"],
             )
             try:
-                order = services.topup_create(
+                order = topups.topup_create(
                     customer=request.user,
                     esim=esim,
                     plan=plan,
@@ -196,7 +195,7 @@ def handle_download_progress_info(request: HttpRequest) -> HttpResponse:
     """ES2+ HandleDownloadProgressInfo: 204 with an empty body when accepted (§6.3)."""
     response: HttpResponse
     try:
-        services.progress_report_receive(body=request.body, headers=request.headers)
+        notifications.progress_report_receive(body=request.body, headers=request.headers)
     except DomainError as exc:
         metrics.WEBHOOK_REJECTIONS.labels(source="smdp", reason=exc.code).inc()
         response = JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)

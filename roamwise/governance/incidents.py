@@ -27,7 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from roamwise.accounts.models import User
-from roamwise.core.errors import DomainError, InvalidTransition
+from roamwise.core import states
+from roamwise.core.errors import DomainError
 from roamwise.core.tasks import enqueue_on_commit
 from roamwise.datamap.registry import SELF, Declaration, data_map
 from roamwise.datamap.vocabulary import CATEGORIES
@@ -37,7 +38,6 @@ from roamwise.notifications.services import notify, notify_address
 from .contact import privacy_contact
 from .legal_requests import in_categories
 from .models import (
-    INCIDENT_TRANSITIONS,
     REGULATOR_REMINDER_HOURS,
     AffectedSubject,
     Incident,
@@ -480,22 +480,8 @@ def incident_update(
 def incident_transition(
     *, incident: Incident, to_status: str, actor: User, note: str = ""
 ) -> Incident:
-    old = incident.status
-    if to_status not in INCIDENT_TRANSITIONS.get(old, set()):
-        raise InvalidTransition(
-            gettext("A %(old)s incident cannot become %(to_status)s.")
-            % {"old": old, "to_status": to_status}
-        )
-    with transaction.atomic():
-        if (
-            Incident.objects.filter(pk=incident.pk, status=old).update(
-                status=to_status, updated_at=timezone.now()
-            )
-            != 1
-        ):
-            raise InvalidTransition(gettext("The incident changed meanwhile; reload it."))
-        _event(incident, actor, note or to_status, old=old, new=to_status)
-    incident.refresh_from_db()
+    """Move the incident on (roamwise.core.states.move: raises if it moved meanwhile)."""
+    states.move(incident, to_status, actor=actor, note=note or to_status)
     return incident
 
 

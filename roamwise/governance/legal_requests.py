@@ -26,7 +26,8 @@ from django.utils.translation import gettext
 from roamwise.accounts.models import User
 from roamwise.audit.models import AccessEvent
 from roamwise.audit.services import Access, access_record_many
-from roamwise.core.errors import DomainError, InvalidTransition
+from roamwise.core import states
+from roamwise.core.errors import DomainError
 from roamwise.datamap.registry import data_map
 from roamwise.datamap.selectors import personal_data_of
 from roamwise.datamap.vocabulary import CATEGORIES
@@ -35,7 +36,6 @@ from roamwise.retention.models import LegalHold
 from roamwise.retention.services import legal_hold_place
 
 from .models import (
-    LEGAL_REQUEST_TRANSITIONS,
     LegalRequest,
     LegalRequestEvent,
     LegalRequestStatus,
@@ -94,19 +94,8 @@ def _event(request: LegalRequest, actor: User | None, old: str, new: str, note: 
 def _transition(
     request: LegalRequest, *, to_status: str, actor: User, note: str, changes: dict[str, Any]
 ) -> None:
-    """Move the request on; call inside a transaction."""
-    old = request.status
-    if to_status not in LEGAL_REQUEST_TRANSITIONS.get(old, set()):
-        raise InvalidTransition(
-            gettext("A %(old)s legal request cannot become %(to_status)s.")
-            % {"old": old, "to_status": to_status}
-        )
-    updated = LegalRequest.objects.filter(pk=request.pk, status=old).update(
-        status=to_status, updated_at=timezone.now(), **changes
-    )
-    if updated != 1:
-        raise InvalidTransition(gettext("The legal request changed meanwhile; reload it."))
-    _event(request, actor, old, to_status, note)
+    """Move the request on (roamwise.core.states.move); call inside a transaction."""
+    states.move(request, to_status, actor=actor, note=note, **changes)
 
 
 def _confidentiality_check(

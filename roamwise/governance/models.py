@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+
+from roamwise.core.models import TransitionEvent
 
 # The tables every app may write (the disclosure log, residency, the policy
 # in force) live in the kernel, below the apps; they belong to this app.
@@ -191,6 +194,10 @@ class LegalRequest(models.Model):
     data itself (that goes to the authority, not into this table).
     """
 
+    # The state machine (roamwise.core.states).
+    STATE_FIELD: ClassVar[str] = "status"
+    TRANSITIONS: ClassVar[Mapping[str, Collection[str]]] = LEGAL_REQUEST_TRANSITIONS
+
     class Kind(models.TextChoices):
         COURT_ORDER = "court_order", gettext_lazy("Court order")
         LAW_ENFORCEMENT = "law_enforcement", gettext_lazy("Law enforcement request")
@@ -297,20 +304,13 @@ class LegalRequestSubject(models.Model):
         return f"{self.subject_id} in {self.request_id}"
 
 
-class LegalRequestEvent(models.Model):
+class LegalRequestEvent(TransitionEvent):
     """Every step of a legal request, with who took it."""
 
     request = models.ForeignKey(LegalRequest, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.from_status} -> {self.to_status} on legal request {self.request_id}"
@@ -342,6 +342,10 @@ class Incident(models.Model):
     public id. The description, measures and consequences are written for the
     regulator and the affected customers, who both read them.
     """
+
+    # The state machine (roamwise.core.states).
+    STATE_FIELD: ClassVar[str] = "status"
+    TRANSITIONS: ClassVar[Mapping[str, Collection[str]]] = INCIDENT_TRANSITIONS
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(max_length=200)
@@ -444,20 +448,13 @@ class IncidentReminder(models.Model):
         return f"reminder {self.hours_before} h before {self.due_at:%Y-%m-%d %H:%M}"
 
 
-class IncidentEvent(models.Model):
+class IncidentEvent(TransitionEvent):
     """Every step of an incident's response, with who took it."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.note or self.to_status} on incident {self.incident_id}"

@@ -1,10 +1,6 @@
 from __future__ import annotations
 
-from roamwise.core.errors import DomainError, InvalidTransition
-
-
-class OrderTransitionError(InvalidTransition):
-    code = "invalid_order_transition"
+from roamwise.core.errors import DomainError
 
 
 class EmailNotVerified(DomainError):

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Mapping
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -9,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from roamwise.core.models import TimeStampedModel
+from roamwise.core.models import TimeStampedModel, TransitionEvent
 from roamwise.core.money import Money
 from roamwise.vault.fields import EncryptedJSONField, EncryptedTextField
 
@@ -58,8 +60,27 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.EXPIRED: {OrderStatus.PAID},
 }
 
+# The status rules pages and services ask about, read through the properties
+# of Order (``can_pay``, ``is_paid``, ``can_ask_refund``, ``can_be_refunded``).
+PAYABLE_STATUSES = frozenset({OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT})
+# The money arrived and none of it went back.
+PAID_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.FULFILLED})
+# What staff (or a failed provisioning) may refund through the processor.
+REFUNDABLE_STATUSES = frozenset(
+    {
+        OrderStatus.PAID,
+        OrderStatus.FULFILLED,
+        OrderStatus.FAILED,
+        OrderStatus.PARTIALLY_REFUNDED,
+    }
+)
+
 
 class Order(TimeStampedModel):
+    # The state machine (roamwise.core.states).
+    STATE_FIELD: ClassVar[str] = "status"
+    TRANSITIONS: ClassVar[Mapping[str, Collection[str]]] = ALLOWED_TRANSITIONS
+
     class Kind(models.TextChoices):
         ESIM = "esim", gettext_lazy("New eSIM")
         TOPUP = "topup", gettext_lazy("Top-up")
@@ -143,22 +164,40 @@ class Order(TimeStampedModel):
         return Money(Decimal(self.total), self.currency)
 
     @property
+    def can_pay(self) -> bool:
+        """Waiting for the customer's money: a checkout may be opened."""
+        return self.status in PAYABLE_STATUSES
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status in PAID_STATUSES
+
+    @property
+    def has_refund_under_way(self) -> bool:
+        """A refund asked for, granted or made (a declined request does not count).
+        Reads ``refunds`` through ``all()``, so a prefetch is used."""
+        return any(r.status != Refund.Status.DECLINED for r in self.refunds.all())
+
+    @property
+    def can_ask_refund(self) -> bool:
+        """The customer may ask for a refund (ORD-05): paid, and none asked for yet."""
+        return self.is_paid and not self.has_refund_under_way
+
+    @property
+    def can_be_refunded(self) -> bool:
+        """Money may go back through the processor."""
+        return self.status in REFUNDABLE_STATUSES
+
+    @property
     def refundable_amount(self) -> Decimal:
         return Decimal(self.total) - Decimal(self.refunded_amount)
 
 
-class OrderEvent(models.Model):
+class OrderEvent(TransitionEvent):
     """One transition of an order, written in the transaction that made it."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
     actor = models.CharField(max_length=64, help_text="customer, staff:<id>, webhook:<processor>")
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.from_status} -> {self.to_status}"

@@ -18,6 +18,7 @@ from roamwise.accounts.models import User
 from roamwise.accounts.selectors import has_verified_email
 from roamwise.catalog.models import Plan
 from roamwise.catalog.pricing import plan_price
+from roamwise.core import locks, states
 from roamwise.core.money import Money, quantum
 from roamwise.datamap.registry import Sweep, Swept
 from roamwise.vault import services as vault
@@ -28,13 +29,11 @@ from .errors import (
     BelowCost,
     EmailNotVerified,
     IdempotencyConflict,
-    OrderTransitionError,
     PlanUnavailable,
     PriceChanged,
     RefundNotAllowed,
 )
 from .models import (
-    ALLOWED_TRANSITIONS,
     Fulfilment,
     Invoice,
     InvoiceSequence,
@@ -235,36 +234,11 @@ def _same_request_or_conflict(existing: Order, plan: Plan, currency: str) -> Ord
     return existing
 
 
-def _move(
-    order_id: int, from_status: str, to_status: str, *, actor: str, note: str = "", **fields: Any
-) -> bool:
-    """Compare-and-set one transition and write its event; False if the order moved."""
-    if to_status not in ALLOWED_TRANSITIONS[from_status]:
-        raise OrderTransitionError(
-            gettext("An order cannot go from %(from_status)s to %(to_status)s.")
-            % {"from_status": from_status, "to_status": to_status}
-        )
-    now = timezone.now()
-    updated = Order.objects.filter(pk=order_id, status=from_status).update(
-        status=to_status, updated_at=now, **fields
-    )
-    if updated != 1:
-        return False
-    OrderEvent.objects.create(
-        order_id=order_id, from_status=from_status, to_status=to_status, actor=actor, note=note
-    )
-    return True
-
-
 def order_transition(
     *, order: Order, to_status: str, actor: str, note: str = "", **fields: Any
 ) -> Order:
-    with transaction.atomic():
-        if not _move(order.pk, order.status, to_status, actor=actor, note=note, **fields):
-            raise OrderTransitionError(
-                gettext("The order changed meanwhile; reload and try again.")
-            )
-    order.refresh_from_db()
+    """Move the order on (roamwise.core.states.move: raises if it moved meanwhile)."""
+    states.move(order, to_status, actor=actor, note=note, **fields)
     return order
 
 
@@ -280,13 +254,16 @@ def order_mark_paid(*, order_id: int, actor: str) -> bool:
     Must run inside the caller's transaction: the invoice and the fulfilment
     request are written with the transition, or not at all.
     """
+    order = Order.objects.select_related("plan__destination").get(pk=order_id)
     # An expired checkout paid late is paid all the same: the money arrived.
-    if not any(
-        _move(order_id, from_status, OrderStatus.PAID, actor=actor, paid_at=timezone.now())
-        for from_status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.EXPIRED)
+    if not states.try_move(
+        order,
+        OrderStatus.PAID,
+        allowed_from=(OrderStatus.AWAITING_PAYMENT, OrderStatus.EXPIRED),
+        actor=actor,
+        paid_at=timezone.now(),
     ):
         return False
-    order = Order.objects.select_related("plan__destination").get(pk=order_id)
     invoice_issue(order=order)
     Fulfilment.objects.create(order=order)
     return True
@@ -300,14 +277,13 @@ def orders_expire(*, now: datetime | None = None) -> int:
     cutoff = now - timedelta(minutes=settings.CHECKOUT_EXPIRY_MINUTES)
     stale = Order.objects.filter(
         status__in=(OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT), created_at__lt=cutoff
-    ).values_list("pk", "status")
+    ).only("pk", "status")
     expired = 0
-    for order_id, status in stale:
-        with transaction.atomic():
-            # Compare-and-set: an order paid meanwhile is left alone.
-            expired += _move(
-                order_id, status, OrderStatus.EXPIRED, actor="system", note="checkout abandoned"
-            )
+    for order in stale:
+        # An order paid meanwhile is left alone.
+        expired += states.try_move(
+            order, OrderStatus.EXPIRED, actor="system", note="checkout abandoned"
+        )
     return expired
 
 
@@ -317,7 +293,7 @@ def invoice_issue(*, order: Order) -> Invoice:
     issued_at = timezone.now()
     year = issued_at.year
     InvoiceSequence.objects.get_or_create(year=year)
-    sequence = InvoiceSequence.objects.select_for_update().get(year=year)
+    sequence = locks.lock(InvoiceSequence.objects.filter(year=year))[0]
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
     return Invoice.objects.create(
@@ -344,10 +320,10 @@ def refund_request(*, order: Order, reason: str) -> Refund:
     if not reason:
         raise RefundNotAllowed(gettext("Tell us in a few words why you want a refund."))
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        if locked.status not in (OrderStatus.PAID, OrderStatus.FULFILLED):
+        locked = locks.lock_one(Order.objects.all(), order.pk)
+        if not locked.is_paid:
             raise RefundNotAllowed(gettext("Only a paid order can be refunded."))
-        if locked.refunds.exclude(status=Refund.Status.DECLINED).exists():
+        if locked.has_refund_under_way:
             raise RefundNotAllowed(gettext("A refund is already on its way for this order."))
         return Refund.objects.create(
             order=locked,
@@ -362,7 +338,12 @@ def refund_request(*, order: Order, reason: str) -> Refund:
 def order_fulfilled(*, order_id: int, actor: str) -> bool:
     """The paid order was delivered (its eSIM is ready, its top-up added). Once."""
     with transaction.atomic():
-        moved = _move(order_id, OrderStatus.PAID, OrderStatus.FULFILLED, actor=actor)
+        moved = states.try_move(
+            Order.objects.get(pk=order_id),
+            OrderStatus.FULFILLED,
+            allowed_from=(OrderStatus.PAID,),
+            actor=actor,
+        )
         Fulfilment.objects.filter(order_id=order_id, status=Fulfilment.Status.PENDING).update(
             status=Fulfilment.Status.DONE, completed_at=timezone.now()
         )
@@ -381,7 +362,13 @@ def order_note(*, order_id: int, actor: str, note: str) -> None:
 def order_fulfilment_failed(*, order_id: int, actor: str, note: str) -> bool:
     """The paid order cannot be delivered: it fails, and is then refunded."""
     with transaction.atomic():
-        moved = _move(order_id, OrderStatus.PAID, OrderStatus.FAILED, actor=actor, note=note[:200])
+        moved = states.try_move(
+            Order.objects.get(pk=order_id),
+            OrderStatus.FAILED,
+            allowed_from=(OrderStatus.PAID,),
+            actor=actor,
+            note=note,
+        )
         Fulfilment.objects.filter(order_id=order_id, status=Fulfilment.Status.PENDING).update(
             status=Fulfilment.Status.FAILED, completed_at=timezone.now()
         )

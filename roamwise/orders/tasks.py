@@ -33,11 +33,11 @@ log = logging.getLogger(__name__)
 FULFILLERS: dict[str, str] = {
     # From the plan's sources: ES2+ or a wholesaler, with failover (ADR 0020).
     Order.Kind.ESIM: "roamwise.suppliers.fulfilment.esim_order_fulfil",
-    Order.Kind.TOPUP: "roamwise.esims.services.topup_fulfil",
+    Order.Kind.TOPUP: "roamwise.esims.services.topups.topup_fulfil",
 }
 REVOKERS: dict[str, str] = {
     Order.Kind.ESIM: "roamwise.suppliers.fulfilment.esim_order_revoke",
-    Order.Kind.TOPUP: "roamwise.esims.services.esim_revoke",
+    Order.Kind.TOPUP: "roamwise.esims.services.lifecycle.esim_revoke",
 }
 
 OrderHandler = Callable[[int], object]

@@ -20,7 +20,7 @@ from roamwise.kernel import policies
 from . import hooks, selectors, services
 from .forms import CheckoutForm, checkout_initial, shown_amount
 from .invoices import address_lines, invoice_pdf, seller_lines
-from .models import Invoice, Order, OrderStatus, Refund
+from .models import Invoice, Order, OrderStatus
 
 
 def billing_initial(request: AuthenticatedRequest) -> dict[str, str]:
@@ -129,11 +129,9 @@ def order_detail(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRes
         "confirming": payment_back and order.status == OrderStatus.AWAITING_PAYMENT,
         # Once the processor has the money (or the customer came back from
         # paying), paying again is never offered: the webhook settles it.
-        "can_pay": order.status in (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT)
-        and not payment_back,
+        "can_pay": order.can_pay and not payment_back,
         "esim": selectors.esim_of_order(order=order),
-        "can_ask_refund": order.status in (OrderStatus.PAID, OrderStatus.FULFILLED)
-        and not order.refunds.exclude(status=Refund.Status.DECLINED).exists(),
+        "can_ask_refund": order.can_ask_refund,
     }
     return render(request, "orders/order_detail.html", context)
 
@@ -149,7 +147,7 @@ def order_esim(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
         returned = request.session.get(RETURNED_FROM_PAYING, [])
         if str(order.public_id) not in returned:
             request.session[RETURNED_FROM_PAYING] = [*returned[-9:], str(order.public_id)]
-    unpaid = order.status in (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT)
+    unpaid = order.can_pay
     esim = selectors.esim_of_order(order=order)
     if esim is not None and not unpaid:
         return redirect("esims:detail", public_id=esim.public_id)

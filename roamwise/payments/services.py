@@ -14,13 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from roamwise.core import locks, states
 from roamwise.core.errors import DomainError
 from roamwise.core.money import Money, quantum
 from roamwise.core.tasks import enqueue_on_commit
 from roamwise.kernel.disclosures import disclosure_record
 from roamwise.orders import services as orders
 from roamwise.orders.errors import OrderNotPayable, RefundNotAllowed
-from roamwise.orders.models import ALLOWED_TRANSITIONS, Order, OrderStatus, Refund
+from roamwise.orders.models import Order, OrderStatus, Refund
 from roamwise.orders.tasks import fulfil_order as fulfil_order_task
 from roamwise.orders.tasks import notify_staff as notify_staff_task
 from roamwise.orders.tasks import notify_staff_of_dispute as notify_staff_of_dispute_task
@@ -36,15 +37,8 @@ from .models import Payment, WebhookEvent
 
 log = logging.getLogger(__name__)
 
-PAYABLE = {OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT}
 # Refund.amount holds 8 digits before the point.
 MAX_REFUND_AMOUNT = Decimal(10**8)
-REFUNDABLE = {
-    OrderStatus.PAID,
-    OrderStatus.FULFILLED,
-    OrderStatus.FAILED,
-    OrderStatus.PARTIALLY_REFUNDED,
-}
 
 
 def payment_start(*, order: Order) -> str:
@@ -53,7 +47,7 @@ def payment_start(*, order: Order) -> str:
     An order has one open checkout at a time: asking again returns the same
     page, so a customer cannot pay one order twice.
     """
-    if order.status not in PAYABLE:
+    if not order.can_pay:
         raise OrderNotPayable(gettext("This order is not waiting for payment."))
     order = orders.order_await_payment(order=order)
     pending = order.payments.filter(status=Payment.Status.PENDING).exclude(checkout_url="").first()
@@ -120,13 +114,15 @@ def webhook_receive(*, processor: str, body: bytes, headers: Mapping[str, str]) 
 
 
 def _find_payment(processor: str, event: GatewayEvent) -> Payment | None:
-    payments = Payment.objects.select_for_update().filter(processor=processor)
+    """The event's payment, locked: the first lock of a webhook (core.locks)."""
+    payments = Payment.objects.filter(processor=processor)
     if event.processor_ref:
-        found = payments.filter(processor_ref=event.processor_ref).first()
+        found = locks.lock(payments.filter(processor_ref=event.processor_ref))
         if found:
-            return found
+            return found[0]
     if event.payment_ref:
-        return payments.filter(payment_ref=event.payment_ref).first()
+        found = locks.lock(payments.filter(payment_ref=event.payment_ref))
+        return found[0] if found else None
     return None
 
 
@@ -196,7 +192,7 @@ def _payment_succeeded(processor: str, payment: Payment, event: GatewayEvent) ->
 
 def _dispute_opened(processor: str, payment: Payment) -> str:
     """Hold the records and tell staff, whatever state the order is in."""
-    order = Order.objects.select_for_update().select_related("customer").get(pk=payment.order_id)
+    order = locks.lock_one(Order.objects.select_related("customer"), payment.order_id)
     # The hold is what retention and erasure obey (RET-07); the flag mirrors
     # it for the orders list and is cleared when the last hold is released.
     legal_hold_place(
@@ -208,7 +204,7 @@ def _dispute_opened(processor: str, payment: Payment) -> str:
         reference=f"{processor}:{payment.processor_ref}"[:100],
     )
     Order.objects.filter(pk=order.pk).update(legal_hold=True)
-    if OrderStatus.DISPUTED in ALLOWED_TRANSITIONS[order.status]:
+    if states.can_move(order, OrderStatus.DISPUTED):
         orders.order_transition(
             order=order,
             to_status=OrderStatus.DISPUTED,
@@ -231,7 +227,10 @@ def _refund_confirmed(payment: Payment, event: GatewayEvent) -> str:
             "the processor.",
         )
         return "refund_currency_mismatch"
-    refunds = Refund.objects.select_for_update().filter(order_id=payment.order_id)
+    # The order before its refunds (core.locks): _settle_refund moves the order.
+    locks.lock_one(Order.objects.all(), payment.order_id)
+    locks.lock(Refund.objects.filter(order_id=payment.order_id))
+    refunds = Refund.objects.filter(order_id=payment.order_id)
     refund = None
     if event.refund_reference:
         refund = refunds.filter(public_id=event.refund_reference).first()
@@ -286,7 +285,7 @@ def _settle_refund(refund: Refund, processor_ref: str) -> bool | None:
     )
     if not updated:
         return None
-    order = Order.objects.select_for_update().get(pk=refund.order_id)
+    order = locks.lock_one(Order.objects.all(), refund.order_id)
     counted = min(refund.amount, order.total - order.refunded_amount)
     within_total = counted == refund.amount
     if not within_total:
@@ -327,8 +326,8 @@ def refund_issue(
 ) -> Refund:
     """Refund all or part of a paid order through its processor (ORD-05)."""
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        if locked.status not in REFUNDABLE:
+        locked = locks.lock_one(Order.objects.all(), order.pk)
+        if not locked.can_be_refunded:
             raise RefundNotAllowed(
                 gettext("An order that is %(lower)s cannot be refunded.")
                 % {"lower": locked.get_status_display().lower()}
@@ -396,7 +395,8 @@ def refund_issue(
     # GatewayUnavailable: the processor may have acted; the refund stays pending
     # until its webhook (or reconciliation) says what happened.
     with transaction.atomic():
-        locked_refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        locks.lock_one(Order.objects.all(), refund.order_id)
+        locked_refund = locks.lock_one(Refund.objects.all(), refund.pk)
         if result.succeeded:
             _settle_refund(locked_refund, result.processor_ref)
         else:
@@ -465,7 +465,8 @@ def refunds_retry(*, older_than: timedelta | None = None) -> int:
             log.warning("refund %s still waiting for the processor: %s", refund.pk, exc.message)
             continue
         with transaction.atomic():
-            locked = Refund.objects.select_for_update().get(pk=refund.pk)
+            locks.lock_one(Order.objects.all(), refund.order_id)
+            locked = locks.lock_one(Refund.objects.all(), refund.pk)
             if result.succeeded and _settle_refund(locked, result.processor_ref) is not None:
                 settled += 1
             elif not result.succeeded:

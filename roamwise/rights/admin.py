@@ -32,7 +32,7 @@ from roamwise.audit.services import Access, access_record, access_record_many
 from roamwise.core.errors import DomainError
 from roamwise.datamap.selectors import read_field
 
-from . import deadlines, selectors, services
+from . import deadlines, selectors
 from .errors import RequestNotFound
 from .models import (
     ABOUT_A_CHILD,
@@ -42,6 +42,8 @@ from .models import (
     RequestKind,
     RequestStatus,
 )
+from .services import downloads
+from .services import staff as staff_queue
 from .views import file_response
 
 HANDLE = "rights.handle_datarequest"
@@ -115,7 +117,11 @@ class DataRequestAdmin(PersonalDataAdmin):
     @admin.action(description="Assign selected to me", permissions=["handle"])
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[DataRequest]) -> None:
         for data_request in queryset:
-            services.request_assign(request=data_request, assignee=request.user, actor=request.user)  # type: ignore[arg-type]
+            staff_queue.request_assign(
+                request=data_request,
+                assignee=request.user,  # type: ignore[arg-type]
+                actor=request.user,  # type: ignore[arg-type]
+            )
         messages.success(
             request, gettext("%(count)s request(s) assigned to you.") % {"count": queryset.count()}
         )
@@ -223,7 +229,7 @@ class DataRequestAdmin(PersonalDataAdmin):
             and found.kind == RequestKind.ERASURE
             and found.requester_kind in ABOUT_A_CHILD
             and found.user_id is None
-            and found.status in (RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED)
+            and found.is_under_way
         )
         find = request.GET.get("find", "").strip()[:254]
         candidates = selectors.account_candidates(query=find) if can_link and find else []
@@ -269,19 +275,19 @@ class DataRequestAdmin(PersonalDataAdmin):
                     if raw.isdigit()
                     else None
                 )
-                services.request_assign(request=found, assignee=assignee, actor=user)
+                staff_queue.request_assign(request=found, assignee=assignee, actor=user)
                 messages.success(request, gettext("Assignment changed."))
             elif action == "start":
-                services.request_start(request=found, actor=user)
+                staff_queue.request_start(request=found, actor=user)
                 messages.success(request, gettext("Request in progress."))
             elif action == "complete":
-                services.request_complete(request=found, actor=user, resolution=text)
+                staff_queue.request_complete(request=found, actor=user, resolution=text)
                 messages.success(request, gettext("Answered."))
             elif action == "reject":
-                services.request_reject(request=found, actor=user, reason=text)
+                staff_queue.request_reject(request=found, actor=user, reason=text)
                 messages.success(request, gettext("Rejected; the requester is told why."))
             elif action == "extend":
-                services.request_extend(request=found, actor=user, reason=text)
+                staff_queue.request_extend(request=found, actor=user, reason=text)
                 messages.success(
                     request,
                     gettext("Deadline extended to %(due_at)s.")
@@ -295,7 +301,7 @@ class DataRequestAdmin(PersonalDataAdmin):
                 if account is None:
                     messages.error(request, gettext("Choose an account the search found."))
                 else:
-                    services.request_account_link(
+                    staff_queue.request_account_link(
                         request=found,
                         account=account,
                         actor=user,
@@ -306,7 +312,7 @@ class DataRequestAdmin(PersonalDataAdmin):
                         request, gettext("Account linked; erase it when you are ready.")
                     )
             elif action == "erase":
-                services.request_erase(request=found, actor=user)
+                staff_queue.request_erase(request=found, actor=user)
                 if found.status == RequestStatus.FAILED:
                     messages.error(
                         request, gettext("The erasure could not be verified: still failed.")
@@ -314,7 +320,7 @@ class DataRequestAdmin(PersonalDataAdmin):
                 else:
                     messages.success(request, gettext("Erased."))
             elif action == "send_download":
-                services.request_send_download(request=found, actor=user)
+                downloads.request_send_download(request=found, actor=user)
                 messages.success(
                     request, gettext("A one-time download link went to the requester.")
                 )

@@ -20,7 +20,7 @@ from roamwise.core.middleware import body_limit_raise
 from roamwise.core.schemas import Boolean, ErrorOut
 from roamwise.core.uploads import base64_length, json_body_limit
 
-from . import deadlines, selectors, services
+from . import deadlines, selectors
 from .errors import (
     EvidenceRejected,
     InvalidRequest,
@@ -31,6 +31,7 @@ from .errors import (
 from .evidence import Upload
 from .export import export_build, export_zip
 from .models import DataRequest, RequestKind, RequestStatus
+from .services import customer, public
 
 router = Router(tags=["privacy rights"])
 AUTH = [session_token_auth, django_auth]
@@ -179,9 +180,9 @@ def _uploads(items: list[EvidenceIn]) -> list[Upload]:
 def request_create(request: HttpRequest, body: RequestIn) -> Status:
     user = authenticated_user(request)
     if body.kind in (RequestKind.ACCESS, RequestKind.EXPORT):
-        return Status(201, request_out(services.access_request_self(user=user, kind=body.kind)))
+        return Status(201, request_out(customer.access_request_self(user=user, kind=body.kind)))
     if body.kind == RequestKind.CORRECTION:
-        created = services.correction_request(
+        created = customer.correction_request(
             user=user,
             fields=body.fields,
             details=body.details or "",
@@ -198,7 +199,7 @@ def request_create(request: HttpRequest, body: RequestIn) -> Status:
             gettext("Say what you object to: analytics, personalisation or marketing.")
         )
     scope = "restriction" if body.kind == RequestKind.RESTRICTION else str(body.scope)
-    recorded = services.objection_request(user=user, switches={scope: body.active})
+    recorded = customer.objection_request(user=user, switches={scope: body.active})
     if not recorded:
         raise NoChange(
             gettext("%(scope)s is already %(active_else_off)s.")
@@ -258,7 +259,7 @@ def request_export(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     "child's data: we email a link to verify the address first, and never send data by email",
 )
 def public_request_create(request: HttpRequest, body: PublicRequestIn) -> Status:
-    created = services.public_request_open(
+    created = public.public_request_open(
         email=body.email,
         kind=body.kind,
         relationship=body.relationship,

@@ -13,6 +13,8 @@ of the request's own for someone without an account.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Mapping
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -20,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from roamwise.core.models import TimeStampedModel
+from roamwise.core.models import TimeStampedModel, TransitionEvent
 from roamwise.notifications.models import KeyHolder
 from roamwise.vault.fields import EncryptedBinaryField, EncryptedTextField
 
@@ -102,6 +104,10 @@ OPEN_STATUSES = tuple(s for s in RequestStatus if s not in CLOSED_STATUSES)
 
 
 class DataRequest(TimeStampedModel):
+    # The state machine (roamwise.core.states).
+    STATE_FIELD: ClassVar[str] = "status"
+    TRANSITIONS: ClassVar[Mapping[str, Collection[str]]] = ALLOWED_TRANSITIONS
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=RequestKind.choices)
     status = models.CharField(
@@ -203,21 +209,19 @@ class DataRequest(TimeStampedModel):
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
 
+    @property
+    def is_under_way(self) -> bool:
+        """Started by staff and not yet answered: it may be erased, linked, answered."""
+        return self.status in (RequestStatus.IN_PROGRESS, RequestStatus.EXTENDED)
 
-class DataRequestEvent(models.Model):
+
+class DataRequestEvent(TransitionEvent):
     """Every transition, assignment, extension and reminder of a request, with who made it."""
 
     request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.from_status} -> {self.to_status} on request {self.request_id}"

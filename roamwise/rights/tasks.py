@@ -10,14 +10,14 @@ from huey.contrib.djhuey import db_periodic_task
 @db_periodic_task(crontab(minute="10"))
 def rights_reminders() -> int:
     """Every hour: remind before deadlines (once per request and level)."""
-    from . import services
+    from .services import staff as staff_queue
 
-    return services.reminders_send()
+    return staff_queue.reminders_send()
 
 
 @db_periodic_task(crontab(minute="40", hour="*/6"))
 def rights_unverified_delete() -> int:
     """Public requests whose address was never verified are not kept."""
-    from . import services
+    from .services import public
 
-    return services.unverified_requests_delete()
+    return public.unverified_requests_delete()

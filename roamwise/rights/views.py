@@ -20,11 +20,12 @@ from roamwise.core.errors import DomainError
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.datamap.registry import data_map
 
-from . import deadlines, hooks, selectors, services
+from . import deadlines, hooks, selectors
 from .errors import RequestNotFound
 from .export import Export, export_build, export_zip
 from .forms import ChildReportForm, CorrectionForm, NameForm, PublicRequestForm, uploads_from
 from .models import DataRequest, RequestKind
+from .services import customer, downloads, public
 
 
 def editor_urls() -> dict[str, str]:
@@ -70,14 +71,14 @@ def privacy_center(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def export_download(request: AuthenticatedRequest) -> HttpResponse:
     """Everything, as a ZIP (RGT-04); recorded as an export request answered at once."""
-    services.access_request_self(user=request.user, kind=RequestKind.EXPORT)
+    customer.access_request_self(user=request.user, kind=RequestKind.EXPORT)
     return zip_response(export_build(user=request.user))
 
 
 @login_required
 @require_POST
 def access_request(request: AuthenticatedRequest) -> HttpResponse:
-    services.access_request_self(user=request.user, kind=RequestKind.ACCESS)
+    customer.access_request_self(user=request.user, kind=RequestKind.ACCESS)
     messages.success(
         request, gettext("Your access request is answered: everything we hold is on this page.")
     )
@@ -94,7 +95,7 @@ def correction(request: AuthenticatedRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.correction_request(
+            created = customer.correction_request(
                 user=request.user,
                 fields=form.cleaned_data["fields_to_correct"],
                 details=form.cleaned_data["details"],
@@ -124,7 +125,7 @@ def name_update(request: AuthenticatedRequest) -> HttpResponse:
         request.POST or None, initial={"first_name": user.first_name, "last_name": user.last_name}
     )
     if request.method == "POST" and form.is_valid():
-        services.personal_details_update(
+        customer.personal_details_update(
             user=user,
             first_name=form.cleaned_data["first_name"],
             last_name=form.cleaned_data["last_name"],
@@ -142,7 +143,7 @@ def objections(request: AuthenticatedRequest) -> HttpResponse:
     form = ObjectionsForm(request.POST)
     if not form.is_valid():
         return HttpResponse("Invalid choices.", status=400)
-    recorded = services.objection_request(user=request.user, switches=form.switches())
+    recorded = customer.objection_request(user=request.user, switches=form.switches())
     if recorded:
         messages.success(request, gettext("Your choices are saved and apply from now on."))
     return redirect(reverse("rights:center") + "#objections")
@@ -171,7 +172,7 @@ def erase(request: AuthenticatedRequest) -> HttpResponse:
                 request, gettext("Tick the boxes to confirm that you want your data erased.")
             )
             return render(request, "rights/erase.html", context, status=400)
-        done = services.erasure_request_self(user=request.user)
+        done = customer.erasure_request_self(user=request.user)
         logout(request)
         return render(request, "rights/erased.html", {"data_request": done})
     return render(request, "rights/erase.html", context)
@@ -223,7 +224,7 @@ def public_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.public_request_open(
+            public.public_request_open(
                 email=data["email"],
                 kind=data["kind"],
                 relationship=data["relationship"],
@@ -248,7 +249,7 @@ def child_report(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.public_request_open(
+            public.public_request_open(
                 email=data["email"],
                 kind=RequestKind.ERASURE,
                 relationship="reporter",
@@ -271,9 +272,9 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     scanners that follow links do not confirm anything."""
     try:
         if request.method == "POST":
-            done = services.public_request_verify(token=token)
+            done = public.public_request_verify(token=token)
             return render(request, "rights/verified.html", {"data_request": done})
-        found = services.public_request_check(token=token)
+        found = public.public_request_check(token=token)
     except DomainError as exc:
         return render(request, "rights/link_invalid.html", {"message": exc.message}, status=404)
     return render(request, "rights/verify.html", {"data_request": found})
@@ -284,10 +285,10 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
     """A one-time link to an export (RGT-09): the page, then one download."""
     try:
         if request.method == "POST":
-            found: DataRequest = services.download_consume(token=token)
+            found: DataRequest = downloads.download_consume(token=token)
             assert found.user is not None
             return zip_response(export_build(user=found.user))
-        found = services.download_check(token=token)
+        found = downloads.download_check(token=token)
     except DomainError as exc:
         return render(request, "rights/link_invalid.html", {"message": exc.message}, status=404)
     return render(request, "rights/download.html", {"data_request": found})

@@ -24,8 +24,11 @@ from django.utils.translation import gettext
 from roamwise.catalog.models import Plan
 from roamwise.core.tasks import enqueue_on_commit
 from roamwise.datamap.registry import RecipientUnreachable
-from roamwise.esims import services as esims
+from roamwise.esims import errors as esims_errors
 from roamwise.esims.models import Bundle, Esim, EsimState
+from roamwise.esims.services import lifecycle as esims_lifecycle
+from roamwise.esims.services import provisioning as esims_provisioning
+from roamwise.esims.services import topups as esims_topups
 from roamwise.orders import services as orders
 from roamwise.orders.models import Order, OrderEvent, OrderStatus
 from roamwise.orders.tasks import staff_alert
@@ -66,7 +69,7 @@ def esim_order_fulfil(order_id: int) -> str:
     does while the order is pending), which polls a pending allocation."""
     if Esim.objects.filter(order_id=order_id).exists():
         # Being provisioned over ES2+ (or done): that path reconciles itself.
-        return esims.esim_fulfil(order_id)
+        return esims_provisioning.esim_fulfil(order_id)
     order = Order.objects.select_related("plan").get(pk=order_id)
     if order.status != OrderStatus.PAID:
         return f"order is {order.status}: nothing to supply"
@@ -82,7 +85,9 @@ def esim_order_fulfil(order_id: int) -> str:
         outcome = _from_supplier(order, source)
         if outcome is not None:
             return outcome
-    esims.esim_supply_failed(order_id=order.pk, reason="No source could supply this eSIM.")
+    esims_provisioning.esim_supply_failed(
+        order_id=order.pk, reason="No source could supply this eSIM."
+    )
     return "failed: every source failed"
 
 
@@ -90,8 +95,8 @@ def _es2plus(order: Order, source: PlanSource) -> str:
     if order.supplier != ES2PLUS:  # failover from a wholesaler: the cost is not known
         orders.order_cost_record(order_id=order.pk, supplier=ES2PLUS, cost=None)
     if source.profile_type != order.plan.profile_type:
-        esims.esim_for_order(order=order, profile_type=source.profile_type)
-    return esims.esim_fulfil(order.pk)
+        esims_provisioning.esim_for_order(order=order, profile_type=source.profile_type)
+    return esims_provisioning.esim_fulfil(order.pk)
 
 
 def _from_supplier(order: Order, source: PlanSource) -> str | None:
@@ -215,7 +220,7 @@ def _record_cost(allocation: Allocation) -> None:
 
 def _esim_from(allocation: Allocation) -> bool:
     try:
-        return esims.esim_supplied(
+        return esims_provisioning.esim_supplied(
             order_id=allocation.order_id,  # type: ignore[arg-type]
             profile_type=f"{allocation.supplier}:{allocation.package_id}"[:64],
             iccid=allocation.iccid,
@@ -268,7 +273,7 @@ def esim_order_revoke(order_id: int) -> str:
     An eSIM over ES2+ is taken back as before (``esim_revoke``)."""
     used = Allocation.objects.filter(order_id=order_id, disposition=Disposition.FULFILLED).first()
     if used is None:
-        return esims.esim_revoke(order_id)
+        return esims_lifecycle.esim_revoke(order_id)
     esim = Esim.objects.filter(order_id=order_id).first()
     if esim is None or esim.state in (EsimState.DELETED, EsimState.FAILED):
         return "nothing to revoke"
@@ -280,7 +285,9 @@ def esim_order_revoke(order_id: int) -> str:
         )
         orders.order_note(order_id=order_id, actor=ACTOR, note=problem)
         return f"not ended: {problem}"
-    esims.esim_supplied_end(esim=esim, actor="refund", note=f"order refunded; {used.supplier}")
+    esims_lifecycle.esim_supplied_end(
+        esim=esim, actor="refund", note=f"order refunded; {used.supplier}"
+    )
     orders.order_note(
         order_id=order_id, actor=ACTOR, note=f"eSIM ended at {used.supplier} ({used.reference})"
     )
@@ -308,21 +315,21 @@ def _supplier_end(*, esim: Esim, used: Allocation) -> str:
 
 
 def esim_supplied_delete(*, esim: Esim, actor: str, note: str) -> Esim:
-    """``esims.services.esim_delete`` of a wholesaler's eSIM: ended at its
+    """``esims.services.lifecycle.esim_delete`` of a wholesaler's eSIM: ended at its
     supplier first (cancelled while not installed, else terminated), then
     deleted here; ``EsimError`` with the reason when the supplier did not."""
     used = Allocation.objects.filter(
         order_id=esim.order_id, disposition=Disposition.FULFILLED
     ).first()
     if used is None:
-        raise esims.EsimError("This eSIM's supplier is not known.")
+        raise esims_errors.EsimError("This eSIM's supplier is not known.")
     problem = _supplier_end(esim=esim, used=used)
     if problem:
-        raise esims.EsimError(
+        raise esims_errors.EsimError(
             "This eSIM could not be ended at its provider just now; "
             "try again later or ask us to end it."
         )
-    esims.esim_supplied_end(esim=esim, actor=actor, note=f"{note}; {used.supplier}")
+    esims_lifecycle.esim_supplied_end(esim=esim, actor=actor, note=f"{note}; {used.supplier}")
     esim.refresh_from_db()
     return esim
 
@@ -370,7 +377,7 @@ def topup_at_supplier(order_id: int) -> str:
         },
     )
     if topup.status == SupplierTopUp.Status.DONE:
-        esims.topup_supplied(bundle_id=bundle.pk)
+        esims_topups.topup_supplied(bundle_id=bundle.pk)
         return "added"
     if topup.status == SupplierTopUp.Status.FAILED:
         return "failed"
@@ -402,7 +409,7 @@ def topup_at_supplier(order_id: int) -> str:
         cost_amount=answer.cost.amount if answer.cost else None,
         cost_currency=answer.cost.currency if answer.cost else "",
     )
-    esims.topup_supplied(bundle_id=bundle.pk)
+    esims_topups.topup_supplied(bundle_id=bundle.pk)
     orders.order_note(
         order_id=order.pk, actor=ACTOR, note=f"top-up added at {used.supplier} ({answer.reference})"
     )
@@ -480,7 +487,7 @@ def _credit_ran_out(supplier_code: str) -> None:
 def esims_end_for_erasure(esims_of_subject: QuerySet[Esim]) -> int:
     """``Erasure.at_recipients`` of eSIMs (ADR 0010 step 0): a wholesaler's eSIM
     is ended at its supplier, as a refund ends it; the others go to the SM-DP+
-    and the network (``esims.esims_end_for_erasure``). A supplier that does not
+    and the network (``esims_lifecycle.esims_end_for_erasure``). A supplier that does not
     end one raises ``RecipientUnreachable``, so nothing is erased. Returns how
     many were ended."""
     live = esims_of_subject.exclude(state__in=(EsimState.DELETED, EsimState.FAILED))
@@ -500,8 +507,8 @@ def esims_end_for_erasure(esims_of_subject: QuerySet[Esim]) -> int:
                 gettext("eSIM %(public_id)s was not ended: %(problem)s")
                 % {"public_id": esim.public_id, "problem": problem}
             )
-        esims.esim_supplied_end(
+        esims_lifecycle.esim_supplied_end(
             esim=esim, actor="erasure", note=f"the customer's data is erased; {used.supplier}"
         )
         ended += 1
-    return ended + esims.esims_end_for_erasure(live.exclude(order_id__in=list(supplied)))
+    return ended + esims_lifecycle.esims_end_for_erasure(live.exclude(order_id__in=list(supplied)))

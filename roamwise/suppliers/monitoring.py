@@ -41,7 +41,7 @@ NAMES = {"airalo": "Airalo", "esimaccess": "eSIM Access"}
 
 def supplied_allocation(*, iccid: str, supplier_code: str) -> Allocation | None:
     """The allocation whose profile is a live eSIM of ours with this ICCID."""
-    from roamwise.esims.services import esim_by_iccid
+    from roamwise.esims.selectors import esim_by_iccid
 
     esim = esim_by_iccid(iccid)
     if esim is None or esim.state in (EsimState.DELETED, EsimState.FAILED):

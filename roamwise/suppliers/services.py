@@ -239,7 +239,8 @@ def _validity_event(supplier_code: str, event: WebhookEvent) -> None:
 
 def _esim_status_event(supplier_code: str, event: WebhookEvent) -> None:
     """eSIM Access: the profile was installed (``smdpStatus``) or is in use."""
-    from roamwise.esims import services as esims
+    from roamwise.esims.services import lifecycle as esims_lifecycle
+    from roamwise.esims.services import notifications as esims_notifications
 
     allocation = _allocation_of(supplier_code, event)
     esim = Esim.objects.get(order__allocations=allocation)
@@ -248,12 +249,12 @@ def _esim_status_event(supplier_code: str, event: WebhookEvent) -> None:
     # Only forward from ready: a notice older than a pause (delivered out of
     # order) must not undo it.
     if (installed or in_use) and esim.state == EsimState.READY:
-        esims.esim_download_progress(
+        esims_notifications.esim_download_progress(
             esim=esim, point=4, succeeded=True, eid="", note="installed, as its supplier reports"
         )
         esim.refresh_from_db()
     if in_use:
-        esims.esim_activate(esim=esim, actor=supplier_code)
+        esims_lifecycle.esim_activate(esim=esim, actor=supplier_code)
 
 
 def _credit_event(supplier_code: str, event: WebhookEvent) -> None:

@@ -10,14 +10,16 @@ ticket's own, so that erasing either makes the thread unreadable everywhere.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Mapping
 from datetime import timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
-from roamwise.core.models import TimeStampedModel
+from roamwise.core.models import TimeStampedModel, TransitionEvent
 from roamwise.notifications.models import KeyHolder
 from roamwise.vault.fields import BlindIndexField, EncryptedBinaryField, EncryptedTextField
 
@@ -53,6 +55,10 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 
 
 class Ticket(TimeStampedModel):
+    # The state machine (roamwise.core.states).
+    STATE_FIELD: ClassVar[str] = "status"
+    TRANSITIONS: ClassVar[Mapping[str, Collection[str]]] = ALLOWED_TRANSITIONS
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -190,20 +196,13 @@ class TicketAttachment(models.Model):
         return f"attachment {self.public_id}"
 
 
-class TicketEvent(models.Model):
+class TicketEvent(TransitionEvent):
     """Every status change and assignment, with who made it."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.from_status} -> {self.to_status} on ticket {self.ticket_id}"

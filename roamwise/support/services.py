@@ -9,6 +9,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -23,7 +24,7 @@ from django.utils.translation import gettext
 from pydantic import ValidationError as PydanticValidationError
 
 from roamwise.accounts.models import User
-from roamwise.core.errors import InvalidTransition
+from roamwise.core import states
 from roamwise.core.parsing import json_loads
 from roamwise.core.ratelimit import rate_limit
 from roamwise.core.signing import SignatureError, signature_verify
@@ -45,7 +46,6 @@ from .errors import (
 )
 from .inbound import InboundEmail, strip_quoted
 from .models import (
-    ALLOWED_TRANSITIONS,
     Category,
     Ticket,
     TicketAttachment,
@@ -322,14 +322,9 @@ def support_records_sweep(*, sweep: Sweep) -> Swept:
 
 
 def _transition(ticket: Ticket, to_status: str, actor: User | None, note: str = "") -> Ticket:
-    old = ticket.status
-    if to_status not in ALLOWED_TRANSITIONS.get(old, set()):
-        raise InvalidTransition(
-            gettext("A %(old)s ticket cannot become %(to_status)s.")
-            % {"old": old, "to_status": to_status}
-        )
+    """Move the ticket on (roamwise.core.states.move), stamping when it was resolved or closed."""
     now = timezone.now()
-    changes: dict = {"status": to_status, "updated_at": now}
+    changes: dict[str, Any] = {}
     if to_status == TicketStatus.RESOLVED:
         changes["resolved_at"] = now
     elif to_status == TicketStatus.CLOSED:
@@ -338,13 +333,7 @@ def _transition(ticket: Ticket, to_status: str, actor: User | None, note: str = 
             changes["resolved_at"] = now
     elif to_status == TicketStatus.OPEN:
         changes["resolved_at"] = None
-    with transaction.atomic():
-        if Ticket.objects.filter(pk=ticket.pk, status=old).update(**changes) != 1:
-            raise InvalidTransition(gettext("The ticket changed meanwhile; reload it."))
-        TicketEvent.objects.create(
-            ticket=ticket, actor=actor, from_status=old, to_status=to_status, note=note[:200]
-        )
-    ticket.refresh_from_db()
+    states.move(ticket, to_status, actor=actor, note=note, now=now, **changes)
     return ticket
 
 

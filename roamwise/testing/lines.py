@@ -13,7 +13,7 @@ from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.devices.validators import eid_check_digits, luhn_check_digit
 from roamwise.esims.models import Bundle, Esim, EsimState
-from roamwise.esims.services import esim_for_order
+from roamwise.esims.services.provisioning import esim_for_order
 from roamwise.orders.services import order_create
 from roamwise.testing.shopping import BILLING
 

@@ -30,9 +30,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from roamwise.core import locks
 from roamwise.core.tasks import enqueue_on_commit
 from roamwise.esims.models import ENDED_STATES, Bundle, Esim, EsimState
-from roamwise.esims.services import esim_activate
+from roamwise.esims.services.lifecycle import esim_activate
 from roamwise.vault.fields import blind_index_value
 
 from . import partitions, records
@@ -488,10 +489,8 @@ def balances_apply(*, usage: dict[int, EsimUsage], now: dt.datetime) -> list[tup
     """
     if not usage:
         return []
-    bundles = list(
-        Bundle.objects.select_for_update()
-        .filter(esim_id__in=sorted(usage), state=Bundle.State.ACTIVE)
-        .order_by("pk")
+    bundles = locks.lock(
+        Bundle.objects.filter(esim_id__in=sorted(usage), state=Bundle.State.ACTIVE)
     )
     by_esim: dict[int, list[Bundle]] = defaultdict(list)
     for bundle in bundles:

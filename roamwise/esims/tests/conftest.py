@@ -27,7 +27,7 @@ def smdp(shop: str, settings: object) -> Iterator[SmdpProxy]:
 def stock_the_batch() -> int:
     """The operator's list of its profiles at the SM-DP+ (what the vendor's batch
     file gives), loaded into the shop as ``manage.py esim_stock`` does."""
-    from roamwise.esims.services import profile_stock_add
+    from roamwise.esims.services.provisioning import profile_stock_add
     from roamwise.smdp.models import SmdpProfile
 
     added = 0

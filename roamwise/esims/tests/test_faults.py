@@ -106,7 +106,8 @@ def provision_in_a_worker(order: Order) -> subprocess.Popen[bytes]:
         "HUEY_NAME": "faults-test-worker",
     }
     code = (
-        f"from roamwise.esims.services import esim_provision; esim_provision(order_id={order.pk})"
+        "from roamwise.esims.services.provisioning import esim_provision; "
+        f"esim_provision(order_id={order.pk})"
     )
     return subprocess.Popen(
         [sys.executable, "manage.py", "shell", "-c", code],
@@ -255,19 +256,20 @@ def test_a_failed_order_whose_refund_job_was_lost_is_refunded_once(
 def test_the_fulfilment_sweep_leaves_a_waiting_retry_to_its_backoff(
     smdp: object, buyer: Client, plan: Plan, jobs: Callable[[], int]
 ) -> None:
-    from roamwise.esims import services
+
+    from roamwise.esims.services import provisioning
 
     with fulfilment_held():
         order = buy(buyer, plan)
         jobs()
-    esim = services.esim_for_order(order=order)
+    esim = provisioning.esim_for_order(order=order)
     Esim.objects.filter(pk=esim.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=8))
 
-    assert services.esim_fulfil(order.pk).startswith("next try at")
+    assert provisioning.esim_fulfil(order.pk).startswith("next try at")
     assert not Es2Attempt.objects.exists()
 
     Esim.objects.filter(pk=esim.pk).update(next_attempt_at=timezone.now())
-    assert services.esim_fulfil(order.pk) == EsimState.READY
+    assert provisioning.esim_fulfil(order.pk) == EsimState.READY
 
 
 @pytest.mark.commitment("SIM-01")

@@ -19,8 +19,9 @@ from django.test import Client
 
 from roamwise.catalog.models import Plan
 from roamwise.core.signing import ES2_NOTIFICATION_HEADER, signature_header
-from roamwise.esims import services
+from roamwise.esims import selectors
 from roamwise.esims.models import Es2Attempt, Esim, EsimState, ProfileStock
+from roamwise.esims.services import lifecycle
 from roamwise.orders.models import OrderStatus
 from roamwise.orders.services import order_create
 from roamwise.smdp.models import ProfileState, SmdpProfile
@@ -169,7 +170,7 @@ def test_a_profile_given_back_is_provisioned_again_to_the_next_order(
     SmdpProfile.objects.exclude(iccid=only).update(state=ProfileState.UNAVAILABLE)
     ProfileStock.objects.exclude(iccid=only if batch else None).delete()
     first = Esim.objects.get(order=buy(buyer, plan, jobs))
-    services.esim_delete(esim=first, actor="customer")  # back to the SM-DP+: Available
+    lifecycle.esim_delete(esim=first, actor="customer")  # back to the SM-DP+: Available
     jobs()  # type: ignore[operator]
 
     second = Esim.objects.get(order=buy(buyer, plan, jobs))
@@ -180,7 +181,7 @@ def test_a_profile_given_back_is_provisioned_again_to_the_next_order(
     assert second.iccid == first.iccid
     (profile,) = reserved()
     assert (profile.iccid, profile.matching_id) == (second.iccid, second.matching_id)
-    assert services.esim_by_iccid(second.iccid) == second  # notifications find the live one
+    assert selectors.esim_by_iccid(second.iccid) == second  # notifications find the live one
 
 
 @pytest.mark.commitment("SIM-01")

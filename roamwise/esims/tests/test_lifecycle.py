@@ -103,7 +103,7 @@ def test_notifications_are_idempotent_and_answer_204(esim: Esim, client: Client)
     assert (first.status_code, again.status_code) == (204, 204)
     assert first.content == b""
     assert ProgressReport.objects.filter(call_id="n-1").count() == 1
-    assert EsimEvent.objects.filter(esim=esim, to_state=EsimState.INSTALLED).count() == 1
+    assert EsimEvent.objects.filter(esim=esim, to_status=EsimState.INSTALLED).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -186,7 +186,7 @@ def test_the_customer_suspends_resumes_and_deletes_with_every_move_recorded(
     esim.refresh_from_db()
     assert esim.state == EsimState.DELETED
     assert NetworkSubscription.objects.get(iccid=esim.iccid).state == "terminated"
-    moves = list(esim.events.values_list("from_state", "to_state", "actor"))
+    moves = list(esim.events.values_list("from_status", "to_status", "actor"))
     assert moves[-4:] == [
         ("ready", "installed", "smdp"),
         ("installed", "suspended", "customer"),
@@ -202,10 +202,11 @@ def test_the_customer_suspends_resumes_and_deletes_with_every_move_recorded(
 def test_staff_suspend_through_the_back_office_as_themselves(
     esim: Esim, jobs: object, staff: User
 ) -> None:
-    from roamwise.esims import services
+
+    from roamwise.esims.services import lifecycle
 
     install(esim, jobs)
-    services.esim_suspend(esim=esim, actor=f"staff:{staff.pk}")
+    lifecycle.esim_suspend(esim=esim, actor=f"staff:{staff.pk}")
 
     assert esim.events.last().actor == f"staff:{staff.pk}"
     assert NetworkSubscription.objects.get(iccid=esim.iccid).state == "suspended"

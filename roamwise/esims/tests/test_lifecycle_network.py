@@ -20,8 +20,8 @@ from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.core import http
 from roamwise.core.faults import fault_set
-from roamwise.esims import services
 from roamwise.esims.models import Bundle, Esim, EsimEvent, EsimState, PartnerCall
+from roamwise.esims.services import lifecycle
 from roamwise.esims.tasks import partner_calls_sweep
 from roamwise.network.models import NetworkBundle, NetworkRequest, NetworkSubscription
 from roamwise.smdp.services import device_download
@@ -55,7 +55,7 @@ def network_state(esim: Esim) -> str:
 
 
 def suspensions(esim: Esim) -> int:
-    return EsimEvent.objects.filter(esim=esim, to_state=EsimState.SUSPENDED).count()
+    return EsimEvent.objects.filter(esim=esim, to_status=EsimState.SUSPENDED).count()
 
 
 def in_threads(*work: Callable[[], Any]) -> list[Any]:
@@ -88,7 +88,7 @@ def test_concurrent_suspends_of_one_esim_are_one_change_and_both_succeed(
     copies = [Esim.objects.get(pk=esim.pk) for _ in range(4)]
 
     results = in_threads(
-        *[lambda c=copy: services.esim_suspend(esim=c, actor="customer") for copy in copies]
+        *[lambda c=copy: lifecycle.esim_suspend(esim=c, actor="customer") for copy in copies]
     )
 
     assert [r.state if isinstance(r, Esim) else r for r in results] == [EsimState.SUSPENDED] * 4
@@ -189,7 +189,7 @@ def test_a_deletion_whose_answer_is_garbled_is_confirmed_by_asking_the_line(
     esim = installed(buyer, plan, jobs)
     fault_set("network", mode="garbage", seconds=120)
 
-    services.esim_delete(esim=esim, actor="customer")
+    lifecycle.esim_delete(esim=esim, actor="customer")
 
     esim.refresh_from_db()
     assert (esim.state, network_state(esim)) == (EsimState.DELETED, "terminated")

@@ -14,9 +14,9 @@ from django.db import connections
 from django.test import Client
 
 from roamwise.catalog.models import Plan
-from roamwise.esims import services
 from roamwise.esims.es2plus import get_client, new_call_id
 from roamwise.esims.models import Es2Attempt, Esim, EsimState, ProfileStock, ProvisionStep
+from roamwise.esims.services import provisioning
 from roamwise.governance.models import Disclosure
 from roamwise.network.models import NetworkBundle
 from roamwise.orders.models import Fulfilment, OrderStatus
@@ -264,15 +264,15 @@ def test_a_worker_that_died_mid_call_is_reconciled_by_the_next(
     worker died before recording the answer. The next run adopts that profile."""
     with fulfilment_held():
         order = buy(buyer, plan, jobs)
-    esim = services.esim_for_order(order=order)
-    assert services._stock_take(esim)  # the ICCID of our batch it asks for
+    esim = provisioning.esim_for_order(order=order)
+    assert provisioning._stock_take(esim)  # the ICCID of our batch it asks for
     call_id = new_call_id()
     Es2Attempt.objects.create(esim=esim, function="downloadOrder", call_id=call_id)
     iccid = get_client().download_order(
         profile_type=plan.profile_type, iccid=esim.iccid, call_id=call_id
     )
 
-    assert services.esim_provision(order_id=order.pk) == EsimState.READY
+    assert provisioning.esim_provision(order_id=order.pk) == EsimState.READY
 
     esim.refresh_from_db()
     assert esim.iccid == iccid
@@ -291,7 +291,7 @@ def test_concurrent_runs_for_one_order_order_one_profile(
     def run() -> None:
         try:
             start.wait()
-            results.append(services.esim_provision(order_id=order.pk))
+            results.append(provisioning.esim_provision(order_id=order.pk))
         finally:
             connections.close_all()
 
@@ -318,7 +318,7 @@ def test_staff_retry_a_waiting_provisioning_at_once(
     assert (esim.state, esim.provision_failures) == (EsimState.PREPARING, 1)
     HUEY.flush()  # the scheduled retry is an hour away as far as staff know
 
-    services.esim_retry_now(esim=esim, actor=f"staff:{staff.pk}")  # type: ignore[attr-defined]
+    provisioning.esim_retry_now(esim=esim, actor=f"staff:{staff.pk}")  # type: ignore[attr-defined]
     jobs()  # type: ignore[operator]
 
     esim.refresh_from_db()

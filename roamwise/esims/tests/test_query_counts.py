@@ -11,7 +11,7 @@ from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.core.tests.querycount import Queries, queries
 from roamwise.esims.models import Bundle, Esim, EsimEvent, EsimState
-from roamwise.esims.services import topup_create
+from roamwise.esims.services.topups import topup_create
 from roamwise.testing.lines import esim_on_line, iccid
 from roamwise.testing.people import make_customer, staff_client
 from roamwise.testing.shopping import BILLING
@@ -40,7 +40,7 @@ def top_up(made: Esim, plan: Plan) -> None:
     order = topup_create(customer=made.customer, esim=made, plan=plan, billing=BILLING)
     Bundle.objects.filter(order=order).update(state=Bundle.State.ACTIVE)
     EsimEvent.objects.create(
-        esim=made, from_state=EsimState.ACTIVE, to_state=EsimState.ACTIVE, actor="network"
+        esim=made, from_status=EsimState.ACTIVE, to_status=EsimState.ACTIVE, actor="network"
     )
 
 

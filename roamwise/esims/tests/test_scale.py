@@ -10,8 +10,8 @@ import pytest
 from django.db import connection, connections
 
 from roamwise.catalog.models import Plan
-from roamwise.esims import services
 from roamwise.esims.models import Esim, EsimState
+from roamwise.esims.services import provisioning
 from roamwise.gateway.services import card_submit
 from roamwise.orders.models import Order, OrderStatus
 from roamwise.orders.services import order_create
@@ -56,7 +56,7 @@ def test_more_paid_orders_than_profiles_provisioned_at_once(
 
     def provision(order_id: int) -> str:
         try:
-            return services.esim_provision(order_id=order_id)
+            return provisioning.esim_provision(order_id=order_id)
         finally:
             connections.close_all()
 

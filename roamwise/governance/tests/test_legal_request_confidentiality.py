@@ -25,7 +25,7 @@ from roamwise.rights import selectors as rights
 from roamwise.rights.erasure import UNDISCLOSED_HOLD
 from roamwise.rights.export import export_build, export_html
 from roamwise.rights.models import RequestStatus
-from roamwise.rights.services import erasure_request_self
+from roamwise.rights.services.customer import erasure_request_self
 
 from .helpers import back_office
 

@@ -297,7 +297,7 @@ def _affected_subject(w: World) -> Row:
 
 
 def _data_request(w: World) -> Any:
-    from roamwise.rights.services import access_request_self
+    from roamwise.rights.services.customer import access_request_self
 
     return access_request_self(user=w.alice)
 
@@ -317,7 +317,7 @@ def _data_request_event(w: World) -> Row:
 def _data_request_file(w: World) -> Row:
     from roamwise.rights.evidence import Upload
     from roamwise.rights.models import DataRequestFile
-    from roamwise.rights.services import correction_request
+    from roamwise.rights.services.customer import correction_request
 
     request = correction_request(
         user=w.alice,

@@ -12,9 +12,10 @@ from roamwise.accounts.models import User
 from roamwise.audit import roles
 from roamwise.audit.models import AccessEvent
 from roamwise.core.errors import DomainError
-from roamwise.rights import services
 from roamwise.rights.export import export_build
 from roamwise.rights.models import DataRequest, LinkMethod, RequesterKind, RequestStatus
+from roamwise.rights.services import public
+from roamwise.rights.services import staff as staff_queue
 from roamwise.testing.helpers import committed, link_in, rows_containing
 from roamwise.testing.people import make_customer, staff_client
 from roamwise.vault.models import DataKey
@@ -171,7 +172,7 @@ def test_linking_needs_a_started_request_a_method_a_note_and_never_takes_staff(
 ) -> None:
     child = claimed_adult("sprout")
     request = committed(
-        lambda: services.public_request_open(
+        lambda: public.public_request_open(
             email="someone@example.org",
             kind="erasure",
             relationship="reporter",
@@ -181,7 +182,7 @@ def test_linking_needs_a_started_request_a_method_a_note_and_never_takes_staff(
     assert isinstance(request, DataRequest)
     note = "The parent sent the child's birth certificate."
     parent_request = committed(
-        lambda: services.public_request_open(
+        lambda: public.public_request_open(
             email="parent@example.org",
             kind="erasure",
             relationship="parent",
@@ -190,7 +191,7 @@ def test_linking_needs_a_started_request_a_method_a_note_and_never_takes_staff(
     )
     assert isinstance(parent_request, DataRequest)
     with pytest.raises(DomainError):  # the parent's address is not verified yet
-        services.request_account_link(
+        staff_queue.request_account_link(
             request=parent_request, account=child, actor=staff, method=LinkMethod.OTHER, note=note
         )
 
@@ -200,7 +201,7 @@ def test_linking_needs_a_started_request_a_method_a_note_and_never_takes_staff(
         (staff, LinkMethod.OTHER, note),  # staff are never erased through a report
     ):
         with pytest.raises(DomainError):
-            services.request_account_link(
+            staff_queue.request_account_link(
                 request=request, account=account, actor=staff, method=method, note=why
             )
 
@@ -209,7 +210,7 @@ def test_linking_needs_a_started_request_a_method_a_note_and_never_takes_staff(
     assert (request.user, parent_request.user) == (None, None)
     assert not request.events.filter(note__startswith="account linked").exists()
     with pytest.raises(DomainError):  # a report asks for erasure, nothing else
-        services.public_request_open(
+        public.public_request_open(
             email="someone@example.org",
             kind="access",
             relationship="reporter",
@@ -221,7 +222,7 @@ def test_linking_needs_a_started_request_a_method_a_note_and_never_takes_staff(
 def test_the_account_holder_never_sees_who_reported_them(staff: User) -> None:
     holder = claimed_adult("sprout")
     request = committed(
-        lambda: services.public_request_open(
+        lambda: public.public_request_open(
             email="whistle@example.org",
             kind="erasure",
             relationship="reporter",
@@ -230,14 +231,14 @@ def test_the_account_holder_never_sees_who_reported_them(staff: User) -> None:
         )
     )
     assert isinstance(request, DataRequest)
-    services.request_account_link(
+    staff_queue.request_account_link(
         request=request,
         account=holder,
         actor=staff,
         method=LinkMethod.HOLDER_CONFIRMED,
         note="Asked the holder; they said they are 21 and sent an ID.",
     )
-    services.request_reject(request=request, actor=staff, reason="The holder is an adult.")
+    staff_queue.request_reject(request=request, actor=staff, reason="The holder is an adult.")
     holder_client = Client()
     holder_client.force_login(holder)
 

@@ -12,7 +12,7 @@ from django.test import Client
 from roamwise.accounts.models import User
 from roamwise.audit import roles
 from roamwise.core.errors import InvalidTransition
-from roamwise.rights import deadlines, selectors, services
+from roamwise.rights import deadlines, selectors
 from roamwise.rights.errors import ExtensionRefused
 from roamwise.rights.models import (
     DataRequest,
@@ -21,6 +21,8 @@ from roamwise.rights.models import (
     RequestKind,
     RequestStatus,
 )
+from roamwise.rights.services import customer, public
+from roamwise.rights.services import staff as staff_queue
 from roamwise.testing.helpers import committed
 from roamwise.testing.people import staff_client
 
@@ -29,7 +31,7 @@ JAN_31 = datetime(2027, 1, 31, 9, 30, tzinfo=UTC)
 
 def correction(user: User, *, jurisdiction: str | None, now: datetime) -> DataRequest:
     return committed(  # type: ignore[return-value]
-        lambda: services.correction_request(
+        lambda: customer.correction_request(
             user=user,
             fields=[],
             details="My surname is misspelt.",
@@ -87,7 +89,7 @@ def test_an_extension_records_who_why_and_the_new_date_and_tells_the_requester(
     mail.outbox.clear()
 
     committed(
-        lambda: services.request_extend(
+        lambda: staff_queue.request_extend(
             request=request,
             actor=staff,
             reason="The records are in an archive we must restore first.",
@@ -118,19 +120,21 @@ def test_an_extension_needs_a_reason_comes_once_and_before_the_deadline(
     ccpa = correction(alice, jurisdiction="ccpa", now=JAN_31)
 
     with pytest.raises(ExtensionRefused):
-        services.request_extend(request=ccpa, actor=staff, reason="busy", now=JAN_31)
+        staff_queue.request_extend(request=ccpa, actor=staff, reason="busy", now=JAN_31)
     with pytest.raises(ExtensionRefused):
-        services.request_extend(
+        staff_queue.request_extend(
             request=ccpa,
             actor=staff,
             reason="Too late to ask for more time now.",
             now=JAN_31 + timedelta(days=46),
         )
-    services.request_extend(request=ccpa, actor=staff, reason="Many systems to search.", now=JAN_31)
+    staff_queue.request_extend(
+        request=ccpa, actor=staff, reason="Many systems to search.", now=JAN_31
+    )
     ccpa.refresh_from_db()
     assert ccpa.due_at == JAN_31 + timedelta(days=90)  # CCPA: 45 more days
     with pytest.raises(ExtensionRefused):
-        services.request_extend(
+        staff_queue.request_extend(
             request=ccpa, actor=staff, reason="And once more, please.", now=JAN_31
         )
     ccpa.refresh_from_db()
@@ -140,14 +144,14 @@ def test_an_extension_needs_a_reason_comes_once_and_before_the_deadline(
 @pytest.mark.commitment("RGT-09")
 def test_transitions_follow_the_state_machine(alice: User, staff: User) -> None:
     request = correction(alice, jurisdiction=None, now=JAN_31)
-    services.request_complete(request=request, actor=staff, resolution="Corrected.", now=JAN_31)
+    staff_queue.request_complete(request=request, actor=staff, resolution="Corrected.", now=JAN_31)
 
     with pytest.raises(InvalidTransition):
-        services.request_start(request=request, actor=staff)
+        staff_queue.request_start(request=request, actor=staff)
     stale = DataRequest.objects.get(pk=request.pk)
     stale.status = RequestStatus.IN_PROGRESS  # an old copy of the row
     with pytest.raises(InvalidTransition):
-        services.request_reject(request=stale, actor=staff, reason="Too late.")
+        staff_queue.request_reject(request=stale, actor=staff, reason="Too late.")
     request.refresh_from_db()
     assert request.status == RequestStatus.COMPLETED
     assert request.completed_at == JAN_31
@@ -164,12 +168,12 @@ def test_reminders_go_once_per_level_before_the_deadline(
 ) -> None:
     _, officer = staff_client(roles.PRIVACY_OFFICER, "paula")
     request = correction(alice, jurisdiction="default", now=JAN_31)  # due 2 March
-    services.request_assign(request=request, assignee=officer, actor=officer)
+    staff_queue.request_assign(request=request, assignee=officer, actor=officer)
     jobs()  # type: ignore[operator]
     mail.outbox.clear()
 
     def remind(at: datetime) -> int:
-        sent = committed(lambda: services.reminders_send(now=at))
+        sent = committed(lambda: staff_queue.reminders_send(now=at))
         jobs()  # type: ignore[operator]
         return sent  # type: ignore[return-value]
 
@@ -197,25 +201,27 @@ def test_unassigned_requests_remind_the_privacy_inbox_and_an_extension_starts_ag
     first_due = request.due_at
 
     # A run that finds both levels passed at once sends one reminder, not two.
-    assert committed(lambda: services.reminders_send(now=first_due - timedelta(days=1))) == 1
+    assert committed(lambda: staff_queue.reminders_send(now=first_due - timedelta(days=1))) == 1
     jobs()  # type: ignore[operator]
     assert [m.to for m in mail.outbox] == [["privacy@roamwise.example"]]
-    services.request_extend(
+    staff_queue.request_extend(
         request=request,
         actor=staff,
         reason="Archive restore needed.",
         now=first_due - timedelta(hours=20),
     )
     request.refresh_from_db()
-    assert committed(lambda: services.reminders_send(now=first_due)) == 0
-    assert committed(lambda: services.reminders_send(now=request.due_at - timedelta(days=7))) == 1
+    assert committed(lambda: staff_queue.reminders_send(now=first_due)) == 0
+    assert (
+        committed(lambda: staff_queue.reminders_send(now=request.due_at - timedelta(days=7))) == 1
+    )
 
 
 @pytest.mark.commitment("RGT-09")
 def test_closed_and_unverified_requests_get_no_reminder(alice: User, staff: User) -> None:
     done = correction(alice, jurisdiction=None, now=JAN_31)
-    services.request_complete(request=done, actor=staff, resolution="Fixed.", now=JAN_31)
-    services.public_request_open(email="someone@example.org", kind="access", now=JAN_31)
+    staff_queue.request_complete(request=done, actor=staff, resolution="Fixed.", now=JAN_31)
+    public.public_request_open(email="someone@example.org", kind="access", now=JAN_31)
 
     assert selectors.reminders_due(now=JAN_31 + timedelta(days=29)) == []
 

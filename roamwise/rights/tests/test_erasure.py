@@ -51,7 +51,8 @@ from roamwise.rights.erasure import (
 )
 from roamwise.rights.erasure_check import Leftover
 from roamwise.rights.models import RequestStatus
-from roamwise.rights.services import erasure_request_self, request_erase
+from roamwise.rights.services.customer import erasure_request_self
+from roamwise.rights.services.staff import request_erase
 from roamwise.smdp.models import ProfileState, SmdpProfile
 from roamwise.support.attachments import Upload
 from roamwise.support.models import Ticket, TicketAttachment, TicketMessage

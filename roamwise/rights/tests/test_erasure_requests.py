@@ -10,10 +10,11 @@ from django.test import Client
 
 from roamwise.accounts.models import User
 from roamwise.audit import roles
-from roamwise.rights import services
 from roamwise.rights.erasure import ErasureIncomplete, ErasureReport
 from roamwise.rights.erasure_check import Leftover
 from roamwise.rights.models import DataRequest, RequestKind, RequestStatus
+from roamwise.rights.services import common, customer
+from roamwise.rights.services import staff as staff_queue
 from roamwise.testing.helpers import committed
 from roamwise.testing.people import staff_client
 from roamwise.vault.models import DataKey
@@ -30,13 +31,13 @@ def incomplete_for(user: User, model: str, field: str) -> ErasureIncomplete:
 def erasure_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
     """Record each call to erase_subject, which still runs."""
     calls: list[tuple[int, str]] = []
-    real = services.erase_subject
+    real = common.erase_subject
 
     def spy(*, user: User, reason: str) -> ErasureReport:
         calls.append((user.pk, reason))
         return real(user=user, reason=reason)
 
-    monkeypatch.setattr(services, "erase_subject", spy)
+    monkeypatch.setattr(common, "erase_subject", spy)
     return calls
 
 
@@ -118,7 +119,7 @@ def test_a_failed_erasure_verification_fails_the_request_for_staff_to_see(
     def incomplete(*, user: User, reason: str) -> ErasureReport:
         raise incomplete_for(user, "support.TicketMessage", "body")
 
-    monkeypatch.setattr(services, "erase_subject", incomplete)
+    monkeypatch.setattr(common, "erase_subject", incomplete)
     reauthenticate(buyer)
 
     response = committed(lambda: buyer.post("/rights/erase/", {"confirm": "erase"}))
@@ -145,7 +146,7 @@ def test_a_failed_erasure_verification_fails_the_request_for_staff_to_see(
 def test_staff_retry_a_failed_erasure_from_the_queue(
     alice: User, staff_roles: None, monkeypatch: pytest.MonkeyPatch, erasure_calls: list
 ) -> None:
-    spy = services.erase_subject
+    spy = common.erase_subject
     failures = iter([True])
 
     def flaky(*, user: User, reason: str) -> ErasureReport:
@@ -153,8 +154,8 @@ def test_staff_retry_a_failed_erasure_from_the_queue(
             raise incomplete_for(user, "support.Ticket", "title")
         return spy(user=user, reason=reason)
 
-    monkeypatch.setattr(services, "erase_subject", flaky)
-    request = services.erasure_request_self(user=alice)
+    monkeypatch.setattr(common, "erase_subject", flaky)
+    request = customer.erasure_request_self(user=alice)
     assert request.status == RequestStatus.FAILED
     officer, member = staff_client(roles.PRIVACY_OFFICER, "paula")
 
@@ -176,11 +177,11 @@ def test_a_request_whose_key_an_erasure_destroyed_is_never_sealed_again(
         vault.shred(user.public_id)
         raise incomplete_for(user, "orders.Order", "billing_name")
 
-    monkeypatch.setattr(services, "erase_subject", shred_then_fail)
-    request = services.erasure_request_self(user=alice)
+    monkeypatch.setattr(common, "erase_subject", shred_then_fail)
+    request = customer.erasure_request_self(user=alice)
     assert request.status == RequestStatus.FAILED
 
-    services.request_reject(
+    staff_queue.request_reject(
         request=request, actor=staff, reason="Kept under a legal hold until the dispute ends."
     )
 

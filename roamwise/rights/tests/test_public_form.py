@@ -14,8 +14,9 @@ from django.test import Client
 from django.utils import timezone
 
 from roamwise.accounts.models import User
-from roamwise.rights import services
 from roamwise.rights.models import DataRequest, RequesterKind, RequestKind, RequestStatus
+from roamwise.rights.services import downloads, public
+from roamwise.rights.services import staff as staff_queue
 from roamwise.testing.helpers import committed, link_in, rows_containing
 from roamwise.testing.people import make_customer
 from roamwise.vault.models import DataKey
@@ -82,9 +83,9 @@ def test_the_verification_link_expires_and_unverified_requests_are_dropped(
     from roamwise.rights.errors import LinkInvalid
 
     with pytest.raises(LinkInvalid, match="expired"):
-        services.public_request_verify(token=token, now=later)
-    assert services.unverified_requests_delete(now=later - timedelta(hours=2)) == 0
-    assert services.unverified_requests_delete(now=later) == 1
+        public.public_request_verify(token=token, now=later)
+    assert public.unverified_requests_delete(now=later - timedelta(hours=2)) == 0
+    assert public.unverified_requests_delete(now=later) == 1
     assert not DataRequest.objects.exists()
     assert not DataKey.objects.filter(subject_id=request.key_subject).exists()
 
@@ -148,7 +149,7 @@ def test_an_unverified_account_address_gets_no_data_at_all(client: Client, jobs:
     request.user = carol
     request.save(update_fields=["user"])
     with pytest.raises(InvalidRequest, match="not a verified address"):
-        services.request_send_download(request=request, actor=carol)
+        downloads.request_send_download(request=request, actor=carol)
     request.refresh_from_db()
     assert request.status == RequestStatus.IN_PROGRESS and request.download_token_hash == ""
 
@@ -259,7 +260,7 @@ def test_a_verified_erasure_request_by_email_is_carried_out_by_staff(
     assert (request.status, request.user) == (RequestStatus.IN_PROGRESS, alice)
     assert User.objects.filter(pk=alice.pk).exists()  # a person decides, not a link
 
-    services.request_erase(request=request, actor=staff)
+    staff_queue.request_erase(request=request, actor=staff)
 
     request.refresh_from_db()
     assert request.status == RequestStatus.COMPLETED

@@ -9,9 +9,9 @@ from django.core import mail
 from roamwise.accounts.models import User
 from roamwise.audit import roles
 from roamwise.audit.models import AccessEvent
-from roamwise.rights import services
 from roamwise.rights.evidence import Upload
 from roamwise.rights.models import DataRequest, RequestStatus
+from roamwise.rights.services import customer
 from roamwise.testing.helpers import PNG, committed
 from roamwise.testing.people import staff_client
 
@@ -19,7 +19,7 @@ from roamwise.testing.people import staff_client
 @pytest.fixture
 def correction(alice: User, staff_roles: None) -> DataRequest:
     return committed(  # type: ignore[return-value]
-        lambda: services.correction_request(
+        lambda: customer.correction_request(
             user=alice,
             fields=["accounts.Profile.date_of_birth"],
             details="Born 17 May 1991, not 1990.",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from roamwise.devices.validators import eid_check_digits, luhn_check_digit
 from roamwise.esims.models import Bundle, Esim, EsimState
-from roamwise.esims.services import esim_for_order
+from roamwise.esims.services.provisioning import esim_for_order
 
 from .orders import PaidOrderFactory
 

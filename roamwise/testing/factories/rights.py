@@ -7,7 +7,7 @@ from typing import Any
 import factory
 
 from roamwise.rights.models import DataRequest, RequestKind
-from roamwise.rights.services import access_request_self
+from roamwise.rights.services.customer import access_request_self
 
 from .accounts import CustomerFactory
 

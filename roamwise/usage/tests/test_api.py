@@ -175,7 +175,7 @@ def test_first_traffic_activates_an_installed_esim(
     post_batch(client, partner[1], [record("r1", iccid(1), hours_ago=3)])
     line_esim.refresh_from_db()
     assert line_esim.state == EsimState.ACTIVE
-    assert line_esim.events.filter(to_state=EsimState.ACTIVE, actor="network").exists()
+    assert line_esim.events.filter(to_status=EsimState.ACTIVE, actor="network").exists()
     bundle = Bundle.objects.get(esim=line_esim)
     assert bundle.starts_at is not None and bundle.expires_at is not None
     assert (bundle.expires_at - bundle.starts_at).days == bundle.validity_days

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from roamwise.devices.validators import iccid_normalise
-from roamwise.esims.services import profile_stock_add
+from roamwise.esims.services.provisioning import profile_stock_add
 
 
 class Command(BaseCommand):
