@@ -552,6 +552,21 @@ NETWORK_PARTNER_URL = (env_str("NETWORK_PARTNER_URL") or _stand_in("network")).r
 NETWORK_PARTNER_API_KEY = env_str("NETWORK_PARTNER_API_KEY") or ensure_secret_file(
     DATA_DIR / "network_partner_api_key", random_secret
 )
+# The secrets this machine made on its own disk because none was given: right
+# for a demo, wrong for several instances, which would each make their own.
+# A production site refuses to start with any (core.E003).
+GENERATED_SECRETS = [
+    name
+    for name, given in (
+        ("SECRET_KEY", env_str("SECRET_KEY")),
+        ("ROAMWISE_KEYRING_FILE", env_str("ROAMWISE_KEYRING_FILE")),
+        ("SUPPORT_INBOUND_SECRET", env_str("SUPPORT_INBOUND_SECRET")),
+        ("ES2PLUS_TOKEN", env_str("ES2PLUS_TOKEN") or ES2PLUS_CLIENT_CERT),
+        ("ES2PLUS_NOTIFICATION_SECRET", env_str("ES2PLUS_NOTIFICATION_SECRET")),
+        ("NETWORK_PARTNER_API_KEY", env_str("NETWORK_PARTNER_API_KEY")),
+    )
+    if not given
+]
 
 # --- Recovery and fault injection (ADR 0017) ------------------------------------
 # Work unfinished this long (a fulfilment, a refund without its answer, a failed

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, upward  # noqa: F401  (register the start-up checks)
-        from .tasks import observe_jobs
+        from .tasks import observe_jobs, run_periodic_jobs_once
 
         observe_jobs()
+        run_periodic_jobs_once()

@@ -1,4 +1,5 @@
-"""Deployment checks of the stand-ins and the outside parties' addresses (ADR 0018)."""
+"""Deployment checks of the stand-ins, the outside parties' addresses (ADR 0018)
+and the secrets a production site must be given."""
 
 from __future__ import annotations
 
@@ -47,4 +48,24 @@ def check_outside_parties_configured(app_configs: Any, **kwargs: Any) -> list[ch
         )
         for name, value in required.items()
         if not value
+    ]
+
+
+@checks.register(checks.Tags.security)
+def check_secrets_given_in_production(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A production site takes its secrets from the environment, not from its
+    own disk: each instance would otherwise make its own, and sessions, signed
+    links and customers' data keys would differ from one instance to the next.
+    Not only a deployment check: ``serve`` refuses to start."""
+    if not _production():
+        return []
+    return [
+        checks.Error(
+            f"{name} was generated on this machine's disk: another instance would make "
+            "another one.",
+            hint=f"Give it in the environment, or as a file through {name}_FILE "
+            "(ROAMWISE_KEYRING_FILE names the keyring's file).",
+            id="core.E003",
+        )
+        for name in settings.GENERATED_SECRETS
     ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from contextvars import Token
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from huey import signals as S
 from huey.contrib.djhuey import task
+from huey.exceptions import CancelExecution
 
 from . import logcontext, metrics
 
@@ -65,3 +68,39 @@ def observe_jobs() -> None:
         token = _running.pop(task.id, None)
         if token is not None:
             logcontext.current_request_id.reset(token)
+
+
+# The marker a scheduled run of a periodic job carries: the minute it was due.
+SCHEDULED_FOR = "_roamwise_scheduled_for"
+ONCE_KEY = "periodic-ran:{}:{}"
+
+
+def run_periodic_jobs_once() -> None:
+    """Each periodic job runs once per period, however many consumers schedule it.
+
+    Every consumer started with its scheduler (``serve --role scheduler``, or
+    ``all``) enqueues the periodic jobs due each minute. The runs it enqueues
+    are marked with that minute; before one runs, the first consumer to claim
+    (job, minute) in the shared cache (Redis beside several machines) runs it
+    and any other cancels its copy. A periodic job called directly (a test, a
+    command) carries no mark and always runs."""
+    from huey.contrib.djhuey import HUEY
+
+    read_periodic = HUEY.read_periodic
+
+    def marked(timestamp: Any = None) -> list[Any]:
+        due = read_periodic(timestamp)
+        minute = (timestamp or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M")
+        for scheduled in due:
+            scheduled.kwargs = {**(scheduled.kwargs or {}), SCHEDULED_FOR: minute}
+        return due
+
+    HUEY.read_periodic = marked
+
+    @HUEY.pre_execute(name="roamwise-periodic-once")
+    def claim(task: Any) -> None:
+        minute = (task.kwargs or {}).pop(SCHEDULED_FOR, None)
+        if minute is None:
+            return
+        if not cache.add(ONCE_KEY.format(task.name, minute), "1", 24 * 3600):
+            raise CancelExecution(f"{task.name} already ran for {minute}")

@@ -63,3 +63,21 @@ def test_check_deploy_asks_for_every_outside_partys_address(tmp_path: Path) -> N
     assert result.returncode == 1
     missing = re.findall(r"\(core\.E002\) (\w+) is not set", result.stderr)
     assert sorted(missing) == ["ES2PLUS_URL", "GATEWAY_URL"]
+
+
+def test_a_production_site_refuses_secrets_made_on_its_own_disk(tmp_path: Path) -> None:
+    # Not only with --deploy: serve runs the plain check before it starts.
+    env = production_env(tmp_path, SECRET_KEY=None, NETWORK_PARTNER_API_KEY=None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    named = re.findall(r"\(core\.E003\) (\w+) was generated", result.stderr)
+    assert sorted(named) == ["NETWORK_PARTNER_API_KEY", "SECRET_KEY"]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0007_terms_of_sale_versions'),
+        ('governance', '0008_alter_incidentevent_from_status_and_more'),
     ]
 
     operations = [

@@ -115,13 +115,41 @@ def _stop_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def metrics_directory() -> Path:
-    """Where the web workers and the job consumer write their metrics for
-    ``/metrics`` to add up (core/metrics.py): emptied at each start, as the
-    processes that wrote there are gone."""
+ROLES = ("all", "web", "worker", "scheduler")
+
+
+def role_children(
+    role: str, *, bind: str, workers: int, threads: int, env: dict[str, str]
+) -> list[Child]:
+    """The processes one machine runs in ``role``: any number of web and worker
+    machines, and a scheduler (more than one is safe, core/tasks.py)."""
+    consumer = [sys.executable, "-m", "django", "run_huey"]
+    children = []
+    if role in ("all", "web"):
+        command = web_server_command(bind=bind, workers=workers, threads=threads)
+        children.append(Child("web server", command, env))
+    if role in ("all", "scheduler"):
+        children.append(Child("job consumer and scheduler", consumer, env))
+    if role == "worker":
+        children.append(Child("job consumer", [*consumer, "--no-periodic"], env))
+    if role == "all":
+        # The stand-ins are other parties: their requests are not the shop's metrics.
+        children += stand_in_children(
+            threads=threads,
+            env={k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
+        )
+    return children
+
+
+def metrics_directory(*, fresh: bool) -> Path:
+    """Where the web workers and the job consumers of this machine write their
+    metrics for ``/metrics`` to add up (core/metrics.py). ``fresh`` (one serve
+    runs everything here) empties it, as the processes that wrote there are
+    gone; roles started apart share it and keep what the others wrote."""
     directory = Path(settings.DATA_DIR) / "metrics"
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
+    if fresh:
+        shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True, exist_ok=True)
     return directory
 
 
@@ -137,6 +165,14 @@ class Command(BaseCommand):
             "--threads", type=int, default=env_int("WEB_THREADS", DEFAULT_THREADS, minimum=1)
         )
         parser.add_argument(
+            "--role",
+            choices=ROLES,
+            default=env_str("SERVE_ROLE") or "all",
+            help="all: everything on this machine (the default); web: gunicorn only; worker: "
+            "a job consumer without the schedule; scheduler: a job consumer that also "
+            "enqueues the periodic jobs (each still runs once a period, see core/tasks.py)",
+        )
+        parser.add_argument(
             "--simulate-usage-key",
             default="",
             help="also run the network simulator's traffic, reported with this partner key (demo)",
@@ -145,25 +181,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # gunicorn runs no system checks; a broken data map must stop us here.
         call_command("check", fail_level="ERROR")
+        role = options["role"]
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "roamwise.settings",
-            "PROMETHEUS_MULTIPROC_DIR": str(metrics_directory()),
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_directory(fresh=role == "all")),
         }
         bind, threads = options["bind"], options["threads"]
-        children = [
-            Child(
-                "web server",
-                web_server_command(bind=bind, workers=options["workers"], threads=threads),
-                env,
-            ),
-            Child("job consumer", [sys.executable, "-m", "django", "run_huey"], env),
-            # The stand-ins are other parties: their requests are not the shop's metrics.
-            *stand_in_children(
-                threads=threads,
-                env={k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
-            ),
-        ]
+        children = role_children(
+            role, bind=bind, workers=options["workers"], threads=threads, env=env
+        )
         if options["simulate_usage_key"]:
             host, _, port = bind.rpartition(":")
             simulate = [
@@ -172,8 +199,13 @@ class Command(BaseCommand):
                 "--key", options["simulate_usage_key"],
             ]  # fmt: skip
             children.append(Child("usage simulator", simulate, env))
-        self.stdout.write(f"Serving on http://{bind}/ with a job consumer.")
-        for name in settings.SIMULATORS:
+        if role == "all":
+            self.stdout.write(f"Serving on http://{bind}/ with a job consumer.")
+        elif role == "web":
+            self.stdout.write(f"Serving on http://{bind}/ (web only).")
+        else:
+            self.stdout.write(f"Running a job consumer ({role}).")
+        for name in settings.SIMULATORS if role == "all" else ():
             self.stdout.write(
                 f"The {STAND_INS[name].party} stand-in on "
                 f"http://127.0.0.1:{settings.SIMULATOR_PORTS[name]}/ (SIMULATORS)."
