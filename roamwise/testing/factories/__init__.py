@@ -17,6 +17,7 @@ from .catalog import DestinationFactory, PlanFactory
 from .esims import EsimFactory
 from .orders import OrderFactory, PaidOrderFactory
 from .payments import PaymentFactory
+from .promotions import PromotionFactory
 from .rights import DataRequestFactory
 from .support import TicketFactory
 
@@ -29,6 +30,7 @@ __all__ = [
     "PaidOrderFactory",
     "PaymentFactory",
     "PlanFactory",
+    "PromotionFactory",
     "StaffFactory",
     "TicketFactory",
 ]
