@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -88,8 +87,8 @@ class PromotionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("discount"))
     def discount(self, obj: Promotion) -> str:
-        if obj.kind == Promotion.Kind.PERCENT:
-            return f"{Decimal(obj.percent).normalize():f} %"
+        if obj.percent is not None:
+            return f"{obj.percent.normalize():f} %"
         return ", ".join(str(amount) for amount in obj.amounts.all()) or "-"
 
     @admin.display(description=_("uses so far"), ordering="uses_count")

@@ -17,7 +17,6 @@ class PromotionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Promotion
-        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Promotion {n}")
     code = factory.Sequence(lambda n: f"SAVE{n}")
@@ -26,19 +25,16 @@ class PromotionFactory(factory.django.DjangoModelFactory):
         lambda p: Decimal("10") if p.kind == Promotion.Kind.PERCENT else None
     )
 
-    @factory.post_generation
-    def amounts(self, create: bool, extracted: dict[str, str] | None, **kwargs: Any) -> None:
-        for currency, amount in (extracted or {}).items():
+    @classmethod
+    def _create(cls, model_class: type[Promotion], *args: Any, **kwargs: Any) -> Promotion:
+        amounts: dict[str, str] = kwargs.pop("amounts", {})
+        destinations = kwargs.pop("destinations", [])
+        plans = kwargs.pop("plans", [])
+        promotion = model_class.objects.create(**kwargs)
+        for currency, amount in amounts.items():
             PromotionAmount.objects.create(
-                promotion=self, currency=currency, amount=Decimal(amount)
+                promotion=promotion, currency=currency, amount=Decimal(amount)
             )
-
-    @factory.post_generation
-    def destinations(self, create: bool, extracted: list[Any] | None, **kwargs: Any) -> None:
-        if extracted:
-            self.destinations.set(extracted)
-
-    @factory.post_generation
-    def plans(self, create: bool, extracted: list[Any] | None, **kwargs: Any) -> None:
-        if extracted:
-            self.plans.set(extracted)
+        promotion.destinations.set(destinations)
+        promotion.plans.set(plans)
+        return promotion
