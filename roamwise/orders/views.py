@@ -107,15 +107,10 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
         terms_in_force=policies.terms_version_label(),
     )
     shown_total = shown_amount(request.POST.get("shown_total"))
-    discount = None
-    limited = None
-    if applying:
-        discount, code, limited = _discount(request, plan, price, code)
-        if discount is not None and code and discount.code:
-            messages.success(request, gettext("Code %(code)s applied.") % {"code": discount.code})
-    elif request.method == "POST" and shown_total is None:
+    limited: RateLimited | None = None
+    if request.method == "POST" and not applying and shown_total is None:
         messages.error(request, gettext("Check the price and confirm again."))
-    elif request.method == "POST" and form.is_valid():
+    elif request.method == "POST" and not applying and form.is_valid():
         data = form.cleaned_data
         billing = services.BillingDetails(
             name=data["name"],
@@ -142,16 +137,19 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
                 client_ip=request.META.get("REMOTE_ADDR", ""),
             )
             return HttpResponseRedirect(hooks.payment_start(order=order))
-        except RateLimited as exc:
+        except (PromotionRefused, RateLimited) as exc:
+            # The page is shown again without the code, and says why.
             messages.error(request, exc.message)
-            limited, code = exc, ""
-        except PromotionRefused as exc:
-            messages.error(request, exc.message)
+            limited = exc if isinstance(exc, RateLimited) else None
             code = ""
         except DomainError as exc:
             messages.error(request, exc.message)
-    if not applying:
-        discount, code, _ = _discount(request, plan, price, code)
+    # The price the page shows (and its order form posts back): with the
+    # code it carries, or the best automatic promotion.
+    discount, code, refused_by_limit = _discount(request, plan, price, code)
+    limited = limited or refused_by_limit
+    if applying and discount is not None and discount.code:
+        messages.success(request, gettext("Code %(code)s applied.") % {"code": discount.code})
     context = {
         "plan": plan,
         "form": form,
