@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "roamwise.accounts",
     "roamwise.catalog",
     "roamwise.governance",
+    "roamwise.promotions",
     "roamwise.orders",
     "roamwise.payments",
     "roamwise.gateway",
@@ -574,6 +575,8 @@ GENERATED_SECRETS = [
 RECOVERY_AFTER_SECONDS = env_int("RECOVERY_AFTER_SECONDS", 300, minimum=1)
 # An order left unpaid this long is an abandoned checkout: it expires.
 CHECKOUT_EXPIRY_MINUTES = env_int("CHECKOUT_EXPIRY_MINUTES", 120, minimum=1)
+# Promotion codes a customer (and a network address) may try in an hour (ADR 0031).
+PROMOTION_CODE_ATTEMPTS = env_int("PROMOTION_CODE_ATTEMPTS", 10, minimum=1)
 # The stand-ins' fault switch (POST /admin/fault on the SM-DP+, /gateway/v1/admin/fault): for
 # fault-injection runs (bench/faults.py) only, never in production.
 SIMULATOR_FAULTS = env_bool("SIMULATOR_FAULTS", False)

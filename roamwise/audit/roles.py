@@ -31,6 +31,14 @@ CAMPAIGNS = [
     "notifications.view_campaignevent",
 ]
 
+# Promotions and their amounts per currency, set up in the back office (ADR
+# 0031); who used them stays with the orders.
+PROMOTIONS = [
+    f"promotions.{action}_{model}"
+    for model in ("promotion", "promotionamount")
+    for action in ("view", "add", "change", "delete")
+]
+
 # Holds the security organisation's records: roles, training, risk (SEC-08).
 SECURITY_OFFICER = "Security officer"
 
@@ -168,6 +176,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "pricing.view_pricerun",
         "pricing.view_pricechange",
         "pricing.view_priceoverride",
+        *PROMOTIONS,
         "catalog.view_network",
         "catalog.add_network",
         "catalog.change_network",
@@ -195,6 +204,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "notifications.send_campaign",
         "catalog.view_plan",
         "catalog.run_promotions",
+        *PROMOTIONS,
     ],
 }
 ROLE_ORDER = [ADMINISTRATOR, PRIVACY_OFFICER, SECURITY_OFFICER, BILLING, SUPPORT_AGENT, MARKETING]

@@ -40,6 +40,7 @@ EXPORT_COLUMNS = (
     ("net_amount", _("Net")),
     ("tax_rate", _("VAT rate")),
     ("tax_amount", _("VAT")),
+    ("discount_amount", _("Discount")),
     ("total", _("Total")),
     ("refunded_amount", _("Refunded")),
 )
@@ -89,6 +90,9 @@ class OrderAdmin(PersonalDataAdmin):
         "tax_rate",
         "tax_amount",
         "total",
+        "price_before_discount",
+        "discount_amount",
+        "promotion",
         "refunded_amount",
         "billing_name",
         "billing_address",
@@ -101,9 +105,13 @@ class OrderAdmin(PersonalDataAdmin):
         "cost",
         "margin",
     )
-    exclude = ("supplier", "cost_amount", "cost_currency", "margin_amount")
+    exclude = ("supplier", "cost_amount", "cost_currency", "margin_amount", "promotion_use")
     inlines = [OrderEventInline]
     actions = ["resend_receipt", "refund", "export_csv"]
+
+    @admin.display(description=_("Promotion"))
+    def promotion(self, order: Order) -> str:
+        return str(order.promotion) if order.promotion is not None else "-"
 
     @admin.display(description=_("Supplier"))
     def supplied_by(self, order: Order) -> str:

@@ -67,6 +67,15 @@ class OrderIn(Schema):
         description="The customer asked for the eSIM to be supplied immediately and "
         "acknowledged losing the right of withdrawal once it is delivered.",
     )
+    promotion_code: str = Field(
+        "",
+        max_length=40,
+        pattern=TEXT,
+        description="A promotion code the customer typed, in any case. Refused with 422 and "
+        "a code saying why (promotion_unknown, promotion_expired, ...) if it does not apply; "
+        "tries are rate-limited (429). Without one, the best automatic promotion applies. "
+        "shown_total is the price after the discount.",
+    )
 
 
 class OrderOut(Schema):
@@ -81,6 +90,8 @@ class OrderOut(Schema):
     total: Decimal = Field(description="Decimal string in the currency's own unit.")
     total_display: str = Field(description="The total written for the request's language.")
     refunded_amount: Decimal
+    price_before_discount: Decimal
+    discount_amount: Decimal = Field(description="What a promotion took off, VAT included.")
     invoice_number: str | None
     created_at: str
 
@@ -108,6 +119,8 @@ def order_out(order: Order) -> OrderOut:
         total=_amount(order.total, order.currency),
         total_display=order.money_total.format(),
         refunded_amount=_amount(order.refunded_amount, order.currency),
+        price_before_discount=_amount(order.price_before_discount, order.currency),
+        discount_amount=_amount(order.discount_amount, order.currency),
         invoice_number=invoice.number if invoice else None,
         created_at=order.created_at.isoformat(),
     )
@@ -145,6 +158,7 @@ def billing_details(billing: BillingIn) -> services.BillingDetails:
         404: ErrorOut,
         409: ErrorOut,
         422: ErrorOut,
+        429: ErrorOut,
     },
     summary="Create an order (send an Idempotency-Key to retry safely)",
 )
@@ -176,6 +190,8 @@ def create_order(
         ),
         currency=body.currency.value if body.currency else "",
         shown_total=body.shown_total,
+        promotion_code=body.promotion_code,
+        client_ip=request.META.get("REMOTE_ADDR", ""),
     )
     return Status(201, order_out(order))
 

@@ -118,8 +118,17 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     pdf.drawString(20 * mm, y, gettext("Description"))
     pdf.drawRightString(width - 20 * mm, y, gettext("Amount"))
     pdf.setFont(regular, 10)
-    rows = [
-        (invoice.description, Money(invoice.net_amount, invoice.currency)),
+    rows = [(invoice.description, Money(invoice.net_before_discount, invoice.currency))]
+    if invoice.discount_amount:
+        # VAT is on the price after the discount (ADR 0031).
+        rows += [
+            (
+                gettext("Discount: %(label)s") % {"label": invoice.discount_label},
+                Money(-invoice.discount_amount, invoice.currency),
+            ),
+            (gettext("Net amount"), Money(invoice.net_amount, invoice.currency)),
+        ]
+    rows += [
         (
             gettext("VAT %(rate)s")
             % {"rate": format_percent(invoice.tax_rate, format="#,##0.##%", locale=locale)},

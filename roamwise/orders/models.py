@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy
 from roamwise.core.models import TimeStampedModel, TransitionEvent
 from roamwise.core.money import Money
 from roamwise.vault.fields import EncryptedJSONField, EncryptedTextField
+
+if TYPE_CHECKING:
+    from roamwise.promotions.models import Promotion
 
 
 class OrderStatus(models.TextChoices):
@@ -100,6 +103,17 @@ class Order(TimeStampedModel):
     tax_amount = models.DecimalField(max_digits=10, decimal_places=2)
     total = models.DecimalField(max_digits=10, decimal_places=2)
     refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    # A promotion (ADR 0031): the price before it and what it took off, both
+    # VAT included; ``total`` is what was charged, the price less the discount.
+    price_before_discount = models.DecimalField(max_digits=10, decimal_places=2)
+    discount_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    promotion_use = models.OneToOneField(
+        "promotions.PromotionUse",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="order",
+    )
     billing_name = EncryptedTextField(subject="customer", row_key="public_id")
     billing_address = EncryptedJSONField(subject="customer", row_key="public_id")
     billing_country = models.CharField(max_length=2, help_text="Decides the VAT rate.")
@@ -146,6 +160,13 @@ class Order(TimeStampedModel):
                 condition=Q(total=F("net_amount") + F("tax_amount")), name="order_total_adds_up"
             ),
             models.CheckConstraint(
+                condition=Q(
+                    discount_amount__gte=0,
+                    price_before_discount=F("total") + F("discount_amount"),
+                ),
+                name="order_discount_adds_up",
+            ),
+            models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("total")),
                 name="order_refund_within_total",
             ),
@@ -187,6 +208,13 @@ class Order(TimeStampedModel):
     def can_be_refunded(self) -> bool:
         """Money may go back through the processor."""
         return self.status in REFUNDABLE_STATUSES
+
+    @property
+    def promotion(self) -> Promotion | None:
+        """The promotion the order used, if any."""
+        if self.promotion_use is None:
+            return None
+        return self.promotion_use.promotion
 
     @property
     def refundable_amount(self) -> Decimal:
@@ -263,6 +291,10 @@ class Invoice(models.Model):
     tax_rate = models.DecimalField(max_digits=5, decimal_places=4)
     tax_amount = models.DecimalField(max_digits=10, decimal_places=2)
     total = models.DecimalField(max_digits=10, decimal_places=2)
+    # A promotion's discount before VAT, and its name: the plan's line is the
+    # net price before it, VAT is on the price after it (ADR 0031).
+    discount_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    discount_label = models.CharField(max_length=150, blank=True)
 
     class Meta:
         ordering = ["-year", "-sequence"]
@@ -273,6 +305,11 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def net_before_discount(self) -> Decimal:
+        """The plan's line: its price before VAT and before the discount."""
+        return Decimal(self.net_amount) + Decimal(self.discount_amount)
 
 
 class Refund(TimeStampedModel):

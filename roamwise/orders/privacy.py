@@ -21,8 +21,8 @@ data_map.declare(
     Declaration(
         model="orders.Order",
         subject="customer",
-        description="Your orders: plan, price, billing name, address and contact number, "
-        "the terms of sale you accepted and your consent to immediate supply.",
+        description="Your orders: plan, price, any discount, billing name, address and contact "
+        "number, the terms of sale you accepted and your consent to immediate supply.",
         fields=(
             PersonalField("billing_name", "user.name"),
             PersonalField("billing_address", "user.contact.address"),
@@ -41,6 +41,9 @@ data_map.declare(
             PersonalField("paid_at", "user.behavior.purchase_history"),
             PersonalField("terms_version", "user.behavior.purchase_history"),
             PersonalField("withdrawal_waived_at", "user.behavior.purchase_history"),
+            PersonalField("price_before_discount", "user.behavior.purchase_history"),
+            PersonalField("discount_amount", "user.behavior.purchase_history"),
+            PersonalField("promotion_use", "user.behavior.purchase_history"),
         ),
         purposes=("service", "billing"),
         legal_basis="contract",
@@ -130,6 +133,8 @@ data_map.declare(
             PersonalField("net_amount", "user.behavior.purchase_history"),
             PersonalField("tax_rate", "user.behavior.purchase_history"),
             PersonalField("tax_amount", "user.behavior.purchase_history"),
+            PersonalField("discount_amount", "user.behavior.purchase_history"),
+            PersonalField("discount_label", "user.behavior.purchase_history"),
         ),
         purposes=("billing", "legal"),
         legal_basis="legal_obligation",

@@ -31,6 +31,11 @@ def order_of(*, customer: User, public_id: uuid.UUID | str) -> Order:
     return order
 
 
+def has_paid_order(*, customer: User) -> bool:
+    """Whether the customer has ever paid for an order (a first purchase is not)."""
+    return Order.objects.filter(customer=customer, paid_at__isnull=False).exists()
+
+
 def last_billing(*, customer: User) -> dict[str, str] | None:
     """The billing details of the customer's latest order, as the checkout
     form's fields; None before the first order."""

@@ -21,10 +21,11 @@ from roamwise.catalog.pricing import plan_price
 from roamwise.core import locks, states
 from roamwise.core.money import Money, quantum
 from roamwise.datamap.registry import Sweep, Swept
+from roamwise.promotions import services as promotions
 from roamwise.vault import services as vault
 from roamwise.vault.fields import retention_subject
 
-from . import hooks
+from . import hooks, selectors
 from .errors import (
     BelowCost,
     EmailNotVerified,
@@ -94,12 +95,39 @@ def vat_rate(country: str) -> Decimal:
     return settings.VAT_RATES.get(country.upper(), settings.DEFAULT_VAT_RATE)
 
 
+def net_of(price: Money, *, rate: Decimal) -> Decimal:
+    """The part of a price (VAT included) before VAT at ``rate``, in the
+    currency's own unit (whole yen for JPY)."""
+    return (price.amount / (1 + rate)).quantize(quantum(price.currency), rounding=ROUND_HALF_UP)
+
+
 def price_breakdown(*, price: Money, country: str) -> PriceBreakdown:
-    """Catalogue prices include VAT; split out the tax of the billing country,
-    in the currency's own unit (whole yen for JPY)."""
+    """Catalogue prices include VAT; split out the tax of the billing country."""
     rate = vat_rate(country)
-    net = (price.amount / (1 + rate)).quantize(quantum(price.currency), rounding=ROUND_HALF_UP)
+    net = net_of(price, rate=rate)
     return PriceBreakdown(net=net, tax_rate=rate, tax=price.amount - net, total=price.amount)
+
+
+def checkout_discount(
+    *, customer: User, plan: Plan, price: Money, code: str = "", client_ip: str = ""
+) -> promotions.Discount | None:
+    """The promotion a new eSIM gets at checkout: the code's, or the best
+    automatic one (ADR 0031); ``PromotionRefused`` says why a code does not
+    apply. Typing codes is rate-limited."""
+    purchase = promotions.Purchase(
+        customer=customer,
+        plan=plan,
+        price=price,
+        first_purchase=not selectors.has_paid_order(customer=customer),
+    )
+    return promotions.discount_best(purchase=purchase, code=code, client_ip=client_ip)
+
+
+def price_to_pay(*, price: Money, discount: promotions.Discount | None) -> Money:
+    """The price less the discount: what is shown at checkout and charged."""
+    if discount is None:
+        return price
+    return Money(price.amount - discount.amount.amount, price.currency)
 
 
 def order_create(
@@ -112,6 +140,8 @@ def order_create(
     consent: CheckoutConsent | None = None,
     currency: str = "",
     shown_total: Decimal | None = None,
+    promotion_code: str = "",
+    client_ip: str = "",
 ) -> Order:
     """Create an order, or return the one this idempotency key already made.
 
@@ -122,6 +152,10 @@ def order_create(
     given) as it is now; ``shown_total`` is the price the customer was shown,
     and the order is refused if that is no longer the price, so that what is
     charged is always what was shown (ADR 0027).
+
+    A new eSIM gets the promotion of ``promotion_code``, or the best automatic
+    one: the order keeps the price before it, the discount and the use, which
+    is held under the promotion's limits with the order (ADR 0031).
     """
     currency = currency or plan.currency
     if idempotency_key:
@@ -133,15 +167,22 @@ def order_create(
     if not plan.is_active:
         raise PlanUnavailable(gettext("This plan is no longer on sale."))
     price = plan_price(plan=plan, currency=currency)
-    if shown_total is not None and shown_total != price.amount:
+    discount = None
+    if kind == Order.Kind.ESIM:
+        discount = checkout_discount(
+            customer=customer, plan=plan, price=price, code=promotion_code, client_ip=client_ip
+        )
+    to_pay = price_to_pay(price=price, discount=discount)
+    if shown_total is not None and shown_total != to_pay.amount:
         raise PriceChanged(
             _("The price of this plan is now %(price)s; check it and confirm again.")
-            % {"price": price}
+            % {"price": to_pay}
         )
-    prices = price_breakdown(price=price, country=billing.country)
+    prices = price_breakdown(price=to_pay, country=billing.country)
     costs = hooks.plan_costs(plan_id=plan.pk)
     # Costs are in the supplier's currency: the floor is checked on the plan's
-    # own price, which the rate table and per-currency prices follow.
+    # own price, which the rate table and per-currency prices follow. A
+    # promotion may take the sale below it on purpose: the margin shows it.
     own = price_breakdown(price=plan.money, country=billing.country)
     below = below_cost(net=own.net, currency=plan.currency, costs=costs)
     if below and not plan.sell_below_cost:
@@ -155,6 +196,9 @@ def order_create(
     sale = costs[0]  # the preferred source; failover corrects it (order_cost_record)
     try:
         with transaction.atomic():
+            use = None
+            if discount is not None:
+                use = promotions.promotion_hold(discount=discount, customer=customer)
             order = Order.objects.create(
                 customer=customer,
                 plan=plan,
@@ -164,6 +208,9 @@ def order_create(
                 tax_rate=prices.tax_rate,
                 tax_amount=prices.tax,
                 total=prices.total,
+                price_before_discount=price.amount,
+                discount_amount=discount.amount.amount if discount else Decimal(0),
+                promotion_use=use,
                 supplier=sale.supplier,
                 cost_amount=sale.cost.amount if sale.cost else None,
                 cost_currency=sale.cost.currency if sale.cost else "",
@@ -254,7 +301,9 @@ def order_mark_paid(*, order_id: int, actor: str) -> bool:
     Must run inside the caller's transaction: the invoice and the fulfilment
     request are written with the transition, or not at all.
     """
-    order = Order.objects.select_related("plan__destination").get(pk=order_id)
+    order = Order.objects.select_related("plan__destination", "promotion_use__promotion").get(
+        pk=order_id
+    )
     # An expired checkout paid late is paid all the same: the money arrived.
     if not states.try_move(
         order,
@@ -264,6 +313,8 @@ def order_mark_paid(*, order_id: int, actor: str) -> bool:
         paid_at=timezone.now(),
     ):
         return False
+    if order.promotion_use_id is not None:
+        promotions.promotion_use_count(use_id=order.promotion_use_id)
     invoice_issue(order=order)
     Fulfilment.objects.create(order=order)
     return True
@@ -277,13 +328,18 @@ def orders_expire(*, now: datetime | None = None) -> int:
     cutoff = now - timedelta(minutes=settings.CHECKOUT_EXPIRY_MINUTES)
     stale = Order.objects.filter(
         status__in=(OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT), created_at__lt=cutoff
-    ).only("pk", "status")
+    ).only("pk", "status", "promotion_use_id")
     expired = 0
     for order in stale:
-        # An order paid meanwhile is left alone.
-        expired += states.try_move(
-            order, OrderStatus.EXPIRED, actor="system", note="checkout abandoned"
-        )
+        with transaction.atomic():
+            # An order paid meanwhile is left alone.
+            moved = states.try_move(
+                order, OrderStatus.EXPIRED, actor="system", note="checkout abandoned"
+            )
+            if moved and order.promotion_use_id is not None:
+                # Its promotion's place is free again (a late payment takes it back).
+                promotions.promotion_use_release(use_id=order.promotion_use_id)
+        expired += moved
     return expired
 
 
@@ -296,6 +352,14 @@ def invoice_issue(*, order: Order) -> Invoice:
     sequence = locks.lock(InvoiceSequence.objects.filter(year=year))[0]
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
+    # VAT is on the price paid; the discount line is the difference before VAT.
+    discount_net = Decimal(0)
+    discount_label = ""
+    if order.discount_amount:
+        before = Money(Decimal(order.price_before_discount), order.currency)
+        discount_net = net_of(before, rate=Decimal(order.tax_rate)) - Decimal(order.net_amount)
+        promotion = order.promotion
+        discount_label = str(promotion)[:150] if promotion is not None else ""
     return Invoice.objects.create(
         number=f"RW-{year}-{sequence.last_number:06d}",
         year=year,
@@ -311,6 +375,8 @@ def invoice_issue(*, order: Order) -> Invoice:
         tax_rate=order.tax_rate,
         tax_amount=order.tax_amount,
         total=order.total,
+        discount_amount=discount_net,
+        discount_label=discount_label,
     )
 
 

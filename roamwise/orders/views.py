@@ -12,10 +12,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from roamwise.catalog import pricing
 from roamwise.catalog import selectors as catalog
 from roamwise.catalog.currency import request_currency
+from roamwise.catalog.models import Plan
 from roamwise.consent.middleware import request_consent
 from roamwise.core.errors import DomainError, NotFound
+from roamwise.core.money import Money
+from roamwise.core.ratelimit import RateLimited
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.kernel import policies
+from roamwise.promotions.errors import PromotionRefused
+from roamwise.promotions.services import Discount
 
 from . import hooks, selectors, services
 from .forms import CheckoutForm, checkout_initial, shown_amount
@@ -56,6 +61,27 @@ def _own_order(request: AuthenticatedRequest, public_id: uuid.UUID) -> Order:
         raise Http404(exc.message) from exc
 
 
+def _discount(
+    request: AuthenticatedRequest, plan: Plan, price: Money, code: str
+) -> tuple[Discount | None, str, RateLimited | None]:
+    """The checkout's discount: the code's if it applies, else the best
+    automatic one; the code kept ("" if refused), and the rate limit if hit."""
+    try:
+        discount = services.checkout_discount(
+            customer=request.user,
+            plan=plan,
+            price=price,
+            code=code,
+            client_ip=request.META.get("REMOTE_ADDR", ""),
+        )
+        return discount, code, None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        limited = exc if isinstance(exc, RateLimited) else None
+    discount = services.checkout_discount(customer=request.user, plan=plan, price=price)
+    return discount, "", limited
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
@@ -71,15 +97,20 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         price = pricing.plan_price(plan=plan, currency=request_currency(request))
+    # A promotion code is applied on its own (the page shows the price with
+    # it), then posted again with the billing details (ADR 0031).
+    code = request.POST.get("promotion_code", "").strip()[:40]
+    applying = "apply_code" in request.POST
     form = CheckoutForm(
-        request.POST or None,
+        None if applying else (request.POST or None),
         initial=billing_initial(request),
         terms_in_force=policies.terms_version_label(),
     )
     shown_total = shown_amount(request.POST.get("shown_total"))
-    if request.method == "POST" and shown_total is None:
+    limited: RateLimited | None = None
+    if request.method == "POST" and not applying and shown_total is None:
         messages.error(request, gettext("Check the price and confirm again."))
-    elif request.method == "POST" and form.is_valid():
+    elif request.method == "POST" and not applying and form.is_valid():
         data = form.cleaned_data
         billing = services.BillingDetails(
             name=data["name"],
@@ -102,11 +133,35 @@ def checkout(request: AuthenticatedRequest, plan_id: uuid.UUID) -> HttpResponse:
                 ),
                 currency=price.currency,
                 shown_total=shown_total,
+                promotion_code=code,
+                client_ip=request.META.get("REMOTE_ADDR", ""),
             )
             return HttpResponseRedirect(hooks.payment_start(order=order))
+        except (PromotionRefused, RateLimited) as exc:
+            # The page is shown again without the code, and says why.
+            messages.error(request, exc.message)
+            limited = exc if isinstance(exc, RateLimited) else None
+            code = ""
         except DomainError as exc:
             messages.error(request, exc.message)
-    return render(request, "orders/checkout.html", {"plan": plan, "form": form, "price": price})
+    # The price the page shows (and its order form posts back): with the
+    # code it carries, or the best automatic promotion.
+    discount, code, refused_by_limit = _discount(request, plan, price, code)
+    limited = limited or refused_by_limit
+    if applying and discount is not None and discount.code:
+        messages.success(request, gettext("Code %(code)s applied.") % {"code": discount.code})
+    context = {
+        "plan": plan,
+        "form": form,
+        "price": price,
+        "discount": discount,
+        "to_pay": services.price_to_pay(price=price, discount=discount),
+        "promotion_code": code,
+    }
+    response = render(request, "orders/checkout.html", context, status=429 if limited else 200)
+    if limited:
+        response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 @login_required

@@ -445,6 +445,7 @@ def test_every_declared_rule_is_covered_by_these_tests() -> None:
         "orders.OrderEvent",
         "orders.Invoice",
         "orders.Fulfilment",
+        "promotions.PromotionUse",  # with its order: rights/tests/test_promotion_uses.py
         "support.TicketAttachment",  # test_support
         "support.TicketEvent",
         "vault.Tombstone",  # kept for good: roamwise/rights/tests/test_tombstones.py

@@ -17,6 +17,7 @@ from .catalog import DestinationFactory, PlanFactory
 from .esims import EsimFactory
 from .orders import OrderFactory, PaidOrderFactory
 from .payments import PaymentFactory
+from .promotions import PromotionFactory
 from .rights import DataRequestFactory
 from .suppliers import SupplierPackageFactory, source_costing
 from .support import TicketFactory
@@ -30,6 +31,7 @@ __all__ = [
     "PaidOrderFactory",
     "PaymentFactory",
     "PlanFactory",
+    "PromotionFactory",
     "StaffFactory",
     "SupplierPackageFactory",
     "TicketFactory",
