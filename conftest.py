@@ -107,6 +107,10 @@ def _clear_cache(db: None) -> None:
     from roamwise.core.identity import forget_shop_identity
 
     forget_shop_identity()
+    # Data keys unwrapped by an earlier test name rows its rollback removed.
+    from roamwise.vault.services import clear_key_cache
+
+    clear_key_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -87,6 +87,11 @@ PUBLIC_PAGES = {
     "cookie_policy",
     "set_language",  # the language switcher in every page's footer
     "healthz",
+    # Probes and the scrape of a load balancer and Prometheus: /metrics asks
+    # for its own token (404 without one configured, 401 without it).
+    "livez",
+    "readyz",
+    "metrics",
     "api_docs",
     "api-1.0.0:openapi-json",
     "api-1.0.0:api-root",

@@ -16,7 +16,7 @@ def price_before_discount_is_total(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0005_backoffice_permissions"),
+        ("orders", "0006_alter_orderevent_options_and_more"),
         ("promotions", "0001_initial"),
     ]
 

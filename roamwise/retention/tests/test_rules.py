@@ -329,6 +329,13 @@ def _data_request_file(w: World) -> Row:
     return Row(DataRequestFile, evidence.pk, evidence.created_at)
 
 
+def _price_run(w: World) -> Row:
+    from roamwise.pricing.models import PriceRun
+
+    run = PriceRun.objects.create(kind=PriceRun.Kind.RULES, reason="Summer prices", actor=w.staff)
+    return Row(PriceRun, run.pk, run.created_at)
+
+
 def _security_record(w: World, record: Any) -> Row:
     from roamwise.governance.security import security_record_save
 
@@ -384,6 +391,7 @@ DELETED: dict[str, Callable[[World], Row]] = {
     "notifications.CampaignEvent": _campaign_event,
     "governance.Disclosure": _disclosure,
     "retention.LegalHold": _released_hold,
+    "pricing.PriceRun": _price_run,
     "audit.AccessEvent": _access_event,
     "analytics.Event": _analytics_event,
     "payments.Payment": _payment,
