@@ -44,6 +44,28 @@ def _issue_download(request: DataRequest, *, now: datetime) -> str:
     return _site(reverse("rights:download", args=[token]))
 
 
+def download_send(
+    request: DataRequest, *, actor: User | None, now: datetime, to: str | None = None
+) -> None:
+    """Complete an access or export request with a one-time link, emailed to
+    the account's verified address (``to``, or the request's)."""
+    link = _issue_download(request, now=now)
+    _transition(
+        request,
+        RequestStatus.COMPLETED,
+        actor=actor,
+        now=now,
+        note="one-time download link sent to the account's verified address",
+        outcome={"delivered": "one-time link"},
+    )
+    _tell_requester(
+        request,
+        "rights/email/download",
+        {"link": link, "hours": settings.RIGHTS_DOWNLOAD_HOURS},
+        to=to,
+    )
+
+
 def download_check(*, token: str, now: datetime | None = None) -> DataRequest:
     request = DataRequest.objects.filter(download_token_hash=_hash(token)).first()
     moment = _now(now)
@@ -95,19 +117,5 @@ def request_send_download(
         )
     moment = _now(now)
     with transaction.atomic():
-        link = _issue_download(request, now=moment)
-        _transition(
-            request,
-            RequestStatus.COMPLETED,
-            actor=actor,
-            now=moment,
-            note="one-time download link sent to the account's verified address",
-            outcome={"delivered": "one-time link"},
-        )
-        _tell_requester(
-            request,
-            "rights/email/download",
-            {"link": link, "hours": settings.RIGHTS_DOWNLOAD_HOURS},
-            to=address,
-        )
+        download_send(request, actor=actor, now=moment, to=address)
     return request

@@ -47,7 +47,7 @@ from .common import (
     _transition,
     _verified_account,
 )
-from .downloads import _issue_download
+from .downloads import download_send
 
 
 def verify_token(request: DataRequest, *, now: datetime) -> str:
@@ -197,20 +197,7 @@ def _answer_verified(request: DataRequest, *, now: datetime) -> None:
             DataRequest.objects.filter(pk=request.pk).update(user=account)
             request.user = account
         if request.kind in IMMEDIATE_KINDS and account is not None:
-            link = _issue_download(request, now=now)
-            _transition(
-                request,
-                RequestStatus.COMPLETED,
-                actor=None,
-                now=now,
-                note="one-time download link sent to the account's verified address",
-                outcome={"delivered": "one-time link"},
-            )
-            _tell_requester(
-                request,
-                "rights/email/download",
-                {"link": link, "hours": settings.RIGHTS_DOWNLOAD_HOURS},
-            )
+            download_send(request, actor=None, now=now)
             return
         _tell_requester(request, "rights/email/accepted", {})
         _staff_alert(
