@@ -231,13 +231,15 @@ def test_an_airalo_order_placed_asynchronously_arrives_by_its_signed_webhook(
     shop: str, airalo: AiraloStandin, buyer: Client, plan: Plan, jobs: Any, settings: Any
 ) -> None:
     settings.AIRALO_ASYNC_ORDERS = True
-    airalo.async_delay = 0.5
+    # Long enough that the purchase is over before the profile is: on a busy
+    # machine a checkout and its jobs take a few seconds.
+    airalo.async_delay = 5
     supplied_by(plan, ("airalo", AIRALO_PACKAGE))
 
     order = buy(buyer, plan, jobs)
     allocation = Allocation.objects.get(order=order)
     assert allocation.status == Allocation.Status.PENDING and allocation.reference
-    wait_for(lambda: Allocation.objects.get(pk=allocation.pk).status == "ready")
+    wait_for(lambda: Allocation.objects.get(pk=allocation.pk).status == "ready", seconds=30)
     jobs()
 
     esim = Esim.objects.get(order=order)
