@@ -58,6 +58,8 @@ demo: migrate
 	$(BIN)/python manage.py supplier_demo
 	@# The stand-ins, on record as screened and bound to confidentiality (SHR-07).
 	$(BIN)/python manage.py partner_vetting --demo
+	@# A pricing rule to preview and apply, and the code SUMMER10 (docs/features.md).
+	$(BIN)/python manage.py selling_demo
 
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
