@@ -3,11 +3,11 @@
 Counters and histograms are recorded where things happen: the request
 middleware times each request by its route (the URL pattern, never the path:
 no id or token in a label), the job signals count each job's outcome, and the
-apps count what their business is (orders paid, time from payment to QR code,
-supplier and ES2+ errors by code, webhooks refused, privacy exports and
-erasures with their durations). What is a state rather than an event (the
-queue's depth, privacy requests near their deadline) is read when scraped,
-from functions the apps register here (``gauge``).
+apps count wholesalers' errors, webhooks refused, and privacy exports and
+erasures with their durations. What the database already records (orders
+paid, time from payment to QR code, ES2+ errors, the queue's depth, privacy
+requests near their deadline) is read when scraped, from functions the apps
+register here (``gauge``).
 
 Several processes (gunicorn's workers, the job consumer) each record their
 own: ``manage.py serve`` points them at one directory
@@ -44,12 +44,6 @@ JOBS = Counter(
     "roamwise_jobs_total",
     "Background jobs run, by task and outcome (complete, error, retrying, expired).",
     ["task", "outcome"],
-)
-ORDERS_PAID = Counter("roamwise_orders_paid_total", "Orders paid, by kind.", ["kind"])
-PAID_TO_QR_SECONDS = Histogram(
-    "roamwise_paid_to_qr_seconds",
-    "Time from an order's payment to its eSIM's QR code being ready.",
-    buckets=(1, 2, 5, 10, 30, 60, 120, 300, 900, 3600),
 )
 SUPPLY_ERRORS = Counter(
     "roamwise_supply_errors_total",

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from roamwise.core.metrics import Reading, gauge
 
-from .models import Es2Attempt, Esim
+from .models import Es2Attempt
+from .selectors import paid_to_qr_seconds
 
 WINDOW = timedelta(hours=1)
 
@@ -24,12 +25,7 @@ WINDOW = timedelta(hours=1)
 )
 def paid_to_qr() -> Reading:
     since = timezone.now() - WINDOW
-    pairs = Esim.objects.filter(ready_at__gte=since, order__paid_at__isnull=False).values_list(
-        "ready_at", "order__paid_at"
-    )
-    seconds = sorted(
-        max((ready - paid).total_seconds(), 0.0) for ready, paid in pairs if ready and paid
-    )
+    seconds = sorted(max(s, 0.0) for s in paid_to_qr_seconds(since=since))
     if not seconds:
         return [(("count",), 0)]
     if len(seconds) == 1:

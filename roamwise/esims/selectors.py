@@ -139,3 +139,16 @@ def _topup_fits(esim: Esim) -> Q:
     if allocation is not None:
         return hooks.topup_plans_filter(allocation=allocation)
     return Q(profile_type=esim.profile_type)
+
+
+def paid_to_qr_seconds(*, since: datetime, orders: QuerySet | None = None) -> list[float]:
+    """Seconds from payment to a ready QR code, for the eSIMs ready since
+    ``since`` (of ``orders`` only, when given)."""
+    esims = Esim.objects.filter(ready_at__gte=since, order__paid_at__isnull=False)
+    if orders is not None:
+        esims = esims.filter(order__in=orders)
+    return [
+        (ready - paid).total_seconds()
+        for ready, paid in esims.values_list("ready_at", "order__paid_at")
+        if ready and paid
+    ]

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from roamwise.analytics.models import DailyCount
 from roamwise.core.money import Money
-from roamwise.esims.models import Es2Attempt, Esim
+from roamwise.esims.models import Es2Attempt
+from roamwise.esims.selectors import paid_to_qr_seconds
 from roamwise.esims.stock import stock_levels, stock_low_at
 from roamwise.orders.models import Invoice, Order, OrderEvent, OrderStatus, Refund
 from roamwise.suppliers.models import Allocation, SupplierCredit
@@ -329,13 +330,7 @@ class StockGlance:
 
 
 def _paid_to_qr(orders: QuerySet, since: dt.datetime) -> float | None:
-    pairs = [
-        (ready - paid).total_seconds()
-        for ready, paid in Esim.objects.filter(
-            order__in=orders, ready_at__gte=since, order__paid_at__isnull=False
-        ).values_list("ready_at", "order__paid_at")
-        if ready and paid
-    ]
+    pairs = paid_to_qr_seconds(since=since, orders=orders)
     return round(sum(pairs) / len(pairs), 1) if pairs else None
 
 

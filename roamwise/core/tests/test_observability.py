@@ -53,6 +53,8 @@ def test_requests_are_timed_by_route_never_by_path(
 def test_the_business_and_the_queue_are_read_at_scrape(scraper: Client, db: None) -> None:
     page = scraper.get("/metrics").content.decode()
 
+    families = [line.split()[2] for line in page.splitlines() if line.startswith("# TYPE ")]
+    assert len(families) == len(set(families))  # a name is one family, once
     for name in (
         'roamwise_jobs_queued{when="due"}',
         'roamwise_orders_paid{kind="esim"}',
