@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from django.core import mail
 from django.core.management import call_command
 from django.template.defaultfilters import filesizeformat
@@ -210,7 +211,9 @@ def test_a_customer_goes_from_first_visit_to_closing_the_account(
     jobs()  # the payment, then the bundle added on the network
     page.get_by_role("link", name="My eSIMs").click()
     page.get_by_role("link", name=plan.name).first.click()
+    page.wait_for_url("**/esims/*/")
     bundles = page.locator("section.usage table").last.locator("tbody tr")
+    expect(bundles).to_have_count(2)  # counting does not wait for the page, expect does
     assert [bundles.nth(n).locator("td").first.inner_text() for n in range(bundles.count())] == [
         "Japan 5 GB · 30 days",
         "Japan 1 GB · 7 days",
