@@ -69,7 +69,7 @@ class Canned:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         scheme = "https" if tls else "http"
         self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     def client(self, **kwargs: Any) -> Es2PlusClient:
         return Es2PlusClient(base_url=self.url, requester_id="roamwise", timeout=2, **kwargs)

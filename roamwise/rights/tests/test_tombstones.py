@@ -88,8 +88,6 @@ RESTORE_SCENARIO = textwrap.dedent(
     django.setup()
     from django.core.management import call_command
     from django.db import connections
-    call_command("migrate", verbosity=0)
-    call_command("migrate", database="vault", verbosity=0)
     from allauth.account.models import EmailAddress
     from roamwise.accounts.models import Profile, User
     from roamwise.rights.erasure import erase_subject
@@ -181,9 +179,9 @@ RESTORE_SCENARIO = textwrap.dedent(
 
 @pytest.fixture
 def scratch_databases(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
-    """Environment for a separate process with databases of its own: SQLite
-    files in a temporary directory (every migration applied), or scratch
-    PostgreSQL databases."""
+    """Environment for a separate process with databases of its own, every
+    migration applied: SQLite files in a temporary directory, or scratch
+    PostgreSQL databases made from ``migrated_postgres``."""
     if connection.vendor != "postgresql":
         yield scratch_environment(request.getfixturevalue("migrated_data_dir"))
         return
@@ -210,8 +208,9 @@ def scratch_databases(tmp_path: Path, request: pytest.FixtureRequest) -> Iterato
         ) as conn:
             conn.execute(sql)
 
-    for name in names:
-        admin(f'CREATE DATABASE "{name}"')
+    templates = request.getfixturevalue("migrated_postgres")
+    for name, alias in zip(names, ("default", "vault"), strict=True):
+        admin(f'CREATE DATABASE "{name}" TEMPLATE "{templates[alias]}"')
     try:
         yield env
     finally:

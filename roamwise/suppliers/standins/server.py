@@ -30,7 +30,7 @@ def make_standin_server(app: WsgiApp, host: str = "127.0.0.1", port: int = 0) ->
 def serve_in_thread(app: WsgiApp) -> tuple[WSGIServer, str]:
     """Serve on a free loopback port; return the server and its base URL."""
     server = make_standin_server(app)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}"
 
 

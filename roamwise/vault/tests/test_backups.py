@@ -73,10 +73,7 @@ RESTORE_SCENARIO = textwrap.dedent(
     import os, shutil, sqlite3
     import django
     django.setup()
-    from django.core.management import call_command
     from django.db import connections
-    call_command("migrate", verbosity=0)
-    call_command("migrate", database="vault", verbosity=0)
     from roamwise.accounts.models import Profile, User
     from roamwise.vault import services
     from roamwise.vault.errors import DataErased
