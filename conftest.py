@@ -16,6 +16,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
 from django.core.cache import cache
 from django.db.backends.signals import connection_created
+from django.test.signals import root_urlconf_changed, setting_changed
+from django.urls import set_urlconf
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -82,6 +84,20 @@ def _commit_without_waiting_for_the_disk(connection: Any, **kwargs: object) -> N
 
 
 connection_created.connect(_commit_without_waiting_for_the_disk)
+
+
+def _switch_urlconf_keeping_resolvers(*, setting: str, **kwargs: object) -> None:
+    """Tests with the stand-ins switch ROOT_URLCONF to a URLconf that mounts
+    them, and back. Django's own receiver then throws away every URL resolver,
+    and the next ``reverse`` builds the whole URLconf again (about 50 ms, twice
+    a test). A resolver is cached by URLconf module, whose patterns no test
+    changes: here only the thread's current URLconf is reset."""
+    if setting == "ROOT_URLCONF":
+        set_urlconf(None)
+
+
+setting_changed.disconnect(root_urlconf_changed)
+setting_changed.connect(_switch_urlconf_keeping_resolvers)
 # ------------------------------------------------------------------------------
 
 
