@@ -14,7 +14,7 @@ that claims the order (``disposition``) makes one.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -383,8 +383,10 @@ def topup_at_supplier(order_id: int) -> str:
         return "failed"
     if not created:
         # An earlier call's answer was lost, and no supplier documents that a
-        # repeated top-up is not added twice. Staff check it there.
-        return _topup_lost(order, topup)
+        # repeated top-up is not added twice: it is never sent again. Where the
+        # supplier can say whether it landed, it is asked once the call is
+        # over (added, or failed and refunded); otherwise staff check it there.
+        return topup_reconcile(topup_id=topup.pk)
     supplier = supplier_for(used.supplier)
     try:
         answer = supplier.top_up(
@@ -397,6 +399,13 @@ def topup_at_supplier(order_id: int) -> str:
             SupplierTopUp.objects.filter(pk=topup.pk).delete()
             return "waiting for the supplier"
         # Down or timed out: whether it acted is unknown.
+        if Capability.TOP_UP_LOOKUP in supplier.capabilities:
+            orders.order_note(
+                order_id=order.pk,
+                actor=ACTOR,
+                note=f"top-up at {used.supplier} got no answer: the sweep asks whether it landed",
+            )
+            return "waiting for reconciliation"
         return _topup_lost(order, topup)
     except SupplierError as exc:
         SupplierTopUp.objects.filter(pk=topup.pk).update(status=SupplierTopUp.Status.FAILED)
@@ -414,6 +423,85 @@ def topup_at_supplier(order_id: int) -> str:
         order_id=order.pk, actor=ACTOR, note=f"top-up added at {used.supplier} ({answer.reference})"
     )
     return "added"
+
+
+def topup_reconcile(*, topup_id: int, now: datetime | None = None) -> str:
+    """A paid top-up whose call to its supplier got no answer: once that call
+    is over, ask the supplier whether it landed (``TOP_UP_LOOKUP``). Landed,
+    the bundle is added and the order fulfilled; not there, the top-up failed
+    and the order is refunded. Never refunded while it may have landed: a
+    supplier that cannot say, or cannot be reached, leaves it pending (staff
+    are told once)."""
+    now = now or timezone.now()
+    topup = SupplierTopUp.objects.select_related("order").get(pk=topup_id)
+    order = topup.order
+    if topup.status != SupplierTopUp.Status.PENDING or order.status != OrderStatus.PAID:
+        return f"top-up is {topup.status}, order {order.status}"
+    if topup.created_at > now - services.call_window():
+        return "its call may still be answering"
+    supplier = supplier_for(topup.supplier)
+    if Capability.TOP_UP_LOOKUP not in supplier.capabilities:
+        return _topup_lost(order, topup)
+    bundle = Bundle.objects.select_related("esim").get(order_id=order.pk)
+    try:
+        found = supplier.find_top_up(
+            iccid=bundle.esim.iccid,
+            package_id=topup.package_id,
+            transaction_id=topup.transaction_id,
+            placed_after=topup.created_at,
+        )
+    except SupplierError as exc:
+        # Asked again at the next sweep; nothing is refunded meanwhile.
+        logger.warning("top-up %s not reconciled yet: %s", topup.transaction_id, exc.message)
+        return "supplier not reached: asked again later"
+    if found is None:
+        if SupplierTopUp.objects.filter(pk=topup.pk, status=SupplierTopUp.Status.PENDING).update(
+            status=SupplierTopUp.Status.FAILED
+        ):
+            return _topup_failed(
+                order, f"the top-up never reached {topup.supplier}, as it confirms"
+            )
+        return "reconciled elsewhere"
+    if SupplierTopUp.objects.filter(pk=topup.pk, status=SupplierTopUp.Status.PENDING).update(
+        status=SupplierTopUp.Status.DONE,
+        reference=found.reference[:128],
+        cost_amount=found.cost.amount if found.cost else None,
+        cost_currency=found.cost.currency if found.cost else "",
+    ):
+        esims_topups.topup_supplied(bundle_id=bundle.pk)
+        orders.order_note(
+            order_id=order.pk,
+            actor=ACTOR,
+            note=f"top-up found at {topup.supplier} after its answer was lost ({found.reference})",
+        )
+    return "added"
+
+
+def topups_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """The periodic sweep of top-ups at suppliers (ADR 0037): every paid top-up
+    whose supplier call got no answer is reconciled with the supplier, and
+    every top-up order that failed there and is not refunded yet is refunded.
+    A refund is issued only after the supplier said the top-up is not there."""
+    now = now or timezone.now()
+    outcome = {"reconciled": 0, "refunded": 0}
+    pending = SupplierTopUp.objects.filter(
+        status=SupplierTopUp.Status.PENDING,
+        order__status=OrderStatus.PAID,
+        created_at__lte=now - services.call_window(),
+    ).values_list("pk", flat=True)
+    for topup_id in list(pending[:200]):
+        result = topup_reconcile(topup_id=topup_id, now=now)
+        if result == "added" or result.startswith("failed"):
+            outcome["reconciled"] += 1
+    unrefunded = Order.objects.filter(
+        supplier_topup__status=SupplierTopUp.Status.FAILED,
+        status=OrderStatus.FAILED,
+        refunds__isnull=True,
+    ).values_list("pk", flat=True)
+    for order_id in list(unrefunded[:200]):
+        if failed_order_refund(order_id):
+            outcome["refunded"] += 1
+    return outcome
 
 
 def _topup_lost(order: Order, topup: SupplierTopUp) -> str:
