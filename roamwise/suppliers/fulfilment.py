@@ -74,7 +74,8 @@ def esim_order_fulfil(order_id: int) -> str:
     if order.status != OrderStatus.PAID:
         return f"order is {order.status}: nothing to supply"
     tried = {a.source_id: a for a in Allocation.objects.filter(order=order)}
-    for source in plan_sources(order.plan):
+    sources = plan_sources(order.plan)
+    for index, source in enumerate(sources):
         if source.is_es2plus:
             return _es2plus(order, source)
         earlier = tried.get(source.pk)
@@ -82,7 +83,7 @@ def esim_order_fulfil(order_id: int) -> str:
             earlier.status == Allocation.Status.FAILED or earlier.disposition != Disposition.CURRENT
         ):
             continue  # failed before, or left behind: the order moved on from it
-        outcome = _from_supplier(order, source)
+        outcome = _from_supplier(order, source, last=index == len(sources) - 1)
         if outcome is not None:
             return outcome
     esims_provisioning.esim_supply_failed(
@@ -99,8 +100,14 @@ def _es2plus(order: Order, source: PlanSource) -> str:
     return esims_provisioning.esim_fulfil(order.pk)
 
 
-def _from_supplier(order: Order, source: PlanSource) -> str | None:
-    """Order at the source's supplier; None when the order must go to the next."""
+def _from_supplier(order: Order, source: PlanSource, *, last: bool = False) -> str | None:
+    """Order at the source's supplier; None when the order must go to the next.
+
+    At the last source, an order call whose answer was lost at a supplier that
+    can look it up is not given up at once: the order waits (up to
+    ``ALLOCATION_WAIT``) until the call is over and the lookup says whether
+    the supplier has it, so it ends supplied by it or refunded, never with a
+    profile bought for no one."""
     package = source.package
     assert package is not None  # not ES2+, so a package (the model's constraint)
     transaction_id = transaction_id_for(order=order, source=source)
@@ -117,6 +124,13 @@ def _from_supplier(order: Order, source: PlanSource) -> str | None:
             # Another run of this job placed the order moments ago and waits
             # for its answer: not a lost one yet.
             return f"waiting for {package.supplier}: an order call is in flight"
+        if last and _looked_up_later(package.supplier, transaction_id):
+            return f"waiting for {package.supplier}: its answer was lost, looked up first"
+        _leave_behind(order, package.supplier, transaction_id, exc)
+        return None
+    except SupplierUnavailable as exc:
+        if last and _looked_up_later(package.supplier, transaction_id):
+            return f"waiting for {package.supplier}: its answer was lost, looked up first"
         _leave_behind(order, package.supplier, transaction_id, exc)
         return None
     except SupplierError as exc:
@@ -148,6 +162,47 @@ def _from_supplier(order: Order, source: PlanSource) -> str | None:
     if allocation.status == Allocation.Status.READY:
         return allocation_settle(allocation_id=allocation.pk)
     return f"waiting for {package.supplier}"
+
+
+def _looked_up_later(supplier_code: str, transaction_id: str) -> bool:
+    """Whether an order call without an answer at this supplier is to be looked
+    up (``ORDER_LOOKUP``) by a later run rather than given up: for
+    ``ALLOCATION_WAIT`` after its row was written."""
+    if Capability.ORDER_LOOKUP not in supplier_for(supplier_code).capabilities:
+        return False
+    return Allocation.objects.filter(
+        transaction_id=transaction_id,
+        status=Allocation.Status.PENDING,
+        reference="",
+        created_at__gte=timezone.now() - ALLOCATION_WAIT,
+    ).exists()
+
+
+def lost_allocations_reconcile(*, now: datetime | None = None) -> dict[str, int]:
+    """The periodic reconciliation of orders left behind with their answer lost
+    (ADR 0037): once the call is over, each is looked up at its supplier
+    (``ORDER_LOOKUP``). Found, its profile is an extra one, cancelled there or
+    kept and staff told (``allocation_settle``); absent, it never reached the
+    supplier and is marked failed. Nothing is ever sent again from here."""
+    now = now or timezone.now()
+    outcome = {"found": 0, "absent": 0}
+    lost = Allocation.objects.filter(
+        disposition=Disposition.ABANDONED,
+        status=Allocation.Status.PENDING,
+        reference="",
+        created_at__lte=now - services.call_window(),
+    ).order_by("pk")
+    for allocation in list(lost[:100]):
+        supplier = supplier_for(allocation.supplier)
+        if Capability.ORDER_LOOKUP not in supplier.capabilities:
+            continue  # its webhook or poll brings the reference (eSIM Access)
+        try:
+            found = services.allocation_lookup(allocation_id=allocation.pk)
+        except SupplierError as exc:
+            logger.warning("lost order %s not looked up: %s", allocation.transaction_id, exc)
+            continue
+        outcome["found" if found else "absent"] += 1
+    return outcome
 
 
 def _in_flight(transaction_id: str) -> bool:

@@ -111,6 +111,36 @@ def allocation_place(
     return allocation
 
 
+def allocation_lookup(*, allocation_id: int) -> bool:
+    """Look up an order whose answer was lost, without ever sending it again:
+    found, the answer is applied (a profile is then settled as any); absent,
+    the supplier never got it and the row fails. True when found; raises
+    ``NeedsReconciliation`` while another order may be taken for it."""
+    allocation = Allocation.objects.get(pk=allocation_id)
+    if allocation.reference or allocation.status != Allocation.Status.PENDING:
+        return bool(allocation.reference)
+    supplier = supplier_for(allocation.supplier)
+    if supplier.lookup_by_time and _other_order_in_flight(allocation):
+        raise NeedsReconciliation(
+            gettext("%(supplier_code)s may hold order %(transaction_id)s already: reconcile first")
+            % {"supplier_code": allocation.supplier, "transaction_id": allocation.transaction_id},
+            supplier_code=allocation.supplier,
+        )
+    found = supplier.find_order(
+        transaction_id=allocation.transaction_id,
+        package_id=allocation.package_id,
+        placed_after=allocation.created_at,
+        known=_known_at(allocation.supplier, since=allocation.created_at),
+    )
+    if found is None:
+        Allocation.objects.filter(pk=allocation.pk, status=Allocation.Status.PENDING).update(
+            status=Allocation.Status.FAILED
+        )
+        return False
+    _apply(allocation, found)
+    return True
+
+
 def _other_order_in_flight(allocation: Allocation) -> bool:
     """Whether another order of the same package at the same supplier may still
     be waiting for its answer (its row has no reference yet)."""
