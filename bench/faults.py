@@ -23,7 +23,10 @@ and the phones of ready eSIMs download them, while the script:
   ``Retry-After``), time out after acting and answer garbage after acting (the
   answer is lost), while every third of their notifications comes twice, the
   copy later than what followed it. Every third order is for a plan supplied
-  by Airalo first and eSIM Access second (ADR 0020).
+  by Airalo first and eSIM Access second (ADR 0020). An order placed at a
+  wholesaler whose answer was lost is looked up there once the call is over
+  (ADR 0037): found, it supplies the order or is an extra profile cancelled
+  or kept; absent, it is sent again or the order goes on.
 
 Every sixth order is for a plan whose profile the SM-DP+ does not stock, so
 those orders fail and must be refunded, through the faulty processor. Then every fault is switched
@@ -131,6 +134,11 @@ class Tally:
             found.append(f"{len(self.notifications_lost)} ES2+ notifications lost")
         if self.supplier_ordered_twice:
             found.append(f"{len(self.supplier_ordered_twice)} orders placed twice at a wholesaler")
+        if self.supplier_answers_lost:
+            found.append(
+                f"{len(self.supplier_answers_lost)} wholesaler orders whose lost answer was "
+                "never reconciled"
+            )
         return found
 
     def lines(self) -> list[str]:
@@ -161,7 +169,7 @@ class Tally:
             f"  extra profiles         {self.supplier_extra_profiles} (late, cancelled or kept)",
             f"  placed twice           {len(self.supplier_ordered_twice)}",
             f"  answer lost, unknown   {len(self.supplier_answers_lost)} (placed at the supplier, "
-            "its profile never reached us: staff reconcile)",
+            "never looked up: must be 0)",
             f"wholesaler notices sent  {self.supplier_notifications_sent} (each copy once)",
             f"  applied                {self.supplier_notifications_applied}"
             " (a lost one is made up for by polling)",

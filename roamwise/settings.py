@@ -493,6 +493,13 @@ AIRALO_CLIENT_ID = env_str("AIRALO_CLIENT_ID") or (
 AIRALO_CLIENT_SECRET = env_str("AIRALO_CLIENT_SECRET") or _stand_in_secret(
     "airalo", "airalo_standin_client_secret"
 )
+ESIMGO_API_BASE = (
+    env_str("ESIMGO_API_BASE") or _stand_in("esimgo") or "https://api.esim-go.com/v2.4"
+)
+ESIMGO_API_KEY = env_str("ESIMGO_API_KEY") or _stand_in_secret("esimgo", "esimgo_standin_api_key")
+# The currency of our eSIM Go organisation: its prices and balance are in it.
+ESIMGO_CURRENCY = env_str("ESIMGO_CURRENCY") or "USD"
+ESIMGO_CREDIT_FLOOR = env_float("ESIMGO_CREDIT_FLOOR", 100, minimum=0, maximum=10**9)
 # Orders through POST orders-async: the profile arrives at our signed webhook.
 AIRALO_ASYNC_ORDERS = env_bool("AIRALO_ASYNC_ORDERS", False)
 # Staff are alerted when our prepaid credit at a supplier is below its floor (USD).

@@ -157,9 +157,11 @@ MACHINE_PAGES = {
     "network:subscription_resume": {"iccid": "8944990000000000001"},
     "network:subscription_terminate": {"iccid": "8944990000000000001"},
     "network:bundles": {"iccid": "8944990000000000001"},
-    # Wholesalers' notifications: Airalo signs its body, eSIM Access's URL holds a secret.
+    # Wholesalers' notifications: Airalo and eSIM Go sign their body, eSIM
+    # Access's URL holds a secret.
     "suppliers:airalo-webhook": {},
     "suppliers:esimaccess-webhook": {"token": "not-a-real-token"},
+    "suppliers:esimgo-webhook": {},
 }
 
 # allauth's headless API and a passkey's numeric id are allauth's, checked by

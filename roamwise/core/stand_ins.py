@@ -76,6 +76,15 @@ STAND_INS: dict[str, StandIn] = {
             command="run_supplier_standin",
             may_stop=True,
         ),
+        StandIn(
+            name="esimgo",
+            party="eSIM Go (eSIM wholesaler)",
+            urlconf="",
+            port=8006,
+            prefix="/v2.4",
+            command="run_supplier_standin",
+            may_stop=True,
+        ),
     )
 }
 

@@ -72,6 +72,7 @@ RECIPIENTS: dict[str, str] = {
     # eSIM wholesalers (roamwise.suppliers): only what an order needs.
     "airalo": "eSIM wholesaler Airalo",
     "esimaccess": "eSIM wholesaler eSIM Access",
+    "esimgo": "eSIM wholesaler eSIM Go",
     # Only after a legal request is assessed valid, and only the minimum (SHR-05).
     "authority": "Courts and public authorities, when the law obliges us",
 }

@@ -49,12 +49,13 @@ data_map.declare(
         # The SM-DP+ is told the profile (ICCID and activation code) and, when
         # the phone reported it, the device's EID on confirming the order; the
         # network gets the ICCID of the line it carries.
-        recipients=("smdp", "network", "airalo", "esimaccess", "hosting"),
+        recipients=("smdp", "network", "airalo", "esimaccess", "esimgo", "hosting"),
         received=(
             ("smdp", ("iccid", "matching_id", "eid")),
             ("network", ("iccid",)),
             ("airalo", ("iccid",)),
             ("esimaccess", ("iccid",)),
+            ("esimgo", ("iccid",)),
         ),
     )
 )

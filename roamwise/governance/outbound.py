@@ -61,6 +61,7 @@ ADAPTERS: dict[str, str] = {
     "roamwise.payments.gateways.stripe": "payment",
     "roamwise.suppliers.airalo": "airalo",
     "roamwise.suppliers.esimaccess": "esimaccess",
+    "roamwise.suppliers.esimgo": "esimgo",
 }
 
 # Clients shared by several adapters that write the disclosure log for them
@@ -68,7 +69,11 @@ ADAPTERS: dict[str, str] = {
 # where ``disclosure_record`` refuses an unregistered one. Each adapter named
 # here must be in ADAPTERS with a registered recipient.
 SHARED_CLIENTS: dict[str, tuple[str, ...]] = {
-    "roamwise.suppliers.http": ("roamwise.suppliers.airalo", "roamwise.suppliers.esimaccess"),
+    "roamwise.suppliers.http": (
+        "roamwise.suppliers.airalo",
+        "roamwise.suppliers.esimaccess",
+        "roamwise.suppliers.esimgo",
+    ),
 }
 
 # The stand-ins for outside systems (ARCHITECTURE: external systems). They play

@@ -186,6 +186,17 @@ def processor_registry() -> dict[str, Processor]:
             safeguard_note="with eSIM Access, which binds the networks it roams on",
         ),
         Processor(
+            code="esimgo",
+            name="eSIM Go (eSIM wholesaler)",
+            role="Processor",
+            purpose="Supplies eSIM profiles and data bundles we order for you, and reports "
+            "their usage.",
+            locations=("uk", "worldwide"),
+            safeguard=Safeguard.ADEQUACY,
+            safeguard_note="the United Kingdom has an adequacy decision; eSIM Go binds the "
+            "networks it roams on",
+        ),
+        Processor(
             code="authority",
             name="Courts and public authorities",
             role="Independent controllers, only under a legal request we have assessed (SHR-05)",

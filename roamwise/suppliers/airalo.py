@@ -22,6 +22,7 @@ import hmac
 import json
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
@@ -71,6 +72,7 @@ class Airalo(Supplier):
             Capability.USAGE,
             Capability.BALANCE,
             Capability.ORDER_LOOKUP,
+            Capability.TOP_UP_LOOKUP,
         }
     )
 
@@ -341,7 +343,14 @@ class Airalo(Supplier):
                 gettext("airalo answered balance without an amount"), supplier_code=self.code
             ) from exc
 
-    def find_order(self, *, transaction_id: str) -> SupplierOrder | None:
+    def find_order(
+        self,
+        *,
+        transaction_id: str,
+        package_id: str = "",
+        placed_after: datetime | None = None,
+        known: frozenset[str] = frozenset(),
+    ) -> SupplierOrder | None:
         # Our transaction id is the order's description (Airalo has no idempotency key).
         data = self._call(
             "GET",
@@ -352,6 +361,26 @@ class Airalo(Supplier):
         for found in data or []:
             if str(found.get("description", "")) == transaction_id:
                 return order_from_data(found, transaction_id=transaction_id)
+        return None
+
+    def find_top_up(
+        self, *, iccid: str, package_id: str, transaction_id: str, placed_after: datetime
+    ) -> SupplierOrder | None:
+        # A top-up carries our transaction id as its description, as an order does.
+        data = self._call(
+            "GET",
+            "orders",
+            sends=Sent(TOP_UP, iccid=iccid),
+            params={"filter[description]": transaction_id, "limit": 10},
+        )
+        for found in data or []:
+            if str(found.get("description", "")) == transaction_id:
+                return SupplierOrder(
+                    transaction_id=transaction_id,
+                    reference=str(found.get("id", "")),
+                    status=OrderStatus.READY,
+                    cost=Money(_decimal(found.get("price", 0)), CURRENCY),
+                )
         return None
 
     # -- webhooks ----------------------------------------------------------

@@ -32,6 +32,9 @@ class Capability(enum.StrEnum):
     # An order whose answer was lost can be found at the supplier by our
     # transaction id (``find_order``), so it is looked up before it is repeated.
     ORDER_LOOKUP = "order_lookup"
+    # Whether a top-up whose answer was lost landed can be asked (``find_top_up``),
+    # so that the refund sweep refunds only one that did not.
+    TOP_UP_LOOKUP = "top_up_lookup"
 
 
 class Coverage(enum.StrEnum):
@@ -142,6 +145,10 @@ class Supplier(ABC):
     capabilities: frozenset[Capability] = frozenset()
     # Usage is asked no more often than this per ICCID (Airalo caches it 20 minutes).
     usage_interval: timedelta = timedelta(minutes=20)
+    # The supplier keeps no reference of ours with an order, so ``find_order``
+    # matches a lost one by package and time among orders we do not know; it is
+    # asked only once no other order of that package may still be in flight.
+    lookup_by_time: bool = False
 
     @classmethod
     @abstractmethod
@@ -187,10 +194,27 @@ class Supplier(ABC):
     def balance(self) -> Money:
         raise self._not_offered("balance")
 
-    def find_order(self, *, transaction_id: str) -> SupplierOrder | None:
+    def find_order(
+        self,
+        *,
+        transaction_id: str,
+        package_id: str = "",
+        placed_after: datetime | None = None,
+        known: frozenset[str] = frozenset(),
+    ) -> SupplierOrder | None:
         """The order placed under our ``transaction_id``, or None when the
-        supplier has none: how a lost answer is reconciled (``ORDER_LOOKUP``)."""
+        supplier has none: how a lost answer is reconciled (``ORDER_LOOKUP``).
+        ``package_id``, ``placed_after`` (when our row was written) and
+        ``known`` (the references and ICCIDs of this supplier's orders we
+        hold) serve a supplier that keeps no reference of ours."""
         raise self._not_offered("order lookup")
+
+    def find_top_up(
+        self, *, iccid: str, package_id: str, transaction_id: str, placed_after: datetime
+    ) -> SupplierOrder | None:
+        """The top-up placed on ``iccid`` under our ``transaction_id`` (written
+        at ``placed_after``), or None when it did not land (``TOP_UP_LOOKUP``)."""
+        raise self._not_offered("top-up lookup")
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         """Verify and parse a notification; raise ``InvalidWebhook`` when it is not one."""

@@ -14,7 +14,7 @@ that claims the order (``disposition``) makes one.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -74,7 +74,8 @@ def esim_order_fulfil(order_id: int) -> str:
     if order.status != OrderStatus.PAID:
         return f"order is {order.status}: nothing to supply"
     tried = {a.source_id: a for a in Allocation.objects.filter(order=order)}
-    for source in plan_sources(order.plan):
+    sources = plan_sources(order.plan)
+    for index, source in enumerate(sources):
         if source.is_es2plus:
             return _es2plus(order, source)
         earlier = tried.get(source.pk)
@@ -82,7 +83,7 @@ def esim_order_fulfil(order_id: int) -> str:
             earlier.status == Allocation.Status.FAILED or earlier.disposition != Disposition.CURRENT
         ):
             continue  # failed before, or left behind: the order moved on from it
-        outcome = _from_supplier(order, source)
+        outcome = _from_supplier(order, source, last=index == len(sources) - 1)
         if outcome is not None:
             return outcome
     esims_provisioning.esim_supply_failed(
@@ -99,8 +100,14 @@ def _es2plus(order: Order, source: PlanSource) -> str:
     return esims_provisioning.esim_fulfil(order.pk)
 
 
-def _from_supplier(order: Order, source: PlanSource) -> str | None:
-    """Order at the source's supplier; None when the order must go to the next."""
+def _from_supplier(order: Order, source: PlanSource, *, last: bool = False) -> str | None:
+    """Order at the source's supplier; None when the order must go to the next.
+
+    At the last source, an order call whose answer was lost at a supplier that
+    can look it up is not given up at once: the order waits (up to
+    ``ALLOCATION_WAIT``) until the call is over and the lookup says whether
+    the supplier has it, so it ends supplied by it or refunded, never with a
+    profile bought for no one."""
     package = source.package
     assert package is not None  # not ES2+, so a package (the model's constraint)
     transaction_id = transaction_id_for(order=order, source=source)
@@ -117,6 +124,13 @@ def _from_supplier(order: Order, source: PlanSource) -> str | None:
             # Another run of this job placed the order moments ago and waits
             # for its answer: not a lost one yet.
             return f"waiting for {package.supplier}: an order call is in flight"
+        if last and _looked_up_later(package.supplier, transaction_id):
+            return f"waiting for {package.supplier}: its answer was lost, looked up first"
+        _leave_behind(order, package.supplier, transaction_id, exc)
+        return None
+    except SupplierUnavailable as exc:
+        if last and _looked_up_later(package.supplier, transaction_id):
+            return f"waiting for {package.supplier}: its answer was lost, looked up first"
         _leave_behind(order, package.supplier, transaction_id, exc)
         return None
     except SupplierError as exc:
@@ -148,6 +162,47 @@ def _from_supplier(order: Order, source: PlanSource) -> str | None:
     if allocation.status == Allocation.Status.READY:
         return allocation_settle(allocation_id=allocation.pk)
     return f"waiting for {package.supplier}"
+
+
+def _looked_up_later(supplier_code: str, transaction_id: str) -> bool:
+    """Whether an order call without an answer at this supplier is to be looked
+    up (``ORDER_LOOKUP``) by a later run rather than given up: for
+    ``ALLOCATION_WAIT`` after its row was written."""
+    if Capability.ORDER_LOOKUP not in supplier_for(supplier_code).capabilities:
+        return False
+    return Allocation.objects.filter(
+        transaction_id=transaction_id,
+        status=Allocation.Status.PENDING,
+        reference="",
+        created_at__gte=timezone.now() - ALLOCATION_WAIT,
+    ).exists()
+
+
+def lost_allocations_reconcile(*, now: datetime | None = None) -> dict[str, int]:
+    """The periodic reconciliation of orders left behind with their answer lost
+    (ADR 0037): once the call is over, each is looked up at its supplier
+    (``ORDER_LOOKUP``). Found, its profile is an extra one, cancelled there or
+    kept and staff told (``allocation_settle``); absent, it never reached the
+    supplier and is marked failed. Nothing is ever sent again from here."""
+    now = now or timezone.now()
+    outcome = {"found": 0, "absent": 0}
+    lost = Allocation.objects.filter(
+        disposition=Disposition.ABANDONED,
+        status=Allocation.Status.PENDING,
+        reference="",
+        created_at__lte=now - services.call_window(),
+    ).order_by("pk")
+    for allocation in list(lost[:100]):
+        supplier = supplier_for(allocation.supplier)
+        if Capability.ORDER_LOOKUP not in supplier.capabilities:
+            continue  # its webhook or poll brings the reference (eSIM Access)
+        try:
+            found = services.allocation_lookup(allocation_id=allocation.pk)
+        except SupplierError as exc:
+            logger.warning("lost order %s not looked up: %s", allocation.transaction_id, exc)
+            continue
+        outcome["found" if found else "absent"] += 1
+    return outcome
 
 
 def _in_flight(transaction_id: str) -> bool:
@@ -383,8 +438,10 @@ def topup_at_supplier(order_id: int) -> str:
         return "failed"
     if not created:
         # An earlier call's answer was lost, and no supplier documents that a
-        # repeated top-up is not added twice. Staff check it there.
-        return _topup_lost(order, topup)
+        # repeated top-up is not added twice: it is never sent again. Where the
+        # supplier can say whether it landed, it is asked once the call is
+        # over (added, or failed and refunded); otherwise staff check it there.
+        return topup_reconcile(topup_id=topup.pk)
     supplier = supplier_for(used.supplier)
     try:
         answer = supplier.top_up(
@@ -397,6 +454,13 @@ def topup_at_supplier(order_id: int) -> str:
             SupplierTopUp.objects.filter(pk=topup.pk).delete()
             return "waiting for the supplier"
         # Down or timed out: whether it acted is unknown.
+        if Capability.TOP_UP_LOOKUP in supplier.capabilities:
+            orders.order_note(
+                order_id=order.pk,
+                actor=ACTOR,
+                note=f"top-up at {used.supplier} got no answer: the sweep asks whether it landed",
+            )
+            return "waiting for reconciliation"
         return _topup_lost(order, topup)
     except SupplierError as exc:
         SupplierTopUp.objects.filter(pk=topup.pk).update(status=SupplierTopUp.Status.FAILED)
@@ -414,6 +478,85 @@ def topup_at_supplier(order_id: int) -> str:
         order_id=order.pk, actor=ACTOR, note=f"top-up added at {used.supplier} ({answer.reference})"
     )
     return "added"
+
+
+def topup_reconcile(*, topup_id: int, now: datetime | None = None) -> str:
+    """A paid top-up whose call to its supplier got no answer: once that call
+    is over, ask the supplier whether it landed (``TOP_UP_LOOKUP``). Landed,
+    the bundle is added and the order fulfilled; not there, the top-up failed
+    and the order is refunded. Never refunded while it may have landed: a
+    supplier that cannot say, or cannot be reached, leaves it pending (staff
+    are told once)."""
+    now = now or timezone.now()
+    topup = SupplierTopUp.objects.select_related("order").get(pk=topup_id)
+    order = topup.order
+    if topup.status != SupplierTopUp.Status.PENDING or order.status != OrderStatus.PAID:
+        return f"top-up is {topup.status}, order {order.status}"
+    if topup.created_at > now - services.call_window():
+        return "its call may still be answering"
+    supplier = supplier_for(topup.supplier)
+    if Capability.TOP_UP_LOOKUP not in supplier.capabilities:
+        return _topup_lost(order, topup)
+    bundle = Bundle.objects.select_related("esim").get(order_id=order.pk)
+    try:
+        found = supplier.find_top_up(
+            iccid=bundle.esim.iccid,
+            package_id=topup.package_id,
+            transaction_id=topup.transaction_id,
+            placed_after=topup.created_at,
+        )
+    except SupplierError as exc:
+        # Asked again at the next sweep; nothing is refunded meanwhile.
+        logger.warning("top-up %s not reconciled yet: %s", topup.transaction_id, exc.message)
+        return "supplier not reached: asked again later"
+    if found is None:
+        if SupplierTopUp.objects.filter(pk=topup.pk, status=SupplierTopUp.Status.PENDING).update(
+            status=SupplierTopUp.Status.FAILED
+        ):
+            return _topup_failed(
+                order, f"the top-up never reached {topup.supplier}, as it confirms"
+            )
+        return "reconciled elsewhere"
+    if SupplierTopUp.objects.filter(pk=topup.pk, status=SupplierTopUp.Status.PENDING).update(
+        status=SupplierTopUp.Status.DONE,
+        reference=found.reference[:128],
+        cost_amount=found.cost.amount if found.cost else None,
+        cost_currency=found.cost.currency if found.cost else "",
+    ):
+        esims_topups.topup_supplied(bundle_id=bundle.pk)
+        orders.order_note(
+            order_id=order.pk,
+            actor=ACTOR,
+            note=f"top-up found at {topup.supplier} after its answer was lost ({found.reference})",
+        )
+    return "added"
+
+
+def topups_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """The periodic sweep of top-ups at suppliers (ADR 0037): every paid top-up
+    whose supplier call got no answer is reconciled with the supplier, and
+    every top-up order that failed there and is not refunded yet is refunded.
+    A refund is issued only after the supplier said the top-up is not there."""
+    now = now or timezone.now()
+    outcome = {"reconciled": 0, "refunded": 0}
+    pending = SupplierTopUp.objects.filter(
+        status=SupplierTopUp.Status.PENDING,
+        order__status=OrderStatus.PAID,
+        created_at__lte=now - services.call_window(),
+    ).values_list("pk", flat=True)
+    for topup_id in list(pending[:200]):
+        result = topup_reconcile(topup_id=topup_id, now=now)
+        if result == "added" or result.startswith("failed"):
+            outcome["reconciled"] += 1
+    unrefunded = Order.objects.filter(
+        supplier_topup__status=SupplierTopUp.Status.FAILED,
+        status=OrderStatus.FAILED,
+        refunds__isnull=True,
+    ).values_list("pk", flat=True)
+    for order_id in list(unrefunded[:200]):
+        if failed_order_refund(order_id):
+            outcome["refunded"] += 1
+    return outcome
 
 
 def _topup_lost(order: Order, topup: SupplierTopUp) -> str:

@@ -36,7 +36,7 @@ POLLED_STATES = (EsimState.READY, EsimState.INSTALLED, EsimState.ACTIVE)
 POLL_BATCH = 200
 # Back-off when a 429 says nothing of how long to wait.
 RATE_LIMIT_BACKOFF = timedelta(minutes=1)
-NAMES = {"airalo": "Airalo", "esimaccess": "eSIM Access"}
+NAMES = {"airalo": "Airalo", "esimaccess": "eSIM Access", "esimgo": "eSIM Go"}
 
 
 def supplied_allocation(*, iccid: str, supplier_code: str) -> Allocation | None:

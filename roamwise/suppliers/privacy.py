@@ -41,10 +41,11 @@ data_map.declare(
         erasure=Erasure.anonymise(keep=("reference", "package_id", "status")),
         # Sent back to the wholesaler: the package, its order reference, and the
         # ICCID when asking about the eSIM; usage comes from it.
-        recipients=("airalo", "esimaccess", "hosting"),
+        recipients=("airalo", "esimaccess", "esimgo", "hosting"),
         received=(
             ("airalo", ("iccid", "reference", "package_id")),
             ("esimaccess", ("iccid", "reference", "package_id")),
+            ("esimgo", ("iccid", "reference", "package_id")),
         ),
     )
 )
@@ -107,7 +108,7 @@ data_map.declare(
         # Kept with its order (the wholesaler's invoice refers to it); its
         # reference at the wholesaler is blanked.
         erasure=Erasure.anonymise(keep=("package_id", "status")),
-        recipients=("airalo", "esimaccess", "hosting"),
+        recipients=("airalo", "esimaccess", "esimgo", "hosting"),
     )
 )
 data_map.declare_not_personal(
@@ -129,7 +130,7 @@ data_map.declare_not_personal(
 # What each wholesaler's adapter sends (SHR-02): orders and top-ups of a
 # package under our reference, and an eSIM's ICCID; every request says which
 # of these it carries (``http.Sent``), within what is declared here.
-for _code in ("airalo", "esimaccess"):
+for _code in ("airalo", "esimaccess", "esimgo"):
     data_map.declare_sends(
         Sends(
             recipient=_code,

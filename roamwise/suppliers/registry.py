@@ -10,6 +10,7 @@ from roamwise.suppliers.base import Supplier
 SUPPLIERS: dict[str, str] = {
     "esimaccess": "roamwise.suppliers.esimaccess.EsimAccess",
     "airalo": "roamwise.suppliers.airalo.Airalo",
+    "esimgo": "roamwise.suppliers.esimgo.EsimGo",
 }
 
 

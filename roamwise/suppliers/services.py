@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -25,7 +25,13 @@ from roamwise.core.tasks import enqueue_on_commit
 from roamwise.esims.models import Esim, EsimState
 from roamwise.suppliers.base import Capability, Money, OrderStatus, SupplierOrder, WebhookEvent
 from roamwise.suppliers.errors import InvalidWebhook, NeedsReconciliation
-from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, WebhookReceipt
+from roamwise.suppliers.models import (
+    Allocation,
+    PlanSource,
+    SupplierPackage,
+    SupplierTopUp,
+    WebhookReceipt,
+)
 from roamwise.suppliers.registry import supplier_for
 from roamwise.suppliers.tasks import refresh_allocation as refresh_allocation_task
 from roamwise.suppliers.tasks import settle_allocation as settle_allocation_task
@@ -71,7 +77,21 @@ def allocation_place(
             )
         # Past the longest the call could take: the supplier has the order by
         # now or never got it. Found, it is the answer; absent, it is sent again.
-        found = supplier.find_order(transaction_id=transaction_id)
+        if supplier.lookup_by_time and _other_order_in_flight(allocation):
+            # Its order could be taken for this one's: wait until it has answered.
+            raise NeedsReconciliation(
+                gettext(
+                    "%(supplier_code)s may hold order %(transaction_id)s already: reconcile first"
+                )
+                % {"supplier_code": supplier_code, "transaction_id": transaction_id},
+                supplier_code=supplier_code,
+            )
+        found = supplier.find_order(
+            transaction_id=transaction_id,
+            package_id=allocation.package_id,
+            placed_after=allocation.created_at,
+            known=_known_at(supplier_code, since=allocation.created_at),
+        )
         if found is not None:
             logger.info("supplier %s: lost order %s found", supplier_code, transaction_id)
             _apply(allocation, found)
@@ -91,13 +111,73 @@ def allocation_place(
     return allocation
 
 
-def order_call_in_flight(allocation: Allocation) -> bool:
-    """Whether the order call of ``allocation`` may still be waiting for its
-    answer: the HTTP timeout plus the 429 waits, plus a margin."""
-    window = timedelta(
-        seconds=settings.HTTP_TIMEOUT_SECONDS + settings.SUPPLIER_MAX_RETRY_WAIT + 30
+def allocation_lookup(*, allocation_id: int) -> bool:
+    """Look up an order whose answer was lost, without ever sending it again:
+    found, the answer is applied (a profile is then settled as any); absent,
+    the supplier never got it and the row fails. True when found; raises
+    ``NeedsReconciliation`` while another order may be taken for it."""
+    allocation = Allocation.objects.get(pk=allocation_id)
+    if allocation.reference or allocation.status != Allocation.Status.PENDING:
+        return bool(allocation.reference)
+    supplier = supplier_for(allocation.supplier)
+    if supplier.lookup_by_time and _other_order_in_flight(allocation):
+        raise NeedsReconciliation(
+            gettext("%(supplier_code)s may hold order %(transaction_id)s already: reconcile first")
+            % {"supplier_code": allocation.supplier, "transaction_id": allocation.transaction_id},
+            supplier_code=allocation.supplier,
+        )
+    found = supplier.find_order(
+        transaction_id=allocation.transaction_id,
+        package_id=allocation.package_id,
+        placed_after=allocation.created_at,
+        known=_known_at(allocation.supplier, since=allocation.created_at),
     )
-    return allocation.created_at > timezone.now() - window
+    if found is None:
+        Allocation.objects.filter(pk=allocation.pk, status=Allocation.Status.PENDING).update(
+            status=Allocation.Status.FAILED
+        )
+        return False
+    _apply(allocation, found)
+    return True
+
+
+def _other_order_in_flight(allocation: Allocation) -> bool:
+    """Whether another order of the same package at the same supplier may still
+    be waiting for its answer (its row has no reference yet)."""
+    others = Allocation.objects.filter(
+        supplier=allocation.supplier,
+        package_id=allocation.package_id,
+        status=Allocation.Status.PENDING,
+        reference="",
+    ).exclude(pk=allocation.pk)
+    return any(order_call_in_flight(other) for other in others)
+
+
+def _known_at(supplier_code: str, *, since: datetime) -> frozenset[str]:
+    """What a lost order placed after ``since`` cannot be: the references of
+    this supplier's orders and top-ups of ours placed about then, and the
+    ICCIDs of all its eSIMs we hold (a top-up goes onto one of them)."""
+    rows = Allocation.objects.filter(supplier=supplier_code)
+    recent = {"created_at__gte": since - call_window()}
+    known = set(rows.filter(**recent).exclude(reference="").values_list("reference", flat=True))
+    known |= set(rows.exclude(iccid="").values_list("iccid", flat=True))
+    known |= set(
+        SupplierTopUp.objects.filter(supplier=supplier_code, **recent)
+        .exclude(reference="")
+        .values_list("reference", flat=True)
+    )
+    return frozenset(known)
+
+
+def call_window() -> timedelta:
+    """The longest a call to a supplier may still be answering: the HTTP
+    timeout plus the 429 waits, plus a margin."""
+    return timedelta(seconds=settings.HTTP_TIMEOUT_SECONDS + settings.SUPPLIER_MAX_RETRY_WAIT + 30)
+
+
+def order_call_in_flight(allocation: Allocation) -> bool:
+    """Whether the order call of ``allocation`` may still be waiting for its answer."""
+    return allocation.created_at > timezone.now() - call_window()
 
 
 def allocation_refresh(*, allocation_id: int) -> Allocation:

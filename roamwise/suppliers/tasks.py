@@ -56,6 +56,25 @@ def poll_supplier_usage() -> dict[str, int]:
     return usage_poll()
 
 
+@periodic_task(crontab(minute="*"))
+def reconcile_lost_supplier_orders() -> dict[str, int]:
+    """Orders left for the next source with their answer lost are looked up at
+    their supplier: an extra profile is cancelled or kept and recorded, never
+    left unknown (ADR 0037)."""
+    from roamwise.suppliers.fulfilment import lost_allocations_reconcile
+
+    return lost_allocations_reconcile()
+
+
+@periodic_task(crontab(minute="*/10"))
+def sweep_supplier_topups() -> dict[str, int]:
+    """Paid top-ups whose supplier call got no answer are reconciled with the
+    supplier; those it does not have, or refused, are refunded (ADR 0037)."""
+    from roamwise.suppliers.fulfilment import topups_sweep
+
+    return topups_sweep()
+
+
 @periodic_task(crontab(minute="7,37"))
 def check_supplier_credit() -> dict[str, str]:
     """Our prepaid credit at each supplier; staff are told below its floor."""

@@ -43,3 +43,9 @@ def esimaccess_webhook(request: HttpRequest, token: str) -> HttpResponse:
         metrics.WEBHOOK_REJECTIONS.labels(source="esimaccess", reason="bad_token").inc()
         return JsonResponse({"code": "not_found", "message": "No such webhook."}, status=404)
     return _receive(request, "esimaccess")
+
+
+@csrf_exempt  # authenticated by the supplier's signature instead
+@require_POST
+def esimgo_webhook(request: HttpRequest) -> HttpResponse:
+    return _receive(request, "esimgo")

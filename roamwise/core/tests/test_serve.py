@@ -71,8 +71,13 @@ WHOLESALER_CREDENTIALS = {
     "AIRALO_CLIENT_SECRET": "serve-test-secret",
     "ESIMACCESS_ACCESS_CODE": "serve-test-access-code",
     "ESIMACCESS_WEBHOOK_TOKEN": "serve-test-webhook-token",
+    "ESIMGO_API_KEY": "serve-test-api-key",
 }
-BASES = {"airalo": "AIRALO_API_BASE", "esimaccess": "ESIMACCESS_API_BASE"}
+BASES = {
+    "airalo": "AIRALO_API_BASE",
+    "esimaccess": "ESIMACCESS_API_BASE",
+    "esimgo": "ESIMGO_API_BASE",
+}
 
 
 def wait_for_line(output: Path, line: str, process: subprocess.Popen[bytes]) -> str:

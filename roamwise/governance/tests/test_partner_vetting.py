@@ -131,4 +131,5 @@ def test_the_command_records_a_partner_and_refuses_bad_dates(db: None) -> None:
         "network",
         "airalo",
         "esimaccess",
+        "esimgo",
     }

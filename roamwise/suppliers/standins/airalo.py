@@ -293,7 +293,8 @@ class AiraloStandin:
             found = [
                 o
                 for o in self.orders.values()
-                if o["type"] == "sim" and (wanted is None or o["description"] == wanted)
+                # Filtered by description, top-ups are found too (ADR 0037).
+                if (o["type"] == "sim" and wanted is None) or o.get("description") == wanted
             ]
             return 200, {"data": found, "meta": {"message": "success"}}
         return 404, {"data": [], "meta": {"message": "Not found."}}
@@ -407,6 +408,7 @@ class AiraloStandin:
                 "orders": [
                     {"transaction_id": o["description"], "iccid": o["sims"][0]["iccid"]}
                     for o in self.orders.values()
+                    if o["type"] == "sim"
                 ],
                 "notifications": len(self.outbox),
             }
@@ -434,6 +436,7 @@ class AiraloStandin:
             "id": order_id,
             "package_id": package["id"],
             "type": "topup",
+            "description": str(body.get("description", "")),
             "price": package["net_price"],
             "currency": "USD",
         }

@@ -10,6 +10,7 @@ import pytest
 
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
+from roamwise.suppliers.standins.esimgo import EsimGoStandin
 from roamwise.suppliers.standins.server import serve_in_thread
 
 WEBHOOK_TOKEN = "esimaccess-webhook-token"
@@ -35,6 +36,18 @@ def airalo(settings: Any) -> Iterator[AiraloStandin]:
     settings.AIRALO_API_BASE = f"{url}/v2"
     settings.AIRALO_CLIENT_ID = standin.client_id
     settings.AIRALO_CLIENT_SECRET = standin.client_secret
+    settings.SUPPLIER_MAX_RETRY_WAIT = 5
+    yield standin
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def esimgo(settings: Any) -> Iterator[EsimGoStandin]:
+    standin = EsimGoStandin(rate_limit=1000)
+    server, url = serve_in_thread(standin)
+    settings.ESIMGO_API_BASE = f"{url}/v2.4"
+    settings.ESIMGO_API_KEY = standin.api_key
     settings.SUPPLIER_MAX_RETRY_WAIT = 5
     yield standin
     server.shutdown()

@@ -20,6 +20,7 @@ from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
 
 AIRALO_PACKAGE = "fr-1-2gb-15days"  # the Airalo stand-in's French package
 ESIMACCESS_PACKAGE = "P00001"  # the eSIM Access stand-in's French package
+ESIMGO_BUNDLE = "esim_2GB_15D_FR_V2"  # the eSIM Go stand-in's French bundle
 
 
 def supplied_by(plan: Plan, *packages: tuple[str, str]) -> None:

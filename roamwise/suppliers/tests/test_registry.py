@@ -20,7 +20,7 @@ def test_a_wrong_registry_entry_fails_the_start_up_check(monkeypatch: pytest.Mon
         {
             "missing": "roamwise.suppliers.nowhere.Supplier",
             "notone": "roamwise.suppliers.base.Package",
-            "esimgo": "roamwise.suppliers.airalo.Airalo",
+            "telna": "roamwise.suppliers.airalo.Airalo",
         },
     )
 
@@ -30,5 +30,5 @@ def test_a_wrong_registry_entry_fails_the_start_up_check(monkeypatch: pytest.Mon
 
 
 def test_an_unknown_supplier_code_says_which_exist() -> None:
-    with pytest.raises(LookupError, match="airalo, esimaccess"):
-        registry.supplier_class("esimgo")
+    with pytest.raises(LookupError, match="airalo, esimaccess, esimgo"):
+        registry.supplier_class("telna")

@@ -10,20 +10,24 @@ from django.core.management.base import BaseCommand, CommandError
 
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
+from roamwise.suppliers.standins.esimgo import EsimGoStandin
 from roamwise.suppliers.standins.server import FaultSwitch, make_standin_server
 
-STANDINS = ("airalo", "esimaccess")
+STANDINS = ("airalo", "esimaccess", "esimgo")
 DEFAULT_PACKAGES = 20
 
 
 def configured_standin(
     supplier: str, *, webhook_url: str = "", packages: int = DEFAULT_PACKAGES
-) -> EsimAccessStandin | AiraloStandin:
+) -> EsimAccessStandin | AiraloStandin | EsimGoStandin:
     """The stand-in as the shop's settings expect it: it accepts the shop's
     credentials, when set, and its catalogue is the same in every process
     (built from ``packages`` alone), so the one imported is the one served."""
-    standin: EsimAccessStandin | AiraloStandin
-    if supplier == "esimaccess":
+    standin: EsimAccessStandin | AiraloStandin | EsimGoStandin
+    if supplier == "esimgo":
+        standin = EsimGoStandin(webhook_url=webhook_url, bundle_count=packages)
+        standin.api_key = settings.ESIMGO_API_KEY or standin.api_key
+    elif supplier == "esimaccess":
         standin = EsimAccessStandin(webhook_url=webhook_url, package_count=packages)
         standin.access_code = settings.ESIMACCESS_ACCESS_CODE or standin.access_code
     else:
@@ -34,7 +38,7 @@ def configured_standin(
 
 
 class Command(BaseCommand):
-    help = "Run a supplier's stand-in (eSIM Access or Airalo protocol) on 127.0.0.1."
+    help = "Run a supplier's stand-in (eSIM Access, Airalo or eSIM Go protocol) on 127.0.0.1."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("supplier", choices=STANDINS)
