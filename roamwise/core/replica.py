@@ -14,7 +14,10 @@ hold, and answers None (the primary, as without a replica) otherwise:
 - nothing has been written since ``replica_reads()`` was opened: the first
   write pins the rest of the request to the primary;
 - no transaction is open on the primary: a transaction and
-  ``select_for_update`` (a write query to Django) read what they will write.
+  ``select_for_update`` (a write query to Django) read what they will write;
+- it is not inside ``primary_reads()``: the catalogue's cached fragments are
+  built from the primary, or a copy a moment behind would be kept for as long
+  as the catalogue's version lasts.
 
 Writes always go to the primary: a row read from the replica is saved to the
 primary, and rows from either database may be related to each other.
@@ -67,6 +70,17 @@ def replica_reads() -> Iterator[None]:
     """Within this block, reads of ``REPLICA_MODELS`` may go to the replica
     (until something is written)."""
     token = _reads.set(_Reads())
+    try:
+        yield
+    finally:
+        _reads.reset(token)
+
+
+@contextmanager
+def primary_reads() -> Iterator[None]:
+    """Within this block every read goes to the primary: for what is built
+    once and kept (a cached fragment outlives the replica's lag)."""
+    token = _reads.set(_Reads(pinned=True))
     try:
         yield
     finally:

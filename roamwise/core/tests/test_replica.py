@@ -160,3 +160,18 @@ def test_replica_models_hold_no_personal_data() -> None:
     for label in REPLICA_MODELS:
         model = apps.get_model(label)
         assert data_map.for_model(model) is None, label
+
+
+def test_what_is_kept_is_built_from_the_primary(with_replica: None) -> None:
+    from roamwise.catalog.cache import cached
+
+    seen: list[str] = []
+
+    def build() -> str:
+        seen.append(router.db_for_read(Plan))
+        return "fragment"
+
+    with replica_reads():
+        assert cached("replica-test", version="v-replica-test", build=build) == "fragment"
+        assert router.db_for_read(Plan) == REPLICA_ALIAS
+    assert seen == [DEFAULT_DB_ALIAS]
