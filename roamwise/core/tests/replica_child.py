@@ -1,14 +1,15 @@
 """The site's side of the replica test, run in a process of its own.
 
-    python -m roamwise.core.tests.replica_child prepare|visit
+    python -m roamwise.core.tests.replica_child
 
 Its environment names the loopback primary (``DATABASE_URL``) and its
 streaming replica (``DATABASE_REPLICA_URL``) that test_replica_postgres.py
-set up. ``prepare`` migrates the primary and writes a plan and a customer;
-``visit`` runs while the replica's replay is paused: it writes a second plan
-and the customer's order for it, then asks for pages as a visitor and as the
-customer through the whole middleware stack, counting the queries each
-database answered. The last line printed is a JSON object of what it saw.
+set up. It migrates the primary, writes a plan and a customer, and prints
+them as a JSON line; then it waits for a line on its input (the test pauses
+the replica's replay meanwhile), writes a second plan and the customer's
+order for it, asks for pages as a visitor and as the customer through the
+whole middleware stack, counting the queries each database answered, and
+prints what it saw as a second JSON line. One process: Django starts once.
 """
 
 from __future__ import annotations
@@ -92,12 +93,11 @@ def visit(plan_id: str, destination: str) -> dict[str, Any]:
 
 def main() -> None:
     _setup()
-    mode = sys.argv[1]
-    if mode == "prepare":
-        result = prepare()
-    else:
-        result = visit(sys.argv[2], sys.argv[3])
-    print(json.dumps(result))
+    prepared = prepare()
+    print(json.dumps(prepared), flush=True)
+    if sys.stdin.readline().strip() != "paused":
+        raise SystemExit("the replica was not paused")
+    print(json.dumps(visit(prepared["plan"], prepared["destination"])), flush=True)
 
 
 if __name__ == "__main__":

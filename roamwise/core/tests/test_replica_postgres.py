@@ -49,7 +49,9 @@ def pair() -> Iterator[Pair]:
     started.stop()
 
 
-def _site(pair: Pair, data_dir: Path, *args: str) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def seen(pair: Pair, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    data_dir = tmp_path_factory.mktemp("replica-site")
     env = {
         **scratch_environment(data_dir),
         "DATABASE_URL": pair.primary_url,
@@ -59,26 +61,34 @@ def _site(pair: Pair, data_dir: Path, *args: str) -> dict[str, Any]:
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     env.pop("EU_DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "roamwise.core.tests.replica_child", *args],
+    # Its log lines to a file: a full pipe nobody reads would stop it.
+    log = (data_dir / "site.log").open("w")
+    site = subprocess.Popen(
+        [sys.executable, "-m", "roamwise.core.tests.replica_child"],
         cwd=ROOT,
         env=env,
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log,
         text=True,
-        timeout=120,
     )
-    assert done.returncode == 0, done.stderr[-4000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def seen(pair: Pair, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    data_dir = tmp_path_factory.mktemp("replica-site")
-    prepared = _site(pair, data_dir, "prepare")
-    pair.wait_replayed()
-    pair.sql(pair.replica_port, "SELECT pg_wal_replay_pause()")
-    assert pair.sql(pair.replica_port, "SELECT pg_get_wal_replay_pause_state()") == [("paused",)]
-    return {"prepared": prepared, **_site(pair, data_dir, "visit", *prepared.values())}
+    assert site.stdin is not None and site.stdout is not None
+    try:
+        line = site.stdout.readline()
+        assert line, (data_dir / "site.log").read_text()[-4000:]
+        prepared = json.loads(line)
+        pair.wait_replayed()
+        pair.sql(pair.replica_port, "SELECT pg_wal_replay_pause()")
+        state = pair.sql(pair.replica_port, "SELECT pg_get_wal_replay_pause_state()")
+        assert state == [("paused",)]
+        out, _ = site.communicate("paused\n", timeout=120)
+        assert site.returncode == 0, (data_dir / "site.log").read_text()[-4000:]
+        yield {"prepared": prepared, **json.loads(out.strip().splitlines()[-1])}
+    finally:
+        if site.poll() is None:
+            site.kill()
+            site.wait()
+        log.close()
 
 
 def _count(pair: Pair, port: int, table: str, public_id: str) -> int:
