@@ -839,3 +839,14 @@ LOGGING = {
         "huey": {"handlers": ["console"], "propagate": False},
     },
 }
+
+# --- Error reports -------------------------------------------------------------
+# Unhandled errors to Sentry when a DSN is given, with personal data and secrets
+# removed before sending (roamwise/kernel/errorreports.py). Unset: the SDK is
+# not started and nothing is sent.
+SENTRY_DSN = env_str("SENTRY_DSN") or ""
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT") or ("development" if DEBUG else "production")
+if SENTRY_DSN:
+    from roamwise.kernel.errorreports import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
