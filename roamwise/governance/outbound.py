@@ -262,7 +262,11 @@ def violations(
     sending = set()
     for use in uses:
         sending.add(use.module)
-        if use.module not in adapters and use.module not in stand_ins and use.module not in scrubbed:
+        if (
+            use.module not in adapters
+            and use.module not in stand_ins
+            and use.module not in scrubbed
+        ):
             problems.append(
                 f"{use.module}:{use.line} reaches the network through {use.target} but is "
                 "not an adapter with a registered recipient"

@@ -32,7 +32,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from roamwise.core.logredact import redact_url
 
@@ -197,9 +197,7 @@ def scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any] | None = None) 
     return crumb
 
 
-def sentry_init(
-    *, dsn: str, environment: str, transport: Callable[..., Any] | None = None
-) -> None:
+def sentry_init(*, dsn: str, environment: str, transport: Callable[..., Any] | None = None) -> None:
     """Start the SDK with the scrubber; ``transport`` only for tests."""
     import sentry_sdk
     from sentry_sdk.integrations.django import DjangoIntegration
@@ -216,7 +214,8 @@ def sentry_init(
         include_local_variables=False,
         # No performance traces or profiles: errors only.
         traces_sample_rate=None,
-        before_send=scrub_event,
-        before_breadcrumb=scrub_breadcrumb,
+        # The SDK types events as its own TypedDicts: plain dicts at run time.
+        before_send=cast("Any", scrub_event),
+        before_breadcrumb=cast("Any", scrub_breadcrumb),
         **options,
     )

@@ -10,6 +10,7 @@ as a hot standby on another free port. The machine's own server is not used.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 NEEDED = ("initdb", "pg_ctl", "pg_basebackup", "postgres")
 
@@ -79,9 +81,16 @@ class Pair:
             *("-w", "start"),
         )
 
-    def sql(self, port: int, query: str, *, database: str = "roamwise") -> list[tuple]:
+    def sql(
+        self,
+        port: int,
+        query: str | sql.Composed,
+        params: tuple[object, ...] = (),
+        *,
+        database: str = "roamwise",
+    ) -> list[tuple]:
         with psycopg.connect(self.url(port, database), autocommit=True) as connection:
-            cursor = connection.execute(query)
+            cursor = connection.execute(query, params)
             return cursor.fetchall() if cursor.description else []
 
     def wait_replayed(self, timeout: float = 20) -> None:
@@ -93,7 +102,8 @@ class Pair:
         while True:
             (done,) = self.sql(
                 self.replica_port,
-                f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn",
+                "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
+                (target,),
                 database="postgres",
             )[0]
             if done:
@@ -105,13 +115,11 @@ class Pair:
     def stop(self) -> None:
         for name in ("replica", "primary"):
             if (self.folder / name / "postmaster.pid").exists():
-                try:
+                with contextlib.suppress(subprocess.CalledProcessError):
                     self.run(
-                        str(self.bin / "pg_ctl"), "-D", str(self.folder / name), "-m", "immediate",
-                        "stop",
-                    )  # fmt: skip
-                except subprocess.CalledProcessError:
-                    pass
+                        *(str(self.bin / "pg_ctl"), "-D", str(self.folder / name)),
+                        *("-m", "immediate", "stop"),
+                    )
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -30,10 +30,10 @@ from roamwise.core.replica import (
 from roamwise.datamap.registry import data_map
 from roamwise.esims.models import Esim
 from roamwise.orders.models import Order
-from roamwise.rights.models import DataRequest
 
 CATALOGUE = (Destination, Network, Plan, PlanPrice, CurrencyRate)
-CUSTOMERS_OWN = (Order, Esim, DataRequest, User)
+# A privacy request by its label: apps do not import rights (ADR 0010).
+CUSTOMERS_OWN = (Order, Esim, apps.get_model("rights", "DataRequest"), User)
 
 
 @pytest.fixture

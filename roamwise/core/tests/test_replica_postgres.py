@@ -20,10 +20,10 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from psycopg import sql
 
 from roamwise.testing.fixtures.databases import ROOT, scratch_environment
 
@@ -92,7 +92,8 @@ def seen(pair: Pair, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
 
 
 def _count(pair: Pair, port: int, table: str, public_id: str) -> int:
-    return pair.sql(port, f"SELECT count(*) FROM {table} WHERE public_id = '{public_id}'")[0][0]
+    query = sql.SQL("SELECT count(*) FROM {} WHERE public_id = %s").format(sql.Identifier(table))
+    return pair.sql(port, query, (public_id,))[0][0]
 
 
 def test_the_replica_is_a_read_only_copy_of_the_primary(pair: Pair, seen: dict[str, Any]) -> None:

@@ -45,7 +45,7 @@ def _event() -> dict[str, Any]:
             "values": [
                 {
                     "type": "IntegrityError",
-                    "value": f'duplicate key: Key (email)=({site.EMAIL}) from {site.IP} '
+                    "value": f"duplicate key: Key (email)=({site.EMAIL}) from {site.IP} "
                     f"and 2001:db8::7 phone {site.PHONE} card 4242 4242 4242 4242",
                     "module": "django.db.utils",
                     "stacktrace": {
@@ -81,7 +81,10 @@ def _event() -> dict[str, Any]:
         "extra": {"phone": site.PHONE, "billing_address": "1 Rabbit Hole, Oxford", "count": 3},
         "tags": {"order": "RW-1234", "url": "/orders/"},
         "contexts": {
-            "trace": {"trace_id": "0123456789abcdef0123456789abcdef", "span_id": "0123456789abcdef"},
+            "trace": {
+                "trace_id": "0123456789abcdef0123456789abcdef",
+                "span_id": "0123456789abcdef",
+            },
             "customer": {"email": site.EMAIL, "note": f"call {site.PHONE}"},
         },
         "breadcrumbs": {
@@ -157,7 +160,7 @@ class _Ingest(BaseHTTPRequestHandler):
 
     received: list[tuple[str, bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
