@@ -104,6 +104,7 @@ def _event() -> dict[str, Any]:
     }
 
 
+@pytest.mark.commitment("SEC-07")
 def test_the_scrubber_removes_personal_data_and_secrets() -> None:
     scrubbed = scrub_event(_event(), {})
     text = json.dumps(scrubbed)
@@ -149,6 +150,7 @@ def test_without_a_dsn_the_sdk_is_not_started() -> None:
     assert not sentry_sdk.get_client().is_active()
 
 
+@pytest.mark.commitment("SHR-01")
 def test_the_sdk_is_the_only_way_out_and_it_is_scrubbed() -> None:
     uses, _ = scan(ROOT / "roamwise")
     senders = {use.module for use in uses if use.target == "sentry_sdk"}
@@ -188,6 +190,7 @@ def ingest() -> Iterator[tuple[str, list[tuple[str, bytes]]]]:
     server.server_close()
 
 
+@pytest.mark.commitment("SEC-07")
 def test_a_real_report_sent_holds_none_of_it(
     ingest: tuple[str, list[tuple[str, bytes]]], migrated_data_dir: Path
 ) -> None:
