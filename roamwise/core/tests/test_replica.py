@@ -7,7 +7,10 @@ PostgreSQL is in test_replica_postgres.py.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -30,6 +33,7 @@ from roamwise.core.replica import (
 from roamwise.datamap.registry import data_map
 from roamwise.esims.models import Esim
 from roamwise.orders.models import Order
+from roamwise.testing.fixtures.databases import ROOT, scratch_environment
 
 CATALOGUE = (Destination, Network, Plan, PlanPrice, CurrencyRate)
 # A privacy request by its label: apps do not import rights (ADR 0010).
@@ -175,3 +179,20 @@ def test_what_is_kept_is_built_from_the_primary(with_replica: None) -> None:
         assert cached("replica-test", version="v-replica-test", build=build) == "fragment"
         assert router.db_for_read(Plan) == REPLICA_ALIAS
     assert seen == [DEFAULT_DB_ALIAS]
+
+
+def test_a_replica_needs_postgresql_on_both_sides(tmp_path: Path) -> None:
+    env = {
+        **scratch_environment(tmp_path),
+        "DATABASE_REPLICA_URL": "postgres://reader@127.0.0.1:5432/roamwise",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import roamwise.settings"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "DATABASE_REPLICA_URL must use postgres://" in done.stderr
