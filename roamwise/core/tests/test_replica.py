@@ -33,11 +33,13 @@ from roamwise.core.replica import (
 from roamwise.datamap.registry import data_map
 from roamwise.esims.models import Esim
 from roamwise.orders.models import Order
-from roamwise.testing.fixtures.databases import ROOT, scratch_environment
+from roamwise.testing.fixtures.databases import scratch_environment
 
 CATALOGUE = (Destination, Network, Plan, PlanPrice, CurrencyRate)
 # A privacy request by its label: apps do not import rights (ADR 0010).
 CUSTOMERS_OWN = (Order, Esim, apps.get_model("rights", "DataRequest"), User)
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -20,16 +20,18 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from psycopg import sql
 
-from roamwise.testing.fixtures.databases import ROOT, scratch_environment
+from roamwise.testing.fixtures.databases import scratch_environment
 
 from .pgpair import Pair, pair_start, postgres_bin
 
 pytestmark = pytest.mark.long
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

@@ -17,11 +17,13 @@ import sentry_sdk
 
 from roamwise.governance.outbound import SCRUBBED, scan
 from roamwise.kernel.errorreports import FILTERED, scrub_breadcrumb, scrub_event, scrub_text
-from roamwise.testing.fixtures.databases import ROOT, scratch_environment
+from roamwise.testing.fixtures.databases import scratch_environment
 
 from . import sentry_child as site
 
 SECRETS = (site.EMAIL, site.IP, site.PHONE, site.CARD, site.TOKEN, site.SESSION, site.PASSWORD)
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _event() -> dict[str, Any]:
