@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "roamwise.core.middleware.BodyTooLargeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A visitor's safe request may read the catalogue from DATABASE_REPLICA_URL (ADR 0037).
+    "roamwise.core.middleware.ReplicaMiddleware",
     # A signed-in customer's own language, over the cookie and Accept-Language.
     "roamwise.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -217,10 +219,35 @@ if EU_DATABASE_URL:
         _eu["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
         _eu["TEST"] = {"NAME": str(DATA_DIR / "test-eu.sqlite3")}
     DATABASES["eu"] = _eu
+# --- Read replica (ADR 0037) ---
+# A PostgreSQL streaming replica of DATABASE_URL: a visitor's reads of the
+# public catalogue go there; everything else, and every write, to the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    try:
+        _replica = dj_database_url.parse(
+            DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL is not a valid database URL: {exc}"
+        ) from exc
+    if _replica["ENGINE"] != "django.db.backends.postgresql" or (
+        _database["ENGINE"] != "django.db.backends.postgresql"
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must use postgres:// and replicate a PostgreSQL DATABASE_URL."
+        )
+    # Tests read the replica as the test database itself: no copy is made.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
 # The residency router first: it answers only for pinned models, and only when
-# the EU database exists; without it every query goes where it did before.
+# the EU database exists; without it every query goes where it did before. The
+# replica router next: it reads only the catalogue's tables there, and keeps
+# every migration off the replica (before the vault router allows them).
 DATABASE_ROUTERS = [
     "roamwise.kernel.router.ResidencyRouter",
+    "roamwise.core.replica.ReplicaRouter",
     "roamwise.vault.router.VaultRouter",
 ]
 # dumpdata and fixtures carry encrypted fields as ciphertext.
@@ -812,3 +839,14 @@ LOGGING = {
         "huey": {"handlers": ["console"], "propagate": False},
     },
 }
+
+# --- Error reports -------------------------------------------------------------
+# Unhandled errors to Sentry when a DSN is given, with personal data and secrets
+# removed before sending (roamwise/kernel/errorreports.py). Unset: the SDK is
+# not started and nothing is sent.
+SENTRY_DSN = env_str("SENTRY_DSN") or ""
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT") or ("development" if DEBUG else "production")
+if SENTRY_DSN:
+    from roamwise.kernel.errorreports import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)

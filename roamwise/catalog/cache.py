@@ -28,6 +28,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
+from roamwise.core.replica import primary_reads
+
 T = TypeVar("T")
 
 STORE = "local"
@@ -47,7 +49,10 @@ def cached(
     store = caches[STORE]
     value = store.get(key)
     if value is None:
-        value = build()
+        # Kept until the catalogue changes again: built from the primary, never
+        # from a replica that may not have the change yet (ADR 0037).
+        with primary_reads():
+            value = build()
         store.set(key, value, timeout)
     return value
 

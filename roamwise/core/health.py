@@ -8,6 +8,8 @@ import uuid
 from django.core.cache import cache
 from django.db import connections
 
+from .replica import REPLICA_ALIAS, replica_configured
+
 logger = logging.getLogger(__name__)
 
 
@@ -45,9 +47,12 @@ def _queue() -> bool:
 
 
 def readiness_checks() -> dict[str, bool]:
-    return {
+    checks = {
         "database": _database("default"),
         "key_store": _database("vault"),
         "cache": _cache(),
         "queue": _queue(),
     }
+    if replica_configured():
+        checks["replica"] = _database(REPLICA_ALIAS)
+    return checks

@@ -22,7 +22,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.utils.translation import gettext as _
 
-from . import metrics
+from . import metrics, replica
 
 # View name ("namespace:url_name") -> the largest body that endpoint takes,
 # read from settings at each request so that the limits follow them.
@@ -154,3 +154,30 @@ class MetricsMiddleware:
 
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class ReplicaMiddleware:
+    """Lets a visitor's safe request read the catalogue from the replica
+    (``core/replica.py``, ADR 0037).
+
+    Only a GET, HEAD or OPTIONS of someone not signed in: a signed-in customer
+    or staff member reads the primary throughout, so their own orders, eSIMs,
+    requests and edits are there the moment they are written. Without
+    ``DATABASE_REPLICA_URL`` it does nothing. After the authentication
+    middleware, which it asks who is there.
+    """
+
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            not replica.replica_configured()
+            or request.method not in self.SAFE_METHODS
+            or request.user.is_authenticated
+        ):
+            return self.get_response(request)
+        with replica.replica_reads():
+            return self.get_response(request)
