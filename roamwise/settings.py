@@ -116,7 +116,7 @@ MIDDLEWARE = [
     "roamwise.core.middleware.BodyTooLargeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # A visitor's safe request may read the catalogue from DATABASE_REPLICA_URL (ADR 0037).
+    # A visitor's safe request may read the catalogue from DATABASE_REPLICA_URL (ADR 0038).
     "roamwise.core.middleware.ReplicaMiddleware",
     # A signed-in customer's own language, over the cookie and Accept-Language.
     "roamwise.accounts.middleware.UserLanguageMiddleware",
@@ -219,7 +219,7 @@ if EU_DATABASE_URL:
         _eu["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
         _eu["TEST"] = {"NAME": str(DATA_DIR / "test-eu.sqlite3")}
     DATABASES["eu"] = _eu
-# --- Read replica (ADR 0037) ---
+# --- Read replica (ADR 0038) ---
 # A PostgreSQL streaming replica of DATABASE_URL: a visitor's reads of the
 # public catalogue go there; everything else, and every write, to the primary.
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")

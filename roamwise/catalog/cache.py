@@ -50,7 +50,7 @@ def cached(
     value = store.get(key)
     if value is None:
         # Kept until the catalogue changes again: built from the primary, never
-        # from a replica that may not have the change yet (ADR 0037).
+        # from a replica that may not have the change yet (ADR 0038).
         with primary_reads():
             value = build()
         store.set(key, value, timeout)

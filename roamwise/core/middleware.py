@@ -158,7 +158,7 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 
 class ReplicaMiddleware:
     """Lets a visitor's safe request read the catalogue from the replica
-    (``core/replica.py``, ADR 0037).
+    (``core/replica.py``, ADR 0038).
 
     Only a GET, HEAD or OPTIONS of someone not signed in: a signed-in customer
     or staff member reads the primary throughout, so their own orders, eSIMs,

@@ -1,4 +1,4 @@
-"""Reads of the public catalogue from a streaming replica (ADR 0037).
+"""Reads of the public catalogue from a streaming replica (ADR 0038).
 
 With ``DATABASE_REPLICA_URL`` the database alias "replica" exists and
 ``ReplicaRouter`` may send a read there. It does so only when all of these

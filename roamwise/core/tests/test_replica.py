@@ -1,4 +1,4 @@
-"""The read-replica router and middleware on the embedded defaults (ADR 0037).
+"""The read-replica router and middleware on the embedded defaults (ADR 0038).
 
 The router makes decisions only: with a "replica" entry added to the
 databases it names an alias, and no query is run. The real replica on

@@ -1,4 +1,4 @@
-"""A real streaming replica on loopback (ADR 0037): public catalogue reads go
+"""A real streaming replica on loopback (ADR 0038): public catalogue reads go
 to it, writes to the primary, and a customer reads their own writes at once.
 
 A primary and a hot standby are made from the machine's PostgreSQL binaries
