@@ -111,9 +111,9 @@ def price_breakdown(*, price: Money, country: str) -> PriceBreakdown:
 def checkout_discount(
     *, customer: User, plan: Plan, price: Money, code: str = "", client_ip: str = ""
 ) -> promotions.Discount | None:
-    """The promotion a new eSIM gets at checkout: the code's, or the best
-    automatic one (ADR 0031); ``PromotionRefused`` says why a code does not
-    apply. Typing codes is rate-limited."""
+    """The promotion a purchase (a new eSIM or a top-up) gets at checkout: the
+    code's, or the best automatic one (ADR 0031); ``PromotionRefused`` says why
+    a code does not apply. Typing codes is rate-limited."""
     purchase = promotions.Purchase(
         customer=customer,
         plan=plan,
@@ -153,8 +153,8 @@ def order_create(
     and the order is refused if that is no longer the price, so that what is
     charged is always what was shown (ADR 0027).
 
-    A new eSIM gets the promotion of ``promotion_code``, or the best automatic
-    one: the order keeps the price before it, the discount and the use, which
+    A new eSIM or a top-up gets the promotion of ``promotion_code``, or the
+    best automatic one: the order keeps the price before it, the discount and the use, which
     is held under the promotion's limits with the order (ADR 0031).
     """
     currency = currency or plan.currency
@@ -167,11 +167,9 @@ def order_create(
     if not plan.is_active:
         raise PlanUnavailable(gettext("This plan is no longer on sale."))
     price = plan_price(plan=plan, currency=currency)
-    discount = None
-    if kind == Order.Kind.ESIM:
-        discount = checkout_discount(
-            customer=customer, plan=plan, price=price, code=promotion_code, client_ip=client_ip
-        )
+    discount = checkout_discount(
+        customer=customer, plan=plan, price=price, code=promotion_code, client_ip=client_ip
+    )
     to_pay = price_to_pay(price=price, discount=discount)
     if shown_total is not None and shown_total != to_pay.amount:
         raise PriceChanged(
