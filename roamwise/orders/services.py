@@ -263,14 +263,19 @@ def margin(*, net: Decimal, currency: str, cost: Cost | None) -> Decimal | None:
 
 def order_cost_record(*, order_id: int, supplier: str, cost: Cost | None) -> None:
     """The source that supplied the order, and what it charged: the order's
-    supplier, cost and margin follow it (failover may pick another source)."""
+    supplier, cost and margin follow it (failover may pick another source),
+    and so does the margin kept on its invoice."""
     order = Order.objects.only("net_amount", "currency").get(pk=order_id)
-    Order.objects.filter(pk=order_id).update(
-        supplier=supplier,
-        cost_amount=cost.amount if cost else None,
-        cost_currency=cost.currency if cost else "",
-        margin_amount=margin(net=order.net_amount, currency=order.currency, cost=cost),
-    )
+    earned = margin(net=order.net_amount, currency=order.currency, cost=cost)
+    with transaction.atomic():
+        Order.objects.filter(pk=order_id).update(
+            supplier=supplier,
+            cost_amount=cost.amount if cost else None,
+            cost_currency=cost.currency if cost else "",
+            margin_amount=earned,
+        )
+        # The invoice's copy of the margin, which the reports sum, follows.
+        Invoice.objects.filter(order_id=order_id).update(margin_amount=earned)
 
 
 def _same_request_or_conflict(existing: Order, plan: Plan, currency: str) -> Order:
@@ -343,7 +348,8 @@ def orders_expire(*, now: datetime | None = None) -> int:
 
 def invoice_issue(*, order: Order) -> Invoice:
     """Number invoices without gaps: the year's counter is locked, and the
-    number is taken in the same transaction as the payment."""
+    number is taken in the same transaction as the payment. The invoice keeps
+    the order's margin, for the reports (ADR 0033)."""
     issued_at = timezone.now()
     year = issued_at.year
     InvoiceSequence.objects.get_or_create(year=year)
@@ -375,6 +381,7 @@ def invoice_issue(*, order: Order) -> Invoice:
         total=order.total,
         discount_amount=discount_net,
         discount_label=discount_label,
+        margin_amount=order.margin_amount,
     )
 
 
