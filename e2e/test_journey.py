@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
 from django.core import mail
 from django.core.management import call_command
 from django.template.defaultfilters import filesizeformat
+from playwright.sync_api import expect
 
 from e2e.pages import ESSENTIAL_COOKIES, cookie_names, storage_used, watch_analytics
 from roamwise.accounts.models import User
