@@ -13,7 +13,7 @@ from ninja.security import django_auth
 from roamwise.catalog import selectors as catalog
 from roamwise.core.api_auth import authenticated_user, session_token_auth
 from roamwise.core.schemas import Boolean, ErrorOut
-from roamwise.orders.api import BillingIn, OrderOut, billing_details, order_out
+from roamwise.orders.api import TEXT, BillingIn, OrderOut, billing_details, order_out
 from roamwise.payments import services as payments
 
 from . import errors, hooks, selectors
@@ -96,6 +96,14 @@ class DeleteIn(Schema):
 class TopUpIn(Schema):
     plan_id: uuid.UUID
     billing: BillingIn
+    promotion_code: str = Field(
+        "",
+        max_length=40,
+        pattern=TEXT,
+        description="A promotion code the customer typed, in any case, applied as at an "
+        "order's checkout: refused with 422 and a code saying why if it does not apply; "
+        "tries are rate-limited (429). Without one, the best automatic promotion applies.",
+    )
 
 
 class TopUpOut(Schema):
@@ -237,7 +245,7 @@ def delete_esim(request: HttpRequest, esim_id: uuid.UUID, body: DeleteIn) -> Esi
 
 @router.post(
     "/esims/{esim_id}/topups",
-    response={201: TopUpOut, 503: ErrorOut, **CHANGE_ERRORS},
+    response={201: TopUpOut, 429: ErrorOut, 503: ErrorOut, **CHANGE_ERRORS},
     summary="Buy more data for this eSIM: returns the order and its payment page",
 )
 def top_up_esim(request: HttpRequest, esim_id: uuid.UUID, body: TopUpIn) -> Status[TopUpOut]:
@@ -245,7 +253,12 @@ def top_up_esim(request: HttpRequest, esim_id: uuid.UUID, body: TopUpIn) -> Stat
     billing = billing_details(body.billing)
     plan = catalog.plan_get(public_id=body.plan_id)
     order = topups.topup_create(
-        customer=authenticated_user(request), esim=esim, plan=plan, billing=billing
+        customer=authenticated_user(request),
+        esim=esim,
+        plan=plan,
+        billing=billing,
+        promotion_code=body.promotion_code,
+        client_ip=request.META.get("REMOTE_ADDR", ""),
     )
     return Status(
         201, TopUpOut(order=order_out(order), payment_url=payments.payment_start(order=order))

@@ -12,16 +12,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from roamwise.catalog.currency import request_currency
+from roamwise.catalog.models import Plan
 from roamwise.catalog.pricing import plans_priced
 from roamwise.core import metrics
 from roamwise.core.errors import DomainError, NotFound
+from roamwise.core.ratelimit import RateLimited
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.help.guides import GUIDES, guide_for_user_agent
 from roamwise.kernel import policies
+from roamwise.orders import services as orders
 from roamwise.orders.forms import CheckoutForm, shown_amount
 from roamwise.orders.services import BillingDetails, CheckoutConsent
 from roamwise.orders.views import billing_initial
 from roamwise.payments import services as payments
+from roamwise.promotions.errors import PromotionRefused
 
 from . import errors, hooks, selectors
 from .es2plus import PROTOCOL_VERSION
@@ -131,6 +135,37 @@ def esim_delete(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResp
     return _lifecycle(request, public_id, "delete")
 
 
+def _topup_prices(
+    request: AuthenticatedRequest, plans: list[Plan], *, chosen: str, code: str
+) -> tuple[str, RateLimited | None]:
+    """Each plan's ``discount`` and ``to_pay``: what the page shows and its form
+    posts back. Every plan gets the best automatic promotion; the chosen one
+    the code typed, if it applies (else the page says why and drops the code,
+    ADR 0031). Returns the code kept and the rate limit, if hit."""
+    limited: RateLimited | None = None
+    for plan in plans:
+        price = plan.shown_price  # type: ignore[attr-defined]
+        discount = None
+        if code and str(plan.public_id) == chosen:
+            try:
+                discount = orders.checkout_discount(
+                    customer=request.user,
+                    plan=plan,
+                    price=price,
+                    code=code,
+                    client_ip=request.META.get("REMOTE_ADDR", ""),
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                limited = exc if isinstance(exc, RateLimited) else None
+                code = ""
+        if not code or str(plan.public_id) != chosen:
+            discount = orders.checkout_discount(customer=request.user, plan=plan, price=price)
+        plan.discount = discount  # type: ignore[attr-defined]
+        plan.to_pay = orders.price_to_pay(price=price, discount=discount)  # type: ignore[attr-defined]
+    return code, limited
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
@@ -142,14 +177,23 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
     except DomainError:
         currency = request_currency(request)
         plans = plans_priced(selectors.topup_plans(esim=esim), currency=currency)
+    # A promotion code is applied to the chosen plan ("Apply" shows its price
+    # with it), and posted again with the order (ADR 0031).
+    code = request.POST.get("promotion_code", "").strip()[:40]
+    applying = "apply_code" in request.POST
+    initial = billing_initial(request)
     form = CheckoutForm(
-        request.POST or None,
-        initial=billing_initial(request),
+        None if applying else (request.POST or None),
+        # What was typed stays in the fields while a code is applied.
+        initial={**initial, **request.POST.dict()} if applying else initial,
         terms_in_force=policies.terms_version_label(),
     )
     chosen = request.POST.get("plan", "")
-    if request.method == "POST" and form.is_valid():
-        plan = next((p for p in plans if str(p.public_id) == chosen), None)
+    plan = next((p for p in plans if str(p.public_id) == chosen), None)
+    limited: RateLimited | None = None
+    if applying and plan is None:
+        messages.error(request, gettext("Choose a plan to add."))
+    elif request.method == "POST" and not applying and form.is_valid():
         shown_total = shown_amount(request.POST.get(f"price-{chosen}"))
         if plan is None:
             messages.error(request, gettext("Choose a plan to add."))
@@ -178,15 +222,39 @@ def esim_topup(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRespo
                     ),
                     currency=currency,
                     shown_total=shown_total,
+                    promotion_code=code,
+                    client_ip=request.META.get("REMOTE_ADDR", ""),
                 )
                 return HttpResponseRedirect(payments.payment_start(order=order))
+            except (PromotionRefused, RateLimited) as exc:
+                # The page is shown again without the code, and says why.
+                messages.error(request, exc.message)
+                limited = exc if isinstance(exc, RateLimited) else None
+                code = ""
             except DomainError as exc:
                 messages.error(request, exc.message)
-    return render(
+    code, refused_by_limit = _topup_prices(request, plans, chosen=chosen, code=code)
+    limited = limited or refused_by_limit
+    if applying and code and plan is not None:
+        applied = plan.discount  # type: ignore[attr-defined]
+        if applied is not None and applied.code:
+            messages.success(request, gettext("Code %(code)s applied.") % {"code": applied.code})
+    response = render(
         request,
         "esims/topup.html",
-        {"esim": esim, "plans": plans, "form": form, "chosen": chosen, "currency": currency},
+        {
+            "esim": esim,
+            "plans": plans,
+            "form": form,
+            "chosen": chosen,
+            "currency": currency,
+            "promotion_code": code,
+        },
+        status=429 if limited else 200,
     )
+    if limited:
+        response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 @csrf_exempt  # the SM-DP+ authenticates with mutual TLS or its signature, not cookies

@@ -295,6 +295,10 @@ class Invoice(models.Model):
     # net price before it, VAT is on the price after it (ADR 0031).
     discount_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     discount_label = models.CharField(max_length=150, blank=True)
+    # Not printed: the order's margin (its net less the wholesale cost), kept
+    # here when issued and when fulfilment names the source that supplied it,
+    # so that the reports sum invoices alone (ADR 0033). None: not known.
+    margin_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["-year", "-sequence"]

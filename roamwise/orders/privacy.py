@@ -222,6 +222,18 @@ data_map.declare_not_personal(
 
 data_map.declare_not_personal(
     NotPersonal(
+        "orders.Invoice",
+        fields=("margin_amount",),
+        reason=(
+            "What we kept on the sale after the wholesaler's cost, never printed: about our "
+            "purchase, the same for every buyer of the plan (the order's margin, summed by "
+            "the reports)."
+        ),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
         "orders.Order",
         fields=("supplier", "cost_amount", "cost_currency", "margin_amount"),
         reason=(

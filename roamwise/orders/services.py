@@ -111,9 +111,9 @@ def price_breakdown(*, price: Money, country: str) -> PriceBreakdown:
 def checkout_discount(
     *, customer: User, plan: Plan, price: Money, code: str = "", client_ip: str = ""
 ) -> promotions.Discount | None:
-    """The promotion a new eSIM gets at checkout: the code's, or the best
-    automatic one (ADR 0031); ``PromotionRefused`` says why a code does not
-    apply. Typing codes is rate-limited."""
+    """The promotion a purchase (a new eSIM or a top-up) gets at checkout: the
+    code's, or the best automatic one (ADR 0031); ``PromotionRefused`` says why
+    a code does not apply. Typing codes is rate-limited."""
     purchase = promotions.Purchase(
         customer=customer,
         plan=plan,
@@ -153,8 +153,8 @@ def order_create(
     and the order is refused if that is no longer the price, so that what is
     charged is always what was shown (ADR 0027).
 
-    A new eSIM gets the promotion of ``promotion_code``, or the best automatic
-    one: the order keeps the price before it, the discount and the use, which
+    A new eSIM or a top-up gets the promotion of ``promotion_code``, or the
+    best automatic one: the order keeps the price before it, the discount and the use, which
     is held under the promotion's limits with the order (ADR 0031).
     """
     currency = currency or plan.currency
@@ -167,11 +167,9 @@ def order_create(
     if not plan.is_active:
         raise PlanUnavailable(gettext("This plan is no longer on sale."))
     price = plan_price(plan=plan, currency=currency)
-    discount = None
-    if kind == Order.Kind.ESIM:
-        discount = checkout_discount(
-            customer=customer, plan=plan, price=price, code=promotion_code, client_ip=client_ip
-        )
+    discount = checkout_discount(
+        customer=customer, plan=plan, price=price, code=promotion_code, client_ip=client_ip
+    )
     to_pay = price_to_pay(price=price, discount=discount)
     if shown_total is not None and shown_total != to_pay.amount:
         raise PriceChanged(
@@ -265,14 +263,19 @@ def margin(*, net: Decimal, currency: str, cost: Cost | None) -> Decimal | None:
 
 def order_cost_record(*, order_id: int, supplier: str, cost: Cost | None) -> None:
     """The source that supplied the order, and what it charged: the order's
-    supplier, cost and margin follow it (failover may pick another source)."""
+    supplier, cost and margin follow it (failover may pick another source),
+    and so does the margin kept on its invoice."""
     order = Order.objects.only("net_amount", "currency").get(pk=order_id)
-    Order.objects.filter(pk=order_id).update(
-        supplier=supplier,
-        cost_amount=cost.amount if cost else None,
-        cost_currency=cost.currency if cost else "",
-        margin_amount=margin(net=order.net_amount, currency=order.currency, cost=cost),
-    )
+    earned = margin(net=order.net_amount, currency=order.currency, cost=cost)
+    with transaction.atomic():
+        Order.objects.filter(pk=order_id).update(
+            supplier=supplier,
+            cost_amount=cost.amount if cost else None,
+            cost_currency=cost.currency if cost else "",
+            margin_amount=earned,
+        )
+        # The invoice's copy of the margin, which the reports sum, follows.
+        Invoice.objects.filter(order_id=order_id).update(margin_amount=earned)
 
 
 def _same_request_or_conflict(existing: Order, plan: Plan, currency: str) -> Order:
@@ -345,7 +348,8 @@ def orders_expire(*, now: datetime | None = None) -> int:
 
 def invoice_issue(*, order: Order) -> Invoice:
     """Number invoices without gaps: the year's counter is locked, and the
-    number is taken in the same transaction as the payment."""
+    number is taken in the same transaction as the payment. The invoice keeps
+    the order's margin, for the reports (ADR 0033)."""
     issued_at = timezone.now()
     year = issued_at.year
     InvoiceSequence.objects.get_or_create(year=year)
@@ -377,6 +381,7 @@ def invoice_issue(*, order: Order) -> Invoice:
         total=order.total,
         discount_amount=discount_net,
         discount_label=discount_label,
+        margin_amount=order.margin_amount,
     )
 
 

@@ -17,12 +17,19 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from roamwise.audit.admin import PersonalDataAdmin
-from roamwise.catalog.admin import PlanAdmin
+from roamwise.catalog.admin import PlanAdmin, PlanPriceInline
 from roamwise.catalog.models import Plan
 from roamwise.core.errors import DomainError
 
 from . import services
-from .forms import ApplyPricesForm, OverrideForm, PricingRuleForm
+from .forms import (
+    PRICE_REASON,
+    ApplyPricesForm,
+    OverrideForm,
+    PricingRuleForm,
+    TypedPlanPriceFormSet,
+    TypedPriceForm,
+)
 from .models import PriceChange, PriceOverride, PriceRun, PricingRule
 
 CHANGE_PRICE = "catalog.change_price"
@@ -284,11 +291,35 @@ class PriceOverrideAdmin(ReadOnlyAdmin):
         return override.plan.currency
 
 
-class PricedPlanAdmin(PlanAdmin):
-    """The catalogue's plan list, with the bulk actions of pricing."""
+class TypedPlanPriceInline(PlanPriceInline):
+    formset = TypedPlanPriceFormSet
 
+
+class PricedPlanAdmin(PlanAdmin):
+    """The catalogue's plan list, with the bulk actions of pricing; a price
+    typed on a plan's page is recorded as a price run, with its reason."""
+
+    form = TypedPriceForm
+    inlines = (TypedPlanPriceInline,)
     actions = (*PlanAdmin.actions, "apply_rules", "set_override")  # type: ignore[assignment]
     list_display = (*PlanAdmin.list_display, "override")  # type: ignore[assignment]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            # The prices before the page saves, to record what was typed.
+            obj._typed_before = services.typed_prices(plan_id=obj.pk)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        before = getattr(form.instance, "_typed_before", None)
+        if before is not None:
+            services.prices_typed_record(
+                plan_id=form.instance.pk,
+                before=before,
+                reason=form.cleaned_data.get(PRICE_REASON, ""),
+                actor=request.user,  # type: ignore[arg-type]  # staff: signed in
+            )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Plan]:
         return super().get_queryset(request).select_related("price_override")

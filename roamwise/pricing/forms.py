@@ -7,8 +7,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
+from roamwise.catalog.models import Plan
+
+from . import selectors, services
 from .models import PricingRule
+
+PRICE_REASON = "price_reason"
 
 
 class PricingRuleForm(forms.ModelForm):
@@ -71,3 +75,53 @@ class OverrideForm(forms.Form):
         help_text=_("In the plans' currency. Leave empty to remove their override."),
     )
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class TypedPriceForm(forms.ModelForm):
+    """A plan's page: a price typed here is a price run of its own, kept in the
+    price history with its reason (ADR 0034), and never below cost unless the
+    plan may be sold below cost."""
+
+    price_reason = forms.CharField(
+        label=_("Reason for a change of price"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Needed when the price, the currency or a price set for a currency changes: "
+            "kept with the change in the price history."
+        ),
+    )
+
+    class Meta:
+        model = Plan
+        exclude: tuple[str, ...] = ()  # the plan admin chooses the fields
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk is None:
+            return cleaned  # a new plan: its first price, not a change
+        changed = {"price", "currency"} & set(self.changed_data)
+        if changed and not str(cleaned.get(PRICE_REASON, "")).strip():
+            self.add_error(PRICE_REASON, _("Give the reason for this change of prices."))
+        price = cleaned.get("price")
+        if "price" in changed and price is not None:
+            plan = Plan.objects.get(pk=self.instance.pk)
+            plan.currency = cleaned.get("currency") or plan.currency
+            # Allowed below cost on this very page: its decision is recorded on save.
+            plan.sell_below_cost = bool(cleaned.get("sell_below_cost", plan.sell_below_cost))
+            refused = services.typed_price_refusal(plan=plan, amount=price)
+            if refused:
+                self.add_error("price", refused)
+        return cleaned
+
+
+class TypedPlanPriceFormSet(forms.BaseInlineFormSet):
+    """The prices set per currency on a plan's page: changed only with a reason."""
+
+    def clean(self) -> None:
+        super().clean()
+        reason = str(self.data.get(PRICE_REASON, "")).strip()
+        if self.instance.pk is not None and self.has_changed() and not reason:
+            raise forms.ValidationError(
+                _("Give the reason for this change of prices in the plan's form above.")
+            )

@@ -261,11 +261,13 @@ def _label(field: str) -> str:
 
 
 class PriceRun(models.Model):
-    """One application of prices: by rules, or by setting overrides. Who, when, why."""
+    """One application of prices: by rules, by setting overrides, or typed by
+    hand on a plan's page. Who, when, why."""
 
     class Kind(models.TextChoices):
         RULES = "rules", _("Pricing rules applied")
         OVERRIDE = "override", _("Override set or removed")
+        TYPED = "typed", _("Price typed on the plan's page")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     reason = models.CharField(_("reason"), max_length=300)
@@ -292,7 +294,8 @@ class PriceRun(models.Model):
 
 
 class PriceChange(models.Model):
-    """A plan's price before and after a run, and what set it."""
+    """A plan's price in one currency before and after a run, and what set it:
+    its own price, or a price set for another currency on its page."""
 
     run = models.ForeignKey(
         PriceRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="changes"
@@ -319,7 +322,9 @@ class PriceChange(models.Model):
         verbose_name_plural = _("price changes")
         ordering = ["-run__created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "plan"], name="price_change_once_per_run"),
+            models.UniqueConstraint(
+                fields=["run", "plan", "currency"], name="price_change_once_per_run"
+            ),
             models.CheckConstraint(
                 condition=Q(new_amount__gt=0), name="price_change_new_amount_positive"
             ),

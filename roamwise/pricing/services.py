@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext, ngettext
 
-from roamwise.catalog.models import Plan
+from roamwise.catalog.models import Plan, PlanPrice
+from roamwise.catalog.pricing import CurrencyUnavailable, plan_prices
 from roamwise.catalog.services import catalog_changed
 from roamwise.core.errors import DomainError
 from roamwise.core.money import Money, quantum
@@ -385,3 +387,76 @@ def override_set(
         if preview.refused:
             raise _refusal(preview)
         return _record(preview, kind=PriceRun.Kind.OVERRIDE, reason=reason, actor=actor)
+
+
+@dataclass(frozen=True)
+class TypedPrices:
+    """What a plan sells for in each currency the shop sells in (None: not
+    offered), and the currencies whose price is typed on its page: its own,
+    and each it has a price set for."""
+
+    prices: dict[str, Money | None]
+    typed: frozenset[str]
+
+
+def typed_prices(*, plan_id: int) -> TypedPrices:
+    """The plan's prices as they are in the database now: taken before and
+    after its page is saved, to record what was typed (``prices_typed_record``)."""
+    plan = Plan.objects.get(pk=plan_id)
+    prices: dict[str, Money | None] = {}
+    for currency in settings.CURRENCIES:
+        try:
+            prices[currency] = plan_prices(plans=[plan], currency=currency)[plan.pk]
+        except CurrencyUnavailable:
+            prices[currency] = None
+    prices[plan.currency] = plan.money
+    typed = {
+        plan.currency,
+        *PlanPrice.objects.filter(plan_id=plan_id).values_list("currency", flat=True),
+    }
+    return TypedPrices(prices=prices, typed=frozenset(typed))
+
+
+def typed_price_refusal(*, plan: Plan, amount: Decimal) -> str:
+    """Why ``amount``, typed as the plan's own price, may not be it: below a
+    source's cost before VAT at the highest rate, as for a price run, unless
+    the plan may be sold below cost (ADR 0034); "" when it may."""
+    if plan.pk is None or plan.sell_below_cost or amount <= 0:
+        return ""
+    costs = selectors.plan_costs([plan.pk])[plan.pk]
+    below, _unknown = _below_cost(
+        Money(amount, plan.currency), costs, selectors.rates(), selectors.highest_vat_rate()
+    )
+    return gettext("Below its cost (%(below)s).") % {"below": below} if below else ""
+
+
+def prices_typed_record(
+    *, plan_id: int, before: TypedPrices, reason: str, actor: User
+) -> PriceRun | None:
+    """Record the prices typed on a plan's page as a price run: a change for
+    each typed currency whose price moved (its own price, a price set for a
+    currency, added or removed), with who, when and why. Runs in the page's
+    transaction, after it saved. None when no price moved."""
+    after = typed_prices(plan_id=plan_id)
+    changes = []
+    for currency in sorted(before.typed | after.typed):
+        old, new = before.prices.get(currency), after.prices.get(currency)
+        if new is None or (old is not None and old.amount == new.amount):
+            continue  # not offered any more: no price to record
+        changes.append((currency, old.amount if old is not None else Decimal(0), new.amount))
+    if not changes:
+        return None
+    run = PriceRun.objects.create(kind=PriceRun.Kind.TYPED, reason=_reason(reason), actor=actor)
+    set_by = gettext("Typed on the plan's page")[:120]
+    PriceChange.objects.bulk_create(
+        PriceChange(
+            run=run,
+            plan_id=plan_id,
+            currency=currency,
+            old_amount=old_amount,
+            new_amount=new_amount,
+            set_by=set_by,
+        )
+        for currency, old_amount, new_amount in changes
+    )
+    return run

@@ -37,6 +37,7 @@ def test_a_change_in_the_back_office_shows_on_the_next_request(
         "fair_use_mb_per_day": "",
         "validity_days": plan.validity_days,
         "price": "31.17",
+        "price_reason": "Summer price",  # recorded as a price run (ADR 0034)
         "currency": plan.currency,
         "networks": [n.pk for n in plan.networks.all()],
         "profile_type": plan.profile_type,

@@ -43,8 +43,11 @@ def topup_create(
     currency: str = "",
     shown_total: Decimal | None = None,
     consent: orders.CheckoutConsent | None = None,
+    promotion_code: str = "",
+    client_ip: str = "",
 ) -> Order:
-    """A top-up order for an existing eSIM: no new profile, the same checkout."""
+    """A top-up order for an existing eSIM: no new profile, the same checkout,
+    promotions included (the code's, or the best automatic one, ADR 0031)."""
     if esim.customer_id != customer.pk:
         raise NotFound(gettext("No such eSIM."))
     if not esim.is_live or esim.state == EsimState.EXPIRED:
@@ -60,6 +63,8 @@ def topup_create(
             consent=consent,
             currency=currency,
             shown_total=shown_total,
+            promotion_code=promotion_code,
+            client_ip=client_ip,
         )
         Bundle.objects.create(
             esim=esim,

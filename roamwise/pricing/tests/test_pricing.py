@@ -4,9 +4,11 @@ application with its history, overrides, and the back office (ADR 0034)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from roamwise.audit.roles import ADMINISTRATOR, SUPPORT_AGENT
@@ -423,3 +425,90 @@ def test_a_support_agent_has_no_pricing_actions_in_the_plan_list() -> None:
     client.post(url, {"_selected_action": [plan.pk], "action": "set_override", "amount": "1"})
     plan.refresh_from_db()
     assert plan.price == Decimal("5.00") and plan.is_active
+
+
+def plan_page(client: Client, plan: Plan) -> dict[str, Any]:
+    """What the plan's page in the back office posts back unchanged."""
+    page = client.get(reverse("admin:catalog_plan_change", args=[plan.pk]))
+    assert page.status_code == 200
+
+    def fields(form: Any, prefix: str = "") -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            if value is True:
+                data[prefix + name] = "on"
+            elif isinstance(value, list | tuple):
+                data[prefix + name] = [str(v) for v in value]
+            else:
+                data[prefix + name] = str(value)
+        return data
+
+    data = fields(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(fields(formset.management_form, f"{formset.prefix}-"))
+        for number, form in enumerate(formset.forms):
+            data.update(fields(form, f"{formset.prefix}-{number}-"))
+    return data
+
+
+def test_a_price_typed_on_the_plan_page_is_a_price_run_with_who_and_why() -> None:
+    client, member = staff_client(ADMINISTRATOR, "pricer")
+    CurrencyRate.objects.update_or_create(
+        currency="EUR", defaults={"rate": Decimal("0.90"), "rounding": Rounding.END_99}
+    )
+    plan = priced("3.00", price=Decimal("5.00"))
+    order = OrderFactory(plan=plan)
+    url = reverse("admin:catalog_plan_change", args=[plan.pk])
+    data = plan_page(client, plan)
+
+    # No reason: nothing saved, and the page says why.
+    refused = client.post(url, {**data, "price": "6.49"})
+    assert refused.status_code == 200
+    assert "Give the reason" in str(refused.context["adminform"].form.errors)
+    # Below its cost (3.00 before VAT at 20% needs 3.60): refused as a run would be.
+    below = client.post(url, {**data, "price": "3.50", "price_reason": "Clearance"})
+    assert "Below its cost" in str(below.context["adminform"].form.errors)
+    # Unchanged: no run.
+    assert client.post(url, data).status_code == 302
+    assert not PriceRun.objects.exists()
+
+    saved = client.post(url, {**data, "price": "6.49", "price_reason": "Match a competitor"})
+    assert saved.status_code == 302
+    run = PriceRun.objects.get()
+    assert (run.kind, run.reason, run.actor) == (
+        PriceRun.Kind.TYPED,
+        "Match a competitor",
+        member,
+    )
+    change = run.changes.get()
+    assert (change.plan, change.currency, change.old_amount, change.new_amount) == (
+        plan,
+        "USD",
+        Decimal("5.00"),
+        Decimal("6.49"),
+    )
+    assert change.set_by == "Typed on the plan's page"
+    # The order keeps the price it was sold at.
+    order.refresh_from_db()
+    assert (order.total, order.price_before_discount) == (Decimal("5.00"), Decimal("5.00"))
+
+    # A price set for a currency on the same page (an administrator of the
+    # whole site's): a run too, from the rate table's price (6.49 x 0.90 =
+    # 5.84 -> 5.99) to the one typed.
+    client, _boss = staff_client(None, "boss")
+    data = plan_page(client, plan)
+    prices = {**data, "prices-TOTAL_FORMS": "1", "prices-0-currency": "EUR"}
+    prices.update({"prices-0-amount": "5.49", "prices-0-plan": str(plan.pk)})
+    without = client.post(url, prices)
+    assert without.status_code == 200 and PriceRun.objects.count() == 1
+    assert client.post(url, {**prices, "price_reason": "Euro launch"}).status_code == 302
+    euro = PriceChange.objects.get(run__reason="Euro launch")
+    assert (euro.currency, euro.old_amount, euro.new_amount) == (
+        "EUR",
+        Decimal("5.99"),
+        Decimal("5.49"),
+    )

@@ -18,8 +18,10 @@ from roamwise.analytics.models import DailyCount
 from roamwise.audit.roles import BILLING, SUPPORT_AGENT
 from roamwise.catalog.models import Plan, PlanPrice
 from roamwise.orders.models import Invoice, Order, OrderEvent, OrderStatus, Refund
+from roamwise.orders.services import order_cost_record
 from roamwise.reports import selectors
 from roamwise.reports.selectors import Window
+from roamwise.suppliers.base import Money as Cost
 from roamwise.testing.people import make_customer, staff_client
 from roamwise.testing.shopping import BILLING as FR_BILLING
 from roamwise.testing.shopping import paid_order
@@ -91,8 +93,24 @@ def test_sales_by_any_grouping_add_up_to_the_invoices_and_refunds(
         assert sum(r.vat for r in mine) == invoiced(currency)["vat"]
         assert sum(r.refunded for r in mine) == refunded(currency)
         assert sum(r.orders for r in mine) == Invoice.objects.filter(currency=currency).count()
+        # The margin kept on the invoices is the margin recorded on their orders.
+        orders = Order.objects.filter(invoice__isnull=False, currency=currency)
+        recorded = orders.aggregate(m=Sum("margin_amount"))["m"] or Decimal("0")
+        assert sum(r.margin for r in mine) == recorded
+        assert sum(r.margin_unknown for r in mine) == orders.filter(margin_amount=None).count()
     assert sum(r.disputes for r in rows) == 1
     assert {r.currency for r in rows} == {"USD", "EUR"}  # never added across currencies
+
+
+def test_the_margin_follows_the_source_that_supplied_the_order(sales: list[Order]) -> None:
+    order = sales[0]
+    # Fulfilment names the source that supplied it after the invoice was issued.
+    order_cost_record(order_id=order.pk, supplier="airalo", cost=Cost(Decimal("2.00"), "USD"))
+
+    order.refresh_from_db()
+    assert order.invoice.margin_amount == order.margin_amount == order.net_amount - 2
+    rows = [r for r in selectors.sales(THIS_YEAR, by="supplier") if r.key == "airalo"]
+    assert [(r.orders, r.margin, r.margin_unknown) for r in rows] == [(1, order.net_amount - 2, 0)]
 
 
 @pytest.mark.commitment("ORD-05")
