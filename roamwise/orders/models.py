@@ -299,6 +299,11 @@ class Invoice(models.Model):
     # here when issued and when fulfilment names the source that supplied it,
     # so that the reports sum invoices alone (ADR 0033). None: not known.
     margin_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    # Who issued it, as the seller stood that day (shop name, legal name,
+    # address, registration, VAT number): an invoice never changes, whatever
+    # the back office later edits. Empty on invoices issued before it was
+    # kept: those show the seller's present details.
+    seller = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-year", "-sequence"]

@@ -234,6 +234,16 @@ data_map.declare_not_personal(
 
 data_map.declare_not_personal(
     NotPersonal(
+        "orders.Invoice",
+        fields=("seller",),
+        reason=(
+            "The seller's own company details as printed on the invoice, the same for every buyer."
+        ),
+    )
+)
+
+data_map.declare_not_personal(
+    NotPersonal(
         "orders.Order",
         fields=("supplier", "cost_amount", "cost_currency", "margin_amount"),
         reason=(

@@ -25,7 +25,7 @@ from roamwise.promotions import services as promotions
 from roamwise.vault import services as vault
 from roamwise.vault.fields import retention_subject
 
-from . import hooks, selectors
+from . import hooks, invoices, selectors
 from .errors import (
     BelowCost,
     EmailNotVerified,
@@ -382,6 +382,7 @@ def invoice_issue(*, order: Order) -> Invoice:
         discount_amount=discount_net,
         discount_label=discount_label,
         margin_amount=order.margin_amount,
+        seller=invoices.seller_on_issue(),
     )
 
 

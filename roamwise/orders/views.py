@@ -248,7 +248,7 @@ def invoice_html(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpRes
     invoice = _own_invoice(request, public_id)
     context = {
         "invoice": invoice,
-        "seller": seller_lines(),
+        "seller": seller_lines(invoice),
         "billed_to": address_lines(
             invoice.billing_name, invoice.billing_address or {}, invoice.billing_country
         ),

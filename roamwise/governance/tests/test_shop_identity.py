@@ -14,13 +14,13 @@ from django.test import Client, override_settings
 from roamwise.accounts.models import User
 from roamwise.audit.models import AccessEvent
 from roamwise.catalog.models import Plan
-from roamwise.core.identity import shop_identity
+from roamwise.core.identity import forget_shop_identity, shop_identity
 from roamwise.core.models import ShopIdentity
 from roamwise.notifications.rendering import render_message
 from roamwise.orders.invoices import invoice_pdf
 from roamwise.orders.models import Invoice
 from roamwise.orders.services import order_await_payment, order_create, order_mark_paid
-from roamwise.testing.people import staff_client
+from roamwise.testing.people import signed_in, staff_client
 from roamwise.testing.shopping import BILLING
 
 URL = "/admin/core/shopidentity/1/change/"
@@ -117,13 +117,31 @@ def pdf_text(pdf: bytes) -> str:
     )
 
 
-@override_settings(SELLER_LEGAL_NAME="Default Seller Ltd")
-def test_invoices_carry_the_seller(alice: User, plan: Plan) -> None:
-    order = order_create(customer=alice, plan=plan, billing=BILLING)
+def _paid_invoice(customer: User, plan: Plan) -> Invoice:
+    order = order_create(customer=customer, plan=plan, billing=BILLING)
     order_await_payment(order=order)
     order_mark_paid(order_id=order.pk, actor="test")
-    ShopIdentity.objects.create(pk=1, vat_number="FR12345678901")
+    return Invoice.objects.get(order=order)
 
-    text = pdf_text(invoice_pdf(Invoice.objects.get(order=order)))
+
+@override_settings(SELLER_LEGAL_NAME="Default Seller Ltd")
+def test_invoices_carry_the_seller_as_it_was_when_issued(alice: User, plan: Plan) -> None:
+    ShopIdentity.objects.create(pk=1, vat_number="FR12345678901")
+    forget_shop_identity()
+    invoice = _paid_invoice(alice, plan)
+
+    # The seller moves and changes its name; the invoice already issued does not.
+    ShopIdentity.objects.filter(pk=1).update(
+        legal_name="Renamed SAS", address="2 Quai Neuf, Lyon", vat_number="FR99999999999"
+    )
+    forget_shop_identity()
+    invoice.refresh_from_db()
+    text = pdf_text(invoice_pdf(invoice))
+    page = signed_in(alice).get(f"/orders/{invoice.order.public_id}/invoice/").content.decode()
 
     assert "Default Seller Ltd" in text and "FR12345678901" in text
+    assert "Renamed SAS" not in text and "FR99999999999" not in text
+    assert "Default Seller Ltd" in page and "Renamed SAS" not in page
+    # An invoice issued now names the seller as it is now.
+    text = pdf_text(invoice_pdf(_paid_invoice(alice, plan)))
+    assert "Renamed SAS" in text and "FR99999999999" in text and "2 Quai Neuf, Lyon" in text
