@@ -354,7 +354,9 @@ class Periodic:
         return found
 
     def violations(self) -> list[str]:
-        bad = [f"{job} {minute}: {n} runs" for (job, minute), n in self.per_period().items() if n != 1]
+        bad = [
+            f"{job} {minute}: {n} runs" for (job, minute), n in self.per_period().items() if n != 1
+        ]
         return sorted(bad)
 
 
@@ -373,7 +375,7 @@ class Run:
         self.shop = f"http://127.0.0.1:{self.lb_port}"
         self.started = time.time()
         self.events: list[str] = []
-        self.kills: dict[str, tuple[float, float]] = {}
+        self.kills: dict[str, float] = {}
         self.clients = Clients()
         self.made_databases = False
         secret_dir = self.dir / "secrets"
@@ -409,6 +411,12 @@ class Run:
             "NETWORK_PARTNER_API_KEY": secrets.token_urlsafe(24),
             "STATIC_ROOT": str(self.dir / "static"),
             "RECOVERY_AFTER_SECONDS": str(args.recovery_after),
+            # A processor takes its time: a checkout holds a web thread meanwhile,
+            # so the killed instance has requests in flight.
+            "GATEWAY_LATENCY_SECONDS": str(args.processor_latency),
+            # The SM-DP+ stand-in answers at once: a shorter wait than a real
+            # one's, and so a shorter lease on an eSIM whose worker was killed.
+            "ES2PLUS_TIMEOUT_SECONDS": "3",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "LOG_LEVEL": "INFO",
             "LOG_FORMAT": "plain",
@@ -440,7 +448,9 @@ class Run:
             # Migrated already (the scale test gives its own test databases).
             urls = {key: os.environ.get(key, "") for key in ("DATABASE_URL", "VAULT_DATABASE_URL")}
             if not all(url.startswith("postgres") for url in urls.values()):
-                raise SystemExit("--existing needs DATABASE_URL and VAULT_DATABASE_URL (PostgreSQL)")
+                raise SystemExit(
+                    "--existing needs DATABASE_URL and VAULT_DATABASE_URL (PostgreSQL)"
+                )
             return urls
         return {
             "DATABASE_URL": f"{self.args.postgres}/{self.database}",
@@ -474,6 +484,17 @@ class Run:
             self.made_databases = True
             self.say(f"databases {self.database} and {self.database}_vault made")
         django.setup()
+        from django.core.management import call_command
+
+        # What `make migrate` does, in this process (one start-up).
+        quiet = {"verbosity": 0}
+        if not self.args.existing:
+            call_command("migrate", interactive=False, **quiet)
+            call_command("migrate", database="vault", interactive=False, **quiet)
+        call_command("createcachetable", **quiet)
+
+    def load_data(self) -> None:
+        """What `make demo` loads, and the customers; while the processes start."""
         from allauth.account.models import EmailAddress
         from django.core.management import call_command
 
@@ -482,18 +503,16 @@ class Run:
         from roamwise.esims.services.provisioning import profile_stock_add
         from roamwise.smdp.models import SmdpProfile
 
-        # What `make migrate` and `make demo` do, in this process (one start-up).
         quiet = {"verbosity": 0}
-        if not self.args.existing:
-            call_command("migrate", interactive=False, **quiet)
-            call_command("migrate", database="vault", interactive=False, **quiet)
-        call_command("createcachetable", **quiet)
         call_command("policy_load", **quiet)
         call_command("load_demo_catalog", if_empty=True, **quiet)
         # The stand-ins, on record as screened and bound to confidentiality (SHR-07).
         call_command("partner_vetting", demo=True, **quiet)
         call_command(
-            "smdp_inventory", profile_type="roamwise-standard", count=400, **quiet
+            "smdp_inventory",
+            profile_type="roamwise-standard",
+            count=int(100 + 5 * self.args.seconds),
+            **quiet,
         )
         profile_stock_add(
             profile_type="roamwise-standard",
@@ -516,7 +535,7 @@ class Run:
         self.unstocked = str(Plan.objects.get(destination__code="JP", data_mb=1024).public_id)
         self.say("catalogue, SM-DP+ stock and customers ready")
 
-    def start(self) -> None:
+    def launch(self) -> None:
         from django.conf import settings
         from django.db import close_old_connections
 
@@ -529,6 +548,8 @@ class Run:
             self.add(name, child.command, child.env)
         for piece in self.pieces.values():
             piece.start()
+
+    def wait_ready(self) -> None:
         for name, port in self.stand_in_ports.items():
             answers(name, f"http://127.0.0.1:{port}/")
         for name, port in self.web_ports.items():
@@ -623,7 +644,7 @@ class Run:
         web.start()
         worker.start()
         answers(KILLED_WEB, f"http://127.0.0.1:{self.web_ports[KILLED_WEB]}/readyz", ok=200)
-        self.kills[KILLED_WEB] = (killed_at, time.time())
+        self.kills[KILLED_WEB] = killed_at
         self.say(f"{KILLED_WEB} and {KILLED_WORKER} started again")
 
     # -- the end
@@ -676,7 +697,9 @@ class Run:
         cancelled: Counter[str] = Counter()
         uuid = r"[0-9a-f-]{36}"
         for line in (self.logs / "scheduler.log").read_text(errors="replace").splitlines():
-            found = re.search(rf"^(\S+ \d\d:\d\d):\d\d.*Enqueueing periodic task (\S+): ({uuid})", line)
+            found = re.search(
+                rf"^(\S+ \d\d:\d\d):\d\d.*Enqueueing periodic task (\S+): ({uuid})", line
+            )
             if found:
                 enqueued[found.group(3)] = (found.group(2), found.group(1))
         for name in ("scheduler", "worker1", "worker2"):
@@ -694,8 +717,9 @@ class Run:
     def client_errors(self) -> tuple[list[Request], list[Request]]:
         """The errors clients saw: those in flight on the killed instance when it
         died (sent to it before, answered after, by HAProxy for it), and the rest."""
-        killed_at, back_at = self.kills.get(KILLED_WEB, (0.0, 0.0))
-        expected, other = [], []
+        killed_at = self.kills.get(KILLED_WEB, 0.0)
+        expected: list[Request] = []
+        other: list[Request] = []
         for request in self.clients.errors:
             in_flight = request.started <= killed_at + 0.5 and request.ended >= killed_at
             on_killed = request.served_by in (KILLED_WEB, "")
@@ -739,7 +763,9 @@ def report(run: Run, result: Any, periodic: Periodic) -> dict[str, Any]:
     if doubled:
         violations.append(f"{len(doubled)} doubled: {' '.join(doubled[:5])}")
     if periodic.violations():
-        violations.append("periodic jobs not run exactly once: " + "; ".join(periodic.violations()[:5]))
+        violations.append(
+            "periodic jobs not run exactly once: " + "; ".join(periodic.violations()[:5])
+        )
     if not periods:
         violations.append("no periodic job was scheduled")
     if other:
@@ -808,20 +834,34 @@ def main(argv: list[str] | None = None) -> int:
         help="how long the customers shop (SCALE_SECONDS; 120 by default)",
     )  # fmt: skip
     parser.add_argument("--customers", type=int, default=4, help="customers shopping at once")
-    parser.add_argument("--pace", type=float, default=0.5, help="seconds between a customer's orders")
-    parser.add_argument("--down-seconds", type=float, default=3, help="how long the killed stay down")
+    parser.add_argument(
+        "--pace", type=float, default=0.5, help="seconds between a customer's orders"
+    )
+    parser.add_argument(
+        "--down-seconds", type=float, default=3, help="how long the killed stay down"
+    )
+    parser.add_argument(
+        "--processor-latency", type=float, default=0.5,
+        help="seconds the processor stand-in takes to answer (GATEWAY_LATENCY_SECONDS)",
+    )  # fmt: skip
     parser.add_argument("--recovery-after", type=int, default=20, help="RECOVERY_AFTER_SECONDS")
-    parser.add_argument("--settle", type=float, default=180, help="seconds to wait for the work to drain")
-    parser.add_argument("--postgres", default=os.environ.get("SCALE_POSTGRES") or "postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--redis", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
-    parser.add_argument("--data-dir", default="", help="logs and each instance's disk (a temporary directory)")
+    parser.add_argument(
+        "--settle", type=float, default=180, help="seconds to wait for the work to drain"
+    )
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--redis", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    )
+    parser.add_argument(
+        "--data-dir", default="", help="logs and each instance's disk (a temporary directory)"
+    )
     parser.add_argument("--json", help="also write the tally here")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument(
         "--existing", action="store_true",
         help="use DATABASE_URL and VAULT_DATABASE_URL as they are, migrated (the scale test's)",
     )  # fmt: skip
-    args = parser.parse_args(argv)  # fmt: skip
+    args = parser.parse_args(argv)
     if shutil.which("haproxy") is None:
         print("haproxy is needed: apt-get install haproxy", file=sys.stderr)
         return 2
@@ -835,7 +875,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"could not set up: {exc}", file=sys.stderr)
             return 2
         try:
-            run.start()
+            run.launch()
+            run.load_data()
+            run.wait_ready()
             run.drive()
             settle_started = time.time()
             run.settle()
