@@ -50,8 +50,12 @@ killed consumer is found again by the sweeps after ``RECOVERY_AFTER_SECONDS``,
   consumer had taken from the queue is lost with it, so the kill comes well
   after a minute's runs have been taken;
 - errors seen by clients: each must be a request that was in flight on the
-  killed web instance (HAProxy's log names the instance and says it ended
-  while the instance was answering); any other error counts against the run.
+  killed web instance (HAProxy answers 502 for it, its ``X-Served-By`` header
+  and its log name the instance), or one sent while it was down on a
+  keep-alive connection whose last answer came from it, closed under the
+  request (no answer at all; a browser tries those again by itself). Any
+  other error counts against the run. A connection the dead instance refuses
+  is sent to another (``retries``, ``option redispatch``) and never seen.
 
 Exit status 0 when the tally is clean, 1 when not, 2 when it could not run
 (no haproxy, no PostgreSQL). The processes' logs stay in ``--data-dir``
@@ -230,6 +234,7 @@ class Shopper:
 
         self.shop, self.clients = shop, clients
         self.http = requests.Session()
+        self.last_served_by = ""
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         import requests
@@ -238,14 +243,16 @@ class Shopper:
         try:
             answer = self.http.request(method, f"{self.shop}{path}", timeout=30, **kwargs)
         except requests.RequestException as exc:
-            self.clients.record(Request(method, path, started, time.time(), 0, "", str(exc)))
-            return None
-        self.clients.record(
-            Request(
-                method, path, started, time.time(), answer.status_code,
-                answer.headers.get("X-Served-By", ""),
+            # No answer at all: the connection was closed under it. It was the
+            # connection HAProxy had paired with the instance that last answered.
+            self.clients.record(
+                Request(method, path, started, time.time(), 0, self.last_served_by, str(exc))
             )
-        )  # fmt: skip
+            return None
+        self.last_served_by = answer.headers.get("X-Served-By", "")
+        self.clients.record(
+            Request(method, path, started, time.time(), answer.status_code, self.last_served_by)
+        )
         return answer
 
     def again(self, method: str, path: str, ok: tuple[int, ...], **kwargs: Any) -> Any:
@@ -376,6 +383,7 @@ class Run:
         self.started = time.time()
         self.events: list[str] = []
         self.kills: dict[str, float] = {}
+        self.back: dict[str, float] = {}
         self.clients = Clients()
         self.made_databases = False
         secret_dir = self.dir / "secrets"
@@ -619,12 +627,11 @@ class Run:
         for thread in threads:
             thread.start()
         self.say(f"{self.args.customers} customers shop for {seconds:g}s")
-        # The kills, a third of the way in, kept clear of the minute's turn (when
-        # the scheduler's periodic runs are taken): a run the killed consumer had
-        # taken would be lost with it.
+        # The kills, a third of the way in, kept clear of the moment the scheduler
+        # enqueues the periodic runs: a run the killed consumer had taken would be
+        # lost with it.
         time.sleep(seconds / 3)
-        while time.localtime().tm_sec < 8 or time.localtime().tm_sec > 50:
-            time.sleep(0.5)
+        self.clear_of_the_schedule()
         self.kill_and_restart()
         for thread in threads:
             thread.join()
@@ -633,6 +640,20 @@ class Run:
             f"{self.clients.paid} paid on the processor's page, "
             f"{len(self.clients.requests)} requests"
         )
+
+    def clear_of_the_schedule(self) -> None:
+        """Until the periodic runs the scheduler last enqueued (every 60 s from
+        its start, its log says when) are well done, and the next are not due."""
+        stamps = re.findall(
+            r"^(\S+ \d\d:\d\d:\d\d),\d+ .*Enqueueing periodic task",
+            (self.logs / "scheduler.log").read_text(errors="replace"),
+            re.MULTILINE,
+        )
+        if not stamps:
+            return
+        last = time.mktime(time.strptime(stamps[-1], "%Y-%m-%d %H:%M:%S"))
+        while not 10 <= (time.time() - last) % 60 <= 50:
+            time.sleep(0.5)
 
     def kill_and_restart(self) -> None:
         web, worker = self.pieces[KILLED_WEB], self.pieces[KILLED_WORKER]
@@ -645,6 +666,7 @@ class Run:
         worker.start()
         answers(KILLED_WEB, f"http://127.0.0.1:{self.web_ports[KILLED_WEB]}/readyz", ok=200)
         self.kills[KILLED_WEB] = killed_at
+        self.back[KILLED_WEB] = time.time()
         self.say(f"{KILLED_WEB} and {KILLED_WORKER} started again")
 
     # -- the end
@@ -714,19 +736,34 @@ class Run:
                     cancelled[copy.group(1)] += 1
         return Periodic(enqueued, runs, cancelled)
 
-    def client_errors(self) -> tuple[list[Request], list[Request]]:
-        """The errors clients saw: those in flight on the killed instance when it
-        died (sent to it before, answered after, by HAProxy for it), and the rest."""
+    def claims(self) -> int:
+        """The (job, minute) claims the consumers made in the shared cache (ADR 0036)."""
+        from roamwise.core.tasks import ONCE_KEY
+
+        pattern = f"{self.unique}:*:{ONCE_KEY.format('*', '*')}"
+        return sum(1 for _ in self.redis().scan_iter(match=pattern, count=1000))
+
+    def client_errors(self) -> tuple[list[Request], list[Request], list[Request]]:
+        """The errors clients saw: requests in flight on the killed instance when
+        it died (sent before, answered after, by HAProxy for it: 502); requests
+        sent, while it was down, on a connection whose last answer came from it
+        and which was closed under them (no answer at all, a browser would try
+        again); and the rest, which count against the run."""
         killed_at = self.kills.get(KILLED_WEB, 0.0)
-        expected: list[Request] = []
+        back_at = self.back.get(KILLED_WEB, 0.0)
+        in_flight: list[Request] = []
+        closed: list[Request] = []
         other: list[Request] = []
         for request in self.clients.errors:
-            in_flight = request.started <= killed_at + 0.5 and request.ended >= killed_at
-            on_killed = request.served_by in (KILLED_WEB, "")
-            (expected if in_flight and on_killed and request.status in (0, 502) else other).append(
-                request
-            )
-        return expected, other
+            if request.served_by != KILLED_WEB:
+                other.append(request)
+            elif request.status == 502 and request.started <= killed_at <= request.ended:
+                in_flight.append(request)
+            elif request.status == 0 and killed_at <= request.started <= back_at + 5:
+                closed.append(request)
+            else:
+                other.append(request)
+        return in_flight, closed, other
 
     def cleanup(self) -> None:
         with contextlib.suppress(Exception):
@@ -752,8 +789,8 @@ class Run:
                 connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def report(run: Run, result: Any, periodic: Periodic) -> dict[str, Any]:
-    expected, other = run.client_errors()
+def report(run: Run, result: Any, periodic: Periodic, claims: int) -> dict[str, Any]:
+    expected, closed, other = run.client_errors()
     periods = periodic.per_period()
     jobs = Counter(job for job, _ in periods)
     doubled = sorted(set(result.provisioned_twice) | set(result.refunded_twice)) + charged_twice()
@@ -768,6 +805,8 @@ def report(run: Run, result: Any, periodic: Periodic) -> dict[str, Any]:
         )
     if not periods:
         violations.append("no periodic job was scheduled")
+    if claims != len(periods):
+        violations.append(f"{claims} claims in the cache for {len(periods)} periodic runs")
     if other:
         violations.append(f"{len(other)} client errors not in flight on the killed instance")
     if run.failures:
@@ -786,9 +825,10 @@ def report(run: Run, result: Any, periodic: Periodic) -> dict[str, Any]:
         "periodic_runs_per_period": dict(Counter(periods.values())),
         "periodic_jobs": dict(sorted(jobs.items())),
         "periodic_copies_cancelled": sum(periodic.cancelled.values()),
+        "periodic_claims": claims,
         "client_errors_in_flight_on_killed": len(expected),
-        "client_errors_other": [f"{r.method} {r.path} {r.status} {r.served_by} {r.error}"[:200]
-                                for r in other],
+        "client_errors_connection_of_killed": len(closed),
+        "client_errors_other": [describe(r, run.kills.get(KILLED_WEB, 0.0)) for r in other],
         "violations": violations,
         "events": run.events,
     }  # fmt: skip
@@ -802,15 +842,25 @@ def report(run: Run, result: Any, periodic: Periodic) -> dict[str, Any]:
         f"requests through HAProxy   {len(run.clients.requests)}",
         f"periodic runs per period   {dict(sorted(Counter(periods.values()).items()))}"
         f"  ({len(periods)} (job, minute) periods of {len(jobs)} jobs; must all be 1)",
+        f"  claimed in the cache     {claims}  (run_periodic_jobs_once, ADR 0036)",
         f"  copies cancelled         {sum(periodic.cancelled.values())}",
-        f"client errors              {len(expected) + len(other)}",
+        f"client errors              {len(expected) + len(closed) + len(other)}",
         f"  in flight on {KILLED_WEB}      {len(expected)}",
+        f"  its connection closed    {len(closed)}  (kept alive from its last answer)",
         f"  other                    {len(other)}",
     ]
     lines += [f"    {line}" for line in summary["client_errors_other"][:10]]
     print()
     print("\n".join(lines))
     return summary
+
+
+def describe(request: Request, killed_at: float) -> str:
+    line = (
+        f"{request.started - killed_at:+.1f}s from the kill: {request.method} {request.path} "
+        f"{request.status} {request.served_by} {request.error}"
+    )
+    return line[:200]
 
 
 def charged_twice() -> list[str]:
@@ -885,7 +935,7 @@ def main(argv: list[str] | None = None) -> int:
             run.stop_scheduler_and_drain()
         finally:
             run.stop()
-        summary = report(run, tally({}), run.periodic())
+        summary = report(run, tally({}), run.periodic(), run.claims())
     finally:
         run.cleanup()
     print(f"\nlogs: {run.logs}")
