@@ -51,7 +51,10 @@ killed consumer is found again by the sweeps after ``RECOVERY_AFTER_SECONDS``,
   after a minute's runs have been taken;
 - errors seen by clients: each must be a request that was in flight on the
   killed web instance (HAProxy answers 502 for it, its ``X-Served-By`` header
-  and its log name the instance), or one sent while it was down on a
+  and its log name the instance; or, when the connection to the instance was
+  one HAProxy reused, it closes the client's connection without an answer,
+  for the client to try again, and names none: any request in flight at the
+  moment of the kill that ends so is counted here), or one sent while it was down on a
   keep-alive connection whose last answer came from it, closed under the
   request (no answer at all; a browser tries those again by itself). Any
   other error counts against the run. A connection the dead instance refuses
@@ -745,7 +748,8 @@ class Run:
 
     def client_errors(self) -> tuple[list[Request], list[Request], list[Request]]:
         """The errors clients saw: requests in flight on the killed instance when
-        it died (sent before, answered after, by HAProxy for it: 502); requests
+        it died (sent before, answered after, by HAProxy for it: 502, or the
+        connection closed without an answer); requests
         sent, while it was down, on a connection whose last answer came from it
         and which was closed under them (no answer at all, a browser would try
         again); and the rest, which count against the run."""
@@ -755,11 +759,19 @@ class Run:
         closed: list[Request] = []
         other: list[Request] = []
         for request in self.clients.errors:
-            if request.served_by != KILLED_WEB:
-                other.append(request)
-            elif request.status == 502 and request.started <= killed_at <= request.ended:
+            during = request.started <= killed_at <= request.ended
+            if during and (request.status == 502 and request.served_by == KILLED_WEB):
                 in_flight.append(request)
-            elif request.status == 0 and killed_at <= request.started <= back_at + 5:
+            elif during and request.status == 0:
+                # HAProxy closes the client's connection without an answer when
+                # the server connection it reused for the request dies: a
+                # browser then tries again on a new one. It names no instance.
+                in_flight.append(request)
+            elif (
+                request.status == 0
+                and request.served_by == KILLED_WEB
+                and killed_at <= request.started <= back_at + 5
+            ):
                 closed.append(request)
             else:
                 other.append(request)
@@ -845,7 +857,7 @@ def report(run: Run, result: Any, periodic: Periodic, claims: int) -> dict[str, 
         f"  claimed in the cache     {claims}  (run_periodic_jobs_once, ADR 0036)",
         f"  copies cancelled         {sum(periodic.cancelled.values())}",
         f"client errors              {len(expected) + len(closed) + len(other)}",
-        f"  in flight on {KILLED_WEB}      {len(expected)}",
+        f"  {'in flight on ' + KILLED_WEB:<25}{len(expected)}",
         f"  its connection closed    {len(closed)}  (kept alive from its last answer)",
         f"  other                    {len(other)}",
     ]
