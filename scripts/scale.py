@@ -51,10 +51,9 @@ killed consumer is found again by the sweeps after ``RECOVERY_AFTER_SECONDS``,
   after a minute's runs have been taken;
 - errors seen by clients: each must be a request that was in flight on the
   killed web instance (HAProxy answers 502 for it, its ``X-Served-By`` header
-  and its log name the instance; or, when the connection to the instance was
-  one HAProxy reused, it closes the client's connection without an answer,
-  for the client to try again, and names none: any request in flight at the
-  moment of the kill that ends so is counted here), or one sent while it was down on a
+  and its log name the instance; or it closes the client's connection
+  without an answer, naming none: any request in flight at the moment of
+  the kill that ends so is counted here), or one sent while it was down on a
   keep-alive connection whose last answer came from it, closed under the
   request (no answer at all; a browser tries those again by itself). Any
   other error counts against the run. A connection the dead instance refuses
@@ -763,9 +762,10 @@ class Run:
             if during and (request.status == 502 and request.served_by == KILLED_WEB):
                 in_flight.append(request)
             elif during and request.status == 0:
-                # HAProxy closes the client's connection without an answer when
-                # the server connection it reused for the request dies: a
-                # browser then tries again on a new one. It names no instance.
+                # Seen when the instance dies under a request: HAProxy closes the
+                # client's connection without an answer (and logs nothing), as
+                # for a kept-alive server connection that fails; a browser tries
+                # again on a new one. No instance is named.
                 in_flight.append(request)
             elif (
                 request.status == 0
