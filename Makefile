@@ -95,6 +95,15 @@ fuzz: install
 		FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) \
 		$(BIN)/python bench/fuzz.py $(TEST_ARGS)
 
+# The scale-out run (scripts/scale.py, docs/deployment.md): HAProxy in front of
+# three web instances, two job consumers and a scheduler on PostgreSQL and
+# Redis, one web instance and one consumer killed mid-run, then the tally.
+SCALE_SECONDS ?= 120
+
+.PHONY: scale
+scale: install-serve
+	SCALE_SECONDS=$(SCALE_SECONDS) $(BIN)/python scripts/scale.py $(SCALE_ARGS)
+
 # Fault injection with PostgreSQL and a Redis server of its own (bench/faults.py).
 faults: install
 	$(BIN)/python bench/faults.py $(FAULTS_ARGS)
