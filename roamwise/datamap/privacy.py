@@ -9,9 +9,11 @@ below the data map in the layers (docs/architecture.md), so it declares them.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from roamwise.vault.models import Tombstone
@@ -25,11 +27,26 @@ from .registry import (
     data_map,
 )
 
+# A browser waiting for an email verification code holds the address in its
+# session before anyone is signed in there, so allauth's user sessions do not
+# list it: the key of each such session is noted in the cache (for as long as
+# a session lives), so that an erasure finds it too.
+PENDING_SESSIONS_KEY = "datamap:pending-sessions:{}"
+
+
+def pending_session_note(*, user_pk: int, session_key: str) -> None:
+    """A session of no signed-in user holds ``user_pk``'s data (a sign-up
+    waiting for its verification code)."""
+    key = PENDING_SESSIONS_KEY.format(user_pk)
+    keys = [k for k in cache.get(key, []) if k != session_key][-9:]
+    cache.set(key, [*keys, session_key], timeout=settings.SESSION_COOKIE_AGE)
+
 
 def _sessions_of(user: object) -> QuerySet[Session]:
     from allauth.usersessions.models import UserSession
 
-    keys = UserSession.objects.filter(user=user).values("session_key")
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    keys += cache.get(PENDING_SESSIONS_KEY.format(user.pk), [])  # type: ignore[attr-defined]
     return Session.objects.filter(session_key__in=keys)
 
 
