@@ -18,7 +18,6 @@ from enum import Enum
 from functools import partial
 from typing import Any
 
-from babel.dates import format_date, format_datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
@@ -29,7 +28,7 @@ from roamwise.accounts.models import User
 from roamwise.audit.models import AccessEvent
 from roamwise.audit.selectors import accesses_of
 from roamwise.consent import selectors as consent
-from roamwise.core.countries import current_locale
+from roamwise.core.dates import local_date, local_datetime
 from roamwise.datamap.registry import Declaration, data_map
 from roamwise.datamap.selectors import read_field
 from roamwise.datamap.vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
@@ -285,12 +284,9 @@ def _local_moment(value: str) -> str | None:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         return None
-    locale = current_locale()
     if len(value) == 10:
-        return format_date(moment.date(), format="medium", locale=locale)
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    return format_datetime(moment, format="medium", locale=locale)
+        return local_date(moment.date(), "medium")
+    return local_datetime(moment)
 
 
 def _display(value: Any) -> Any:
