@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from roamwise.vault.models import Tombstone
 
@@ -53,6 +54,7 @@ def _sessions_of(user: object) -> QuerySet[Session]:
 data_map.declare(
     Declaration(
         model="sessions.Session",
+        label=gettext_lazy("Browser sessions"),
         subject=_sessions_of,
         description="Browser sessions: who is signed in, and the login in progress.",
         fields=(
@@ -82,6 +84,7 @@ def _admin_log_of(user: object) -> QuerySet[LogEntry]:
 data_map.declare(
     Declaration(
         model="admin.LogEntry",
+        label=gettext_lazy("Back-office actions"),
         subject=_admin_log_of,
         description=(
             "The back office's record of staff actions: a staff member's own, and those "
@@ -133,6 +136,7 @@ def _tombstone_of(user: object) -> QuerySet[Tombstone]:
 data_map.declare(
     Declaration(
         model="vault.Tombstone",
+        label=gettext_lazy("Record of an erasure"),
         subject=_tombstone_of,
         description=(
             "After we erase your data: your customer number and the date, and nothing "

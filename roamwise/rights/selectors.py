@@ -255,6 +255,7 @@ class FieldInfo:
 @dataclass
 class SourceInCategory:
     model: str
+    label: str  # the declaration's, in the reader's language
     description: str
     location: str
     retention: str
@@ -322,6 +323,7 @@ def privacy_overview(*, user: User, sample: int = PAGE_ROWS) -> list[CategoryGro
             group.sources.append(
                 SourceInCategory(
                     model=declaration.model,
+                    label=str(declaration.label),
                     description=declaration.description,
                     location=LOCATIONS[declaration.location],
                     retention=declaration.retention.describe(),
@@ -342,11 +344,12 @@ class StorageLocation:
 
 
 def storage_of(*, user: User) -> list[StorageLocation]:
-    """Where this customer's data rests, by the data map's ``location`` (RET-08)."""
+    """Where this customer's data rests, by the data map's ``location`` (RET-08),
+    each source named by its label in the reader's language."""
     places: dict[str, list[str]] = {}
     for declaration in data_map:
         if declaration.rows_shown_to(user).exists():
-            places.setdefault(declaration.location, []).append(declaration.model)
+            places.setdefault(declaration.location, []).append(str(declaration.label))
     return [
         StorageLocation(location, LOCATIONS[location], tuple(models_))
         for location, models_ in sorted(places.items())

@@ -8,8 +8,8 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from django.test import Client
 from django.template.loader import render_to_string
+from django.test import Client
 from django.utils import translation
 
 from roamwise.accounts.models import User
