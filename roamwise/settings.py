@@ -331,13 +331,26 @@ HEADLESS_ADAPTER = "roamwise.accounts.adapter.HeadlessAdapter"
 # No integer pk in a link: confirmation keys are random (stored, expiring),
 # not allauth's signed email-address pk; reset keys name the public id.
 ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
-ACCOUNT_FORMS = {"user_token": "roamwise.accounts.password_reset.PublicIdUserTokenForm"}
+ACCOUNT_FORMS = {
+    "user_token": "roamwise.accounts.password_reset.PublicIdUserTokenForm",
+    "confirm_email_verification_code": "roamwise.accounts.email_code.EmailVerificationCodeForm",
+}
 ACCOUNT_SIGNUP_FORM_CLASS = "roamwise.accounts.forms.SignupDetailsForm"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 # Mandatory verification: nobody signs in, and so nobody buys, before the
 # address is confirmed (ACC-01).
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# By a code typed in the tab that signed up (a traveller reads the email on the
+# same phone), which then signs them in and goes on to where they were going.
+# Six digits for a phone's number pad; three tries, two new codes, two changes
+# of a mistyped address. A change of address staff ask for is still confirmed
+# by a link: its owner has no session waiting for a code (ADR 0002).
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 15 * 60
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"

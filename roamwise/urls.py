@@ -4,7 +4,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 from ninja.openapi.views import openapi_view
 
 from roamwise.accounts import views as accounts_views
@@ -38,6 +38,14 @@ urlpatterns = [
     path("devices/", include("roamwise.devices.urls")),
     path("support/", include("roamwise.support.urls")),
     path("notifications/", include("roamwise.notifications.urls")),
+    # Sign-up and sign-in verify an address by a code (settings); allauth then
+    # drops its link, which a change of address staff ask for still needs:
+    # its owner has no session waiting for a code (ADR 0002).
+    re_path(
+        r"^accounts/confirm-email/(?P<key>[-:\w]+)/$",
+        accounts_views.confirm_email_link,
+        name="account_confirm_email",
+    ),
     path("accounts/", include("allauth.urls")),
     # A parent's decision on a child's account: refusing erases it, so the page
     # is composed in rights, which apps never import (ADR 0010).

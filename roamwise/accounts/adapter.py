@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailConfirmation
 from allauth.account.utils import get_next_redirect_url, user_display
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.internal.httpkit import headed_redirect_response
@@ -21,6 +22,7 @@ from django.utils import translation
 
 from roamwise.catalog.currency import CURRENCY_SESSION_KEY
 from roamwise.core.geo import client_ip
+from roamwise.datamap.privacy import pending_session_note
 from roamwise.notifications import services as notifications
 from roamwise.vault import services as vault
 
@@ -87,6 +89,31 @@ class AccountAdapter(DefaultAccountAdapter):
         if self.request.user.is_authenticated:
             return str(next_url)
         return f"{reverse('account_login')}?{urlencode({'next': next_url})}"
+
+    def send_confirmation_mail(
+        self, request: HttpRequest, emailconfirmation: Any, signup: bool
+    ) -> None:
+        """A code for a sign-up or sign-in waiting in this browser; a link for
+        a stored confirmation (an address staff asked to change to), whose
+        owner has no session waiting for a code."""
+        if not isinstance(emailconfirmation, EmailConfirmation):
+            user = emailconfirmation.email_address.user
+            if isinstance(user, User) and user.pk and not request.user.is_authenticated:
+                # The session waiting for the code holds the address: an
+                # erasure must find it (a parent refusing a child's account).
+                if not request.session.session_key:
+                    request.session.save()
+                pending_session_note(user_pk=user.pk, session_key=str(request.session.session_key))
+            super().send_confirmation_mail(request, emailconfirmation, signup)
+            return
+        ctx = {
+            "user": emailconfirmation.email_address.user,
+            "key": emailconfirmation.key,
+            "activate_url": self.get_email_confirmation_url(request, emailconfirmation),
+        }
+        self.send_mail(
+            "account/email/email_confirmation", emailconfirmation.email_address.email, ctx
+        )
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Every allauth email goes through the notifications app: branded,
@@ -155,6 +182,15 @@ class AccountAdapter(DefaultAccountAdapter):
             raise ImmediateHttpResponse(respond_429(request)) from exc
 
     def login(self, request: HttpRequest, user: Any) -> None:
+        if isinstance(user, User) and selectors.is_awaiting_parental_consent(user):
+            # CHD-02, whatever stage led here (a verification code typed at
+            # sign-up resumes the login without passing pre_login again).
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            raise ImmediateHttpResponse(
+                headed_redirect_response("accounts:awaiting_parental_consent")
+            )
         super().login(request, user)
         if isinstance(user, User):
             # The customer's language from now on: the one they chose before,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from roamwise.datamap.registry import (
     A_LINK,
     ROW_BOOKKEEPING,
@@ -18,6 +20,7 @@ from roamwise.datamap.registry import (
 data_map.declare(
     Declaration(
         model="accounts.User",
+        label=gettext_lazy("Your account"),
         subject=SELF,
         description=(
             "The account: sign-in identity and name. On erasure it is deleted; while "
@@ -53,6 +56,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="accounts.Profile",
+        label=gettext_lazy("Your profile"),
         subject="user",
         description="What sign-up collects beyond the account.",
         fields=(
@@ -72,6 +76,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="accounts.ParentalConsent",
+        label=gettext_lazy("Parental consent"),
         subject="child",
         description="A parent's consent to a 13 to 17 year old's account.",
         fields=(
@@ -92,6 +97,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="accounts.AccountClosure",
+        label=gettext_lazy("Account closure"),
         subject="user",
         description="When an account was closed and when its data is deleted.",
         fields=(
@@ -108,6 +114,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="account.EmailAddress",
+        label=gettext_lazy("Email addresses"),
         subject="user",
         description="Email addresses and whether each is verified.",
         fields=(
@@ -127,6 +134,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="account.EmailConfirmation",
+        label=gettext_lazy("Email confirmations waiting"),
         subject="email_address__user",
         description="Pending email verification keys.",
         fields=(PersonalField("key", "user.authorization.credentials"),),
@@ -140,6 +148,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="mfa.Authenticator",
+        label=gettext_lazy("Two-factor authentication"),
         subject="user",
         description="Second factors: TOTP (seed encrypted), recovery codes, security keys.",
         fields=(
@@ -158,6 +167,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="usersessions.UserSession",
+        label=gettext_lazy("Signed-in sessions"),
         subject="user",
         description="Signed-in sessions, listed in the account so they can be ended.",
         fields=(
@@ -178,6 +188,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="accounts.LoginEvent",
+        label=gettext_lazy("Sign-ins"),
         subject="user",
         description=(
             "Your sign-ins, as a security log you can see in your account: when, from which "
@@ -252,6 +263,7 @@ data_map.declare_not_personal(
 data_map.declare(
     Declaration(
         model="accounts.StaffEmailChange",
+        label=gettext_lazy("Email changes asked for by our staff"),
         subject="user",
         description=(
             "A change of your sign-in email asked for by our staff: when, and whether you "

@@ -7,7 +7,7 @@ import secrets
 from contextlib import suppress
 from datetime import date, timedelta
 
-from allauth.account.models import EmailAddress
+from allauth.account.models import EmailAddress, EmailConfirmation
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.db import transaction
@@ -233,7 +233,8 @@ def email_change_by_staff(
         change = StaffEmailChange.objects.create(
             user=user, email_address=address, requested_by_id=staff.pk
         )
-        address.send_confirmation(request)
+        # By link, not by code: the owner has no session waiting for one.
+        EmailConfirmation.create(address).send(request)
         if user.email:
             notifications.notify(
                 user=user,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from roamwise.datamap.registry import (
     Declaration,
@@ -27,6 +28,7 @@ def _events_of(user: Any) -> QuerySet[Event]:
 data_map.declare(
     Declaration(
         model="analytics.Event",
+        label=gettext_lazy("Site analytics"),
         subject=_events_of,
         description=(
             "With your consent to analytics: pages you viewed on this site, time on each "

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from roamwise.datamap.registry import (
     Declaration,
@@ -23,6 +24,7 @@ def _events_about(user: object) -> QuerySet[AccessEvent]:
 data_map.declare(
     Declaration(
         model="audit.AccessEvent",
+        label=gettext_lazy("Staff access to your data"),
         subject=_events_about,
         description="Who at the company accessed your data, when, and why.",
         fields=(

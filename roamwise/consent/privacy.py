@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
 
 data_map.declare(
     Declaration(
         model="consent.ConsentRecord",
+        label=gettext_lazy("Consent choices"),
         subject="user",
         description=(
             "Each consent you gave or withdrew, per purpose: when, how (banner, settings, "
@@ -33,6 +36,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="consent.ObjectionRecord",
+        label=gettext_lazy("Objections and restrictions"),
         subject="user",
         description="Your objections to, and restriction of, optional processing (RGT-06).",
         fields=(

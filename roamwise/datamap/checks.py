@@ -67,6 +67,15 @@ def check_declaration(declaration: Declaration) -> list[checks.CheckMessage]:
         model = apps.get_model(declaration.model)
     except (LookupError, ValueError):
         return [_error(f"Declared model {declaration.model!r} does not exist.", None, 1)]
+    if not str(declaration.label).strip():
+        errors.append(
+            _error(
+                f"{declaration.model} has no label.",
+                model,
+                24,
+                hint='Give the declaration label=gettext_lazy("...") for the privacy center.',
+            )
+        )
     for personal in declaration.fields:
         try:
             model._meta.get_field(personal.name)

@@ -9,10 +9,13 @@ below the data map in the layers (docs/architecture.md), so it declares them.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from roamwise.vault.models import Tombstone
 
@@ -25,17 +28,33 @@ from .registry import (
     data_map,
 )
 
+# A browser waiting for an email verification code holds the address in its
+# session before anyone is signed in there, so allauth's user sessions do not
+# list it: the key of each such session is noted in the cache (for as long as
+# a session lives), so that an erasure finds it too.
+PENDING_SESSIONS_KEY = "datamap:pending-sessions:{}"
+
+
+def pending_session_note(*, user_pk: int, session_key: str) -> None:
+    """A session of no signed-in user holds ``user_pk``'s data (a sign-up
+    waiting for its verification code)."""
+    key = PENDING_SESSIONS_KEY.format(user_pk)
+    keys = [k for k in cache.get(key, []) if k != session_key][-9:]
+    cache.set(key, [*keys, session_key], timeout=settings.SESSION_COOKIE_AGE)
+
 
 def _sessions_of(user: object) -> QuerySet[Session]:
     from allauth.usersessions.models import UserSession
 
-    keys = UserSession.objects.filter(user=user).values("session_key")
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    keys += cache.get(PENDING_SESSIONS_KEY.format(user.pk), [])  # type: ignore[attr-defined]
     return Session.objects.filter(session_key__in=keys)
 
 
 data_map.declare(
     Declaration(
         model="sessions.Session",
+        label=gettext_lazy("Browser sessions"),
         subject=_sessions_of,
         description="Browser sessions: who is signed in, and the login in progress.",
         fields=(
@@ -65,6 +84,7 @@ def _admin_log_of(user: object) -> QuerySet[LogEntry]:
 data_map.declare(
     Declaration(
         model="admin.LogEntry",
+        label=gettext_lazy("Back-office actions"),
         subject=_admin_log_of,
         description=(
             "The back office's record of staff actions: a staff member's own, and those "
@@ -116,6 +136,7 @@ def _tombstone_of(user: object) -> QuerySet[Tombstone]:
 data_map.declare(
     Declaration(
         model="vault.Tombstone",
+        label=gettext_lazy("Record of an erasure"),
         subject=_tombstone_of,
         description=(
             "After we erase your data: your customer number and the date, and nothing "

@@ -192,6 +192,9 @@ class Declaration:
     received: tuple[tuple[str, tuple[str, ...]], ...] = ()
     location: str = "primary"
     description: str = ""
+    # What the privacy center calls these rows, in the reader's language
+    # (gettext_lazy): "Your orders", "Sign-ins". Required (datamap.E024).
+    label: Any = ""
     # A UUID field naming a data key of the row's own, when the row is sealed
     # with one rather than with its subject's (a visitor's ticket): that key
     # is one of the subject's too, destroyed on erasure (ADR 0010).

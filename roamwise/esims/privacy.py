@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from roamwise.datamap.registry import (
     A_LINK,
     JOB_BOOKKEEPING,
@@ -16,6 +18,7 @@ from roamwise.datamap.registry import (
 data_map.declare(
     Declaration(
         model="esims.Esim",
+        label=gettext_lazy("Your eSIMs"),
         subject="customer",
         description=(
             "Your eSIMs: the profile's ICCID and activation code, and the EID of the "
@@ -63,6 +66,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="esims.EsimEvent",
+        label=gettext_lazy("eSIM history"),
         subject="esim__customer",
         description="Each activation, suspension and deletion of your eSIMs, and who did it.",
         fields=(
@@ -82,6 +86,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="esims.Bundle",
+        label=gettext_lazy("Data bundles"),
         subject="esim__customer",
         description="The data bundles on your eSIMs: the plan and its top-ups.",
         fields=(

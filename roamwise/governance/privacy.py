@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from roamwise.datamap.registry import (
     A_LINK,
@@ -34,6 +35,7 @@ def _disclosures_of(user: object) -> QuerySet[Disclosure]:
 data_map.declare(
     Declaration(
         model="governance.Disclosure",
+        label=gettext_lazy("Data shared with third parties"),
         subject=_disclosures_of,
         description="Which third parties received which kinds of your data, when and why.",
         fields=(
@@ -63,6 +65,7 @@ data_map.declare_not_personal(
 data_map.declare(
     Declaration(
         model="governance.PolicyAcceptance",
+        label=gettext_lazy("Privacy policies you accepted"),
         subject="user",
         description="Which versions of the privacy policy you accepted, and when.",
         fields=(
@@ -79,6 +82,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="governance.PolicyNotice",
+        label=gettext_lazy("Privacy policy change notices"),
         subject="user",
         description="That we told you about a significant change to the privacy policy.",
         fields=(
@@ -95,6 +99,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="governance.DataResidency",
+        label=gettext_lazy("Where your data is kept"),
         subject="user",
         description="The region your data is kept in, where it differs from our main one.",
         fields=(
@@ -120,6 +125,7 @@ SECURITY_RECORD_RETENTION = Retention.after(
 data_map.declare(
     Declaration(
         model="governance.SecurityRole",
+        label=gettext_lazy("Security roles of staff"),
         subject="holder",
         description=(
             "Which staff member holds a role of the security organisation, and since when."
@@ -138,6 +144,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="governance.StaffTraining",
+        label=gettext_lazy("Staff training"),
         subject="staff",
         description=(
             "The security and privacy training of a staff member, and when it is due again."
@@ -158,6 +165,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="governance.RiskAssessment",
+        label=gettext_lazy("Risk reviews by staff"),
         subject="owner",
         description="Which staff member reviewed the risk of a processing activity, and when.",
         fields=(
@@ -221,6 +229,7 @@ def _incidents_of(user: object) -> QuerySet[AffectedSubject]:
 data_map.declare(
     Declaration(
         model="governance.LegalRequest",
+        label=gettext_lazy("Legal requests"),
         subject=_legal_requests_about,
         description=(
             "Court orders and authority requests that led us to disclose some of your data: "
@@ -260,6 +269,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="governance.LegalRequestSubject",
+        label=gettext_lazy("Legal requests about you"),
         subject=_legal_request_subjects_of,
         description="That a legal request disclosed some of your data (your customer id only).",
         fields=(
@@ -277,6 +287,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="governance.LegalRequestEvent",
+        label=gettext_lazy("Legal request decisions"),
         subject="actor",
         description="Which staff member assessed or decided each legal request, and when.",
         fields=(
@@ -295,6 +306,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="governance.AffectedSubject",
+        label=gettext_lazy("Security incidents that affected you"),
         subject=_incidents_of,
         description=(
             "Security incidents that affected your data: which kinds of data, how many "
@@ -316,6 +328,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="governance.IncidentEvent",
+        label=gettext_lazy("Incident response steps"),
         subject="actor",
         description="Which staff member took each step of an incident's response, and when.",
         fields=(

@@ -8,7 +8,8 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString
 
 from roamwise.datamap.registry import Declaration, data_map
 from roamwise.datamap.vocabulary import (
@@ -30,6 +31,7 @@ from roamwise.kernel.residency import (
 )
 
 from .models import Disclosure, PartnerVetting, PolicyDocument, PolicyVersion, Region
+from .rendering import heading_ids, markdown_to_html
 
 
 def disclosures_of(*, subject_id: uuid.UUID) -> QuerySet[Disclosure]:
@@ -62,6 +64,32 @@ def policy_versions(
         .filter(published_at__lte=moment)
         .order_by("-effective_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class PolicyText:
+    html: SafeString
+    language: str  # the language of the text shown
+    translated: bool  # a shipped translation of the stored text
+
+
+def policy_text(*, version: PolicyVersion) -> PolicyText:
+    """A version's text in the reader's language where a translation of it
+    ships beside the original (``policies/terms/<version>.<locale>.md``), else
+    as stored. A published text never changes, and neither do its translations;
+    their headings keep the original's anchors (``#refunds``)."""
+    from .services import POLICY_DIRECTORIES
+
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    directory = POLICY_DIRECTORIES[PolicyDocument(version.document)]
+    shipped = directory / f"{version.version}.{translation.to_locale(language)}.md"
+    if language != settings.LANGUAGE_CODE and shipped.is_file():
+        return PolicyText(
+            markdown_to_html(shipped.read_text(encoding="utf-8"), heading_ids(version.body)),
+            language,
+            translated=True,
+        )
+    return PolicyText(markdown_to_html(version.body), settings.LANGUAGE_CODE, translated=False)
 
 
 def policy_version_get(

@@ -75,7 +75,7 @@ def terms(request: HttpRequest) -> HttpResponse:
     in_force = policy_in_force(document=PolicyDocument.TERMS)
     context = {
         "version": in_force,
-        "body": markdown_to_html(in_force.body) if in_force else "",
+        "text": selectors.policy_text(version=in_force) if in_force else None,
         "upcoming": selectors.policy_upcoming(document=PolicyDocument.TERMS),
         "versions": [
             v for v in selectors.policy_versions(document=PolicyDocument.TERMS) if v != in_force
@@ -92,7 +92,7 @@ def terms_version(request: HttpRequest, label: str) -> HttpResponse:
         raise Http404("No such version of the terms of sale.")
     context = {
         "version": version,
-        "body": markdown_to_html(version.body),
+        "text": selectors.policy_text(version=version),
         "in_force": policy_in_force(document=PolicyDocument.TERMS),
         "seller": _seller(),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from roamwise.datamap.registry import (
     A_LINK,
@@ -46,6 +47,7 @@ def _emails_of(user: Any) -> QuerySet:
 data_map.declare(
     Declaration(
         model="notifications.Notification",
+        label=gettext_lazy("Notifications"),
         subject=_notifications_of,
         description=(
             "Messages we sent you (title and what they were about), and whether you read them."
@@ -72,6 +74,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="notifications.OutboundEmail",
+        label=gettext_lazy("Emails to you"),
         subject=_emails_of,
         description=(
             "Emails waiting to be sent: address and content, sealed with your key. Once an "
@@ -104,6 +107,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="notifications.Preference",
+        label=gettext_lazy("Notification preferences"),
         subject="user",
         description="Which notifications you want, by kind and channel (RGT-07).",
         fields=(
@@ -179,6 +183,7 @@ data_map.declare_not_personal(
 data_map.declare(
     Declaration(
         model="notifications.CampaignRecipient",
+        label=gettext_lazy("Promotions we sent you"),
         subject="user",
         description=(
             "Which promotions we sent you (you had opted in), in which language, and "
@@ -201,6 +206,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="notifications.CampaignEvent",
+        label=gettext_lazy("Campaigns sent by staff"),
         subject="actor",
         description="Which staff member started sending each campaign, and when.",
         fields=(

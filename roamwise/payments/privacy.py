@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 from roamwise.datamap.registry import (
     ROW_BOOKKEEPING,
@@ -17,6 +18,7 @@ from roamwise.orders.privacy import BILLING_LAW, BILLING_PERIOD
 data_map.declare(
     Declaration(
         model="payments.Payment",
+        label=gettext_lazy("Payments"),
         subject="order__customer",
         description="Payments: the processor's reference, card brand, last four digits, expiry.",
         fields=(

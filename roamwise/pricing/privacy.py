@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from roamwise.datamap.registry import (
     Declaration,
     Erasure,
@@ -14,6 +16,7 @@ from roamwise.datamap.registry import (
 data_map.declare(
     Declaration(
         model="pricing.PriceRun",
+        label=gettext_lazy("Price changes by staff"),
         subject="actor",
         description="Which staff member changed the shop's prices, when, and the reason given.",
         fields=(PersonalField("created_at", "user.staff.activity"),),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from roamwise.datamap.registry import (
     Declaration,
     Erasure,
@@ -15,6 +17,7 @@ BILLING_LAW = "Tax law: invoices and billing records are kept 7 years"
 data_map.declare(
     Declaration(
         model="promotions.PromotionUse",
+        label=gettext_lazy("Promotions used"),
         subject="customer",
         description="The promotions your orders used, so that a code is used no more often "
         "than it allows.",

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from roamwise.core.dates import local_date
 from roamwise.core.money import Money, quantum
 from roamwise.core.ratelimit import rate_limit
 
@@ -61,7 +61,7 @@ def _refused(code: str, message: str) -> PromotionRefused:
 
 
 def _day(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment), "DATE_FORMAT")
+    return local_date(moment)
 
 
 def discount_amount(*, promotion: Promotion, price: Money) -> Money | None:

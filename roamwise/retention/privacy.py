@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from roamwise.datamap.registry import Declaration, Erasure, PersonalField, Retention, data_map
 
@@ -14,6 +15,7 @@ def _holds_of(user: object) -> QuerySet[LegalHold]:
 data_map.declare(
     Declaration(
         model="retention.LegalHold",
+        label=gettext_lazy("Legal holds"),
         subject=_holds_of,
         description="Legal holds: a dispute or a legal request that suspends deletion.",
         fields=(

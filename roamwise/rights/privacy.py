@@ -6,6 +6,7 @@ leaves only kinds, dates, statuses and counts readable."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from roamwise.datamap.registry import (
     KEY_NAME,
@@ -38,6 +39,7 @@ ACCOUNTABILITY = "Proof that we answered your privacy requests (GDPR Art. 5(2) a
 data_map.declare(
     Declaration(
         model="rights.DataRequest",
+        label=gettext_lazy("Your privacy requests"),
         subject="user",
         description=(
             "Your privacy requests: what you asked (access, export, correction, deletion, "
@@ -81,6 +83,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="rights.DataRequestEvent",
+        label=gettext_lazy("Privacy request history"),
         subject="request__user",
         description="The history of each privacy request: status changes and who made them.",
         fields=(
@@ -101,6 +104,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="rights.DataRequestFile",
+        label=gettext_lazy("Files for correction requests"),
         subject="request__user",
         description="Files you sent to support a correction request (encrypted).",
         fields=(

@@ -18,7 +18,6 @@ from enum import Enum
 from functools import partial
 from typing import Any
 
-from babel.dates import format_date, format_datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
@@ -29,7 +28,7 @@ from roamwise.accounts.models import User
 from roamwise.audit.models import AccessEvent
 from roamwise.audit.selectors import accesses_of
 from roamwise.consent import selectors as consent
-from roamwise.core.countries import current_locale
+from roamwise.core.dates import local_date, local_datetime
 from roamwise.datamap.registry import Declaration, data_map
 from roamwise.datamap.selectors import read_field
 from roamwise.datamap.vocabulary import CATEGORIES, LEGAL_BASES, LOCATIONS, PURPOSES, RECIPIENTS
@@ -256,6 +255,7 @@ class FieldInfo:
 @dataclass
 class SourceInCategory:
     model: str
+    label: str  # the declaration's, in the reader's language
     description: str
     location: str
     retention: str
@@ -285,12 +285,9 @@ def _local_moment(value: str) -> str | None:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         return None
-    locale = current_locale()
     if len(value) == 10:
-        return format_date(moment.date(), format="medium", locale=locale)
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    return format_datetime(moment, format="medium", locale=locale)
+        return local_date(moment.date(), "medium")
+    return local_datetime(moment)
 
 
 def _display(value: Any) -> Any:
@@ -326,6 +323,7 @@ def privacy_overview(*, user: User, sample: int = PAGE_ROWS) -> list[CategoryGro
             group.sources.append(
                 SourceInCategory(
                     model=declaration.model,
+                    label=str(declaration.label),
                     description=declaration.description,
                     location=LOCATIONS[declaration.location],
                     retention=declaration.retention.describe(),
@@ -346,11 +344,12 @@ class StorageLocation:
 
 
 def storage_of(*, user: User) -> list[StorageLocation]:
-    """Where this customer's data rests, by the data map's ``location`` (RET-08)."""
+    """Where this customer's data rests, by the data map's ``location`` (RET-08),
+    each source named by its label in the reader's language."""
     places: dict[str, list[str]] = {}
     for declaration in data_map:
         if declaration.rows_shown_to(user).exists():
-            places.setdefault(declaration.location, []).append(declaration.model)
+            places.setdefault(declaration.location, []).append(str(declaration.label))
     return [
         StorageLocation(location, LOCATIONS[location], tuple(models_))
         for location, models_ in sorted(places.items())

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from roamwise.consent.forms import ObjectionsForm
+from roamwise.core.dates import local_date
 from roamwise.core.errors import DomainError
 from roamwise.core.typing import AuthenticatedRequest
 from roamwise.datamap.registry import data_map
@@ -110,7 +111,7 @@ def correction(request: AuthenticatedRequest) -> HttpResponse:
                     "Your correction request %(reference)s is with our privacy team; "
                     "we answer by %(due_at)s."
                 )
-                % {"reference": created.reference, "due_at": format(created.due_at, "%d %B %Y")},
+                % {"reference": created.reference, "due_at": local_date(created.due_at)},
             )
             return redirect("rights:request", created.public_id)
     status = 400 if request.method == "POST" else 200

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from roamwise.datamap.registry import (
     ROW_BOOKKEEPING,
     Declaration,
@@ -18,6 +20,7 @@ from roamwise.suppliers.http import ESIM, ORDER
 data_map.declare(
     Declaration(
         model="suppliers.Allocation",
+        label=gettext_lazy("eSIMs from wholesalers"),
         subject="order__customer",
         description=(
             "The eSIM a wholesaler allocated for your order: its ICCID and activation code, "
@@ -93,6 +96,7 @@ data_map.declare_not_personal(
 data_map.declare(
     Declaration(
         model="suppliers.SupplierTopUp",
+        label=gettext_lazy("Top-ups at wholesalers"),
         subject="order__customer",
         description=(
             "A top-up of your eSIM placed at its wholesaler: the package and its reference."

@@ -8,6 +8,7 @@ written."""
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from roamwise.accounts.models import User
 from roamwise.datamap.registry import (
@@ -60,6 +61,7 @@ def _events_of(user: User) -> QuerySet:
 data_map.declare(
     Declaration(
         model="support.Ticket",
+        label=gettext_lazy("Support requests"),
         subject=_tickets_of,
         description=(
             "Your support requests: category, subject, status, the order or eSIM they are "
@@ -103,6 +105,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="support.TicketMessage",
+        label=gettext_lazy("Support conversations"),
         subject=_messages_of,
         description=(
             "The conversation of each request (chat log), internal notes of staff included."
@@ -131,6 +134,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="support.TicketAttachment",
+        label=gettext_lazy("Support attachments"),
         subject=_attachments_of,
         description="Files attached to support messages (encrypted).",
         fields=(
@@ -153,6 +157,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="support.TicketEvent",
+        label=gettext_lazy("Support request history"),
         subject=_events_of,
         description=(
             "Status changes and assignments of each request, and which staff member made them."

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from roamwise.core.dates import local_date
 from roamwise.core.errors import DomainError
 from roamwise.core.ratelimit import RateLimited
 from roamwise.governance.contact import privacy_contact
@@ -64,7 +65,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         initial["category"] = request.GET["category"]
     if user is not None:
         order_choices = [
-            (str(o.public_id), f"{o.plan.name} · {o.created_at:%d %b %Y}")
+            (str(o.public_id), f"{o.plan.name} · {local_date(o.created_at, 'medium')}")
             for o in orders.orders_of(customer=user).select_related("plan")[:50]
         ]
         form: TicketForm = TicketForm(

@@ -7,7 +7,7 @@ another test module (``tests/test_test_support.py`` checks).
 - ``people``: ``PASSWORD``, ``make_customer``, ``staff_client``, TOTP codes.
 - ``shopping``: ``BILLING`` (service calls), ``BILLING_FORM`` (the checkout
   form and the API), ``checkout`` and ``pay`` in a browser, ``paid_order``.
-- ``helpers``: ``run_jobs``, ``link_in`` (a link in an email),
+- ``helpers``: ``run_jobs``, ``link_in`` (a link in an email), ``code_in`` (a verification code),
   ``rows_containing`` (where a value is stored, anywhere in the database).
 - ``factories``: factory-boy factories, one module per app.
 - ``fixtures``: the pytest fixtures every test may ask for (``alice``,

@@ -53,6 +53,13 @@ def link_in(body: str, path_fragment: str) -> str:
     return re.sub(r"^https?://[^/]+", "", match.group(0))
 
 
+def code_in(body: str) -> str:
+    """The email verification code in ``body``: six digits on a line of their own."""
+    match = re.search(r"^\s*(\d{6})\s*$", body, re.MULTILINE)
+    assert match, f"no verification code in:\n{body}"
+    return match.group(1)
+
+
 def rows_containing(needle: str) -> list[str]:
     """Every table and column, across all models, whose text holds ``needle``.
 

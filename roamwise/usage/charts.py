@@ -9,6 +9,9 @@ import datetime as dt
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+
+from roamwise.core.dates import local_date
 
 WIDTH = 600
 HEIGHT = 160
@@ -30,7 +33,7 @@ def daily_usage_svg(series: list[tuple[dt.date, int]]) -> SafeString:
                 f"{plot - height:.1f}",
                 f"{bar:.1f}",
                 f"{height:.1f}",
-                f"{day:%d %b}: {filesizeformat(value)}",
+                f"{local_date(day, 'day')}: {filesizeformat(value)}",
             )
         )
     rects = format_html_join(
@@ -42,27 +45,32 @@ def daily_usage_svg(series: list[tuple[dt.date, int]]) -> SafeString:
         "",
         '<text x="{}" y="{}" font-size="10" text-anchor="start">{}</text>',
         [
-            (f"{index * slot:.1f}", HEIGHT - 5, f"{day:%d %b}")
+            (f"{index * slot:.1f}", HEIGHT - 5, local_date(day, "day"))
             for index, (day, _) in enumerate(series)
             if index % 7 == 0
         ],
     )
     summary = (
-        f"Data used per day from {series[0][0]:%d %B} to {series[-1][0]:%d %B}; "
-        f"the busiest day used {filesizeformat(peak)}."
+        gettext("Data used per day from %(first)s to %(last)s; the busiest day used %(peak)s.")
+        % {
+            "first": local_date(series[0][0], "day"),
+            "last": local_date(series[-1][0], "day"),
+            "peak": filesizeformat(peak),
+        }
         if series
-        else "No usage yet."
+        else gettext("No usage yet.")
     )
     return format_html(
         '<svg class="usage-chart" role="img" aria-labelledby="usage-chart-title usage-chart-desc" '
         'viewBox="0 0 {} {}" width="100%" preserveAspectRatio="none" '
         'xmlns="http://www.w3.org/2000/svg">'
-        '<title id="usage-chart-title">Daily data usage</title>'
+        '<title id="usage-chart-title">{}</title>'
         '<desc id="usage-chart-desc">{}</desc>'
         '<line x1="0" y1="{}" x2="{}" y2="{}" stroke="currentColor" stroke-width="0.5"/>'
         "{}{}</svg>",
         WIDTH,
         HEIGHT,
+        gettext("Daily data usage"),
         summary,
         plot,
         WIDTH,

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.utils.translation import gettext_lazy
+
 from roamwise.datamap.registry import (
     Declaration,
     Erasure,
@@ -18,6 +20,7 @@ USAGE_RETENTION = timedelta(days=365)
 data_map.declare(
     Declaration(
         model="usage.UsageRecord",
+        label=gettext_lazy("Data usage"),
         subject="esim__customer",
         description=(
             "Your data sessions as the mobile network reports them: when, how much data, "
@@ -51,6 +54,7 @@ data_map.declare(
 data_map.declare(
     Declaration(
         model="usage.UsageRecordKey",
+        label=gettext_lazy("Usage record references"),
         subject="esim__customer",
         description="The network's reference of each usage record, kept to refuse repeats.",
         fields=(

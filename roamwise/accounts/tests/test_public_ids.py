@@ -8,13 +8,15 @@ import re
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress, EmailConfirmation
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
-from django.test import Client, TestCase
+from django.test import Client, RequestFactory, TestCase
 from django.utils.http import int_to_base36
 
 from roamwise.accounts.models import User
-from roamwise.testing.helpers import link_in, run_jobs
+from roamwise.testing.helpers import code_in, link_in, run_jobs
 from roamwise.testing.people import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -117,9 +119,7 @@ def test_a_reset_key_naming_the_integer_pk_is_refused(client: Client, alice: Use
 
 
 @pytest.mark.commitment("ACC-04")
-def test_the_confirmation_link_holds_no_pk_and_points_at_site_url(
-    client: Client, site: None
-) -> None:
+def test_the_sign_up_email_holds_a_code_and_no_link(client: Client, site: None) -> None:
     _send(
         client,
         "/accounts/signup/",
@@ -135,16 +135,35 @@ def test_the_confirmation_link_holds_no_pk_and_points_at_site_url(
     )
     carol = User.objects.get(username="carol")
     body = mail.outbox[-1].body
+    assert f"Hello from {SITE_NAME}!" in body
+    assert "http" not in body.replace(SITE_URL, "") and OTHER_HOST not in body
+    assert client.post("/accounts/confirm-email/", {"code": code_in(body)}).status_code == 302
+    assert carol.emailaddress_set.get().verified
+
+
+@pytest.mark.commitment("ACC-04")
+def test_the_confirmation_link_holds_no_pk_and_points_at_site_url(
+    client: Client, site: None, alice: User
+) -> None:
+    # The one confirmation still sent by link: an address staff asked for.
+    address = EmailAddress.objects.create(user=alice, email="new@example.com")
+    request = RequestFactory().get("/", HTTP_HOST=OTHER_HOST)
+    request.session = client.session
+    request.user = AnonymousUser()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        EmailConfirmation.create(address).send(request)
+    run_jobs()
+    body = mail.outbox[-1].body
     assert f"{SITE_URL}/accounts/confirm-email/" in body
     assert OTHER_HOST not in body and "testserver" not in body
-    assert f"Hello from {SITE_NAME}!" in body
     link = link_in(body, "/accounts/confirm-email/")
     key = link.rstrip("/").rsplit("/", 1)[1]
     # allauth's default key is the email address's pk, signed: readable by anyone.
     assert ":" not in key
     assert not re.fullmatch(r"[0-9a-z]{1,13}", key)
     assert client.post(link).status_code == 302
-    assert carol.emailaddress_set.get().verified
+    address.refresh_from_db()
+    assert address.verified
 
 
 @pytest.mark.commitment("SEC-03")

@@ -27,6 +27,7 @@ WEB = {
     "context_processors",
     "middleware",
     "password_reset",
+    "email_code",
     "adapter",
     "api_auth",
     "templatetags",

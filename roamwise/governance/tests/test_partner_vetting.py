@@ -100,7 +100,7 @@ def test_the_recipients_list_links_each_policy_and_shows_the_dates(
 
     line = row(page, "esimaccess")
     assert 'href="https://esimaccess.example/privacy-policy"' in line
-    assert "Screened March 2, 2026" in line and "signed Feb. 20, 2026" in line
+    assert "Screened 2 March 2026" in line and "signed 20 February 2026" in line
     assert "eSIM wholesaler eSIM Access" in line  # its name, not the code
     assert "Not yet on record: it receives nothing until it is" in row(page, "email")
     assert "Not applicable" in row(page, "authority")

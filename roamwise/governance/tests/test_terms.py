@@ -10,6 +10,7 @@ from django.test import Client
 
 from roamwise.governance import selectors, services
 from roamwise.governance.models import PolicyDocument, PolicyVersion
+from roamwise.governance.rendering import heading_ids
 from roamwise.kernel import policies
 
 
@@ -87,3 +88,51 @@ def test_company_page_shows_the_seller(client: Client, settings: object) -> None
 
     assert "GB000000042" in text
     assert "Registered address" in text
+
+
+TERMS_DIRECTORY = services.POLICY_DIRECTORIES[PolicyDocument.TERMS]
+LOCALES = ("de", "fr", "es", "it", "ja", "zh_Hans")
+
+
+def test_every_shipped_version_of_the_terms_is_translated_section_for_section() -> None:
+    for item in services.policy_files_read(TERMS_DIRECTORY):
+        original = heading_ids(item.body)
+        for locale in LOCALES:
+            path = TERMS_DIRECTORY / f"{item.version}.{locale}.md"
+            assert path.is_file(), f"{path.name} is missing"
+            text = path.read_text(encoding="utf-8")
+            assert len(heading_ids(text)) == len(original), path.name
+            for mark in ("- ", "> "):
+                count = sum(line.startswith(mark) for line in text.splitlines())
+                assert count == sum(line.startswith(mark) for line in item.body.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("language", "refunds", "withdrawal"),
+    [
+        ("de", "Erstattungen", "Widerrufsrecht"),
+        ("fr", "Remboursements", "Droit de rétractation"),
+        ("es", "Reembolsos", "Derecho de desistimiento"),
+        ("it", "Rimborsi", "Diritto di recesso"),
+        ("ja", "返金", "撤回権"),
+        ("zh-hans", "退款", "撤回权"),
+    ],
+)
+def test_the_terms_page_reads_in_the_visitors_language_with_the_same_anchors(
+    client: Client, loaded: None, language: str, refunds: str, withdrawal: str
+) -> None:
+    page = client.get("/terms/", headers={"Accept-Language": language}).content.decode()
+
+    assert f'<h2 id="refunds">{refunds}</h2>' in page
+    assert f'<h2 id="right-of-withdrawal">{withdrawal}</h2>' in page
+    assert 'id="translation-note"' in page and f'lang="{language}"' in page
+    assert "## Refunds" not in page and ">Refunds</h2>" not in page
+    version = client.get("/terms/versions/2026-12/", headers={"Accept-Language": language})
+    assert f'<h2 id="refunds">{refunds}</h2>' in version.content.decode()
+
+
+def test_the_terms_page_in_english_is_the_stored_text(client: Client, loaded: None) -> None:
+    page = client.get("/terms/", headers={"Accept-Language": "en"}).content.decode()
+
+    assert '<h2 id="refunds">Refunds</h2>' in page
+    assert 'id="translation-note"' not in page

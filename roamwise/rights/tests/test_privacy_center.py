@@ -4,6 +4,8 @@ files (RGT-02); objection and restriction recorded as requests (RGT-06)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -278,3 +280,43 @@ def test_a_requests_history_names_its_states_in_words(buyer: Client, alice: User
     assert [move.split(" ")[0] for move in moves] == ["Received", "In", "Completed"], moves
     assert moves[1].startswith("In progress")
     assert not re.search(r"\d{2}:\d{2}: (received|in_progress|completed)\b", page)
+
+
+@pytest.mark.commitment("RGT-01")
+@pytest.mark.parametrize(
+    ("language", "orders", "emails"),
+    [
+        ("de", "Ihre Bestellungen", "E-Mail-Adressen"),
+        ("ja", "ご注文", "メールアドレス"),
+        ("en", "Your orders", "Email addresses"),
+    ],
+)
+def test_the_privacy_center_names_each_source_by_its_label_in_the_readers_language(
+    buyer: Client, alice: User, plan: object, language: str, orders: str, emails: str
+) -> None:
+    from roamwise.testing.shopping import paid_order
+
+    paid_order(alice, plan)  # type: ignore[arg-type]
+    User.objects.filter(pk=alice.pk).update(language=language)
+
+    response = buyer.get("/rights/")
+
+    page = response.content.decode()
+    labels = {s.label for group in response.context["groups"] for s in group.sources}
+    assert {orders, emails} <= labels
+    assert orders in page and emails in page
+    # Where it is stored names the same labels, never the internal model names.
+    (place,) = response.context["storage"]
+    assert orders in place.sources and emails in place.sources
+    text = re.sub(r"<[^>]+>", " ", page)  # what a reader sees, not link targets
+    assert "accounts.LoginEvent" not in text and "orders.Order" not in text
+
+
+def test_every_declaration_has_a_label_and_the_check_says_when_one_has_none() -> None:
+    import dataclasses
+
+    from roamwise.datamap.checks import check_declaration
+
+    assert all(str(d.label).strip() for d in data_map)
+    unlabelled = dataclasses.replace(data_map.declarations["orders.order"], label="")
+    assert "datamap.E024" in [e.id for e in check_declaration(unlabelled)]
