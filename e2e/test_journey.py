@@ -26,7 +26,14 @@ from django.core.management import call_command
 from django.template.defaultfilters import filesizeformat
 from playwright.sync_api import expect
 
-from e2e.pages import ESSENTIAL_COOKIES, cookie_names, storage_used, watch_analytics
+from e2e.pages import (
+    ESSENTIAL_COOKIES,
+    cookie_names,
+    fill_billing,
+    pay_on_hosted_page,
+    storage_used,
+    watch_analytics,
+)
 from roamwise.accounts.models import User
 from roamwise.catalog.models import Plan
 from roamwise.core.http import request_json
@@ -37,32 +44,6 @@ from roamwise.testing.helpers import code_in
 from roamwise.testing.lines import EID
 from roamwise.testing.people import PASSWORD, totp_code
 from roamwise.usage.services import partner_create
-
-BILLING = {
-    "Name on the bill": "Dana Traveller",
-    "Town or city": "London",
-    "Postcode": "N1 9GU",
-}
-
-
-def fill_billing(page: Any) -> None:
-    for label, value in BILLING.items():
-        page.get_by_label(label).fill(value)
-    page.locator("#id_line1").fill("1 Upper Street")
-    page.get_by_label("Country").select_option("GB")
-    page.locator("#id_accept_terms").check()
-    page.locator("#id_waive_withdrawal").check()
-
-
-def pay_on_hosted_page(page: Any, screenshot: Any, name: str) -> None:
-    page.wait_for_url("**/gateway/pay/**")
-    page.get_by_label("Card number").fill("4242 4242 4242 4242")
-    page.get_by_label("Expiry month").fill("12")
-    page.get_by_label("Expiry year").fill("34")
-    page.get_by_label("CVC").fill("123")
-    screenshot(name)
-    page.get_by_role("button", name="Pay").click()
-    assert "confirming your payment" in page.content()
 
 
 def sign_in(page: Any, base: str, username: str) -> None:

@@ -13,15 +13,14 @@ from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from e2e.test_journey import fill_billing, pay_on_hosted_page
+from e2e.pages import fill_billing, pay_on_hosted_page
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim
 from roamwise.orders.models import Order, OrderStatus
 from roamwise.suppliers.models import SupplierTopUp
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.server import serve_in_thread
-from roamwise.suppliers.tests.supplying import AIRALO_PACKAGE, supplied_by
-from roamwise.suppliers.tests.test_lifecycle import top_up_plan
+from roamwise.suppliers.tests.supplying import AIRALO_PACKAGE, supplied_by, top_up_plan
 from roamwise.testing.people import make_customer
 from roamwise.testing.shopping import buy
 

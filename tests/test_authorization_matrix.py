@@ -108,11 +108,14 @@ PUBLIC_PAGES = {
     "account_reset_password",
     "account_reset_password_done",
     "account_reset_password_from_key_done",
-    "account_email_verification_sent",
     # allauth answers an unknown key with a page that says the link is invalid.
     "account_confirm_email",
     "account_reset_password_from_key",
 }
+
+# The page where a new customer types the code emailed to them: a visitor
+# with no sign-up waiting for a code is sent to sign in ("account_email_
+# verification_sent" is not public, and is checked as the rest below).
 
 # Pages a visitor opens with the access an emailed link granted to their
 # session; without it they answer as for a ticket that does not exist.

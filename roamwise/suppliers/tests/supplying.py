@@ -1,5 +1,5 @@
 """What the supplier tests share: the stand-ins' packages, a plan's sources,
-and what a supplied order leaves behind."""
+what a supplied order leaves behind, and top-ups bought through the pages."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 
 from roamwise.catalog.models import Plan
@@ -16,7 +17,9 @@ from roamwise.esims.models import Bundle, Esim, EsimState
 from roamwise.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
 from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage
 from roamwise.suppliers.selectors import order_supplier
+from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import EsimAccessStandin
+from roamwise.testing.shopping import BILLING_FORM, buy, pay
 
 AIRALO_PACKAGE = "fr-1-2gb-15days"  # the Airalo stand-in's French package
 ESIMACCESS_PACKAGE = "P00001"  # the eSIM Access stand-in's French package
@@ -76,3 +79,60 @@ def assert_supplied_by_esimaccess(order: Order, esimaccess: EsimAccessStandin) -
     assert esim.qr_payload in ready.body
     assert order_supplier(order_id=order.pk).startswith("esimaccess (package P00001")
     return esim
+
+
+def top_up_plan(supplier: str, package_id: str) -> Plan:
+    """A 1 GB French plan that a top-up package of ``supplier`` supplies."""
+    extra = Plan.objects.get(destination__code="FR", data_mb=1024)
+    now = timezone.now()
+    package = SupplierPackage.objects.create(
+        supplier=supplier,
+        package_id=package_id,
+        coverage=SupplierPackage.Coverage.LOCAL,
+        countries=["FR"],
+        data_mb=1024,
+        validity_days=7,
+        wholesale_amount=Decimal("2"),
+        wholesale_currency="USD",
+        top_up=True,
+        active=True,
+        plan=extra,
+        first_seen=now,
+        last_seen=now,
+    )
+    PlanSource.objects.create(plan=extra, rank=1, package=package)
+    return extra
+
+
+def buy_top_up(buyer: Client, esim: Esim, extra: Plan, jobs: Any) -> Order:
+    form = buyer.get(f"/esims/{esim.public_id}/top-up/").content.decode()
+    assert str(extra.public_id) in form
+    # The price the form showed travels with it (ADR 0027).
+    response = buyer.post(
+        f"/esims/{esim.public_id}/top-up/",
+        {
+            "plan": str(extra.public_id),
+            f"price-{extra.public_id}": str(extra.price),
+            **BILLING_FORM,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:300]
+    pay(buyer, response["Location"], "4242 4242 4242 4242")
+    jobs()
+    return Order.objects.get(kind=Order.Kind.TOPUP)
+
+
+def lost_airalo_top_up(
+    airalo: AiraloStandin, buyer: Client, plan: Plan, jobs: Any, settings: Any
+) -> tuple[Order, Esim]:
+    """A paid top-up of an Airalo eSIM whose call to Airalo got no answer."""
+    from .conftest import closed_port_url
+
+    supplied_by(plan, ("airalo", AIRALO_PACKAGE))
+    esim = Esim.objects.get(order=buy(buyer, plan, jobs))
+    extra = top_up_plan("airalo", "it-3-4gb-7days")
+    api = settings.AIRALO_API_BASE
+    settings.AIRALO_API_BASE = closed_port_url("/v2")
+    topup = buy_top_up(buyer, esim, extra, jobs)
+    settings.AIRALO_API_BASE = api
+    return topup, esim

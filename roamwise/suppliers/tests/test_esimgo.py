@@ -41,12 +41,13 @@ from .supplying import (
     ESIMACCESS_PACKAGE,
     ESIMGO_BUNDLE,
     assert_supplied_by_esimaccess,
+    buy_top_up,
     events,
     ready_emails,
     supplied_by,
+    top_up_plan,
     wait_for,
 )
-from .test_lifecycle import buy_top_up, top_up_plan
 
 pytestmark = pytest.mark.commitment("SIM-01")
 WEBHOOK = "/suppliers/webhooks/esimgo/"

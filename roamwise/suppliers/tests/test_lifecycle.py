@@ -16,22 +16,25 @@ from django.utils import timezone
 from roamwise.catalog.models import Plan
 from roamwise.esims.models import Bundle, Esim, EsimState, PartnerCall
 from roamwise.network.models import NetworkBundle
-from roamwise.orders.models import Order, OrderStatus
+from roamwise.orders.models import OrderStatus
 from roamwise.suppliers import services
 from roamwise.suppliers.airalo import Airalo
 from roamwise.suppliers.errors import NeedsReconciliation
-from roamwise.suppliers.models import Allocation, PlanSource, SupplierPackage, SupplierTopUp
+from roamwise.suppliers.models import Allocation, SupplierTopUp
 from roamwise.suppliers.standins.airalo import AiraloStandin
 from roamwise.suppliers.standins.esimaccess import MB, EsimAccessStandin
-from roamwise.testing.shopping import BILLING_FORM, buy, pay
+from roamwise.testing.shopping import buy
 
 from .conftest import WEBHOOK_TOKEN
 from .supplying import (
     AIRALO_PACKAGE,
     ESIMACCESS_PACKAGE,
     assert_supplied_by_esimaccess,
+    buy_top_up,
     events,
+    lost_airalo_top_up,
     supplied_by,
+    top_up_plan,
     wait_for,
 )
 
@@ -46,47 +49,6 @@ def esimaccess_esim(
     order = buy(buyer, plan, jobs)
     esim = assert_supplied_by_esimaccess(order, esimaccess)
     return esim, esimaccess.esim_of(esim.iccid)
-
-
-def top_up_plan(supplier: str, package_id: str) -> Plan:
-    """A 1 GB French plan that a top-up package of ``supplier`` supplies."""
-    extra = Plan.objects.get(destination__code="FR", data_mb=1024)
-    now = timezone.now()
-    package = SupplierPackage.objects.create(
-        supplier=supplier,
-        package_id=package_id,
-        coverage=SupplierPackage.Coverage.LOCAL,
-        countries=["FR"],
-        data_mb=1024,
-        validity_days=7,
-        wholesale_amount=Decimal("2"),
-        wholesale_currency="USD",
-        top_up=True,
-        active=True,
-        plan=extra,
-        first_seen=now,
-        last_seen=now,
-    )
-    PlanSource.objects.create(plan=extra, rank=1, package=package)
-    return extra
-
-
-def buy_top_up(buyer: Client, esim: Esim, extra: Plan, jobs: Any) -> Order:
-    form = buyer.get(f"/esims/{esim.public_id}/top-up/").content.decode()
-    assert str(extra.public_id) in form
-    # The price the form showed travels with it (ADR 0027).
-    response = buyer.post(
-        f"/esims/{esim.public_id}/top-up/",
-        {
-            "plan": str(extra.public_id),
-            f"price-{extra.public_id}": str(extra.price),
-            **BILLING_FORM,
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:300]
-    pay(buyer, response["Location"], "4242 4242 4242 4242")
-    jobs()
-    return Order.objects.get(kind=Order.Kind.TOPUP)
 
 
 def test_an_esimaccess_esim_is_paused_resumed_and_deleted_at_esimaccess(
@@ -198,22 +160,6 @@ def test_a_top_up_refused_for_lack_of_credit_is_refunded(
     assert SupplierTopUp.objects.get(order=topup).status == "failed"
     assert profile["totalVolume"] == volume
     assert any("refused the top-up" in n for n in events(topup))
-
-
-def lost_airalo_top_up(
-    airalo: AiraloStandin, buyer: Client, plan: Plan, jobs: Any, settings: Any
-) -> tuple[Order, Esim]:
-    """A paid top-up of an Airalo eSIM whose call to Airalo got no answer."""
-    from .conftest import closed_port_url
-
-    supplied_by(plan, ("airalo", AIRALO_PACKAGE))
-    esim = Esim.objects.get(order=buy(buyer, plan, jobs))
-    extra = top_up_plan("airalo", "it-3-4gb-7days")
-    api = settings.AIRALO_API_BASE
-    settings.AIRALO_API_BASE = closed_port_url("/v2")
-    topup = buy_top_up(buyer, esim, extra, jobs)
-    settings.AIRALO_API_BASE = api
-    return topup, esim
 
 
 def test_an_airalo_top_up_whose_answer_is_lost_is_not_sent_again(

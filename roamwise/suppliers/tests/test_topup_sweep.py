@@ -24,8 +24,14 @@ from roamwise.suppliers.standins.esimgo import EsimGoStandin
 from roamwise.testing.shopping import buy
 
 from .conftest import closed_port_url
-from .supplying import ESIMGO_BUNDLE, events, supplied_by
-from .test_lifecycle import buy_top_up, lost_airalo_top_up, top_up_plan
+from .supplying import (
+    ESIMGO_BUNDLE,
+    buy_top_up,
+    events,
+    lost_airalo_top_up,
+    supplied_by,
+    top_up_plan,
+)
 
 pytestmark = pytest.mark.commitment("SIM-02")
 
