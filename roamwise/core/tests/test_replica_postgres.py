@@ -8,8 +8,9 @@ and the customer's order are written, so the replica is known to lack them:
 a visitor who cannot see the new plan was served by the replica, a customer
 who sees their order was served by the primary.
 
-Skipped where the PostgreSQL server binaries are missing, unless
-``ROAMWISE_REQUIRE_REPLICA=1`` (CI) makes that a failure.
+Run by the suite's PostgreSQL run only. Skipped where the PostgreSQL server
+binaries are missing, unless ``ROAMWISE_REQUIRE_REPLICA=1`` (CI) makes that
+a failure.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from psycopg import sql
 
 from roamwise.testing.fixtures.databases import scratch_environment
@@ -36,6 +38,10 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.fixture(scope="module")
 def pair() -> Iterator[Pair]:
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # The pair is its own, whatever the suite runs on: the same test in
+        # both runs would prove the same thing twice.
+        pytest.skip("brings up its own PostgreSQL pair: the suite's PostgreSQL run runs it")
     folder = postgres_bin()
     as_root_without_runuser = os.geteuid() == 0 and not shutil.which("runuser")
     if folder is None or as_root_without_runuser:
