@@ -275,10 +275,16 @@ class Shopper:
         return self.again("POST", f"/_allauth/app/v1{path}", ok, json=body)
 
     def sign_up(self, username: str) -> None:
-        """Sign up through the app API, then confirm the address with the key
-        the confirmation message carries (read where it is kept, as the
-        customer would read it in their mailbox)."""
-        from allauth.account.models import EmailConfirmation
+        """Sign up through the app API, then confirm the address with the code
+        the confirmation message carries (read where the shop keeps it for the
+        pending sign-up, the session, as the customer would read it in their
+        mailbox)."""
+        from importlib import import_module
+
+        from allauth.account.internal.flows.email_verification_by_code import (
+            EMAIL_VERIFICATION_CODE_SESSION_KEY,
+        )
+        from django.conf import settings
         from django.db import close_old_connections
 
         email = f"{username}@example.com"
@@ -290,11 +296,13 @@ class Shopper:
             },
             (401,),  # account made, its address to confirm (ACC-01)
         )  # fmt: skip
-        self.http.headers["X-Session-Token"] = answer.json()["meta"]["session_token"]
+        token = answer.json()["meta"]["session_token"]
+        self.http.headers["X-Session-Token"] = token
         close_old_connections()
-        key = EmailConfirmation.objects.filter(email_address__email=email).latest("created").key
+        session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=token)
+        code = session[EMAIL_VERIFICATION_CODE_SESSION_KEY]["code"]
         # Confirmed; signed in already (200) or to sign in now (401, no flow pending).
-        self.headless("/auth/email/verify", {"key": key}, (200, 401))
+        self.headless("/auth/email/verify", {"key": code}, (200, 401))
         del self.http.headers["X-Session-Token"]
         self.sign_in(username)
         with self.clients.lock:
