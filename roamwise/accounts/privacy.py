@@ -22,7 +22,7 @@ data_map.declare(
         model="accounts.User",
         label=gettext_lazy("Your account"),
         subject=SELF,
-        description=(
+        description=gettext_lazy(
             "The account: sign-in identity and name. On erasure it is deleted; while "
             "records kept by law (orders, invoices) refer to it, it stays emptied: no "
             "username, email, name, password or customer number."
@@ -58,7 +58,7 @@ data_map.declare(
         model="accounts.Profile",
         label=gettext_lazy("Your profile"),
         subject="user",
-        description="What sign-up collects beyond the account.",
+        description=gettext_lazy("What sign-up collects beyond the account."),
         fields=(
             PersonalField("phone", "user.contact.phone_number", editor="accounts:phone_update"),
             PersonalField("phone_index", "user.contact.phone_number"),
@@ -78,7 +78,7 @@ data_map.declare(
         model="accounts.ParentalConsent",
         label=gettext_lazy("Parental consent"),
         subject="child",
-        description="A parent's consent to a 13 to 17 year old's account.",
+        description=gettext_lazy("A parent's consent to a 13 to 17 year old's account."),
         fields=(
             PersonalField("parent_email", "user.contact.parent_email"),
             PersonalField("status", "user.consent"),
@@ -99,7 +99,7 @@ data_map.declare(
         model="accounts.AccountClosure",
         label=gettext_lazy("Account closure"),
         subject="user",
-        description="When an account was closed and when its data is deleted.",
+        description=gettext_lazy("When an account was closed and when its data is deleted."),
         fields=(
             PersonalField("closed_at", "user.account.settings"),
             PersonalField("delete_after", "user.account.settings"),
@@ -116,7 +116,7 @@ data_map.declare(
         model="account.EmailAddress",
         label=gettext_lazy("Email addresses"),
         subject="user",
-        description="Email addresses and whether each is verified.",
+        description=gettext_lazy("Email addresses and whether each is verified."),
         fields=(
             PersonalField("email", "user.contact.email"),
             PersonalField("verified", "user.account.settings"),
@@ -136,7 +136,7 @@ data_map.declare(
         model="account.EmailConfirmation",
         label=gettext_lazy("Email confirmations waiting"),
         subject="email_address__user",
-        description="Pending email verification keys.",
+        description=gettext_lazy("Pending email verification keys."),
         fields=(PersonalField("key", "user.authorization.credentials"),),
         purposes=("account",),
         legal_basis="contract",
@@ -150,7 +150,9 @@ data_map.declare(
         model="mfa.Authenticator",
         label=gettext_lazy("Two-factor authentication"),
         subject="user",
-        description="Second factors: TOTP (seed encrypted), recovery codes, security keys.",
+        description=gettext_lazy(
+            "Second factors: TOTP (seed encrypted), recovery codes, security keys."
+        ),
         fields=(
             PersonalField("data", "user.authorization.credentials"),
             PersonalField("last_used_at", "user.behavior.session"),
@@ -169,7 +171,7 @@ data_map.declare(
         model="usersessions.UserSession",
         label=gettext_lazy("Signed-in sessions"),
         subject="user",
-        description="Signed-in sessions, listed in the account so they can be ended.",
+        description=gettext_lazy("Signed-in sessions, listed in the account so they can be ended."),
         fields=(
             PersonalField("ip", "user.device.ip_address"),
             PersonalField("user_agent", "user.device.browser"),
@@ -190,7 +192,7 @@ data_map.declare(
         model="accounts.LoginEvent",
         label=gettext_lazy("Sign-ins"),
         subject="user",
-        description=(
+        description=gettext_lazy(
             "Your sign-ins, as a security log you can see in your account: when, from which "
             "country, with which browser, operating system and kind of device. The IP "
             "address is used to find the country and is not kept."
@@ -265,7 +267,7 @@ data_map.declare(
         model="accounts.StaffEmailChange",
         label=gettext_lazy("Email changes asked for by our staff"),
         subject="user",
-        description=(
+        description=gettext_lazy(
             "A change of your sign-in email asked for by our staff: when, and whether you "
             "confirmed the new address. The address itself is kept with your other addresses."
         ),

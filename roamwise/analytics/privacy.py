@@ -30,7 +30,7 @@ data_map.declare(
         model="analytics.Event",
         label=gettext_lazy("Site analytics"),
         subject=_events_of,
-        description=(
+        description=gettext_lazy(
             "With your consent to analytics: pages you viewed on this site, time on each "
             "page and clicks, with the country of your connection. No IP address, no "
             "browser details; the visitor id is a keyed hash that changes every day."

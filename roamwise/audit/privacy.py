@@ -26,7 +26,7 @@ data_map.declare(
         model="audit.AccessEvent",
         label=gettext_lazy("Staff access to your data"),
         subject=_events_about,
-        description="Who at the company accessed your data, when, and why.",
+        description=gettext_lazy("Who at the company accessed your data, when, and why."),
         fields=(
             PersonalField("subject_id", "user.unique_id"),
             PersonalField("fields", "user.privacy.staff_access"),

@@ -11,7 +11,7 @@ data_map.declare(
         model="consent.ConsentRecord",
         label=gettext_lazy("Consent choices"),
         subject="user",
-        description=(
+        description=gettext_lazy(
             "Each consent you gave or withdrew, per purpose: when, how (banner, settings, "
             "API, Global Privacy Control) and under which policy version; never where you "
             "were. Before you sign in, a random visitor id stands in for you."
@@ -38,7 +38,9 @@ data_map.declare(
         model="consent.ObjectionRecord",
         label=gettext_lazy("Objections and restrictions"),
         subject="user",
-        description="Your objections to, and restriction of, optional processing (RGT-06).",
+        description=gettext_lazy(
+            "Your objections to, and restriction of, optional processing (RGT-06)."
+        ),
         fields=(
             PersonalField("scope", "user.consent"),
             PersonalField("active", "user.consent"),

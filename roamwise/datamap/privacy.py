@@ -56,7 +56,7 @@ data_map.declare(
         model="sessions.Session",
         label=gettext_lazy("Browser sessions"),
         subject=_sessions_of,
-        description="Browser sessions: who is signed in, and the login in progress.",
+        description=gettext_lazy("Browser sessions: who is signed in, and the login in progress."),
         fields=(
             PersonalField("session_data", "user.behavior.session"),
             PersonalField("session_key", "user.authorization.credentials"),
@@ -86,7 +86,7 @@ data_map.declare(
         model="admin.LogEntry",
         label=gettext_lazy("Back-office actions"),
         subject=_admin_log_of,
-        description=(
+        description=gettext_lazy(
             "The back office's record of staff actions: a staff member's own, and those "
             "about a customer's account (which name its username)."
         ),
@@ -138,7 +138,7 @@ data_map.declare(
         model="vault.Tombstone",
         label=gettext_lazy("Record of an erasure"),
         subject=_tombstone_of,
-        description=(
+        description=gettext_lazy(
             "After we erase your data: your customer number and the date, and nothing "
             "else, so that a restored backup is erased again."
         ),

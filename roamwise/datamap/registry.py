@@ -191,7 +191,9 @@ class Declaration:
     # eSIM's ICCID, never the EID of the device it is installed on.
     received: tuple[tuple[str, tuple[str, ...]], ...] = ()
     location: str = "primary"
-    description: str = ""
+    # What these rows are, for the customer, in the reader's language
+    # (gettext_lazy): shown beneath the label in the privacy center.
+    description: Any = ""
     # What the privacy center calls these rows, in the reader's language
     # (gettext_lazy): "Your orders", "Sign-ins". Required (datamap.E024).
     label: Any = ""

@@ -50,7 +50,9 @@ def personal_data_of(subject: User) -> list[HeldRecord]:
             values = tuple(
                 FieldValue(f.name, f.category, read_field(row, f.name)) for f in declaration.fields
             )
-            held.append(HeldRecord(declaration.model, declaration.description, str(row.pk), values))
+            held.append(
+                HeldRecord(declaration.model, str(declaration.description), str(row.pk), values)
+            )
     return held
 
 
@@ -118,7 +120,7 @@ def records_of_processing() -> list[ProcessingRecord]:
         records.append(
             ProcessingRecord(
                 model=d.model,
-                description=d.description,
+                description=str(d.description),
                 categories=tuple(CATEGORIES[c] for c in d.categories),
                 purposes=tuple(PURPOSES[p] for p in d.purposes),
                 legal_basis=LEGAL_BASES[d.legal_basis],

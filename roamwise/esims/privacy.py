@@ -20,7 +20,7 @@ data_map.declare(
         model="esims.Esim",
         label=gettext_lazy("Your eSIMs"),
         subject="customer",
-        description=(
+        description=gettext_lazy(
             "Your eSIMs: the profile's ICCID and activation code, and the EID of the "
             "device it was installed on, as the eSIM provider reports it (SIM-04)."
         ),
@@ -68,7 +68,9 @@ data_map.declare(
         model="esims.EsimEvent",
         label=gettext_lazy("eSIM history"),
         subject="esim__customer",
-        description="Each activation, suspension and deletion of your eSIMs, and who did it.",
+        description=gettext_lazy(
+            "Each activation, suspension and deletion of your eSIMs, and who did it."
+        ),
         fields=(
             PersonalField("to_status", "user.behavior.purchase_history"),
             PersonalField("actor", "user.behavior.purchase_history"),
@@ -88,7 +90,7 @@ data_map.declare(
         model="esims.Bundle",
         label=gettext_lazy("Data bundles"),
         subject="esim__customer",
-        description="The data bundles on your eSIMs: the plan and its top-ups.",
+        description=gettext_lazy("The data bundles on your eSIMs: the plan and its top-ups."),
         fields=(
             PersonalField("plan", "user.behavior.purchase_history"),
             PersonalField("state", "user.behavior.purchase_history"),

@@ -37,7 +37,9 @@ data_map.declare(
         model="governance.Disclosure",
         label=gettext_lazy("Data shared with third parties"),
         subject=_disclosures_of,
-        description="Which third parties received which kinds of your data, when and why.",
+        description=gettext_lazy(
+            "Which third parties received which kinds of your data, when and why."
+        ),
         fields=(
             PersonalField("subject_id", "user.unique_id"),
             PersonalField("categories", "user.privacy.staff_access"),
@@ -67,7 +69,7 @@ data_map.declare(
         model="governance.PolicyAcceptance",
         label=gettext_lazy("Privacy policies you accepted"),
         subject="user",
-        description="Which versions of the privacy policy you accepted, and when.",
+        description=gettext_lazy("Which versions of the privacy policy you accepted, and when."),
         fields=(
             PersonalField("version", "user.consent"),
             PersonalField("accepted_at", "user.consent"),
@@ -84,7 +86,9 @@ data_map.declare(
         model="governance.PolicyNotice",
         label=gettext_lazy("Privacy policy change notices"),
         subject="user",
-        description="That we told you about a significant change to the privacy policy.",
+        description=gettext_lazy(
+            "That we told you about a significant change to the privacy policy."
+        ),
         fields=(
             PersonalField("version", "user.account.settings"),
             PersonalField("notified_at", "user.account.settings"),
@@ -101,7 +105,9 @@ data_map.declare(
         model="governance.DataResidency",
         label=gettext_lazy("Where your data is kept"),
         subject="user",
-        description="The region your data is kept in, where it differs from our main one.",
+        description=gettext_lazy(
+            "The region your data is kept in, where it differs from our main one."
+        ),
         fields=(
             PersonalField("region", "user.location.imprecise"),
             PersonalField("assigned_at", "user.location.imprecise"),
@@ -127,7 +133,7 @@ data_map.declare(
         model="governance.SecurityRole",
         label=gettext_lazy("Security roles of staff"),
         subject="holder",
-        description=(
+        description=gettext_lazy(
             "Which staff member holds a role of the security organisation, and since when."
         ),
         fields=(
@@ -146,7 +152,7 @@ data_map.declare(
         model="governance.StaffTraining",
         label=gettext_lazy("Staff training"),
         subject="staff",
-        description=(
+        description=gettext_lazy(
             "The security and privacy training of a staff member, and when it is due again."
         ),
         fields=(
@@ -167,7 +173,9 @@ data_map.declare(
         model="governance.RiskAssessment",
         label=gettext_lazy("Risk reviews by staff"),
         subject="owner",
-        description="Which staff member reviewed the risk of a processing activity, and when.",
+        description=gettext_lazy(
+            "Which staff member reviewed the risk of a processing activity, and when."
+        ),
         fields=(
             PersonalField("owner", "user.staff.activity"),
             PersonalField("reviewed_on", "user.staff.activity"),
@@ -231,7 +239,7 @@ data_map.declare(
         model="governance.LegalRequest",
         label=gettext_lazy("Legal requests"),
         subject=_legal_requests_about,
-        description=(
+        description=gettext_lazy(
             "Court orders and authority requests that led us to disclose some of your data: "
             "who asked, on which legal basis, our assessment, and which kinds of data we gave."
         ),
@@ -271,7 +279,9 @@ data_map.declare(
         model="governance.LegalRequestSubject",
         label=gettext_lazy("Legal requests about you"),
         subject=_legal_request_subjects_of,
-        description="That a legal request disclosed some of your data (your customer id only).",
+        description=gettext_lazy(
+            "That a legal request disclosed some of your data (your customer id only)."
+        ),
         fields=(
             PersonalField("subject_id", "user.unique_id"),
             PersonalField("created_at", "user.privacy.legal_request"),
@@ -289,7 +299,9 @@ data_map.declare(
         model="governance.LegalRequestEvent",
         label=gettext_lazy("Legal request decisions"),
         subject="actor",
-        description="Which staff member assessed or decided each legal request, and when.",
+        description=gettext_lazy(
+            "Which staff member assessed or decided each legal request, and when."
+        ),
         fields=(
             PersonalField("note", "user.staff.activity"),
             PersonalField("from_status", "user.staff.activity"),
@@ -308,7 +320,7 @@ data_map.declare(
         model="governance.AffectedSubject",
         label=gettext_lazy("Security incidents that affected you"),
         subject=_incidents_of,
-        description=(
+        description=gettext_lazy(
             "Security incidents that affected your data: which kinds of data, how many "
             "records, and when we told you."
         ),
@@ -330,7 +342,9 @@ data_map.declare(
         model="governance.IncidentEvent",
         label=gettext_lazy("Incident response steps"),
         subject="actor",
-        description="Which staff member took each step of an incident's response, and when.",
+        description=gettext_lazy(
+            "Which staff member took each step of an incident's response, and when."
+        ),
         fields=(
             PersonalField("note", "user.staff.activity"),
             PersonalField("from_status", "user.staff.activity"),

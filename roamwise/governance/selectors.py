@@ -203,7 +203,7 @@ class PolicySections:
 
 def record_name(declaration: Declaration) -> str:
     if declaration.description:
-        return declaration.description
+        return str(declaration.description)
     return str(apps.get_model(declaration.model)._meta.verbose_name).capitalize()
 
 

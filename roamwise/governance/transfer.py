@@ -107,7 +107,7 @@ def data_map_document() -> dict[str, Any]:
         declarations.append(
             {
                 "model": d.model,
-                "description": d.description,
+                "description": str(d.description),
                 "subject": d.subject if isinstance(d.subject, str) else "function",
                 "self": d.subject == SELF,
                 "fields": [

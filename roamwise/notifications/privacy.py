@@ -49,7 +49,7 @@ data_map.declare(
         model="notifications.Notification",
         label=gettext_lazy("Notifications"),
         subject=_notifications_of,
-        description=(
+        description=gettext_lazy(
             "Messages we sent you (title and what they were about), and whether you read them."
         ),
         fields=(
@@ -76,7 +76,7 @@ data_map.declare(
         model="notifications.OutboundEmail",
         label=gettext_lazy("Emails to you"),
         subject=_emails_of,
-        description=(
+        description=gettext_lazy(
             "Emails waiting to be sent: address and content, sealed with your key. Once an "
             "email is sent only its metadata stays (kind, time, attempts)."
         ),
@@ -109,7 +109,7 @@ data_map.declare(
         model="notifications.Preference",
         label=gettext_lazy("Notification preferences"),
         subject="user",
-        description="Which notifications you want, by kind and channel (RGT-07).",
+        description=gettext_lazy("Which notifications you want, by kind and channel (RGT-07)."),
         fields=(
             PersonalField("kind", "user.account.settings"),
             PersonalField("channel", "user.account.settings"),
@@ -185,7 +185,7 @@ data_map.declare(
         model="notifications.CampaignRecipient",
         label=gettext_lazy("Promotions we sent you"),
         subject="user",
-        description=(
+        description=gettext_lazy(
             "Which promotions we sent you (you had opted in), in which language, and "
             "whether you unsubscribed through one of them."
         ),
@@ -208,7 +208,7 @@ data_map.declare(
         model="notifications.CampaignEvent",
         label=gettext_lazy("Campaigns sent by staff"),
         subject="actor",
-        description="Which staff member started sending each campaign, and when.",
+        description=gettext_lazy("Which staff member started sending each campaign, and when."),
         fields=(
             PersonalField("note", "user.staff.activity"),
             PersonalField("from_status", "user.staff.activity"),

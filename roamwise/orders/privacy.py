@@ -24,8 +24,10 @@ data_map.declare(
         model="orders.Order",
         label=gettext_lazy("Your orders"),
         subject="customer",
-        description="Your orders: plan, price, any discount, billing name, address and contact "
-        "number, the terms of sale you accepted and your consent to immediate supply.",
+        description=gettext_lazy(
+            "Your orders: plan, price, any discount, billing name, address and contact "
+            "number, the terms of sale you accepted and your consent to immediate supply."
+        ),
         fields=(
             PersonalField("billing_name", "user.name"),
             PersonalField("billing_address", "user.contact.address"),
@@ -77,7 +79,7 @@ data_map.declare(
         model="orders.OrderEvent",
         label=gettext_lazy("Order history"),
         subject="order__customer",
-        description="The history of each order.",
+        description=gettext_lazy("The history of each order."),
         fields=(
             PersonalField("actor", "user.behavior.purchase_history"),
             PersonalField("note", "user.behavior.purchase_history"),
@@ -104,7 +106,7 @@ data_map.declare(
         model="orders.Fulfilment",
         label=gettext_lazy("Deliveries"),
         subject="order__customer",
-        description="Whether each paid order was delivered.",
+        description=gettext_lazy("Whether each paid order was delivered."),
         fields=(
             PersonalField("status", "user.behavior.purchase_history"),
             PersonalField("requested_at", "user.behavior.purchase_history"),
@@ -124,7 +126,7 @@ data_map.declare(
         model="orders.Invoice",
         label=gettext_lazy("Invoices"),
         subject="order__customer",
-        description="Invoices, sealed with the billing key of their year.",
+        description=gettext_lazy("Invoices, sealed with the billing key of their year."),
         fields=(
             PersonalField("billing_name", "user.name"),
             PersonalField("billing_address", "user.contact.address"),
@@ -164,7 +166,7 @@ data_map.declare(
         model="orders.Refund",
         label=gettext_lazy("Refunds"),
         subject="order__customer",
-        description="Refunds asked for and made.",
+        description=gettext_lazy("Refunds asked for and made."),
         fields=(
             PersonalField("amount", "user.behavior.purchase_history"),
             PersonalField("reason", "user.behavior.purchase_history"),

@@ -20,7 +20,9 @@ data_map.declare(
         model="payments.Payment",
         label=gettext_lazy("Payments"),
         subject="order__customer",
-        description="Payments: the processor's reference, card brand, last four digits, expiry.",
+        description=gettext_lazy(
+            "Payments: the processor's reference, card brand, last four digits, expiry."
+        ),
         fields=(
             PersonalField("processor_ref", "user.financial"),
             PersonalField("payment_ref", "user.financial"),

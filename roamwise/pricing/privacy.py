@@ -18,7 +18,9 @@ data_map.declare(
         model="pricing.PriceRun",
         label=gettext_lazy("Price changes by staff"),
         subject="actor",
-        description="Which staff member changed the shop's prices, when, and the reason given.",
+        description=gettext_lazy(
+            "Which staff member changed the shop's prices, when, and the reason given."
+        ),
         fields=(PersonalField("created_at", "user.staff.activity"),),
         purposes=("security",),
         legal_basis="legitimate_interest",

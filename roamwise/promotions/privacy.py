@@ -19,8 +19,9 @@ data_map.declare(
         model="promotions.PromotionUse",
         label=gettext_lazy("Promotions used"),
         subject="customer",
-        description="The promotions your orders used, so that a code is used no more often "
-        "than it allows.",
+        description=gettext_lazy(
+            "The promotions your orders used, so that a code is used no more often than it allows."
+        ),
         fields=(
             PersonalField("promotion", "user.behavior.purchase_history"),
             PersonalField("status", "user.behavior.purchase_history"),

@@ -17,7 +17,9 @@ data_map.declare(
         model="retention.LegalHold",
         label=gettext_lazy("Legal holds"),
         subject=_holds_of,
-        description="Legal holds: a dispute or a legal request that suspends deletion.",
+        description=gettext_lazy(
+            "Legal holds: a dispute or a legal request that suspends deletion."
+        ),
         fields=(
             PersonalField("subject_id", "user.unique_id"),
             PersonalField("reason", "user.account.settings"),

@@ -98,7 +98,7 @@ def export_build(*, user: User, now: dt.datetime | None = None) -> Export:
         sources.append(
             {
                 "model": declaration.model,
-                "description": declaration.description,
+                "description": str(declaration.description),
                 "purposes": list(declaration.purposes),
                 "legal_basis": declaration.legal_basis,
                 "retention": declaration.retention.describe(),

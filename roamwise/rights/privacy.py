@@ -41,7 +41,7 @@ data_map.declare(
         model="rights.DataRequest",
         label=gettext_lazy("Your privacy requests"),
         subject="user",
-        description=(
+        description=gettext_lazy(
             "Your privacy requests: what you asked (access, export, correction, deletion, "
             "restriction, objection), when, its deadline and our answer."
         ),
@@ -85,7 +85,9 @@ data_map.declare(
         model="rights.DataRequestEvent",
         label=gettext_lazy("Privacy request history"),
         subject="request__user",
-        description="The history of each privacy request: status changes and who made them.",
+        description=gettext_lazy(
+            "The history of each privacy request: status changes and who made them."
+        ),
         fields=(
             PersonalField("actor", "user.staff.activity"),
             PersonalField("to_status", "user.privacy.requests"),
@@ -106,7 +108,7 @@ data_map.declare(
         model="rights.DataRequestFile",
         label=gettext_lazy("Files for correction requests"),
         subject="request__user",
-        description="Files you sent to support a correction request (encrypted).",
+        description=gettext_lazy("Files you sent to support a correction request (encrypted)."),
         fields=(
             PersonalField("filename", "user.privacy.requests"),
             PersonalField("content", "user.privacy.requests"),

@@ -324,7 +324,7 @@ def privacy_overview(*, user: User, sample: int = PAGE_ROWS) -> list[CategoryGro
                 SourceInCategory(
                     model=declaration.model,
                     label=str(declaration.label),
-                    description=declaration.description,
+                    description=str(declaration.description),
                     location=LOCATIONS[declaration.location],
                     retention=declaration.retention.describe(),
                     fields=fields,

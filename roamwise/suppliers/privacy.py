@@ -22,7 +22,7 @@ data_map.declare(
         model="suppliers.Allocation",
         label=gettext_lazy("eSIMs from wholesalers"),
         subject="order__customer",
-        description=(
+        description=gettext_lazy(
             "The eSIM a wholesaler allocated for your order: its ICCID and activation code, "
             "the package, the wholesaler's order reference, and the data used as it "
             "last reported it."
@@ -98,7 +98,7 @@ data_map.declare(
         model="suppliers.SupplierTopUp",
         label=gettext_lazy("Top-ups at wholesalers"),
         subject="order__customer",
-        description=(
+        description=gettext_lazy(
             "A top-up of your eSIM placed at its wholesaler: the package and its reference."
         ),
         fields=(

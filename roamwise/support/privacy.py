@@ -63,7 +63,7 @@ data_map.declare(
         model="support.Ticket",
         label=gettext_lazy("Support requests"),
         subject=_tickets_of,
-        description=(
+        description=gettext_lazy(
             "Your support requests: category, subject, status, the order or eSIM they are "
             "about, and a visitor's email address."
         ),
@@ -107,7 +107,7 @@ data_map.declare(
         model="support.TicketMessage",
         label=gettext_lazy("Support conversations"),
         subject=_messages_of,
-        description=(
+        description=gettext_lazy(
             "The conversation of each request (chat log), internal notes of staff included."
         ),
         fields=(
@@ -136,7 +136,7 @@ data_map.declare(
         model="support.TicketAttachment",
         label=gettext_lazy("Support attachments"),
         subject=_attachments_of,
-        description="Files attached to support messages (encrypted).",
+        description=gettext_lazy("Files attached to support messages (encrypted)."),
         fields=(
             PersonalField("filename", "user.content.support"),
             PersonalField("content", "user.content.support"),
@@ -159,7 +159,7 @@ data_map.declare(
         model="support.TicketEvent",
         label=gettext_lazy("Support request history"),
         subject=_events_of,
-        description=(
+        description=gettext_lazy(
             "Status changes and assignments of each request, and which staff member made them."
         ),
         fields=(

@@ -22,7 +22,7 @@ data_map.declare(
         model="usage.UsageRecord",
         label=gettext_lazy("Data usage"),
         subject="esim__customer",
-        description=(
+        description=gettext_lazy(
             "Your data sessions as the mobile network reports them: when, how much data, "
             "and which network you roamed on. The cell and location area a network may "
             "send are dropped on arrival (SIM-05)."
@@ -56,7 +56,9 @@ data_map.declare(
         model="usage.UsageRecordKey",
         label=gettext_lazy("Usage record references"),
         subject="esim__customer",
-        description="The network's reference of each usage record, kept to refuse repeats.",
+        description=gettext_lazy(
+            "The network's reference of each usage record, kept to refuse repeats."
+        ),
         fields=(
             PersonalField("record_id", "user.network.usage"),
             PersonalField("session_start", "user.network.usage"),

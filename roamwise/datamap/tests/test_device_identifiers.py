@@ -107,5 +107,5 @@ def test_the_policy_says_where_imei_and_eid_are_used_and_that_mac_addresses_neve
         identifiers.group(0)
     )
     assert "eSIM chip identifier (EID): only where it is needed" in identifiers.group(0)
-    assert escape(data_map.declarations["esims.esim"].description) in identifiers.group(0)
+    assert escape(str(data_map.declarations["esims.esim"].description)) in identifiers.group(0)
     assert "We never collect: MAC addresses of your devices or their network adapters." in page

@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils.html import escape
 
 from roamwise.accounts.models import User
 from roamwise.audit.services import Access, access_record
@@ -284,15 +285,21 @@ def test_a_requests_history_names_its_states_in_words(buyer: Client, alice: User
 
 @pytest.mark.commitment("RGT-01")
 @pytest.mark.parametrize(
-    ("language", "orders", "emails"),
+    ("language", "orders", "emails", "described"),
     [
-        ("de", "Ihre Bestellungen", "E-Mail-Adressen"),
-        ("ja", "ご注文", "メールアドレス"),
-        ("en", "Your orders", "Email addresses"),
+        ("de", "Ihre Bestellungen", "E-Mail-Adressen", "Der Verlauf jeder Bestellung."),
+        ("ja", "ご注文", "メールアドレス", "各注文の履歴。"),
+        ("en", "Your orders", "Email addresses", "The history of each order."),
     ],
 )
-def test_the_privacy_center_names_each_source_by_its_label_in_the_readers_language(
-    buyer: Client, alice: User, plan: object, language: str, orders: str, emails: str
+def test_the_privacy_center_names_and_describes_each_source_in_the_readers_language(
+    buyer: Client,
+    alice: User,
+    plan: object,
+    language: str,
+    orders: str,
+    emails: str,
+    described: str,
 ) -> None:
     from roamwise.testing.shopping import paid_order
 
@@ -305,6 +312,10 @@ def test_the_privacy_center_names_each_source_by_its_label_in_the_readers_langua
     labels = {s.label for group in response.context["groups"] for s in group.sources}
     assert {orders, emails} <= labels
     assert orders in page and emails in page
+    # The description beneath each label is in the reader's language too.
+    descriptions = {s.description for group in response.context["groups"] for s in group.sources}
+    assert described in descriptions
+    assert escape(described) in page
     # Where it is stored names the same labels, never the internal model names.
     (place,) = response.context["storage"]
     assert orders in place.sources and emails in place.sources
