@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -156,13 +157,16 @@ class Order(TimeStampedModel):
                 condition=Q(status__in=OrderStatus.values), name="order_status_valid"
             ),
             models.CheckConstraint(condition=Q(total__gt=0), name="order_total_positive"),
+            # Sums rounded to the cent: SQLite keeps decimals as binary
+            # floating point, where 4.53 + 0.86 is not 5.39.
             models.CheckConstraint(
-                condition=Q(total=F("net_amount") + F("tax_amount")), name="order_total_adds_up"
+                condition=Q(total=Round(F("net_amount") + F("tax_amount"), 2)),
+                name="order_total_adds_up",
             ),
             models.CheckConstraint(
                 condition=Q(
                     discount_amount__gte=0,
-                    price_before_discount=F("total") + F("discount_amount"),
+                    price_before_discount=Round(F("total") + F("discount_amount"), 2),
                 ),
                 name="order_discount_adds_up",
             ),

@@ -228,7 +228,9 @@ def order_create(
             )
     except IntegrityError:
         # The same key raced us to it: the other request's order is the answer.
-        existing = Order.objects.get(customer=customer, idempotency_key=idempotency_key)
+        existing = Order.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise  # not a race on the key: a real fault, reported as itself
         return _same_request_or_conflict(existing, plan, currency)
     return order
 
