@@ -304,6 +304,39 @@ def _tally_suppliers(result: Tally, ledgers: dict[str, dict]) -> None:
 # --- Processes ---------------------------------------------------------------------
 
 
+def stock_and_customers(*, customers: int, username: str, password: str) -> None:
+    """The SM-DP+'s profiles in the shop's list, a plan whose profile it does
+    not stock, and ``customers`` verified customers named ``<username><n>``
+    (Django set up). Shared with scripts/scale.py."""
+    from allauth.account.models import EmailAddress
+
+    from roamwise.accounts.models import User
+    from roamwise.catalog.models import Plan
+
+    # The operator's batch, as the vendor lists it: ordered by ICCID, a lost
+    # DownloadOrder is settled with SGP.22's functions (ADR 0006).
+    from roamwise.esims.services.provisioning import profile_stock_add
+    from roamwise.smdp.models import SmdpProfile
+
+    profile_stock_add(
+        profile_type="roamwise-standard",
+        iccids=list(
+            SmdpProfile.objects.filter(profile_type="roamwise-standard").values_list(
+                "iccid", flat=True
+            )
+        ),
+    )
+    # A plan whose profile the SM-DP+ does not stock: its orders fail and are refunded.
+    Plan.objects.filter(destination__code="JP", data_mb=1024).update(
+        profile_type="roamwise-unstocked"
+    )
+    for n in range(customers):
+        user = User.objects.create_user(
+            username=f"{username}{n}", email=f"{username}{n}@example.com", password=password
+        )
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -582,33 +615,7 @@ class Run:
         import django
 
         django.setup()
-        from allauth.account.models import EmailAddress
-
-        from roamwise.accounts.models import User
-        from roamwise.catalog.models import Plan
-
-        # The operator's batch, as the vendor lists it: ordered by ICCID, a lost
-        # DownloadOrder is settled with SGP.22's functions (ADR 0006).
-        from roamwise.esims.services.provisioning import profile_stock_add
-        from roamwise.smdp.models import SmdpProfile
-
-        profile_stock_add(
-            profile_type="roamwise-standard",
-            iccids=list(
-                SmdpProfile.objects.filter(profile_type="roamwise-standard").values_list(
-                    "iccid", flat=True
-                )
-            ),
-        )
-        # A plan whose profile the SM-DP+ does not stock: its orders fail and are refunded.
-        Plan.objects.filter(destination__code="JP", data_mb=1024).update(
-            profile_type="roamwise-unstocked"
-        )
-        for n in range(self.args.customers):
-            user = User.objects.create_user(
-                username=f"traveller{n}", email=f"traveller{n}@example.com", password=PASSWORD
-            )
-            EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+        stock_and_customers(customers=self.args.customers, username="traveller", password=PASSWORD)
         self.say(
             f"{self.args.orders} profiles at the SM-DP+; every {self.args.unstocked_every}th order "
             "is for a plan it cannot serve"

@@ -87,7 +87,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.faults import free_port, tally  # noqa: E402
+from bench.faults import free_port, stock_and_customers, tally  # noqa: E402
 
 PYTHON = sys.executable
 HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
@@ -513,13 +513,9 @@ class Run:
 
     def load_data(self) -> None:
         """What `make demo` loads, and the customers; while the processes start."""
-        from allauth.account.models import EmailAddress
         from django.core.management import call_command
 
-        from roamwise.accounts.models import User
         from roamwise.catalog.models import Plan
-        from roamwise.esims.services.provisioning import profile_stock_add
-        from roamwise.smdp.models import SmdpProfile
 
         quiet = {"verbosity": 0}
         call_command("policy_load", **quiet)
@@ -532,23 +528,7 @@ class Run:
             count=int(100 + 5 * self.args.seconds),
             **quiet,
         )
-        profile_stock_add(
-            profile_type="roamwise-standard",
-            iccids=list(
-                SmdpProfile.objects.filter(profile_type="roamwise-standard").values_list(
-                    "iccid", flat=True
-                )
-            ),
-        )
-        # A plan whose profile the SM-DP+ does not stock: its orders fail and are refunded.
-        Plan.objects.filter(destination__code="JP", data_mb=1024).update(
-            profile_type="roamwise-unstocked"
-        )
-        for n in range(self.args.customers):
-            user = User.objects.create_user(
-                username=f"regular{n}", email=f"regular{n}@example.com", password=PASSWORD
-            )
-            EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+        stock_and_customers(customers=self.args.customers, username="regular", password=PASSWORD)
         self.plan = str(Plan.objects.get(destination__code="FR", data_mb=5120).public_id)
         self.unstocked = str(Plan.objects.get(destination__code="JP", data_mb=1024).public_id)
         self.say("catalogue, SM-DP+ stock and customers ready")
